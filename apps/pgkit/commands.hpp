@@ -1,0 +1,29 @@
+#pragma once
+// The pgkit program's subcommands. Each is a thin layer over the library: what it prints, a
+// C++ program can get by calling pgkit.
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "pgkit/config.hpp"
+
+namespace pgkit::cli {
+
+// Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
+inline constexpr int kOk = 0, kFailed = 1, kBadConfig = 2;
+
+// Options every database command takes.
+struct CommonOptions {
+  std::optional<std::string> database_url;
+  std::string env_file;
+};
+void add_common_options(CLI::App& cmd, CommonOptions& options);
+LoadedConfig load(const CommonOptions& options);
+
+// Each registers its subcommand; the callback sets exit_code.
+void add_config_command(CLI::App& app, int& exit_code);
+void add_doctor_command(CLI::App& app, int& exit_code);
+void add_dev_command(CLI::App& app, int& exit_code);
+
+}  // namespace pgkit::cli

@@ -1,0 +1,42 @@
+#pragma once
+/// @file database.hpp
+/// Optional database mode (seed 004): a program that starts whether or not a database is
+/// configured or reachable, and asks before it uses one.
+///
+/// @code
+///   auto db = pgkit::Database::from_environment();     // never throws
+///   if (!db.configured()) log("running without a database");
+///   else if (!db.test_connection()) log("database configured but not reachable yet");
+///   if (db.connected()) db.pool().query(…);
+/// @endcode
+
+#include <memory>
+
+#include "pgkit/config.hpp"
+#include "pgkit/pool.hpp"
+
+namespace pgkit {
+
+class Database {
+ public:
+  /// Load the configuration (environment, .env) and, when one is configured and valid, start a
+  /// pool. Problems are kept for problems(), not thrown.
+  static Database from_environment(const ConfigOptions& options = {}, PoolHooks hooks = {});
+  explicit Database(LoadedConfig loaded, PoolHooks hooks = {});
+
+  /// A database is configured and its configuration is valid.
+  bool configured() const noexcept { return pool_ != nullptr; }
+  /// The last use of the database succeeded (false when not configured).
+  bool connected() const noexcept { return pool_ && pool_->connected(); }
+  /// A round trip now, within timeout (false when not configured).
+  bool test_connection(Millis timeout = Millis{2000}) noexcept { return pool_ && pool_->test_connection(timeout); }
+  /// The pool. @throws NotConfigured naming the variables to set, or the config problems.
+  Pool& pool();
+  const LoadedConfig& config() const noexcept { return loaded_; }
+
+ private:
+  LoadedConfig loaded_;
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace pgkit

@@ -1,0 +1,90 @@
+// The pool's background thread: keeps min connections open, closes idle and aged ones, and
+// reports connections held past the leak threshold.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "pgkit/error.hpp"
+#include "pgkit/log.hpp"
+#include "pool/pool_impl.hpp"
+
+namespace pgkit {
+
+using detail::PoolEntry;
+
+namespace {
+
+// How often housekeeping runs: often enough to honour the idle timeout and leak threshold
+// within a fraction of themselves, never busier than every 50 ms.
+Millis tick_of(const PoolSettings& s) {
+  Millis t{1000};
+  if (s.idle_timeout.count() > 0) t = std::min(t, s.idle_timeout / 4);
+  if (s.leak_threshold.count() > 0) t = std::min(t, s.leak_threshold / 4);
+  return std::max(t, Millis{50});
+}
+
+}  // namespace
+
+void Pool::housekeeping() {
+  const PoolSettings& s = config_.pool;
+  const Millis tick = tick_of(s);
+  int refill_failures = 0;
+  Clock::time_point next_refill{};
+  Clock::time_point last_warning{};
+  for (;;) {
+    auto now = Clock::now();
+
+    // Retire: aged connections whatever the count (refilled below), idle ones above min.
+    auto aged = impl_->core.evict_idle([&](PoolEntry* e) { return now >= e->expires; }, 0);
+    auto idle = impl_->core.evict_idle(
+        [&](PoolEntry* e) { return s.idle_timeout.count() > 0 && now - e->last_used >= s.idle_timeout; }, s.min);
+    for (PoolEntry* e : aged) close_entry(e);
+    for (PoolEntry* e : idle) close_entry(e);
+
+    // Keep min open, backing off while the server is unreachable.
+    if (now >= next_refill) {
+      int slots = impl_->core.reserve_to(s.min);
+      for (int i = 0; i < slots; ++i) {
+        try {
+          PoolEntry* e = open_entry(Clock::now() + s.connect_timeout);
+          if (!impl_->core.created_idle(e)) close_entry(e);
+          if (refill_failures > 0) log().info("database reachable again: {}", config_.masked());
+          refill_failures = 0;
+        } catch (const Error& err) {
+          for (int j = i; j < slots; ++j) impl_->core.create_failed();
+          auto pause = std::min<Millis>(Millis{5000}, Millis{100L << std::min(refill_failures++, 6)});
+          next_refill = Clock::now() + pause;
+          // One warning now, then one every 30 s: an outage should not flood the log.
+          if (Clock::now() - last_warning > std::chrono::seconds(30)) {
+            log().warn("cannot open connections to keep DB_POOL_MIN={} ready (retrying): {}", s.min, err.what());
+            last_warning = Clock::now();
+          }
+          break;
+        } catch (const std::exception& err) {  // a throwing after_connect hook
+          for (int j = i; j < slots; ++j) impl_->core.create_failed();
+          next_refill = Clock::now() + Millis{1000};
+          log().warn("after_connect hook failed: {}", err.what());
+          break;
+        }
+      }
+    }
+
+    // Leaks: a connection held past the threshold is reported once, with where it was taken.
+    if (s.leak_threshold.count() > 0) {
+      auto limit = detail::ns_of(detail::coarse_now()) - std::chrono::nanoseconds(s.leak_threshold).count();
+      impl_->core.for_each([&](PoolEntry* e, bool is_idle) {
+        auto at = e->acquired_ns.load(std::memory_order_acquire);
+        if (is_idle || at == 0 || at > limit || e->leak_reported.exchange(true)) return;
+        impl_->leaks_reported.fetch_add(1, std::memory_order_relaxed);
+        log().warn("possible connection leak: held for more than {} ms (DB_LEAK_THRESHOLD_MS), acquired at {}:{} ({})",
+                   s.leak_threshold.count(), e->acquired_where.file_name(), e->acquired_where.line(),
+                   e->acquired_where.function_name());
+      });
+    }
+
+    std::unique_lock lk(impl_->stop_mu);
+    if (impl_->stop_cv.wait_for(lk, tick, [&] { return impl_->stopping; })) return;
+  }
+}
+
+}  // namespace pgkit

@@ -1,0 +1,272 @@
+// The PostgreSQL rules on top of the generic ResourcePool: opening and setting up sessions,
+// checking connections before use, retiring them, housekeeping, statistics and close.
+#include "pgkit/pool.hpp"
+
+
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "pgkit/error.hpp"
+#include "pgkit/log.hpp"
+#include "pool/pool_impl.hpp"
+
+namespace pgkit {
+
+using detail::PoolEntry;
+using detail::coarse_now;
+using detail::ns_of;
+using Core = detail::ResourcePool<PoolEntry>;
+
+namespace {
+long long ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<Millis>(b - a).count();
+}
+}  // namespace
+
+std::string PoolStats::summary() const {
+  return fmt::format("total={} idle={} in_use={} waiting={} max={}", total, idle, in_use, waiting, max);
+}
+
+PooledConnection& PooledConnection::operator=(PooledConnection&& o) noexcept {
+  if (this != &o) {
+    release();
+    pool_ = o.pool_;
+    entry_ = o.entry_;
+    o.entry_ = nullptr;
+  }
+  return *this;
+}
+
+Connection& PooledConnection::operator*() const {
+  if (!entry_) throw UsageError({.message = "this PooledConnection was released or moved from"});
+  return *entry_->conn;
+}
+
+void PooledConnection::release() noexcept {
+  if (entry_) pool_->release(std::exchange(entry_, nullptr));
+}
+
+Pool::Pool(Config config, PoolHooks hooks, RetryPolicy retry)
+    : config_(std::move(config)), hooks_(std::move(hooks)), retry_(retry) {
+  const auto& s = config_.pool;
+  if (s.max < 1 || s.min < 0 || s.min > s.max)
+    throw ConfigError({.message = fmt::format("invalid pool size: min={} max={}", s.min, s.max),
+                       .hint = "set DB_POOL_MIN ≥ 0 and DB_POOL_MAX ≥ 1 with min ≤ max"});
+  impl_ = std::make_unique<Impl>(s.max);
+  impl_->housekeeper = std::thread([this] { housekeeping(); });
+}
+
+Pool::~Pool() { close(); }
+
+// Opens and sets up one connection; counts the outcome.
+PoolEntry* Pool::open_entry(Clock::time_point deadline) {
+  try {
+    auto e = std::make_unique<PoolEntry>();
+    e->conn = std::make_unique<Connection>(config_, deadline);
+    QueryOptions setup{.timeout = config_.pool.connect_timeout, .prepare = false};
+    if (config_.search_path)
+      e->conn->query(setup, "SELECT set_config('search_path', $1, false)", *config_.search_path);
+    if (config_.pool.statement_timeout.count() > 0)
+      e->conn->query(setup, "SELECT set_config('statement_timeout', $1, false)",
+                     std::to_string(config_.pool.statement_timeout.count()));
+    if (hooks_.after_connect) hooks_.after_connect(*e->conn);
+    e->created = Clock::now();
+    e->last_used = coarse_now();
+    if (config_.pool.max_lifetime.count() > 0) {
+      thread_local std::minstd_rand rng{std::random_device{}()};
+      double cut = config_.pool.lifetime_jitter * std::uniform_real_distribution<double>(0, 1)(rng);
+      e->expires = e->created + std::chrono::duration_cast<Clock::duration>(config_.pool.max_lifetime * (1 - cut));
+    }
+    impl_->created.fetch_add(1, std::memory_order_relaxed);
+    connected_.store(true, std::memory_order_relaxed);
+    return e.release();
+  } catch (const CannotConnect&) {
+    impl_->connect_errors.fetch_add(1, std::memory_order_relaxed);
+    connected_.store(false, std::memory_order_relaxed);
+    throw;
+  }
+}
+
+void Pool::close_entry(PoolEntry* e) noexcept {
+  delete e;  // ~Connection sends Terminate
+  impl_->closed.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Pool::discard(PoolEntry* e) noexcept {
+  impl_->core.destroy(e);
+  close_entry(e);
+}
+
+// Decides whether an idle connection may be handed out. Called without the pool lock.
+bool Pool::usable(PoolEntry* e) {
+  auto now = coarse_now();
+  if (now >= e->expires || e->conn->broken()) return false;
+  bool idle_long = now - e->last_used > config_.pool.validation_window;
+  bool suspect = ns_of(e->last_used) < impl_->suspect_before_ns.load(std::memory_order_relaxed);
+  if ((idle_long || suspect) && !e->conn->ping(config_.pool.connect_timeout)) {
+    impl_->validation_failures.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+PooledConnection Pool::lease(PoolEntry* e, std::source_location where, std::optional<Clock::time_point> wait_start) {
+  e->acquired_where = where;
+  e->leak_reported.store(false, std::memory_order_relaxed);
+  e->acquired_ns.store(ns_of(coarse_now()), std::memory_order_release);
+  impl_->acquired.fetch_add(1, std::memory_order_relaxed);
+  if (wait_start) {
+    auto waited = Clock::now() - *wait_start;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count();
+    impl_->acquire_waits.fetch_add(1, std::memory_order_relaxed);
+    impl_->wait_total_ns.fetch_add(ns, std::memory_order_relaxed);
+    auto prev = impl_->wait_max_ns.load(std::memory_order_relaxed);
+    while (ns > prev && !impl_->wait_max_ns.compare_exchange_weak(prev, ns)) {}
+    std::size_t b = 0;
+    while (b < PoolStats::kWaitBuckets.size() && waited > PoolStats::kWaitBuckets[b]) ++b;
+    impl_->histogram[b].fetch_add(1, std::memory_order_relaxed);
+  }
+  return PooledConnection(this, e);
+}
+
+PooledConnection Pool::acquire(std::source_location where) {
+  std::optional<Clock::time_point> start;
+  Clock::time_point deadline;
+  int connect_failures = 0;
+  for (;;) {
+    auto a = start ? impl_->core.acquire(deadline) : impl_->core.try_acquire();
+    if (!start && a.got != Core::Got::resource) {
+      // Slow path from here: measure the wait and bound it.
+      start = Clock::now();
+      deadline = *start + config_.pool.acquire_timeout;
+      if (a.got == Core::Got::wait) continue;
+    }
+    switch (a.got) {
+      case Core::Got::resource:
+        if (!usable(a.resource)) {
+          discard(a.resource);
+          continue;
+        }
+        return lease(a.resource, where, start);
+      case Core::Got::create:
+        try {
+          PoolEntry* e = open_entry(std::min(deadline, Clock::now() + config_.pool.connect_timeout));
+          impl_->core.created(e);
+          return lease(e, where, start);
+        } catch (const Error& err) {
+          impl_->core.create_failed();
+          // A server that is restarting or starting up: try again until the acquire deadline.
+          auto pause = retry_.delay(++connect_failures);
+          if (!is_transient(err) || Clock::now() + pause >= deadline) throw;
+          std::this_thread::sleep_for(pause);
+          continue;
+        }
+      case Core::Got::closed:
+        throw PoolClosed({.message = "the pool is closed", .hint = "the program is shutting down"}, where);
+      case Core::Got::timeout:
+      case Core::Got::wait: {
+        impl_->acquire_timeouts.fetch_add(1, std::memory_order_relaxed);
+        auto st = stats();
+        throw PoolExhausted(
+            {.sqlstate = "",
+             .message = fmt::format("no connection available within {} ms (total={}, in use={}, idle={}, waiting={}, "
+                                    "max={}, elapsed={} ms)",
+                                    config_.pool.acquire_timeout.count(), st.total, st.in_use, st.idle, st.waiting,
+                                    st.max, ms_between(*start, Clock::now())),
+             .hint = "raise DB_POOL_MAX (within the server's max_connections), shorten transactions, or look for "
+                     "connections held too long (DB_LEAK_THRESHOLD_MS logs where they were acquired)"},
+            where);
+      }
+    }
+  }
+}
+
+void Pool::release(PoolEntry* e) noexcept {
+  e->acquired_ns.store(0, std::memory_order_relaxed);
+  Connection& c = *e->conn;
+  bool keep = !c.broken();
+  if (keep && c.transaction_status() != TxStatus::idle) {
+    // Never hand out a connection inside a transaction: roll back, or close it.
+    try {
+      if (c.transaction_status() != TxStatus::active) c.execute("ROLLBACK", {.timeout = config_.pool.connect_timeout});
+    } catch (...) {
+    }
+    keep = !c.broken() && c.transaction_status() == TxStatus::idle;
+  }
+  if (keep && hooks_.after_release) {
+    try {
+      keep = hooks_.after_release(c);
+    } catch (...) {
+      keep = false;
+    }
+  }
+  auto now = coarse_now();
+  if (keep && now >= e->expires) keep = false;
+  if (!keep) {
+    if (c.broken()) impl_->suspect_before_ns.store(ns_of(now), std::memory_order_relaxed);
+    discard(e);
+    return;
+  }
+  e->last_used = now;
+  if (!impl_->core.release(e)) close_entry(e);
+}
+
+bool Pool::test_connection(Millis timeout) noexcept {
+  try {
+    auto c = acquire();
+    bool ok = c->ping(timeout);
+    connected_.store(ok, std::memory_order_relaxed);
+    return ok;
+  } catch (...) {
+    return false;
+  }
+}
+
+PoolStats Pool::stats() const {
+  auto n = impl_->core.counts();
+  PoolStats s;
+  s.total = n.total;
+  s.idle = n.idle;
+  s.in_use = n.in_use();
+  s.waiting = n.waiting;
+  s.max = config_.pool.max;
+  s.min = config_.pool.min;
+  auto get = [](const auto& a) { return a.load(std::memory_order_relaxed); };
+  s.created = get(impl_->created);
+  s.closed = get(impl_->closed);
+  s.acquired = get(impl_->acquired);
+  s.acquire_timeouts = get(impl_->acquire_timeouts);
+  s.connect_errors = get(impl_->connect_errors);
+  s.validation_failures = get(impl_->validation_failures);
+  s.leaks_reported = get(impl_->leaks_reported);
+  s.acquire_waits = get(impl_->acquire_waits);
+  s.acquire_wait_total = std::chrono::nanoseconds(get(impl_->wait_total_ns));
+  s.acquire_wait_max = std::chrono::nanoseconds(get(impl_->wait_max_ns));
+  for (std::size_t i = 0; i < s.acquire_wait_histogram.size(); ++i) s.acquire_wait_histogram[i] = get(impl_->histogram[i]);
+  return s;
+}
+
+void Pool::close(Millis deadline) {
+  {
+    std::lock_guard lk(impl_->stop_mu);
+    if (impl_->closed_once) return;
+    impl_->closed_once = true;
+  }
+  for (PoolEntry* e : impl_->core.close()) close_entry(e);
+  auto until = Clock::now() + deadline;
+  while (impl_->core.counts().total > 0 && Clock::now() < until)
+    std::this_thread::sleep_for(Millis{5});
+  {
+    std::lock_guard lk(impl_->stop_mu);
+    impl_->stopping = true;
+  }
+  impl_->stop_cv.notify_all();
+  if (impl_->housekeeper.joinable()) impl_->housekeeper.join();
+  if (int left = impl_->core.counts().in_use(); left > 0)
+    log().warn("pool closed with {} connection(s) still in use after {} ms; they close when returned", left,
+               deadline.count());
+}
+
+}  // namespace pgkit

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The pgkit program as a user runs it: exit codes (0 ok, 1 failed, 2 bad usage or config),
+# what it prints, and that no password ever reaches the terminal.
+set -uo pipefail
+PGKIT=$(realpath "${1:?usage: cli_test.sh path/to/pgkit}")
+WORK=$(mktemp -d /tmp/pgkit-cli-XXXXXX)
+chmod 755 "$WORK"
+cd "$WORK"
+passed=0 failed=0
+SECRET='Sup3rS3cretPa55'
+
+check() {  # check NAME EXPECTED_EXIT PATTERN -- command…
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    echo "FAIL $name: exit $rc, wanted $want"; echo "$out" | sed 's/^/    /'; failed=$((failed + 1)); return
+  fi
+  if [ -n "$pattern" ] && ! grep -qE "$pattern" <<<"$out"; then
+    echo "FAIL $name: output lacks /$pattern/"; echo "$out" | sed 's/^/    /'; failed=$((failed + 1)); return
+  fi
+  if grep -q "$SECRET" <<<"$out"; then
+    echo "FAIL $name: the password was printed"; failed=$((failed + 1)); return
+  fi
+  echo "ok   $name"; passed=$((passed + 1))
+}
+
+clean_env() { env -u DATABASE_URL -u DB_CONNECTION_STRING -u DB_HOST -u POSTGRES_HOST -u PGHOST -u PGDATABASE "$@"; }
+
+check "help" 0 "doctor" -- "$PGKIT" --help
+check "no subcommand is bad usage" 2 "" -- "$PGKIT"
+check "unknown option is bad usage" 2 "" -- "$PGKIT" doctor --bogus
+check "config masks the password" 0 "postgresql://app:\*\*\*@db.example.com:5432/app" -- \
+  clean_env DATABASE_URL="postgresql://app:$SECRET@db.example.com:5432/app?schema=public&connection_limit=7" "$PGKIT" config
+check "config shows prisma's connection_limit as pool max" 0 "max=7" -- \
+  clean_env DATABASE_URL="postgresql://app:$SECRET@db.example.com:5432/app?connection_limit=7" "$PGKIT" config
+check "config reports a bad port" 2 "port" -- \
+  clean_env DATABASE_URL="postgresql://app:$SECRET@db.example.com:99999/app" "$PGKIT" config
+check "config reports every problem at once" 2 "DB_POOL_MIN" -- \
+  clean_env DATABASE_URL="postgresql://app:$SECRET@db.example.com:5432/app?sslmode=sometimes" DB_POOL_MIN=50 DB_POOL_MAX=5 "$PGKIT" config
+printf 'DB_HOST=db.internal\nDB_USER=svc\nDB_PASSWORD=%s\nDB_NAME=orders\n' "$SECRET" > dotenv
+check "config reads a .env file" 0 "postgresql://svc:\*\*\*@db.internal" -- clean_env "$PGKIT" config --env-file dotenv
+check "config with nothing configured says what to set" 2 "DATABASE_URL" -- clean_env "$PGKIT" config
+check "doctor without a server exits 1 with advice" 1 "pg_isready" -- \
+  clean_env DATABASE_URL="postgresql://app:$SECRET@127.0.0.1:1/app?connect_timeout=2" "$PGKIT" doctor
+
+# A local development server, started, diagnosed, reused and stopped.
+check "dev starts a local server" 0 "local PostgreSQL running" -- "$PGKIT" dev --dir "$WORK/state"
+URL=$("$PGKIT" dev --dir "$WORK/state" --print-url)
+check "dev reuses the running server" 0 "^postgresql://pgkit:" -- "$PGKIT" dev --dir "$WORK/state" --print-url
+check "doctor reports version and limits" 0 "max_connections" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor
+check "doctor --json" 0 '"ok":true.*"server_version":"PostgreSQL 15' -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor --json
+check "dev --stop" 0 "stopped" -- "$PGKIT" dev --dir "$WORK/state" --stop
+check "doctor after stop exits 1" 1 "connected:  no" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor
+
+cd /; rm -rf "$WORK"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

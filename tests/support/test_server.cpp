@@ -1,0 +1,160 @@
+#include "test_server.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "pgkit/log.hpp"
+
+namespace pgkit::test {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kRootPrefix = "pgkit-test-";
+constexpr const char* kOwnerFile = "owner";  // the pid of the test executable using the root
+
+/// A test executable that crashed or was killed (a timeout, Ctrl-C) could not stop its servers.
+/// Stop them now and remove its root. Roots whose owner lives, or is unknown, are left alone.
+void clean_up_after_dead_runs(const fs::path& temp) {
+  std::error_code ec;
+  for (fs::directory_iterator it(temp, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path root = it->path();
+    pid_t owner = 0;
+    if (!root.filename().string().starts_with(kRootPrefix) || !(std::ifstream(root / kOwnerFile) >> owner)) continue;
+    if (owner <= 0 || ::kill(owner, 0) == 0 || errno == EPERM) continue;
+    try {
+      for (const auto& entry : fs::directory_iterator(root)) {
+        if (!fs::exists(entry.path() / "data" / "postmaster.pid")) continue;
+        LocalClusterOptions options;
+        options.data_dir = entry.path() / "data";
+        LocalCluster(std::move(options)).stop();
+      }
+      fs::remove_all(root);
+    } catch (const std::exception& e) {
+      pgkit::log().warn("cannot clean up {}, left by a test run that died: {}", root.string(), e.what());
+    }
+  }
+}
+
+/// Everything one test executable creates: a temporary root holding an initdb'd template (never
+/// started), the shared server and the private servers, each a copy of the template.
+class Harness {
+ public:
+  static Harness& instance() {
+    static Harness harness;
+    return harness;
+  }
+
+  ~Harness() {
+    // Stop the shared server before its directory goes, so no postgres outlives the tests.
+    try {
+      shared_.reset();
+      reap_servers();
+      if (!root_.empty()) fs::remove_all(root_);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "pgkit test harness: cleaning up %s failed: %s\n", root_.c_str(), e.what());
+    }
+  }
+
+  LocalCluster& shared() {
+    std::lock_guard lock(mutex_);
+    if (!shared_) {
+      LocalClusterOptions options;
+      options.data_dir = root() / "shared" / "data";
+      options.template_dir = template_dir();
+      auto server = std::make_unique<LocalCluster>(std::move(options));
+      server->start();
+      shared_ = std::move(server);
+    }
+    return *shared_;
+  }
+
+  LocalClusterOptions private_options(std::map<std::string, std::string> settings) {
+    std::lock_guard lock(mutex_);
+    LocalClusterOptions options;
+    options.data_dir = root() / fmt::format("private-{}", ++privates_) / "data";
+    options.settings = std::move(settings);
+    options.template_dir = template_dir();
+    options.throwaway = true;
+    return options;
+  }
+
+ private:
+  Harness() {
+    // The logger, made before the harness is complete, is destroyed after it: servers stopped at
+    // exit may warn.
+    pgkit::log();
+    // pg_ctl leaves each postmaster an orphan. Adopting the orphans ourselves, rather than leaving
+    // them to PID 1 (which in a container may reap late or never), lets exit leave no process behind.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+  }
+
+  /// Reap the stopped postmasters we adopted; bounded, in case a test leaked a running server.
+  static void reap_servers() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const pid_t pid = waitpid(-1, nullptr, WNOHANG);
+      if (pid < 0) return;  // ECHILD: none left
+      if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  /// Caller must hold mutex_.
+  const fs::path& root() {
+    if (root_.empty()) {
+      const fs::path temp = fs::temp_directory_path();
+      clean_up_after_dead_runs(temp);
+      std::string pattern = (temp / (std::string(kRootPrefix) + "XXXXXX")).string();
+      if (mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+      // mkdtemp makes it 0700; when we are root the server runs as postgres, which must pass through.
+      fs::permissions(pattern, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+      root_ = pattern;
+      std::ofstream(root_ / kOwnerFile) << ::getpid() << "\n";
+    }
+    return root_;
+  }
+
+  /// initdb once; copies cost ~0.1 s where initdb costs ~1.3 s. Caller must hold mutex_.
+  const fs::path& template_dir() {
+    if (template_.empty()) {
+      LocalClusterOptions options;
+      options.data_dir = root() / "template" / "data";
+      LocalCluster cluster(std::move(options));
+      cluster.init();
+      template_ = cluster.data_dir();
+    }
+    return template_;
+  }
+
+  std::mutex mutex_;
+  fs::path root_;
+  fs::path template_;
+  int privates_ = 0;
+  std::unique_ptr<LocalCluster> shared_;
+};
+
+}  // namespace
+
+LocalCluster& shared_server() { return Harness::instance().shared(); }
+
+std::unique_ptr<LocalCluster> private_server(std::map<std::string, std::string> settings) {
+  auto server = std::make_unique<LocalCluster>(Harness::instance().private_options(std::move(settings)));
+  server->start();
+  return server;
+}
+
+}  // namespace pgkit::test
