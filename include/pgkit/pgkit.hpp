@@ -12,3 +12,4 @@
 #include "pgkit/retry.hpp"
 #include "pgkit/transaction.hpp"
 #include "pgkit/types.hpp"
+#include "pgkit/shutdown.hpp"

@@ -51,8 +51,18 @@ URL=$("$PGKIT" dev --dir "$WORK/state" --print-url)
 check "dev reuses the running server" 0 "^postgresql://pgkit:" -- "$PGKIT" dev --dir "$WORK/state" --print-url
 check "doctor reports version and limits" 0 "max_connections" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor
 check "doctor --json" 0 '"ok":true.*"server_version":"PostgreSQL 15' -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor --json
+# --watch runs until SIGTERM, then closes its pool and exits 0.
+env -u DB_CONNECTION_STRING -u DB_HOST -u POSTGRES_HOST -u PGHOST DATABASE_URL="$URL" "$PGKIT" doctor --watch 1 --json > watch.out 2> watch.err &
+watcher=$!
+for _ in $(seq 100); do [ "$(grep -c '"ok":true' watch.out 2>/dev/null)" -ge 2 ] && break; sleep 0.1; done
+kill -TERM "$watcher"; wait "$watcher"; rc=$?
+if [ "$rc" -eq 0 ] && [ "$(grep -c '"ok":true' watch.out)" -ge 2 ] && grep -q "received SIGTERM" watch.err; then
+  echo "ok   doctor --watch exits 0 on SIGTERM"; passed=$((passed + 1))
+else
+  echo "FAIL doctor --watch: exit $rc"; cat watch.out watch.err | sed 's/^/    /'; failed=$((failed + 1))
+fi
 check "dev --stop" 0 "stopped" -- "$PGKIT" dev --dir "$WORK/state" --stop
-check "doctor after stop exits 1" 1 "connected:  no" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor
+check "doctor after stop exits 1" 1 "connected: +no" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor
 
 cd /; rm -rf "$WORK"
 echo "$passed passed, $failed failed"
