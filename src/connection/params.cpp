@@ -98,6 +98,16 @@ std::vector<T> read_array(std::string_view t, const char* what) {
   return out;
 }
 
+template <class T>
+void write_int_array(std::string& out, const std::vector<T>& v) {
+  out += '{';
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    write_num(out, v[i]);
+  }
+  out += '}';
+}
+
 // "2025-10-10 15:10:19.487+00", offsets "+05:30" or "-08", as DateStyle ISO prints them.
 Timestamp parse_timestamp(std::string_view t) {
   if (t == "infinity") return Timestamp::max();
@@ -233,17 +243,13 @@ Date ValueTraits<Date>::read(std::string_view t) {
 }
 
 void ValueTraits<std::vector<std::int32_t>>::write(std::string& out, const std::vector<std::int32_t>& v) {
-  out += '{';
-  for (std::size_t i = 0; i < v.size(); ++i) { if (i) out += ','; write_num(out, v[i]); }
-  out += '}';
+  write_int_array(out, v);
 }
 std::vector<std::int32_t> ValueTraits<std::vector<std::int32_t>>::read(std::string_view t) {
   return read_array<std::int32_t>(t, "int4[]");
 }
 void ValueTraits<std::vector<std::int64_t>>::write(std::string& out, const std::vector<std::int64_t>& v) {
-  out += '{';
-  for (std::size_t i = 0; i < v.size(); ++i) { if (i) out += ','; write_num(out, v[i]); }
-  out += '}';
+  write_int_array(out, v);
 }
 std::vector<std::int64_t> ValueTraits<std::vector<std::int64_t>>::read(std::string_view t) {
   return read_array<std::int64_t>(t, "int8[]");
