@@ -13,17 +13,22 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "pgkit/config.hpp"
 #include "pgkit/params.hpp"
+#include "pgkit/pipeline.hpp"
 #include "pgkit/result.hpp"
 
 struct pg_conn;  // libpq's PGconn, kept out of pgkit's public headers
 
 namespace pgkit {
+namespace detail {
+struct ConnectionAccess;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -69,6 +74,10 @@ class Connection {
   /// (DDL, scripts, BEGIN/COMMIT). Returns the last statement's result.
   Result execute(Sql sql, const QueryOptions& options = {});
 
+  /// Send every statement of batch in one round trip and return their results in order.
+  /// All or nothing: see pipeline.hpp. @throws the failing statement's error, with pipeline_index()
+  std::vector<Result> pipeline(const Pipeline& batch, const QueryOptions& options = {});
+
   /// A round trip (an empty query) within timeout. False when the connection is dead.
   bool ping(Millis timeout) noexcept;
   /// Ask the server to cancel whatever this connection is running. Thread-safe.
@@ -97,12 +106,11 @@ class Connection {
   pg_conn* native_handle() const noexcept { return conn_; }
 
  private:
-  void connect(const Config& config, Clock::time_point deadline);
-  Result run_once(const QueryOptions& options, Sql sql, const Params& params);
-  const std::string& prepared_name(Sql sql, const Params& params, std::optional<Clock::time_point> deadline);
-  Result collect(Sql sql, std::optional<Clock::time_point> deadline);
-  void wait_readable(Sql sql, std::optional<Clock::time_point>& deadline, bool& cancelled);
-  [[noreturn]] void fail_lost(Sql sql, const char* what);
+  friend struct detail::ConnectionAccess;
+  std::shared_ptr<void> driver_state_;  // the asynchronous driver's socket watcher, if any
+  struct Deferred {};
+  /// Settings only, not connected: the asynchronous driver connects it.
+  Connection(const Config& config, Deferred);
   void log_query(Sql sql, Clock::time_point started) const;
 
   pg_conn* conn_ = nullptr;

@@ -24,6 +24,7 @@ struct ErrorFields {
   std::string statement;   ///< the SQL text (parameters are never included)
   std::string constraint;  ///< the violated constraint, when the server names one
   int position = 0;        ///< 1-based character offset of the error in statement; 0 = none
+  int pipeline_index = -1; ///< 0-based index of the failing statement in a Pipeline; -1 = none
 };
 
 /// The root of every pgkit error. what() is a complete, masked, human-readable message.
@@ -38,6 +39,7 @@ class Error : public std::runtime_error {
   const std::string& statement() const noexcept { return fields_.statement; }
   const std::string& constraint() const noexcept { return fields_.constraint; }
   int position() const noexcept { return fields_.position; }
+  int pipeline_index() const noexcept { return fields_.pipeline_index; }
   const ErrorFields& fields() const noexcept { return fields_; }
   /// Where the failing call was made in the caller's code.
   const std::source_location& where() const noexcept { return where_; }

@@ -21,6 +21,7 @@
 #include <optional>
 #include <source_location>
 #include <string>
+#include <vector>
 
 #include "pgkit/config.hpp"
 #include "pgkit/connection.hpp"
@@ -30,7 +31,14 @@
 namespace pgkit {
 
 class Pool;
+class AsyncPool;
 namespace detail { struct PoolEntry; }
+
+/// A setting applied to each new session (search_path, statement_timeout).
+struct SessionSetting {
+  std::string name;
+  std::string value;
+};
 
 /// Marks work as safe to repeat, so pgkit may retry it after a transient failure.
 struct Idempotent {};
@@ -169,15 +177,24 @@ class Pool {
 
  private:
   friend class PooledConnection;
+  friend class AsyncPool;
   struct Impl;
+  enum class IdleCheck { ok, ping, discard };
 
   void release(detail::PoolEntry* entry) noexcept;
   detail::PoolEntry* open_entry(Clock::time_point deadline);
+  std::vector<SessionSetting> session_settings() const;
+  detail::PoolEntry* adopt(std::unique_ptr<Connection> conn);
+  void connect_failed() noexcept;
+  IdleCheck check_idle(detail::PoolEntry* entry) const;
+  void validation_failed() noexcept;
+  [[noreturn]] void throw_exhausted(Clock::time_point start, std::source_location where);
+  [[noreturn]] void throw_closed(std::source_location where);
   void close_entry(detail::PoolEntry* entry) noexcept;
   void discard(detail::PoolEntry* entry) noexcept;
   bool usable(detail::PoolEntry* entry);
   PooledConnection lease(detail::PoolEntry* entry, std::source_location where,
-                         std::optional<Clock::time_point> wait_start);
+                         std::optional<Clock::time_point> wait_start, bool for_coroutine = false);
   void housekeeping();
   bool may_retry(int attempt, Clock::time_point started, Millis pause);
   void retry_loop(const std::function<void()>& fn, bool transaction);

@@ -60,33 +60,46 @@ Pool::Pool(Config config, PoolHooks hooks, RetryPolicy retry)
 
 Pool::~Pool() { close(); }
 
+std::vector<SessionSetting> Pool::session_settings() const {
+  std::vector<SessionSetting> out;
+  if (config_.search_path) out.push_back({"search_path", *config_.search_path});
+  if (config_.pool.statement_timeout.count() > 0)
+    out.push_back({"statement_timeout", std::to_string(config_.pool.statement_timeout.count())});
+  return out;
+}
+
 // Opens and sets up one connection; counts the outcome.
 PoolEntry* Pool::open_entry(Clock::time_point deadline) {
   try {
-    auto e = std::make_unique<PoolEntry>();
-    e->conn = std::make_unique<Connection>(config_, deadline);
+    auto conn = std::make_unique<Connection>(config_, deadline);
     QueryOptions setup{.timeout = config_.pool.connect_timeout, .prepare = false};
-    if (config_.search_path)
-      e->conn->query(setup, "SELECT set_config('search_path', $1, false)", *config_.search_path);
-    if (config_.pool.statement_timeout.count() > 0)
-      e->conn->query(setup, "SELECT set_config('statement_timeout', $1, false)",
-                     std::to_string(config_.pool.statement_timeout.count()));
-    if (hooks_.after_connect) hooks_.after_connect(*e->conn);
-    e->created = Clock::now();
-    e->last_used = coarse_now();
-    if (config_.pool.max_lifetime.count() > 0) {
-      thread_local std::minstd_rand rng{std::random_device{}()};
-      double cut = config_.pool.lifetime_jitter * std::uniform_real_distribution<double>(0, 1)(rng);
-      e->expires = e->created + std::chrono::duration_cast<Clock::duration>(config_.pool.max_lifetime * (1 - cut));
-    }
-    impl_->created.fetch_add(1, std::memory_order_relaxed);
-    connected_.store(true, std::memory_order_relaxed);
-    return e.release();
+    for (const auto& s : session_settings()) conn->query(setup, kSetConfig, s.name, s.value);
+    return adopt(std::move(conn));
   } catch (const CannotConnect&) {
-    impl_->connect_errors.fetch_add(1, std::memory_order_relaxed);
-    connected_.store(false, std::memory_order_relaxed);
+    connect_failed();
     throw;
   }
+}
+
+void Pool::connect_failed() noexcept {
+  impl_->connect_errors.fetch_add(1, std::memory_order_relaxed);
+  connected_.store(false, std::memory_order_relaxed);
+}
+
+PoolEntry* Pool::adopt(std::unique_ptr<Connection> conn) {
+  if (hooks_.after_connect) hooks_.after_connect(*conn);
+  auto e = std::make_unique<PoolEntry>();
+  e->conn = std::move(conn);
+  e->created = Clock::now();
+  e->last_used = coarse_now();
+  if (config_.pool.max_lifetime.count() > 0) {
+    thread_local std::minstd_rand rng{std::random_device{}()};
+    double cut = config_.pool.lifetime_jitter * std::uniform_real_distribution<double>(0, 1)(rng);
+    e->expires = e->created + std::chrono::duration_cast<Clock::duration>(config_.pool.max_lifetime * (1 - cut));
+  }
+  impl_->created.fetch_add(1, std::memory_order_relaxed);
+  connected_.store(true, std::memory_order_relaxed);
+  return e.release();
 }
 
 void Pool::close_entry(PoolEntry* e) noexcept {
@@ -99,20 +112,31 @@ void Pool::discard(PoolEntry* e) noexcept {
   close_entry(e);
 }
 
-// Decides whether an idle connection may be handed out. Called without the pool lock.
-bool Pool::usable(PoolEntry* e) {
+// Decides what an idle connection needs before it is handed out. Called without the pool lock.
+Pool::IdleCheck Pool::check_idle(PoolEntry* e) const {
   auto now = coarse_now();
-  if (now >= e->expires || e->conn->broken()) return false;
+  if (now >= e->expires || e->conn->broken()) return IdleCheck::discard;
   bool idle_long = now - e->last_used > config_.pool.validation_window;
   bool suspect = ns_of(e->last_used) < impl_->suspect_before_ns.load(std::memory_order_relaxed);
-  if ((idle_long || suspect) && !e->conn->ping(config_.pool.connect_timeout)) {
-    impl_->validation_failures.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
-  return true;
+  return idle_long || suspect ? IdleCheck::ping : IdleCheck::ok;
 }
 
-PooledConnection Pool::lease(PoolEntry* e, std::source_location where, std::optional<Clock::time_point> wait_start) {
+void Pool::validation_failed() noexcept { impl_->validation_failures.fetch_add(1, std::memory_order_relaxed); }
+
+bool Pool::usable(PoolEntry* e) {
+  switch (check_idle(e)) {
+    case IdleCheck::ok: return true;
+    case IdleCheck::discard: return false;
+    case IdleCheck::ping: break;
+  }
+  if (e->conn->ping(config_.pool.connect_timeout)) return true;
+  validation_failed();
+  return false;
+}
+
+PooledConnection Pool::lease(PoolEntry* e, std::source_location where, std::optional<Clock::time_point> wait_start,
+                             bool for_coroutine) {
+  e->no_io_on_release = for_coroutine;
   e->acquired_where = where;
   e->leak_reported.store(false, std::memory_order_relaxed);
   e->acquired_ns.store(ns_of(coarse_now()), std::memory_order_release);
@@ -164,29 +188,40 @@ PooledConnection Pool::acquire(std::source_location where) {
           continue;
         }
       case Core::Got::closed:
-        throw PoolClosed({.message = "the pool is closed", .hint = "the program is shutting down"}, where);
+        throw_closed(where);
       case Core::Got::timeout:
-      case Core::Got::wait: {
-        impl_->acquire_timeouts.fetch_add(1, std::memory_order_relaxed);
-        auto st = stats();
-        throw PoolExhausted(
-            {.sqlstate = "",
-             .message = fmt::format("no connection available within {} ms (total={}, in use={}, idle={}, waiting={}, "
-                                    "max={}, elapsed={} ms)",
-                                    config_.pool.acquire_timeout.count(), st.total, st.in_use, st.idle, st.waiting,
-                                    st.max, ms_between(*start, Clock::now())),
-             .hint = "raise DB_POOL_MAX (within the server's max_connections), shorten transactions, or look for "
-                     "connections held too long (DB_LEAK_THRESHOLD_MS logs where they were acquired)"},
-            where);
-      }
+      case Core::Got::wait:
+        throw_exhausted(*start, where);
     }
   }
+}
+
+void Pool::throw_exhausted(Clock::time_point start, std::source_location where) {
+  impl_->acquire_timeouts.fetch_add(1, std::memory_order_relaxed);
+  auto st = stats();
+  throw PoolExhausted(
+      {.message = fmt::format("no connection available within {} ms (total={}, in use={}, idle={}, waiting={}, "
+                              "max={}, elapsed={} ms)",
+                              config_.pool.acquire_timeout.count(), st.total, st.in_use, st.idle, st.waiting, st.max,
+                              ms_between(start, Clock::now())),
+       .hint = "raise DB_POOL_MAX (within the server's max_connections), shorten transactions, or look for "
+               "connections held too long (DB_LEAK_THRESHOLD_MS logs where they were acquired)"},
+      where);
+}
+
+[[noreturn]] void Pool::throw_closed(std::source_location where) {
+  throw PoolClosed({.message = "the pool is closed", .hint = "the program is shutting down"}, where);
 }
 
 void Pool::release(PoolEntry* e) noexcept {
   e->acquired_ns.store(0, std::memory_order_relaxed);
   Connection& c = *e->conn;
   bool keep = !c.broken();
+  if (keep && c.transaction_status() != TxStatus::idle && e->no_io_on_release) {
+    // An io thread must not wait for a ROLLBACK: close instead; the server rolls back.
+    c.close();
+    keep = false;
+  }
   if (keep && c.transaction_status() != TxStatus::idle) {
     // Never hand out a connection inside a transaction: roll back, or close it.
     try {

@@ -12,6 +12,11 @@
 #include "pool/resource_pool.hpp"
 
 namespace pgkit {
+
+/// A session setting applied to every new connection, with set_config so that the value
+/// travels as a parameter.
+inline constexpr const char* kSetConfig = "SELECT set_config($1, $2, false)";
+
 namespace detail {
 
 struct PoolEntry {
@@ -23,6 +28,7 @@ struct PoolEntry {
   std::atomic<std::int64_t> acquired_ns{0};  // 0 while idle
   std::source_location acquired_where;       // published by the store to acquired_ns
   std::atomic<bool> leak_reported{false};
+  bool no_io_on_release = false;  // leased to a coroutine: release must not block
 };
 
 // CLOCK_MONOTONIC_COARSE shares CLOCK_MONOTONIC's origin (steady_clock's) at a fraction of its

@@ -1,0 +1,218 @@
+// AsyncPool: the pool's acquire, retry and transaction rules for coroutines. Waiting in line
+// uses the same FIFO queue as blocking callers; a coroutine's place in it wakes by a post.
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <functional>
+
+#include "async/driver.hpp"
+#include "pgkit/log.hpp"
+#include "pool/pool_impl.hpp"
+
+namespace pgkit {
+
+using detail::PoolEntry;
+using Core = detail::ResourcePool<PoolEntry>;
+using boost::asio::use_awaitable;
+namespace this_coro = boost::asio::this_coro;
+
+namespace {
+
+// A coroutine waiting in the pool's line. wake() runs under the pool lock on whichever
+// thread released a connection; a concurrent channel (thread-safe, never blocks) carries the
+// news to the coroutine on its own executor.
+using Wakeup = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+
+struct AsyncWaiter : Core::Waiter {
+  explicit AsyncWaiter(const asio::any_io_executor& ex) : channel(ex, 1) {}
+  void wake() override { channel.try_send(boost::system::error_code{}); }
+  Wakeup channel;
+};
+
+using CloseEntry = std::function<void(PoolEntry*)>;
+
+// Gives back whatever the line handed to a waiter that no longer wants it.
+void hand_back(Core& core, const AsyncWaiter& w, const CloseEntry& close_entry) {
+  if (w.granted && !core.release(w.granted)) close_entry(w.granted);  // closed meanwhile
+  if (w.may_create) core.create_failed();
+}
+
+asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadline, CloseEntry close_entry) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  auto ex = co_await this_coro::executor;
+  AsyncWaiter w(ex);
+  Core::Attempt a = core.try_acquire(&w);
+  if (a.got != Core::Got::wait) co_return a;
+  asio::steady_timer timer(ex, deadline);
+  std::exception_ptr cancelled;
+  try {
+    co_await (w.channel.async_receive(use_awaitable) || timer.async_wait(use_awaitable));
+  } catch (...) {
+    cancelled = std::current_exception();  // our caller gave up
+  }
+  if (core.cancel(&w)) {
+    // Still in line, so nothing was handed over: our caller's cancel, or the deadline.
+    if (cancelled) std::rethrow_exception(cancelled);
+    co_return Core::Attempt{Core::Got::timeout};
+  }
+  // Handed over (cancel() took the lock after the hand-over wrote these fields).
+  if (cancelled) {
+    hand_back(core, w, close_entry);
+    std::rethrow_exception(cancelled);
+  }
+  if (w.granted) co_return Core::Attempt{Core::Got::resource, w.granted};
+  if (w.may_create) co_return Core::Attempt{Core::Got::create};
+  co_return Core::Attempt{Core::Got::closed};
+}
+
+}  // namespace
+
+asio::awaitable<Result> AsyncConnection::run(QueryOptions options, Sql sql, std::shared_ptr<Params> params) {
+  co_return co_await detail::async_run(*lease_, options, sql, params.get());
+}
+
+asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) {
+  Pool& p = *pool_;
+  Core& core = p.impl_->core;
+  const PoolSettings& s = p.config_.pool;
+  std::optional<Clock::time_point> start;
+  Clock::time_point deadline;
+  int connect_failures = 0;
+  for (;;) {
+    Core::Attempt a = start ? co_await wait_in_line(core, deadline, [&p](PoolEntry* e) { p.close_entry(e); })
+                             : core.try_acquire();
+    if (!start && a.got != Core::Got::resource) {
+      start = Clock::now();
+      deadline = *start + s.acquire_timeout;
+      if (a.got == Core::Got::wait) continue;
+    }
+    switch (a.got) {
+      case Core::Got::resource: {
+        PoolEntry* e = a.resource;
+        Pool::IdleCheck check = p.check_idle(e);
+        if (check == Pool::IdleCheck::ping && !co_await detail::async_ping(*e->conn, s.connect_timeout)) {
+          p.validation_failed();
+          check = Pool::IdleCheck::discard;
+        }
+        if (check == Pool::IdleCheck::discard) {
+          p.discard(e);
+          continue;
+        }
+        co_return AsyncConnection(p.lease(e, where, start, true));
+      }
+      case Core::Got::create: {
+        PoolEntry* e = nullptr;
+        std::exception_ptr failure;
+        try {
+          auto conn = detail::ConnectionAccess::make_unconnected(p.config_);
+          co_await detail::async_connect(*conn, p.config_, std::min(deadline, Clock::now() + s.connect_timeout));
+          QueryOptions setup{.timeout = s.connect_timeout, .prepare = false};
+          for (const auto& setting : p.session_settings()) {
+            Params params(setting.name, setting.value);
+            co_await detail::async_run(*conn, setup, kSetConfig, &params);
+          }
+          e = p.adopt(std::move(conn));
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        if (e) {
+          core.created(e);
+          co_return AsyncConnection(p.lease(e, where, start, true));
+        }
+        core.create_failed();
+        Millis pause = p.retry_.delay(++connect_failures);
+        try {
+          std::rethrow_exception(failure);
+        } catch (const CannotConnect& err) {
+          p.connect_failed();
+          // A server restarting or starting up: try again until the acquire deadline.
+          if (!is_transient(err) || Clock::now() + pause >= deadline) throw;
+        }
+        co_await sleep(pause);
+        continue;
+      }
+      case Core::Got::closed:
+        p.throw_closed(where);
+      case Core::Got::timeout:
+      case Core::Got::wait:
+        p.throw_exhausted(*start, where);
+    }
+  }
+}
+
+asio::awaitable<Result> AsyncPool::run(bool idempotent, QueryOptions options, Sql sql, std::shared_ptr<Params> params) {
+  auto started = Clock::now();
+  if (idempotent) begin_request();
+  for (int attempt = 1;; ++attempt) {
+    std::exception_ptr failure;
+    try {
+      AsyncConnection conn = co_await acquire(sql.where);
+      co_return co_await detail::async_run(conn.connection(), options, sql, params.get());
+    } catch (const CannotConnect&) {
+      throw;  // acquire already retried connecting up to its own deadline
+    } catch (const Error& e) {
+      if (!idempotent || !is_transient(e)) throw;
+      failure = std::current_exception();
+    }
+    Millis pause = pool_->retry_.delay(attempt);
+    if (!pool_->may_retry(attempt, started, pause)) std::rethrow_exception(failure);
+    co_await sleep(pause);
+  }
+}
+
+asio::awaitable<std::vector<Result>> AsyncPool::pipeline(const Pipeline& batch, QueryOptions options) {
+  AsyncConnection conn = co_await acquire();
+  co_return co_await conn.pipeline(batch, options);
+}
+
+void AsyncPool::begin_request() { pool_->impl_->budget.on_request(); }
+
+Millis AsyncPool::retry_pause(std::exception_ptr failure, bool commit_sent, int attempt, Clock::time_point started,
+                              const TransactionOptions& options) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const CannotConnect&) {
+    throw;
+  } catch (const Error& e) {
+    // The rules of Pool::run_in_transaction: never repeat a transaction whose COMMIT was sent
+    // when the connection broke.
+    bool retryable = options.retry && is_transaction_retryable(e) && !(commit_sent && is_transient(e));
+    Millis pause = pool_->retry_.delay(attempt);
+    if (!retryable || !pool_->may_retry(attempt, started, pause)) throw;
+    log().debug("retrying transaction after {} (attempt {})", e.sqlstate(), attempt + 1);
+    return pause;
+  }
+}
+
+asio::awaitable<void> AsyncPool::rollback(AsyncConnection& conn) {
+  Connection& c = conn.connection();
+  if (c.broken() || c.transaction_status() == TxStatus::idle) co_return;
+  try {
+    co_await conn.execute("ROLLBACK");
+  } catch (const Error&) {
+    c.close();  // the server rolls back a transaction whose connection closes
+  }
+}
+
+asio::awaitable<void> AsyncPool::commit(AsyncConnection& conn, bool& commit_sent) {
+  Connection& c = conn.connection();
+  if (c.transaction_status() == TxStatus::failed) {
+    co_await conn.execute("ROLLBACK");
+    throw UsageError({.message = "a statement failed inside the transaction and its error was caught; the "
+                                 "transaction was rolled back",
+                      .hint = "let the error propagate, or catch it outside the transaction"});
+  }
+  if (c.transaction_status() == TxStatus::idle) co_return;
+  commit_sent = true;
+  co_await conn.execute("COMMIT");
+}
+
+asio::awaitable<void> AsyncPool::sleep(Millis pause) {
+  asio::steady_timer timer(co_await this_coro::executor, pause);
+  co_await timer.async_wait(use_awaitable);
+}
+
+}  // namespace pgkit

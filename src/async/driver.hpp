@@ -1,0 +1,18 @@
+#pragma once
+// The Asio driver: waits on libpq's socket for what an operation (src/connection/operation.hpp)
+// wants, with a deadline, from a coroutine. Private to the library.
+#include <boost/asio/awaitable.hpp>
+
+#include "connection/operation.hpp"
+#include "pgkit/async.hpp"
+
+namespace pgkit::detail {
+
+/// Open conn (made with ConnectionAccess::make_unconnected) before deadline, on the current
+/// coroutine's executor. @throws CannotConnect and its kin
+asio::awaitable<void> async_connect(Connection& conn, const Config& config, Clock::time_point deadline);
+
+/// A round trip within timeout; false when the connection is dead.
+asio::awaitable<bool> async_ping(Connection& conn, Millis timeout);
+
+}  // namespace pgkit::detail

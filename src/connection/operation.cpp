@@ -1,0 +1,391 @@
+#include "connection/operation.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "connection/result_data.hpp"
+
+namespace pgkit::detail {
+namespace {
+
+// Cached statements per connection; past this the cache is dropped whole (DEALLOCATE ALL),
+// which bounds server memory for programs that build SQL dynamically.
+constexpr std::size_t kStatementCacheMax = 1024;
+
+std::string trimmed(const char* s) {
+  std::string out = s ? s : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+bool contains(const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; }
+
+ErrorFields fields_of(const PGresult* r, Sql sql) {
+  auto f = [r](int code) {
+    const char* v = PQresultErrorField(r, code);
+    return std::string(v ? v : "");
+  };
+  ErrorFields e{.sqlstate = f(PG_DIAG_SQLSTATE),
+                .message = f(PG_DIAG_MESSAGE_PRIMARY),
+                .detail = f(PG_DIAG_MESSAGE_DETAIL),
+                .hint = f(PG_DIAG_MESSAGE_HINT),
+                .statement = std::string(sql.text),
+                .constraint = f(PG_DIAG_CONSTRAINT_NAME)};
+  if (e.message.empty()) e.message = trimmed(PQresultErrorMessage(r));
+  auto pos = f(PG_DIAG_STATEMENT_POSITION);
+  if (!pos.empty()) e.position = std::atoi(pos.c_str());
+  return e;
+}
+
+// libpq gives no SQLSTATE for a failed connection attempt, only text: map the cases callers
+// act on (credentials, capacity, a server not ready) so retry rules can see them.
+std::string connect_sqlstate(const std::string& msg) {
+  if (contains(msg, "password authentication failed") || contains(msg, "no password supplied") ||
+      contains(msg, "authentication failed"))
+    return "28P01";
+  if (contains(msg, "role \"") && contains(msg, "does not exist")) return "28000";
+  if (contains(msg, "database \"") && contains(msg, "does not exist")) return "3D000";
+  if (contains(msg, "too many clients") || contains(msg, "remaining connection slots")) return "53300";
+  if (contains(msg, "starting up") || contains(msg, "shutting down") || contains(msg, "in recovery mode") ||
+      contains(msg, "not yet accepting"))
+    return "57P03";
+  return "08001";
+}
+
+std::string connect_hint(const std::string& sqlstate) {
+  if (sqlstate == "28P01" || sqlstate == "28000")
+    return "check the user name and password in DATABASE_URL (or DB_USER/DB_PASSWORD); passwords with special "
+           "characters must be percent-encoded in a URL";
+  if (sqlstate == "3D000") return "create the database, or fix the database name at the end of DATABASE_URL";
+  if (sqlstate == "53300")
+    return "the server's max_connections is used up: lower DB_POOL_MAX, count instances × pool max, or put "
+           "PgBouncer in front";
+  if (sqlstate == "57P03") return "the server is starting or shutting down; pgkit retries connecting";
+  return "check that PostgreSQL is running (pg_isready -h HOST -p PORT), that host and port in DATABASE_URL are "
+         "right, and firewall rules; raise DB_CONNECTION_TIMEOUT_MS for a slow network";
+}
+
+}  // namespace
+
+bool send_cancel(PGconn* pg, CancelMode mode) noexcept {
+  if (!pg) return false;
+  PGcancel* c = PQgetCancel(pg);
+  if (!c) return false;
+  auto run = [c] {
+    char err[256];
+    bool ok = PQcancel(c, err, sizeof err) == 1;
+    PQfreeCancel(c);
+    return ok;
+  };
+  if (mode == CancelMode::inline_call) return run();
+  try {
+    std::thread(run).detach();  // PQcancel connects and waits: never on an io thread
+    return true;
+  } catch (...) {
+    return run();
+  }
+}
+
+// --- QueryOp ---
+
+QueryOp::QueryOp(Connection& conn, Sql sql, const Params* params, bool prepare)
+    : conn_(conn), pg_(ConnectionAccess::pg(conn)), sql_(sql), params_(params), prepare_(prepare && params) {}
+
+bool QueryOp::is_stale_statement(const Error& e) {
+  return e.sqlstate() == "26000" ||
+         (e.sqlstate() == "0A000" && e.message().find("cached plan") != std::string::npos);
+}
+
+void QueryOp::fail_lost(const char* what) {
+  std::string msg = trimmed(PQerrorMessage(pg_));
+  ConnectionAccess::broken(conn_) = true;
+  throw ConnectionLost({.sqlstate = "08006",
+                        .message = fmt::format("connection to {} lost while {}: {}", conn_.display_url(), what,
+                                               msg.empty() ? "the server closed it" : msg),
+                        .hint = "the server restarted, a proxy or the provider dropped an idle connection, or the "
+                                "network failed; the statement's outcome is unknown",
+                        .statement = std::string(sql_.text)},
+                       sql_.where);
+}
+
+Want QueryOp::start() {
+  if (conn_.broken())
+    throw ConnectionLost({.sqlstate = "08003", .message = "the connection is closed or broken",
+                          .statement = std::string(sql_.text)}, sql_.where);
+  started_ = Clock::now();
+  if (!params_) {
+    if (!PQsendQuery(pg_, std::string(sql_.text).c_str())) fail_lost("sending a query");
+    return flush();
+  }
+  if (prepare_) {
+    auto& cache = ConnectionAccess::statements(conn_);
+    key_.assign(sql_.text);
+    if (cache.find(key_) == cache.end()) {
+      // Over the bound, forget every statement: both sides, in one message before the Parse.
+      std::string sql = cache.size() >= kStatementCacheMax ? "DEALLOCATE ALL" : "";
+      if (!sql.empty()) {
+        cache.clear();
+        PGresult* r = PQexec(pg_, sql.c_str());  // rare: once per 1024 distinct statements
+        PQclear(r);
+      }
+      name_ = fmt::format("pgkit_{}", ConnectionAccess::next_statement(conn_)++);
+      if (!PQsendPrepare(pg_, name_.c_str(), key_.c_str(), params_->size(), params_->types()))
+        fail_lost("preparing a statement");
+      preparing_ = true;
+      return flush();
+    }
+  }
+  return send_execute();
+}
+
+Want QueryOp::send_execute() {
+  int ok;
+  if (prepare_) {
+    const std::string& name = ConnectionAccess::statements(conn_).at(key_);
+    ok = PQsendQueryPrepared(pg_, name.c_str(), params_->size(), params_->values(), params_->lengths(),
+                             params_->formats(), 0);
+  } else {
+    ok = PQsendQueryParams(pg_, std::string(sql_.text).c_str(), params_->size(), params_->types(), params_->values(),
+                           params_->lengths(), params_->formats(), 0);
+  }
+  if (!ok) fail_lost("sending a query");
+  return flush();
+}
+
+Want QueryOp::flush() {
+  int f = PQflush(pg_);
+  if (f < 0) fail_lost("sending a query");
+  return f == 1 ? Want::write : Want::read;
+}
+
+Want QueryOp::resume() {
+  if (PQflush(pg_) == 1) return Want::write;
+  if (!PQconsumeInput(pg_)) fail_lost("waiting for a result");
+  return collect();
+}
+
+Want QueryOp::collect() {
+  while (!PQisBusy(pg_)) {
+    PGresult* r = PQgetResult(pg_);
+    if (!r) {
+      if (preparing_ && !error_ && PQstatus(pg_) == CONNECTION_OK) {
+        preparing_ = false;
+        ConnectionAccess::statements(conn_).emplace(key_, name_);
+        return send_execute();
+      }
+      return Want::done;
+    }
+    switch (PQresultStatus(r)) {
+      case PGRES_FATAL_ERROR:
+        if (!error_) error_ = fields_of(r, sql_);
+        PQclear(r);
+        break;
+      case PGRES_COPY_IN:
+      case PGRES_COPY_OUT:
+      case PGRES_COPY_BOTH:
+        PQclear(r);
+        conn_.close();
+        throw UsageError({.message = "COPY is not supported through query(); the connection was closed",
+                          .statement = std::string(sql_.text)}, sql_.where);
+      default:
+        if (preparing_) PQclear(r);
+        else last_ = make_result(r);
+    }
+    if (PQstatus(pg_) == CONNECTION_BAD) return Want::done;
+  }
+  return Want::read;
+}
+
+Millis QueryOp::deadline_passed(CancelMode mode) {
+  if (cancelled_) {
+    // The server did not even answer the cancel: the link is gone or the server is stuck.
+    conn_.close();
+    throw Timeout({.sqlstate = "57014",
+                   .message = fmt::format("query still running {} ms after its deadline and the cancel; the "
+                                          "connection was closed",
+                                          ConnectionAccess::cancel_grace(conn_).count()),
+                   .statement = std::string(sql_.text)},
+                  sql_.where);
+  }
+  cancelled_ = true;
+  send_cancel(pg_, mode);
+  return ConnectionAccess::cancel_grace(conn_);
+}
+
+Result QueryOp::finish() {
+  if (PQstatus(pg_) == CONNECTION_BAD) {
+    ConnectionAccess::broken(conn_) = true;
+    if (error_ && is_connection_error(error_->sqlstate)) throw_error(std::move(*error_), sql_.where);
+    fail_lost("waiting for a result");
+  }
+  ConnectionAccess::log_query(conn_, sql_, started_);
+  if (error_) {
+    if (cancelled_ && error_->sqlstate == "57014")
+      error_->message = fmt::format("query cancelled on the server after its deadline ({} ms)",
+                                    std::chrono::duration_cast<Millis>(Clock::now() - started_).count());
+    throw_error(std::move(*error_), sql_.where);
+  }
+  return std::move(last_);
+}
+
+// --- ConnectOp ---
+
+ConnectOp::ConnectOp(Connection& conn, const Config& config) : conn_(conn), config_(config) {}
+
+void ConnectOp::fail(std::string msg) {
+  std::string state = connect_sqlstate(msg);
+  conn_.close();
+  ErrorFields f{.sqlstate = state,
+                .message = fmt::format("cannot connect to {}: {}", conn_.display_url(), msg),
+                .hint = connect_hint(state)};
+  if (state == "28P01" || state == "28000") throw AuthenticationFailed(std::move(f), {});
+  if (state == "53300") throw TooManyConnections(std::move(f), {});
+  throw CannotConnect(std::move(f), {});
+}
+
+void ConnectOp::deadline_passed() {
+  fail(fmt::format("timed out after {} ms (DB_CONNECTION_TIMEOUT_MS)", config_.pool.connect_timeout.count()));
+}
+
+Want ConnectOp::want_of(PostgresPollingStatusType st) {
+  PGconn* pg = ConnectionAccess::pg(conn_);
+  switch (st) {
+    case PGRES_POLLING_OK:
+      ConnectionAccess::broken(conn_) = false;
+      // Sends go through PQflush in every driver, so libpq never blocks on a full socket.
+      PQsetnonblocking(pg, 1);
+      return Want::done;
+    case PGRES_POLLING_READING: return Want::read;
+    case PGRES_POLLING_WRITING: return Want::write;
+    default: fail(trimmed(PQerrorMessage(pg)));
+  }
+}
+
+Want ConnectOp::start() {
+  PGconn*& pg = ConnectionAccess::pg(conn_);
+  pg = PQconnectStart(config_.conninfo().c_str());
+  if (!pg) throw CannotConnect({.sqlstate = "08001", .message = "libpq could not allocate a connection"}, {});
+  if (PQstatus(pg) == CONNECTION_BAD) fail(trimmed(PQerrorMessage(pg)));
+  return Want::write;  // libpq's documented first step: wait until the socket is writable
+}
+
+Want ConnectOp::resume() { return want_of(PQconnectPoll(ConnectionAccess::pg(conn_))); }
+
+bool ConnectOp::needs_datestyle() const { return conn_.parameter_status("DateStyle").rfind("ISO", 0) != 0; }
+
+}  // namespace pgkit::detail
+
+// --- PipelineOp ---
+
+namespace pgkit::detail {
+
+PipelineOp::PipelineOp(Connection& conn, const Pipeline& batch)
+    : conn_(conn), pg_(ConnectionAccess::pg(conn)), batch_(batch), results_(batch.size()) {}
+
+void PipelineOp::fail_lost(const char* what) {
+  std::string msg = trimmed(PQerrorMessage(pg_));
+  ConnectionAccess::broken(conn_) = true;
+  throw ConnectionLost({.sqlstate = "08006",
+                        .message = fmt::format("connection to {} lost while {} a pipeline of {} statements: {}",
+                                               conn_.display_url(), what, batch_.size(),
+                                               msg.empty() ? "the server closed it" : msg),
+                        .hint = "the batch ran in one implicit transaction: it committed only if its Sync was "
+                                "answered; check before sending it again"});
+}
+
+Want PipelineOp::start() {
+  if (conn_.broken()) throw ConnectionLost({.sqlstate = "08003", .message = "the connection is closed or broken"});
+  if (batch_.empty()) throw UsageError({.message = "the pipeline has no statements"});
+  started_ = Clock::now();
+  if (!PQenterPipelineMode(pg_)) fail_lost("starting");
+  auto& cache = ConnectionAccess::statements(conn_);
+  std::unordered_map<std::string, std::string> pending;  // prepared earlier in this same batch
+  for (std::size_t i = 0; i < batch_.size(); ++i) {
+    const auto& item = batch_.items()[i];
+    const Params& p = *item.params;
+    const std::string* name = nullptr;
+    if (auto it = cache.find(item.sql); it != cache.end()) name = &it->second;
+    else if (auto pt = pending.find(item.sql); pt != pending.end()) name = &pt->second;
+    if (!name) {
+      // Parse and Bind/Execute travel together: in pipeline mode nothing waits for the Parse.
+      std::string fresh = fmt::format("pgkit_{}", ConnectionAccess::next_statement(conn_)++);
+      if (!PQsendPrepare(pg_, fresh.c_str(), item.sql.c_str(), p.size(), p.types())) fail_lost("sending");
+      steps_.push_back({i, true, item.sql, fresh});
+      name = &pending.emplace(item.sql, fresh).first->second;
+    }
+    if (!PQsendQueryPrepared(pg_, name->c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0))
+      fail_lost("sending");
+    steps_.push_back({i, false, {}, {}});
+  }
+  if (!PQpipelineSync(pg_)) fail_lost("sending");
+  int f = PQflush(pg_);
+  if (f < 0) fail_lost("sending");
+  return f == 1 ? Want::write : Want::read;
+}
+
+Want PipelineOp::resume() {
+  if (PQflush(pg_) == 1) return Want::write;
+  if (!PQconsumeInput(pg_)) fail_lost("reading");
+  return collect();
+}
+
+Want PipelineOp::collect() {
+  while (!PQisBusy(pg_)) {
+    PGresult* r = PQgetResult(pg_);
+    if (!r) {  // the end of one statement's results
+      if (step_ < steps_.size()) ++step_;
+      continue;
+    }
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_PIPELINE_SYNC) {
+      PQclear(r);
+      synced_ = true;
+      return Want::done;
+    }
+    const Step& step = steps_.at(step_);
+    if (st == PGRES_FATAL_ERROR) {
+      if (!error_) {
+        const auto& item = batch_.items()[step.item];
+        error_ = fields_of(r, Sql(item.sql, item.where));
+        error_->pipeline_index = static_cast<int>(step.item);
+      }
+      PQclear(r);
+    } else if (st == PGRES_PIPELINE_ABORTED) {
+      PQclear(r);
+    } else if (step.prepare) {
+      ConnectionAccess::statements(conn_).emplace(step.key, step.name);
+      PQclear(r);
+    } else {
+      results_[step.item] = make_result(r);
+    }
+    if (PQstatus(pg_) == CONNECTION_BAD) return Want::done;
+  }
+  return Want::read;
+}
+
+Millis PipelineOp::deadline_passed(CancelMode mode) {
+  if (cancelled_) {
+    conn_.close();
+    throw Timeout({.sqlstate = "57014", .message = "pipeline still running after its deadline and the cancel; the "
+                                                   "connection was closed"});
+  }
+  cancelled_ = true;
+  send_cancel(pg_, mode);
+  return ConnectionAccess::cancel_grace(conn_);
+}
+
+std::vector<Result> PipelineOp::finish() {
+  if (!synced_ || PQstatus(pg_) == CONNECTION_BAD) fail_lost("reading");
+  PQexitPipelineMode(pg_);
+  if (error_) {
+    // Names the statement by position, so the caller can find it in the batch.
+    error_->message = fmt::format("statement {} of {} in the pipeline failed (the whole batch was rolled back): {}",
+                                  error_->pipeline_index + 1, batch_.size(), error_->message);
+    throw_error(std::move(*error_), batch_.items()[error_->pipeline_index].where);
+  }
+  ConnectionAccess::log_query(conn_, Sql(batch_.items().front().sql), started_);
+  return std::move(results_);
+}
+
+}  // namespace pgkit::detail

@@ -1,0 +1,126 @@
+#pragma once
+// libpq's side of connecting and of running one statement, without any waiting. A driver — the
+// blocking one (poll) in connection.cpp, or the Asio one in src/async — waits for what an
+// operation wants and calls resume(). The protocol rules (prepare once, collect every result,
+// cancel on the server at the deadline, notice a lost connection) live here once for both.
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+
+#include "pgkit/connection.hpp"
+#include "pgkit/error.hpp"
+
+namespace pgkit::detail {
+
+enum class Want { read, write, done };
+
+/// How a cancel request reaches the server: inline (blocking drivers), or from a short-lived
+/// thread (io threads must not wait for the TCP handshake PQcancel makes).
+enum class CancelMode { inline_call, background_thread };
+
+class QueryOp {
+ public:
+  /// params == nullptr: the simple protocol (several statements, no parameters).
+  QueryOp(Connection& conn, Sql sql, const Params* params, bool prepare);
+
+  /// Send what starts the operation.
+  Want start();
+  /// The socket is ready for what was wanted: move on.
+  Want resume();
+  /// The deadline passed. First time: ask the server to cancel and return how long to wait for
+  /// its answer. Second time (no answer): close the connection and throw Timeout.
+  Millis deadline_passed(CancelMode mode);
+  /// The result, or the error the server or the link reported, as its pgkit type.
+  Result finish();
+
+  /// Stale cached statement (0A000 after DDL, 26000 after DISCARD ALL) that did not run:
+  /// the caller may run the operation once more, from a fresh QueryOp.
+  static bool is_stale_statement(const Error& e);
+
+ private:
+  Want flush();
+  Want send_execute();
+  Want collect();
+  [[noreturn]] void fail_lost(const char* what);
+
+  Connection& conn_;
+  PGconn* pg_;
+  Sql sql_;
+  const Params* params_;
+  bool prepare_;
+  std::string key_;          // SQL text: the statement cache's key
+  std::string name_;         // statement name while preparing
+  bool preparing_ = false;
+  bool cancelled_ = false;
+  Clock::time_point started_;
+  Result last_;
+  std::optional<ErrorFields> error_;
+};
+
+class PipelineOp {
+ public:
+  PipelineOp(Connection& conn, const Pipeline& batch);
+  Want start();
+  Want resume();
+  Millis deadline_passed(CancelMode mode);
+  std::vector<Result> finish();
+
+ private:
+  // What each group of results (ended by a NULL from PQgetResult) answers.
+  struct Step {
+    std::size_t item;
+    bool prepare;  // the Parse of a statement not cached yet
+    std::string key, name;
+  };
+  Want collect();
+  [[noreturn]] void fail_lost(const char* what);
+
+  Connection& conn_;
+  PGconn* pg_;
+  const Pipeline& batch_;
+  std::vector<Step> steps_;
+  std::size_t step_ = 0;
+  bool synced_ = false;
+  bool cancelled_ = false;
+  Clock::time_point started_;
+  std::vector<Result> results_;
+  std::optional<ErrorFields> error_;
+};
+
+class ConnectOp {
+ public:
+  ConnectOp(Connection& conn, const Config& config);
+  Want start();
+  Want resume();
+  /// The deadline passed: close and throw CannotConnect.
+  [[noreturn]] void deadline_passed();
+  /// Finish the session setup that needs no round trip; true when a DateStyle fix is needed.
+  bool needs_datestyle() const;
+
+ private:
+  [[noreturn]] void fail(std::string message);
+  Want want_of(PostgresPollingStatusType st);
+
+  Connection& conn_;
+  const Config& config_;
+};
+
+/// Connection's private parts that operations and drivers use.
+struct ConnectionAccess {
+  static std::unique_ptr<Connection> make_unconnected(const Config& config) {
+    return std::unique_ptr<Connection>(new Connection(config, Connection::Deferred{}));
+  }
+  static PGconn*& pg(Connection& c) { return c.conn_; }
+  static bool& broken(Connection& c) { return c.broken_; }
+  static std::unordered_map<std::string, std::string>& statements(Connection& c) { return c.statements_; }
+  static unsigned& next_statement(Connection& c) { return c.next_statement_; }
+  static Millis cancel_grace(const Connection& c) { return c.cancel_grace_; }
+  static std::shared_ptr<void>& driver_state(Connection& c) { return c.driver_state_; }
+  static void log_query(const Connection& c, Sql sql, Clock::time_point started) { c.log_query(sql, started); }
+};
+
+/// Ask the server to stop what conn runs (PQcancel), inline or from a short-lived thread.
+bool send_cancel(PGconn* pg, CancelMode mode) noexcept;
+
+}  // namespace pgkit::detail

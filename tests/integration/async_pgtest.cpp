@@ -1,0 +1,330 @@
+// The asynchronous API on Boost.Asio against a real server.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <thread>
+
+#include "pg_config.hpp"
+#include "pgkit/async.hpp"
+#include "pgkit/error.hpp"
+#include "test_server.hpp"
+
+using namespace pgkit;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+// Runs coroutine on an io_context with `threads` threads and returns its result (or throws).
+template <class F>
+auto run_on(int threads, F coroutine) {
+  asio::io_context io;
+  auto future = asio::co_spawn(io, coroutine(), asio::use_future);
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  return future.get();
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+// A TCP port that accepts connections into its backlog and never answers: the server side of a
+// blackholed path, on loopback.
+struct SilentListener {
+  SilentListener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    port = LocalCluster::free_port();
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
+      throw std::runtime_error("cannot listen");
+  }
+  ~SilentListener() { ::close(fd); }
+  int fd;
+  int port;
+};
+
+}  // namespace
+
+TEST(Async, ThousandCoroutinesOnTwoThreadsShareEightConnections) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-1000");
+  c.pool.min = 0;
+  c.pool.max = 8;
+  c.pool.acquire_timeout = 60s;
+  Pool pool(c);
+  AsyncPool db(pool);
+  std::atomic<int> done{0}, failed{0}, peak{0};
+  run_on(2, [&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    for (int i = 0; i < 1000; ++i) {
+      asio::co_spawn(
+          ex,
+          [&, i]() -> asio::awaitable<void> {
+            try {
+              auto r = co_await db.query(
+                  "SELECT $1::int, (SELECT count(*) FROM pg_stat_activity WHERE application_name = $2)", i,
+                  "async-1000");
+              EXPECT_EQ(r.one().get<int>(0), i);
+              int seen = static_cast<int>(r.one().get<std::int64_t>(1)), p = peak.load();
+              while (seen > p && !peak.compare_exchange_weak(p, seen)) {}
+            } catch (const std::exception& e) {
+              ++failed;
+              ADD_FAILURE() << e.what();
+            }
+            ++done;
+          },
+          asio::detached);
+    }
+    while (done.load() < 1000) co_await sleep_for(5ms);
+  });
+  EXPECT_EQ(done.load(), 1000);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_LE(peak.load(), 8);
+  EXPECT_LE(pool.stats().created, 8u);
+  EXPECT_EQ(pool.stats().in_use, 0);
+}
+
+TEST(Async, TimedOutQueryIsCancelledOnTheServerAndTheConnectionServesTheNext) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-timeout");
+  c.pool.min = 0;
+  c.pool.max = 1;
+  Pool pool(c);
+  AsyncPool db(pool);
+  run_on(1, [&]() -> asio::awaitable<void> {
+    auto conn = co_await db.acquire();
+    int pid = conn.connection().backend_pid();
+    bool timed_out = false;
+    try {
+      co_await conn.query({.timeout = 100ms}, "SELECT pg_sleep(10)");
+    } catch (const Timeout&) {
+      timed_out = true;
+    }
+    EXPECT_TRUE(timed_out);
+    auto state = server.sql("SELECT state FROM pg_stat_activity WHERE pid = " + std::to_string(pid));
+    EXPECT_EQ(state, std::vector<std::string>{"idle"});
+    EXPECT_EQ((co_await conn.query("SELECT 7")).scalar<int>(), 7);
+    EXPECT_EQ(conn.connection().backend_pid(), pid);
+  });
+}
+
+TEST(Async, TheIoThreadIsNeverBlocked) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-blocking");
+  c.pool.min = 0;
+  c.pool.max = 8;
+  Pool pool(c);
+  AsyncPool db(pool);
+  SilentListener blackhole;
+  auto hole = parse_url("postgresql://app:pw@127.0.0.1:" + std::to_string(blackhole.port) + "/app").config;
+  hole.pool.min = 0;
+  hole.pool.connect_timeout = 1500ms;
+  hole.pool.acquire_timeout = 1500ms;
+  Pool unreachable(hole, {}, RetryPolicy::none());
+  AsyncPool nowhere(unreachable);
+  std::chrono::milliseconds worst_lateness{0};
+  int ticks = 0;
+  bool connect_failed = false;
+  std::atomic<int> slept{0};
+  run_on(1, [&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    for (int i = 0; i < 8; ++i)
+      asio::co_spawn(
+          ex, [&]() -> asio::awaitable<void> { co_await db.query("SELECT pg_sleep(1)"); ++slept; }, asio::detached);
+    asio::co_spawn(
+        ex,
+        [&]() -> asio::awaitable<void> {
+          try {
+            co_await nowhere.acquire();
+          } catch (const CannotConnect&) {
+            connect_failed = true;
+          }
+        },
+        asio::detached);
+    // A 10 ms ticker on the same (only) io thread: if anything blocked the thread, a tick
+    // would come as late as the blocking call took (a second for pg_sleep, 1.5 s for connect).
+    auto next = Clock::now() + 10ms;
+    const auto end = Clock::now() + 1200ms;
+    while (next < end) {
+      asio::steady_timer t(ex, next);
+      co_await t.async_wait(asio::use_awaitable);
+      worst_lateness = std::max(worst_lateness, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - next));
+      next += 10ms;
+      ++ticks;
+    }
+    for (int i = 0; i < 500 && (!connect_failed || slept.load() < 8); ++i) co_await sleep_for(20ms);
+  });
+  std::printf("[ figures  ] %d ticks, worst lateness %lld ms while 8 pg_sleep(1) and a blackholed connect ran\n",
+              ticks, static_cast<long long>(worst_lateness.count()));
+  EXPECT_TRUE(connect_failed);
+  EXPECT_LT(worst_lateness, 500ms) << "the io thread was blocked";
+}
+
+TEST(Async, ServerRestartUnderReadLoadRecovers) {
+  auto server = test::private_server();
+  Config c = test::config_for(*server);
+  c.pool.min = 2;
+  c.pool.max = 4;
+  Pool pool(c);
+  AsyncPool db(pool);
+  std::atomic<bool> stop{false}, back{false};
+  std::atomic<int> ok{0}, errors{0}, errors_after_back{0};
+  asio::io_context io;
+  for (int i = 0; i < 16; ++i) {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          while (!stop) {
+            try {
+              co_await db.query(idempotent, "SELECT count(*) FROM pg_class");
+              ++ok;
+            } catch (const Error& e) {
+              ++errors;
+              if (back) ++errors_after_back;
+            }
+          }
+        },
+        asio::detached);
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) threads.emplace_back([&] { io.run(); });
+  std::this_thread::sleep_for(300ms);
+  server->restart();
+  back = true;
+  std::this_thread::sleep_for(500ms);
+  stop = true;
+  for (auto& t : threads) t.join();
+  std::printf("[ figures  ] async restart under 16 coroutines: %d ok, %d errors (%d after back)\n", ok.load(),
+              errors.load(), errors_after_back.load());
+  EXPECT_EQ(errors_after_back.load(), 0);
+  EXPECT_EQ(errors.load(), 0);
+}
+
+TEST(Async, PipelineOfAHundredInsertsCommitsAtomically) {
+  Pool pool(test::config_for(test::shared_server()));
+  AsyncPool db(pool);
+  pool.query("CREATE TABLE IF NOT EXISTS async_pipe(id int PRIMARY KEY, note text)");
+  pool.query("TRUNCATE async_pipe");
+  run_on(1, [&]() -> asio::awaitable<void> {
+    Pipeline batch;
+    for (int i = 0; i < 100; ++i) batch.add("INSERT INTO async_pipe VALUES ($1, $2)", i, "row " + std::to_string(i));
+    auto results = co_await db.pipeline(batch);
+    EXPECT_EQ(results.size(), 100u);
+    EXPECT_EQ(results[99].affected_rows(), 1);
+
+    Pipeline failing;
+    for (int i = 100; i < 150; ++i) failing.add("INSERT INTO async_pipe VALUES ($1, $2)", i, "new");
+    failing.add("INSERT INTO async_pipe VALUES ($1, $2)", 5, "duplicate");  // statement 51 fails
+    for (int i = 150; i < 200; ++i) failing.add("INSERT INTO async_pipe VALUES ($1, $2)", i, "new");
+    int index = -1;
+    std::string message;
+    try {
+      co_await db.pipeline(failing);
+    } catch (const UniqueViolation& e) {
+      index = e.pipeline_index();
+      message = e.what();
+    }
+    EXPECT_EQ(index, 50);
+    EXPECT_NE(message.find("statement 51 of 101"), std::string::npos) << message;
+  });
+  EXPECT_EQ(pool.query("SELECT count(*) FROM async_pipe").scalar<std::int64_t>(), 100);  // none of the failed batch
+}
+
+TEST(Async, BlockingConnectionRunsPipelinesToo) {
+  Connection conn(test::config_for(test::shared_server()));
+  Pipeline batch;
+  batch.add("SELECT $1::int", 1).add("SELECT $1::int + 1", 1).add("SELECT $1::int", 3);
+  auto r = conn.pipeline(batch);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[1].scalar<int>(), 2);
+  EXPECT_EQ(conn.query("SELECT $1::int + 1", 41).scalar<int>(), 42);  // prepared by the pipeline, reused
+}
+
+TEST(Async, TransactionCommitsRollsBackAndRetries) {
+  Pool pool(test::config_for(test::shared_server()));
+  AsyncPool db(pool);
+  pool.query("CREATE TABLE IF NOT EXISTS async_tx(doctor text PRIMARY KEY, on_call bool)");
+  pool.query("DELETE FROM async_tx");
+  pool.query("INSERT INTO async_tx VALUES ('alice', true), ('bob', true)");
+  std::atomic<int> attempts{0};
+  run_on(2, [&]() -> asio::awaitable<void> {
+    // A failing function rolls back.
+    bool threw = false;
+    try {
+      co_await db.transaction([&](AsyncTransaction& tx) -> asio::awaitable<void> {
+        co_await tx.query("UPDATE async_tx SET on_call = false");
+        co_await tx.query("SELECT 1/0");
+      });
+    } catch (const Error&) {
+      threw = true;
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_EQ((co_await db.query("SELECT count(*) FROM async_tx WHERE on_call")).scalar<std::int64_t>(), 2);
+
+    // Write skew under SERIALIZABLE: both commit, one after a retry.
+    auto ex = co_await asio::this_coro::executor;
+    std::atomic<int> read{0};
+    auto take_off = [&](std::string who) -> asio::awaitable<int> {
+      // Named, not a temporary inside co_await: g++ 12 destroys such closure temporaries wrongly.
+      auto body = [&, who](AsyncTransaction& tx) -> asio::awaitable<int> {
+        int attempt = ++attempts;
+        auto on_call = (co_await tx.query("SELECT count(*) FROM async_tx WHERE on_call")).scalar<std::int64_t>();
+        ++read;
+        while (attempt <= 2 && read.load() < 2) co_await sleep_for(1ms);  // both read before either writes
+        co_await tx.query("UPDATE async_tx SET on_call = $1 WHERE doctor = $2", on_call < 2, who);
+        co_return attempt;
+      };
+      co_return co_await db.transaction(body, {.isolation = Isolation::serializable});
+    };
+    auto a = asio::co_spawn(ex, take_off("alice"), asio::use_future);
+    auto b = asio::co_spawn(ex, take_off("bob"), asio::use_future);
+    while (a.wait_for(0s) != std::future_status::ready || b.wait_for(0s) != std::future_status::ready)
+      co_await sleep_for(5ms);
+    a.get();
+    b.get();
+  });
+  EXPECT_GE(attempts.load(), 3);
+  EXPECT_EQ(pool.query("SELECT count(*) FROM async_tx WHERE on_call").scalar<std::int64_t>(), 1);
+}
+
+TEST(Async, CoroutineCancelledByItsCallerGivesItsConnectionBack) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-cancelled");
+  c.pool.min = 0;
+  c.pool.max = 1;
+  Pool pool(c);
+  AsyncPool db(pool);
+  run_on(1, [&]() -> asio::awaitable<void> {
+    using namespace asio::experimental::awaitable_operators;
+    // The caller stops waiting after 100 ms (as an HTTP client that went away).
+    auto which = co_await (db.query("SELECT pg_sleep(5)") || sleep_for(100ms));
+    EXPECT_EQ(which.index(), 1u);
+    // The connection came back (closed, as it was mid-statement), and the next caller gets one.
+    EXPECT_EQ((co_await db.query("SELECT 1")).scalar<int>(), 1);
+  });
+  EXPECT_EQ(pool.stats().in_use, 0);
+  // The abandoned statement was cancelled on the server, not left running.
+  for (int i = 0; i < 100 && server.sql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' "
+                                         "AND state = 'active'")[0] != "0";
+       ++i)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(server.sql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'")[0],
+            "0");
+}
