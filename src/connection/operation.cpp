@@ -87,10 +87,26 @@ bool send_cancel(PGconn* pg, CancelMode mode) noexcept {
   }
 }
 
+// --- SendReceiveOp ---
+
+SendReceiveOp::SendReceiveOp(Connection& conn) : conn_(conn), pg_(ConnectionAccess::pg(conn)) {}
+
+Want SendReceiveOp::flush(const char* what) {
+  int f = PQflush(pg_);
+  if (f < 0) fail_lost(what);
+  return f == 1 ? Want::write : Want::read;
+}
+
+std::optional<Want> SendReceiveOp::pump(const char* what) {
+  if (flush(what) == Want::write) return Want::write;
+  if (!PQconsumeInput(pg_)) fail_lost(what);
+  return std::nullopt;
+}
+
 // --- QueryOp ---
 
 QueryOp::QueryOp(Connection& conn, Sql sql, const Params* params, bool prepare)
-    : conn_(conn), pg_(ConnectionAccess::pg(conn)), sql_(sql), params_(params), prepare_(prepare && params) {}
+    : SendReceiveOp(conn), sql_(sql), params_(params), prepare_(prepare && params) {}
 
 bool QueryOp::is_stale_statement(const Error& e) {
   return e.sqlstate() == "26000" ||
@@ -116,7 +132,7 @@ Want QueryOp::start() {
   started_ = Clock::now();
   if (!params_) {
     if (!PQsendQuery(pg_, std::string(sql_.text).c_str())) fail_lost("sending a query");
-    return flush();
+    return flush("sending a query");
   }
   if (prepare_) {
     auto& cache = ConnectionAccess::statements(conn_);
@@ -133,7 +149,7 @@ Want QueryOp::start() {
       if (!PQsendPrepare(pg_, name_.c_str(), key_.c_str(), params_->size(), params_->types()))
         fail_lost("preparing a statement");
       preparing_ = true;
-      return flush();
+      return flush("preparing a statement");
     }
   }
   return send_execute();
@@ -150,18 +166,11 @@ Want QueryOp::send_execute() {
                            params_->lengths(), params_->formats(), 0);
   }
   if (!ok) fail_lost("sending a query");
-  return flush();
-}
-
-Want QueryOp::flush() {
-  int f = PQflush(pg_);
-  if (f < 0) fail_lost("sending a query");
-  return f == 1 ? Want::write : Want::read;
+  return flush("sending a query");
 }
 
 Want QueryOp::resume() {
-  if (PQflush(pg_) == 1) return Want::write;
-  if (!PQconsumeInput(pg_)) fail_lost("waiting for a result");
+  if (auto w = pump("waiting for a result")) return *w;
   return collect();
 }
 
@@ -281,7 +290,7 @@ bool ConnectOp::needs_datestyle() const { return conn_.parameter_status("DateSty
 namespace pgkit::detail {
 
 PipelineOp::PipelineOp(Connection& conn, const Pipeline& batch)
-    : conn_(conn), pg_(ConnectionAccess::pg(conn)), batch_(batch), results_(batch.size()) {}
+    : SendReceiveOp(conn), batch_(batch), results_(batch.size()) {}
 
 void PipelineOp::fail_lost(const char* what) {
   std::string msg = trimmed(PQerrorMessage(pg_));
@@ -319,14 +328,11 @@ Want PipelineOp::start() {
     steps_.push_back({i, false, {}, {}});
   }
   if (!PQpipelineSync(pg_)) fail_lost("sending");
-  int f = PQflush(pg_);
-  if (f < 0) fail_lost("sending");
-  return f == 1 ? Want::write : Want::read;
+  return flush("sending");
 }
 
 Want PipelineOp::resume() {
-  if (PQflush(pg_) == 1) return Want::write;
-  if (!PQconsumeInput(pg_)) fail_lost("reading");
+  if (auto w = pump("reading")) return *w;
   return collect();
 }
 

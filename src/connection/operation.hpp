@@ -19,7 +19,23 @@ enum class Want { read, write, done };
 /// thread (io threads must not wait for the TCP handshake PQcancel makes).
 enum class CancelMode { inline_call, background_thread };
 
-class QueryOp {
+/// What QueryOp and PipelineOp share: flushing what libpq holds, reading what arrived.
+class SendReceiveOp {
+ protected:
+  explicit SendReceiveOp(Connection& conn);
+  virtual ~SendReceiveOp() = default;
+  /// After sending: Want::write while libpq still holds unsent bytes, else Want::read.
+  Want flush(const char* what);
+  /// The socket is ready: flush the rest, then read. Want::write when still flushing;
+  /// nullopt when results may be collected.
+  std::optional<Want> pump(const char* what);
+  [[noreturn]] virtual void fail_lost(const char* what) = 0;
+
+  Connection& conn_;
+  PGconn* pg_;
+};
+
+class QueryOp : SendReceiveOp {
  public:
   /// params == nullptr: the simple protocol (several statements, no parameters).
   QueryOp(Connection& conn, Sql sql, const Params* params, bool prepare);
@@ -39,13 +55,10 @@ class QueryOp {
   static bool is_stale_statement(const Error& e);
 
  private:
-  Want flush();
   Want send_execute();
   Want collect();
-  [[noreturn]] void fail_lost(const char* what);
+  [[noreturn]] void fail_lost(const char* what) override;
 
-  Connection& conn_;
-  PGconn* pg_;
   Sql sql_;
   const Params* params_;
   bool prepare_;
@@ -58,7 +71,7 @@ class QueryOp {
   std::optional<ErrorFields> error_;
 };
 
-class PipelineOp {
+class PipelineOp : SendReceiveOp {
  public:
   PipelineOp(Connection& conn, const Pipeline& batch);
   Want start();
@@ -74,10 +87,8 @@ class PipelineOp {
     std::string key, name;
   };
   Want collect();
-  [[noreturn]] void fail_lost(const char* what);
+  [[noreturn]] void fail_lost(const char* what) override;
 
-  Connection& conn_;
-  PGconn* pg_;
   const Pipeline& batch_;
   std::vector<Step> steps_;
   std::size_t step_ = 0;
