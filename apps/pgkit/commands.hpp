@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pgkit/config.hpp"
+#include "pgkit/error.hpp"
 
 namespace pgkit::cli {
 
@@ -20,10 +21,14 @@ struct CommonOptions {
 };
 void add_common_options(CLI::App& cmd, CommonOptions& options);
 LoadedConfig load(const CommonOptions& options);
+// An error as a person at a terminal needs it: message, detail, hint (masked).
+std::string describe(const Error& e);
 
 // Each registers its subcommand; the callback sets exit_code.
 void add_config_command(CLI::App& app, int& exit_code);
 void add_doctor_command(CLI::App& app, int& exit_code);
 void add_dev_command(CLI::App& app, int& exit_code);
+void add_migrate_command(CLI::App& app, int& exit_code);
+void add_data_commands(CLI::App& app, int& exit_code);  // seed, backup, restore
 
 }  // namespace pgkit::cli

@@ -12,6 +12,14 @@ void add_common_options(CLI::App& cmd, CommonOptions& options) {
   cmd.add_option("--env-file", options.env_file, "The .env file to read (default ./.env when present)");
 }
 
+std::string describe(const Error& e) {
+  // For a person at a terminal: what happened and what to do, not where in pgkit it was noticed.
+  std::string out = e.message();
+  if (!e.detail().empty()) out += "\n  detail: " + e.detail();
+  if (!e.hint().empty()) out += "\n  hint: " + e.hint();
+  return mask_secrets(out);
+}
+
 LoadedConfig load(const CommonOptions& options) {
   ConfigOptions o;
   o.url = options.database_url;
@@ -29,6 +37,8 @@ int main(int argc, char** argv) {
   pgkit::cli::add_config_command(app, exit_code);
   pgkit::cli::add_doctor_command(app, exit_code);
   pgkit::cli::add_dev_command(app, exit_code);
+  pgkit::cli::add_migrate_command(app, exit_code);
+  pgkit::cli::add_data_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -40,8 +50,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return pgkit::cli::kBadConfig;
+  } catch (const pgkit::ConfigError& e) {
+    std::cerr << "pgkit: " << pgkit::cli::describe(e) << "\n";
+    return pgkit::cli::kBadConfig;
   } catch (const pgkit::Error& e) {
-    std::cerr << "pgkit: " << e.what() << "\n";
+    std::cerr << "pgkit: " << pgkit::cli::describe(e) << "\n";
     return pgkit::cli::kFailed;
   } catch (const std::exception& e) {
     std::cerr << "pgkit: " << pgkit::mask_secrets(e.what()) << "\n";

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "connection/result_data.hpp"
+#include "pgkit/log.hpp"
 
 namespace pgkit::detail {
 namespace {
@@ -254,7 +255,10 @@ void ConnectOp::fail(std::string msg) {
 }
 
 void ConnectOp::deadline_passed() {
-  fail(fmt::format("timed out after {} ms (DB_CONNECTION_TIMEOUT_MS)", config_.pool.connect_timeout.count()));
+  // The deadline may be the caller's acquire deadline, shorter than the connect timeout.
+  auto waited = std::chrono::duration_cast<Millis>(Clock::now() - started_).count();
+  fail(fmt::format("timed out after {} ms (DB_CONNECTION_TIMEOUT_MS is {} ms; an acquire deadline can be shorter)",
+                   waited, config_.pool.connect_timeout.count()));
 }
 
 Want ConnectOp::want_of(PostgresPollingStatusType st) {
@@ -262,6 +266,9 @@ Want ConnectOp::want_of(PostgresPollingStatusType st) {
   switch (st) {
     case PGRES_POLLING_OK:
       ConnectionAccess::broken(conn_) = false;
+      // Server notices go to pgkit's log, not straight to stderr.
+      PQsetNoticeProcessor(
+          pg, [](void*, const char* message) { log().info("server: {}", mask_secrets(trimmed(message))); }, nullptr);
       // Sends go through PQflush in every driver, so libpq never blocks on a full socket.
       PQsetnonblocking(pg, 1);
       return Want::done;

@@ -115,6 +115,7 @@ class ConnectOp {
 
   Connection& conn_;
   const Config& config_;
+  Clock::time_point started_ = Clock::now();
 };
 
 /// Connection's private parts that operations and drivers use.

@@ -51,6 +51,24 @@ URL=$("$PGKIT" dev --dir "$WORK/state" --print-url)
 check "dev reuses the running server" 0 "^postgresql://pgkit:" -- "$PGKIT" dev --dir "$WORK/state" --print-url
 check "doctor reports version and limits" 0 "max_connections" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor
 check "doctor --json" 0 '"ok":true.*"server_version":"PostgreSQL 15' -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor --json
+# Migrations through the program: create, up, status, dump-schema, verify, down.
+mkdir -p mig
+check "migrate create writes a timestamped file" 0 "created mig/[0-9]{14}_add_notes.sql" -- "$PGKIT" migrate create add_notes --dir mig
+file=$(ls mig/*_add_notes.sql)
+printf -- '-- migrate:up\nCREATE TABLE notes(id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE notes;\n' > "$file"
+check "migrate up applies it" 0 "applied 1 migration" -- clean_env DATABASE_URL="$URL" "$PGKIT" migrate up --dir mig
+check "migrate status --json" 0 '"state":"applied"' -- clean_env DATABASE_URL="$URL" "$PGKIT" migrate status --dir mig --json
+check "migrate dump-schema" 0 "wrote schema.sql" -- clean_env DATABASE_URL="$URL" "$PGKIT" migrate dump-schema --dir mig --out schema.sql
+check "migrate verify passes" 0 "schema matches" -- clean_env DATABASE_URL="$URL" "$PGKIT" migrate verify --dir mig
+sed -i 's/PRIMARY KEY);/PRIMARY KEY); -- edited/' "$file"
+check "migrate verify exits 1 on drift" 1 "checksum" -- clean_env DATABASE_URL="$URL" "$PGKIT" migrate verify --dir mig
+check "migrate up refuses drift" 1 "edited since" -- clean_env DATABASE_URL="$URL" "$PGKIT" migrate up --dir mig
+check "migrate down --allow…: down rolls back" 0 "rolled back 1" -- clean_env DATABASE_URL="$URL" "$PGKIT" migrate down --dir mig
+check "migrate with a bad table name is refused" 1 "not a usable tracking table" -- \
+  clean_env DATABASE_URL="$URL" "$PGKIT" migrate status --dir mig --table 'x; DROP TABLE y'
+check "doctor reports migrations and findings" 0 "migrations: +0 applied" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor --dir mig
+check "backup writes a dump" 0 "wrote backups/postgres-" -- clean_env DATABASE_URL="$URL" "$PGKIT" backup --keep 2
+
 # --watch runs until SIGTERM, then closes its pool and exits 0.
 env -u DB_CONNECTION_STRING -u DB_HOST -u POSTGRES_HOST -u PGHOST DATABASE_URL="$URL" "$PGKIT" doctor --watch 1 --json > watch.out 2> watch.err &
 watcher=$!

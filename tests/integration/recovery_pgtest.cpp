@@ -58,8 +58,8 @@ TEST(Recovery, PoolStartedWhileTheServerIsDownConnectsWhenItComesUp) {
   server->stop();
   Config c = test::config_for(*server);
   c.pool.min = 1;
-  c.pool.connect_timeout = 500ms;
-  c.pool.acquire_timeout = 500ms;
+  c.pool.connect_timeout = 2s;
+  c.pool.acquire_timeout = 2s;
   Pool pool(c);  // must not throw or block
   EXPECT_FALSE(pool.test_connection(200ms));
   EXPECT_THROW(pool.query("SELECT 1"), CannotConnect);

@@ -1,0 +1,147 @@
+// Seeding, and backups through the machine's pg_dump / pg_restore.
+#include "pgkit/backup.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "migrate/engine_internal.hpp"
+#include "pgkit/connection.hpp"
+#include "pgkit/local_cluster.hpp"
+#include "pgkit/migrate.hpp"
+
+namespace pgkit {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw migrate::MigrationError({.message = fmt::format("cannot read {}", p.string())});
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The connection as pg_dump's --dbname: every parameter but the password, which goes to the
+// child's environment so that no process listing shows it.
+std::string conninfo_without_password(const Config& config) {
+  Config copy = config;
+  copy.params.erase("password");
+  return copy.conninfo();
+}
+
+// Runs a client tool; returns its exit code and what it wrote to stderr.
+std::pair<int, std::string> run_client(const std::vector<std::string>& argv, const Config& config) {
+  char log_template[] = "/tmp/pgkit-tool-XXXXXX";
+  int log_fd = ::mkstemp(log_template);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (auto it = config.params.find("password"); it != config.params.end()) ::setenv("PGPASSWORD", it->second.c_str(), 1);
+    ::dup2(log_fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(log_fd);
+  std::string err = read_file(log_template);
+  ::unlink(log_template);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, mask_secrets(err)};
+}
+
+std::string db_name(const Config& config) {
+  auto it = config.params.find("dbname");
+  return it != config.params.end() && !it->second.empty() ? it->second : "postgres";
+}
+
+}  // namespace
+
+std::vector<fs::path> seed(Connection& conn, const fs::path& file_or_dir) {
+  std::vector<fs::path> files;
+  if (fs::is_directory(file_or_dir)) {
+    for (const auto& e : fs::directory_iterator(file_or_dir))
+      if (e.path().extension() == ".sql") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+  } else if (fs::exists(file_or_dir)) {
+    files.push_back(file_or_dir);
+  } else {
+    throw migrate::MigrationError({.message = fmt::format("seed file or directory {} not found", file_or_dir.string()),
+                                   .hint = "pass a .sql file or a directory of them (default ./seeds)"});
+  }
+  conn.execute("BEGIN");
+  for (const auto& f : files) {
+    std::string sql = read_file(f);
+    try {
+      conn.execute(sql);
+    } catch (const Error& e) {
+      if (!conn.broken()) conn.execute("ROLLBACK");
+      int line = e.position() > 0 ? migrate::line_of(sql, e.position(), 1) : 1;
+      ErrorFields fields = e.fields();
+      fields.message = fmt::format("seeding failed at {}:{}: {}", f.string(), line, e.message());
+      fields.hint = "nothing was seeded: every seed file runs in one transaction";
+      throw migrate::MigrationError(std::move(fields));
+    }
+  }
+  conn.execute("COMMIT");
+  return files;
+}
+
+fs::path backup(const Config& config, const BackupOptions& options) {
+  fs::create_directories(options.out);
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::string prefix = db_name(config) + "-";
+  fs::path file = options.out / fmt::format("{}{:%Y%m%dT%H%M%SZ}.dump", prefix, now);
+  auto [rc, err] = run_client({(LocalCluster::bin_dir() / "pg_dump").string(), "--format=custom", "--no-password",
+                               "--file=" + file.string(), "--dbname=" + conninfo_without_password(config)},
+                              config);
+  if (rc != 0) {
+    fs::remove(file);
+    throw Error({.message = fmt::format("pg_dump failed (exit {}): {}", rc, err),
+                 .hint = "check that the database is reachable (pgkit doctor) and the role may read every table"});
+  }
+  if (options.keep > 0) {
+    std::vector<fs::path> mine;
+    for (const auto& e : fs::directory_iterator(options.out)) {
+      auto name = e.path().filename().string();
+      if (name.rfind(prefix, 0) == 0 && e.path().extension() == ".dump") mine.push_back(e.path());
+    }
+    std::sort(mine.begin(), mine.end());  // timestamps sort as text
+    for (std::size_t i = 0; i + options.keep < mine.size(); ++i) fs::remove(mine[i]);
+  }
+  return file;
+}
+
+void restore(const Config& config, const fs::path& file, const RestoreOptions& options) {
+  if (!fs::exists(file)) throw Error({.message = fmt::format("backup file {} not found", file.string())});
+  if (!options.clean) {
+    Connection conn(config);
+    auto tables = conn.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                             "AND n.nspname NOT LIKE 'pg_toast%'")
+                      .scalar<std::int64_t>();
+    if (tables > 0)
+      throw Error({.message = fmt::format("the database {} is not empty ({} tables)", db_name(config), tables),
+                   .hint = "restore into an empty database, or pass --clean to drop the existing objects first"});
+  }
+  std::vector<std::string> argv{(LocalCluster::bin_dir() / "pg_restore").string(), "--no-password", "--no-owner",
+                                "--dbname=" + conninfo_without_password(config)};
+  if (options.clean) {
+    argv.push_back("--clean");
+    argv.push_back("--if-exists");
+  }
+  argv.push_back(file.string());
+  auto [rc, err] = run_client(argv, config);
+  if (rc != 0) throw Error({.message = fmt::format("pg_restore failed (exit {}): {}", rc, err)});
+}
+
+}  // namespace pgkit

@@ -1,0 +1,32 @@
+#pragma once
+// Shared by the migration engine's files: the tracking rows and the advisory lock.
+#include <optional>
+#include <string>
+
+#include "pgkit/connection.hpp"
+#include "pgkit/migrator.hpp"
+
+namespace pgkit::migrate {
+
+struct Migrator::Applied {
+  std::string version, name, checksum, status, applied_by, error;
+  std::optional<Timestamp> applied_at;
+  int execution_ms = 0;
+};
+
+/// The session-level advisory lock of one tracking table, polled with a try-lock outside any
+/// transaction (never pg_advisory_lock: see migrator.hpp), released on destruction.
+class Migrator::Lock {
+ public:
+  Lock(Connection& conn, const std::string& table, Millis timeout);
+  ~Lock();
+
+ private:
+  Connection& conn_;
+  std::string key_;
+};
+
+/// Maps a server error position (1-based, in characters) in sql to a line of the file.
+int line_of(const std::string& sql, int position, int first_line);
+
+}  // namespace pgkit::migrate
