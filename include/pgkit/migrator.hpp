@@ -115,6 +115,7 @@ class Migrator {
   static std::vector<StatusEntry> entries(const std::vector<Migration>& files, const std::vector<Applied>& applied);
   void apply(const Migration& m, RunReport& report);
   void revert(const Migration& m, RunReport& report);
+  void mark_failed(const std::string& version, const std::string& error) noexcept;
   void say(const std::string& line) const;
 
   Options options_;

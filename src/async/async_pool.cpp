@@ -26,26 +26,39 @@ namespace {
 // news to the coroutine on its own executor.
 using Wakeup = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 
-struct AsyncWaiter : Core::Waiter {
-  explicit AsyncWaiter(const asio::any_io_executor& ex) : channel(ex, 1) {}
-  void wake() override { channel.try_send(boost::system::error_code{}); }
-  Wakeup channel;
-};
-
 using CloseEntry = std::function<void(PoolEntry*)>;
 
-// Gives back whatever the line handed to a waiter that no longer wants it.
-void hand_back(Core& core, const AsyncWaiter& w, const CloseEntry& close_entry) {
-  if (w.granted && !core.release(w.granted)) close_entry(w.granted);  // closed meanwhile
-  if (w.may_create) core.create_failed();
-}
+struct AsyncWaiter : Core::Waiter {
+  AsyncWaiter(const asio::any_io_executor& ex, Core& core, CloseEntry close_entry)
+      : channel(ex, 1), core(core), close_entry(std::move(close_entry)) {}
+  // A coroutine frame destroyed while waiting (its io_context went away) must leave the line
+  // and give back anything handed to it, or the pool would write to freed memory later.
+  ~AsyncWaiter() override {
+    if (!settled && !core.cancel(this)) hand_back();
+  }
+  void wake() override { channel.try_send(boost::system::error_code{}); }
+  // Gives back whatever the line handed to a waiter that no longer wants it.
+  void hand_back() {
+    if (granted && !core.release(granted)) close_entry(granted);  // closed meanwhile
+    if (may_create) core.create_failed();
+    granted = nullptr;
+    may_create = false;
+  }
+  Wakeup channel;
+  Core& core;
+  CloseEntry close_entry;
+  bool settled = false;  // the outcome was taken over by the coroutine
+};
 
 asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadline, CloseEntry close_entry) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto ex = co_await this_coro::executor;
-  AsyncWaiter w(ex);
+  AsyncWaiter w(ex, core, std::move(close_entry));
   Core::Attempt a = core.try_acquire(&w);
-  if (a.got != Core::Got::wait) co_return a;
+  if (a.got != Core::Got::wait) {
+    w.settled = true;
+    co_return a;
+  }
   asio::steady_timer timer(ex, deadline);
   std::exception_ptr cancelled;
   try {
@@ -53,6 +66,7 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
   } catch (...) {
     cancelled = std::current_exception();  // our caller gave up
   }
+  w.settled = true;
   if (core.cancel(&w)) {
     // Still in line, so nothing was handed over: our caller's cancel, or the deadline.
     if (cancelled) std::rethrow_exception(cancelled);
@@ -60,7 +74,7 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
   }
   // Handed over (cancel() took the lock after the hand-over wrote these fields).
   if (cancelled) {
-    hand_back(core, w, close_entry);
+    w.hand_back();
     std::rethrow_exception(cancelled);
   }
   if (w.granted) co_return Core::Attempt{Core::Got::resource, w.granted};
@@ -93,9 +107,22 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
       case Core::Got::resource: {
         PoolEntry* e = a.resource;
         Pool::IdleCheck check = p.check_idle(e);
-        if (check == Pool::IdleCheck::ping && !co_await detail::async_ping(*e->conn, s.connect_timeout)) {
-          p.validation_failed();
-          check = Pool::IdleCheck::discard;
+        if (check == Pool::IdleCheck::ping) {
+          bool alive = false;
+          std::exception_ptr cancelled;
+          try {
+            alive = co_await detail::async_ping(*e->conn, s.connect_timeout);
+          } catch (...) {
+            cancelled = std::current_exception();  // our caller gave up mid-ping
+          }
+          if (cancelled) {
+            p.discard(e);  // closed mid-protocol by the driver: not reusable
+            std::rethrow_exception(cancelled);
+          }
+          if (!alive) {
+            p.validation_failed();
+            check = Pool::IdleCheck::discard;
+          }
         }
         if (check == Pool::IdleCheck::discard) {
           p.discard(e);

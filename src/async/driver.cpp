@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <system_error>
@@ -25,22 +26,31 @@ using Descriptor = asio::posix::stream_descriptor;
 // libpq's descriptor: libpq closes its own when a connection breaks, and the number could be
 // reused at once by another socket — the duplicate keeps ours distinct until we close it.
 struct SocketWatcher {
-  SocketWatcher(const asio::any_io_executor& ex, int fd) : descriptor(ex), fd(fd) {
+  SocketWatcher(const asio::any_io_executor& ex, int fd) : descriptor(ex), fd(fd), inode(inode_of(fd)) {
     int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (copy < 0) throw std::system_error(errno, std::generic_category(), "dup of the connection's socket");
     descriptor.assign(copy);
   }
+  // libpq may close its socket (next host, SSL retry) and get the same number back for a new
+  // one: the inode tells the sockets apart.
+  static ino_t inode_of(int fd) {
+    struct stat st {};
+    return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
+  }
   Descriptor descriptor;  // closes the duplicate
   int fd;                 // libpq's
+  ino_t inode;
 };
 
 // The watcher for conn's current socket on this executor (libpq may change sockets while
 // connecting; a connection may move between io_contexts).
-Descriptor& watcher(Connection& conn, const asio::any_io_executor& ex) {
+Descriptor& watcher(Connection& conn, const asio::any_io_executor& ex, bool connecting) {
   int fd = PQsocket(ConnectionAccess::pg(conn));
   auto& state = ConnectionAccess::driver_state(conn);
   auto* w = static_cast<SocketWatcher*>(state.get());
-  if (!w || w->fd != fd || w->descriptor.get_executor() != ex) {
+  // Only while connecting can libpq swap sockets under the same number (checking costs a syscall).
+  bool swapped = connecting && w && w->inode != SocketWatcher::inode_of(fd);
+  if (!w || w->fd != fd || swapped || w->descriptor.get_executor() != ex) {
     state.reset();
     auto fresh = std::make_shared<SocketWatcher>(ex, fd);
     w = fresh.get();
@@ -57,16 +67,23 @@ bool readable_now(int fd) {
 }
 
 // Waits until the socket is ready for `want`, or deadline passes (false).
-asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::time_point> deadline) {
+asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::time_point> deadline,
+                           bool connecting = false) {
   auto ex = co_await this_coro::executor;
-  Descriptor& d = watcher(conn, ex);
+  Descriptor& d = watcher(conn, ex, connecting);
   if (want == Want::read && readable_now(PQsocket(ConnectionAccess::pg(conn)))) co_return true;
+  using namespace boost::asio::experimental::awaitable_operators;
+  if (want == Want::read_or_write) {  // rare: a send larger than the socket buffer
+    asio::steady_timer timer(ex, deadline.value_or(Clock::time_point::max()));
+    auto first = co_await (d.async_wait(Descriptor::wait_write, use_awaitable) ||
+                           d.async_wait(Descriptor::wait_read, use_awaitable) || timer.async_wait(use_awaitable));
+    co_return first.index() != 2;
+  }
   auto kind = want == Want::write ? Descriptor::wait_write : Descriptor::wait_read;
   if (!deadline) {
     co_await d.async_wait(kind, use_awaitable);
     co_return true;
   }
-  using namespace boost::asio::experimental::awaitable_operators;
   asio::steady_timer timer(ex, *deadline);
   auto first = co_await (d.async_wait(kind, use_awaitable) || timer.async_wait(use_awaitable));
   co_return first.index() == 0;
@@ -127,7 +144,7 @@ asio::awaitable<std::vector<Result>> async_pipeline(Connection& conn, const Pipe
 asio::awaitable<void> async_connect(Connection& conn, const Config& config, Clock::time_point deadline) {
   ConnectOp op(conn, config);
   for (Want w = op.start(); w != Want::done;) {
-    if (!co_await wait(conn, w, deadline)) op.deadline_passed();
+    if (!co_await wait(conn, w, deadline, true)) op.deadline_passed();
     w = op.resume();
   }
   if (op.needs_datestyle()) co_await async_run(conn, {}, "SET DateStyle TO ISO", nullptr);

@@ -61,6 +61,20 @@ std::optional<Span> keyword_password_span(std::string_view text, std::size_t wor
   return Span{i, end};
 }
 
+// SQL's `PASSWORD 'secret'` (CREATE/ALTER ROLE), as it can appear in logged statements.
+std::optional<Span> sql_password_span(std::string_view text, std::size_t word_end) {
+  std::size_t i = word_end;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  if (i >= text.size() || text[i] != '\'' || i == word_end) return std::nullopt;
+  std::size_t end = i + 1;
+  while (end < text.size()) {
+    if (text[end] == '\'' && end + 1 < text.size() && text[end + 1] == '\'') end += 2;
+    else if (text[end] == '\'') break;
+    else ++end;
+  }
+  return Span{i + 1, end};
+}
+
 std::vector<Span> secret_spans(std::string_view text) {
   std::vector<Span> spans;
   for (auto p = text.find("://"); p != std::string_view::npos; p = text.find("://", p + 3)) {
@@ -69,6 +83,7 @@ std::vector<Span> secret_spans(std::string_view text) {
   std::string low = lower(text);
   for (auto p = low.find("password"); p != std::string::npos; p = low.find("password", p + 1)) {
     if (auto span = keyword_password_span(text, p + 8)) spans.push_back(*span);
+    if (auto span = sql_password_span(text, p + 8)) spans.push_back(*span);
   }
   return spans;
 }

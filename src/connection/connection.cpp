@@ -21,7 +21,8 @@ using detail::Want;
 
 // Waits for the socket; false when the deadline passed first.
 bool wait_socket(int fd, Want want, std::optional<Clock::time_point> deadline) {
-  pollfd p{fd, static_cast<short>(want == Want::write ? POLLOUT : POLLIN), 0};
+  short events = want == Want::write ? POLLOUT : want == Want::read_or_write ? POLLIN | POLLOUT : POLLIN;
+  pollfd p{fd, events, 0};
   for (;;) {
     int ms = -1;
     if (deadline) {
@@ -150,9 +151,10 @@ void Connection::log_query(Sql sql, Clock::time_point started) const {
   auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   // Only the statement text is logged: parameters may hold personal data or secrets.
   if (slow_query_.count() > 0 && ms >= static_cast<double>(slow_query_.count()))
-    log().warn("slow query ({:.1f} ms, over DB_SLOW_QUERY_MS={}): {}", ms, slow_query_.count(), sql.text);
+    log().warn("slow query ({:.1f} ms, over DB_SLOW_QUERY_MS={}): {}", ms, slow_query_.count(),
+               mask_secrets(std::string(sql.text)));
   else if (log_queries_)
-    log().info("query ({:.3f} ms): {}", ms, sql.text);
+    log().info("query ({:.3f} ms): {}", ms, mask_secrets(std::string(sql.text)));
 }
 
 }  // namespace pgkit

@@ -95,12 +95,12 @@ SendReceiveOp::SendReceiveOp(Connection& conn) : conn_(conn), pg_(ConnectionAcce
 Want SendReceiveOp::flush(const char* what) {
   int f = PQflush(pg_);
   if (f < 0) fail_lost(what);
-  return f == 1 ? Want::write : Want::read;
+  return f == 1 ? Want::read_or_write : Want::read;
 }
 
 std::optional<Want> SendReceiveOp::pump(const char* what) {
-  if (flush(what) == Want::write) return Want::write;
   if (!PQconsumeInput(pg_)) fail_lost(what);
+  if (flush(what) == Want::read_or_write) return Want::read_or_write;
   return std::nullopt;
 }
 
@@ -223,7 +223,15 @@ Millis QueryOp::deadline_passed(CancelMode mode) {
   return ConnectionAccess::cancel_grace(conn_);
 }
 
+// A cancel request that did not end in 57014 may still be on its way to the backend (the
+// query finished first); it could cancel the next statement on this connection, so the
+// connection is not reused.
+void retire_if_cancel_pending(Connection& conn, bool cancelled, const std::optional<ErrorFields>& error) {
+  if (cancelled && !(error && error->sqlstate == "57014")) ConnectionAccess::broken(conn) = true;
+}
+
 Result QueryOp::finish() {
+  retire_if_cancel_pending(conn_, cancelled_, error_);
   if (PQstatus(pg_) == CONNECTION_BAD) {
     ConnectionAccess::broken(conn_) = true;
     if (error_ && is_connection_error(error_->sqlstate)) throw_error(std::move(*error_), sql_.where);
@@ -390,6 +398,7 @@ Millis PipelineOp::deadline_passed(CancelMode mode) {
 
 std::vector<Result> PipelineOp::finish() {
   if (!synced_ || PQstatus(pg_) == CONNECTION_BAD) fail_lost("reading");
+  retire_if_cancel_pending(conn_, cancelled_, error_);
   PQexitPipelineMode(pg_);
   if (error_) {
     // Names the statement by position, so the caller can find it in the batch.

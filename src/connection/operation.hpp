@@ -13,7 +13,9 @@
 
 namespace pgkit::detail {
 
-enum class Want { read, write, done };
+/// What an operation waits for. read_or_write: libpq holds unsent bytes — wait for either, since
+/// a server blocked on sending us results stops reading until we read (libpq's flush rule).
+enum class Want { read, write, read_or_write, done };
 
 /// How a cancel request reaches the server: inline (blocking drivers), or from a short-lived
 /// thread (io threads must not wait for the TCP handshake PQcancel makes).
@@ -24,10 +26,10 @@ class SendReceiveOp {
  protected:
   explicit SendReceiveOp(Connection& conn);
   virtual ~SendReceiveOp() = default;
-  /// After sending: Want::write while libpq still holds unsent bytes, else Want::read.
+  /// After sending: Want::read_or_write while libpq still holds unsent bytes, else Want::read.
   Want flush(const char* what);
-  /// The socket is ready: flush the rest, then read. Want::write when still flushing;
-  /// nullopt when results may be collected.
+  /// The socket is ready: read what arrived, flush the rest. Want::read_or_write while still
+  /// flushing; nullopt when results may be collected.
   std::optional<Want> pump(const char* what);
   [[noreturn]] virtual void fail_lost(const char* what) = 0;
 
@@ -131,6 +133,9 @@ struct ConnectionAccess {
   static std::shared_ptr<void>& driver_state(Connection& c) { return c.driver_state_; }
   static void log_query(const Connection& c, Sql sql, Clock::time_point started) { c.log_query(sql, started); }
 };
+
+/// After a cancel that did not end in 57014, mark conn unusable (the cancel may still arrive).
+void retire_if_cancel_pending(Connection& conn, bool cancelled, const std::optional<ErrorFields>& error);
 
 /// Ask the server to stop what conn runs (PQcancel), inline or from a short-lived thread.
 bool send_cancel(PGconn* pg, CancelMode mode) noexcept;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "migrate/engine_internal.hpp"
+#include "pgkit/connection.hpp"
 #include "pgkit/error.hpp"
 
 namespace pgkit::migrate {
@@ -30,11 +31,28 @@ std::vector<Statement> statements_of(const std::vector<std::string>& delimited, 
   return out;
 }
 
+// Roll back whatever transaction is open; the caller is already failing, so errors here are
+// dropped (a connection that cannot roll back is closed with its session, which rolls back).
+void rollback_quietly(Connection& conn) noexcept {
+  try {
+    if (!conn.broken() && conn.transaction_status() != TxStatus::idle) conn.execute("ROLLBACK");
+  } catch (...) {
+  }
+}
+
 int error_line(const Error& e, const std::string& sql, int first_line) {
   return e.position() > 0 ? line_of(sql, e.position(), first_line) : first_line;
 }
 
 }  // namespace
+
+void Migrator::mark_failed(const std::string& version, const std::string& error) noexcept {
+  // Best effort: the migration's own error is what the caller must see, even if this fails.
+  try {
+    conn_->query(fmt::format("UPDATE {} SET status = 'failed', error = $2 WHERE version = $1", table_), version, error);
+  } catch (...) {
+  }
+}
 
 void Migrator::apply(const Migration& m, RunReport& report) {
   say(fmt::format("applying {} {} …", m.version, m.name));
@@ -53,12 +71,28 @@ void Migrator::apply(const Migration& m, RunReport& report) {
     try {
       conn_->execute(m.up_sql);
     } catch (const Error& e) {
-      if (!conn_->broken()) conn_->execute("ROLLBACK");
+      rollback_quietly(*conn_);
       fail(e, m.file, error_line(e, m.up_sql, m.up_first_line), m.version,
            "nothing of it was applied and the tracking table is unchanged");
     }
-    conn_->query(insert, m.version, m.name, m.checksum, static_cast<int>(since(started).count()), "applied");
-    conn_->execute("COMMIT");
+    if (conn_->transaction_status() != TxStatus::in_transaction) {
+      // A COMMIT or ROLLBACK inside the file ended our transaction: its changes and its
+      // tracking row could no longer commit together.
+      rollback_quietly(*conn_);
+      throw MigrationError(
+          {.message = fmt::format("migration {} ({}) ends the transaction pgkit runs it in (COMMIT or ROLLBACK in the "
+                                  "file); it is not recorded as applied",
+                                  m.version, m.file.string()),
+           .hint = "remove BEGIN/COMMIT from the file, or mark it `-- migrate:up transaction:false`; check by hand "
+                   "what it committed"});
+    }
+    try {
+      conn_->query(insert, m.version, m.name, m.checksum, static_cast<int>(since(started).count()), "applied");
+      conn_->execute("COMMIT");
+    } catch (...) {
+      rollback_quietly(*conn_);
+      throw;
+    }
   } else {
     // Recorded as running first: if this fails or the process dies, the row stays and blocks
     // later runs until someone looks (resolve), since part of it may have been applied.
@@ -67,8 +101,7 @@ void Migrator::apply(const Migration& m, RunReport& report) {
       try {
         conn_->execute(s.sql);
       } catch (const Error& e) {
-        conn_->query(fmt::format("UPDATE {} SET status = 'failed', error = $2 WHERE version = $1", table_), m.version,
-                     e.message());
+        mark_failed(m.version, e.message());
         fail(e, m.file, error_line(e, s.sql, m.up_first_line + s.line - 1), m.version,
              fmt::format("it ran outside a transaction, so statements before this one stay applied; it is recorded as "
                          "failed: fix by hand, then `pgkit migrate resolve {} --applied` or `--rolled-back`",
@@ -99,20 +132,32 @@ void Migrator::revert(const Migration& m, RunReport& report) {
     conn_->execute("BEGIN");
     try {
       conn_->execute(*m.down_sql);
+      if (conn_->transaction_status() != TxStatus::in_transaction)
+        throw MigrationError({.message = fmt::format("the down section of {} ends the transaction pgkit runs it in",
+                                                     m.version),
+                              .hint = "remove BEGIN/COMMIT, or mark it `-- migrate:down transaction:false`"});
+      conn_->query(remove, m.version);
+      conn_->execute("COMMIT");
+    } catch (const MigrationError&) {
+      rollback_quietly(*conn_);
+      throw;
     } catch (const Error& e) {
-      if (!conn_->broken()) conn_->execute("ROLLBACK");
+      rollback_quietly(*conn_);
       fail(e, file, error_line(e, *m.down_sql, m.down_first_line), m.version,
            "nothing of the rollback was applied; the migration stays applied");
     }
-    conn_->query(remove, m.version);
-    conn_->execute("COMMIT");
   } else {
+    // As for up: recorded as running first, so a half-done rollback blocks later runs.
+    conn_->query(fmt::format("UPDATE {} SET status = 'running', error = NULL WHERE version = $1", table_), m.version);
     for (const auto& s : statements_of(m.down_statements, *m.down_sql)) {
       try {
         conn_->execute(s.sql);
       } catch (const Error& e) {
+        mark_failed(m.version, "rollback: " + e.message());
         fail(e, file, error_line(e, s.sql, m.down_first_line + s.line - 1), m.version,
-             "it ran outside a transaction: statements before this one stay rolled back; the migration stays recorded");
+             fmt::format("it ran outside a transaction: statements before this one stay rolled back; it is recorded "
+                         "as failed: fix by hand, then `pgkit migrate resolve {} --applied` or `--rolled-back`",
+                         m.version));
       }
     }
     conn_->query(remove, m.version);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <regex>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -17,6 +19,8 @@
 #include "pgkit/connection.hpp"
 #include "pgkit/local_cluster.hpp"
 #include "pgkit/migrate.hpp"
+
+extern char** environ;
 
 namespace pgkit {
 namespace {
@@ -34,6 +38,7 @@ std::string read_file(const fs::path& p) {
 std::string conninfo_without_password(const Config& config) {
   Config copy = config;
   copy.params.erase("password");
+  copy.params.erase("sslpassword");
   return copy.conninfo();
 }
 
@@ -41,14 +46,23 @@ std::string conninfo_without_password(const Config& config) {
 std::pair<int, std::string> run_client(const std::vector<std::string>& argv, const Config& config) {
   char log_template[] = "/tmp/pgkit-tool-XXXXXX";
   int log_fd = ::mkstemp(log_template);
+  // Everything the child needs is built before fork: a threaded parent's child may only call
+  // async-signal-safe functions.
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "PGPASSWORD=", 11) != 0) env_text.emplace_back(*e);
+  if (auto it = config.params.find("password"); it != config.params.end()) env_text.push_back("PGPASSWORD=" + it->second);
+  if (auto it = config.params.find("sslpassword"); it != config.params.end())
+    env_text.push_back("PGSSLPASSWORD=" + it->second);
+  std::vector<char*> env, args;
+  for (auto& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
-    if (auto it = config.params.find("password"); it != config.params.end()) ::setenv("PGPASSWORD", it->second.c_str(), 1);
     ::dup2(log_fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), env.data());
     _exit(127);
   }
   int status = 0;
@@ -110,10 +124,12 @@ fs::path backup(const Config& config, const BackupOptions& options) {
                  .hint = "check that the database is reachable (pgkit doctor) and the role may read every table"});
   }
   if (options.keep > 0) {
+    // Exactly <dbname>-YYYYMMDDTHHMMSSZ.dump: "app-" must not match "app-staging-…" backups.
+    const std::regex ours(R"(\d{8}T\d{6}Z\.dump)");
     std::vector<fs::path> mine;
     for (const auto& e : fs::directory_iterator(options.out)) {
       auto name = e.path().filename().string();
-      if (name.rfind(prefix, 0) == 0 && e.path().extension() == ".dump") mine.push_back(e.path());
+      if (name.rfind(prefix, 0) == 0 && std::regex_match(name.substr(prefix.size()), ours)) mine.push_back(e.path());
     }
     std::sort(mine.begin(), mine.end());  // timestamps sort as text
     for (std::size_t i = 0; i + options.keep < mine.size(); ++i) fs::remove(mine[i]);

@@ -181,7 +181,11 @@ void Migrator::resolve(const std::string& version, bool applied) {
   Lock lock(*conn_, table_, options_.lock_timeout);
   ensure_table();
   if (!applied) {
-    auto n = conn_->query(fmt::format("DELETE FROM {} WHERE version = $1", table_), version).affected_rows();
+    // Versions compare as numbers: "1" resolves a row recorded as "001".
+    std::int64_t n = 0;
+    for (const auto& a : load_applied(true))
+      if (compare_versions(a.version, version) == 0)
+        n += conn_->query(fmt::format("DELETE FROM {} WHERE version = $1", table_), a.version).affected_rows();
     say(n ? fmt::format("{} marked as rolled back", version) : fmt::format("{} was not recorded: nothing to do", version));
     return;
   }

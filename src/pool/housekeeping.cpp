@@ -1,6 +1,8 @@
 // The pool's background thread: keeps min connections open, closes idle and aged ones, and
 // reports connections held past the leak threshold.
 #include <algorithm>
+#include <source_location>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -72,14 +74,16 @@ void Pool::housekeeping() {
     // Leaks: a connection held past the threshold is reported once, with where it was taken.
     if (s.leak_threshold.count() > 0) {
       auto limit = detail::ns_of(detail::coarse_now()) - std::chrono::nanoseconds(s.leak_threshold).count();
+      std::vector<std::source_location> leaks;  // logged after the pool lock is released
       impl_->core.for_each([&](PoolEntry* e, bool is_idle) {
         auto at = e->acquired_ns.load(std::memory_order_acquire);
         if (is_idle || at == 0 || at > limit || e->leak_reported.exchange(true)) return;
         impl_->leaks_reported.fetch_add(1, std::memory_order_relaxed);
-        log().warn("possible connection leak: held for more than {} ms (DB_LEAK_THRESHOLD_MS), acquired at {}:{} ({})",
-                   s.leak_threshold.count(), e->acquired_where.file_name(), e->acquired_where.line(),
-                   e->acquired_where.function_name());
+        leaks.push_back(e->acquired_where);
       });
+      for (const auto& where : leaks)
+        log().warn("possible connection leak: held for more than {} ms (DB_LEAK_THRESHOLD_MS), acquired at {}:{} ({})",
+                   s.leak_threshold.count(), where.file_name(), where.line(), where.function_name());
     }
 
     std::unique_lock lk(impl_->stop_mu);

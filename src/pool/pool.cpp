@@ -186,6 +186,9 @@ PooledConnection Pool::acquire(std::source_location where) {
           if (!is_transient(err) || Clock::now() + pause >= deadline) throw;
           std::this_thread::sleep_for(pause);
           continue;
+        } catch (...) {  // an after_connect hook's own exception: the slot must still go back
+          impl_->core.create_failed();
+          throw;
         }
       case Core::Got::closed:
         throw_closed(where);

@@ -291,3 +291,15 @@ TEST(Migrate, EveryForeignFormatAppliesAndRollsBack) {
     for (auto& e : m.status()) EXPECT_EQ(e.state, migrate::State::applied) << e.version;
   }
 }
+
+TEST(Migrate, AMigrationThatCommitsItselfIsRefusedNotRecorded) {
+  Scratch s("mig_commit");
+  s.write("001_a.sql", "-- migrate:up\nCREATE TABLE a(id int);\nCOMMIT;\nCREATE TABLE b(id int);\n-- migrate:down\n");
+  try {
+    Migrator(s.config, s.options()).up();
+    FAIL();
+  } catch (const migrate::MigrationError& e) {
+    EXPECT_NE(std::string(e.what()).find("ends the transaction"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(s.count("SELECT count(*) FROM pgkit_migrations"), 0);
+}

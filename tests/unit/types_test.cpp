@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "pgkit/config.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/params.hpp"
 #include "pgkit/retry.hpp"
@@ -133,4 +134,10 @@ TEST(Transactions, BeginStatementFollowsOptions) {
   EXPECT_EQ(begin_statement({.isolation = Isolation::serializable, .read_only = true, .deferrable = true}),
             "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE");
   EXPECT_EQ(begin_statement({.isolation = Isolation::repeatable_read}), "BEGIN ISOLATION LEVEL REPEATABLE READ");
+}
+
+TEST(Errors, SqlPasswordLiteralsAreMaskedInMessages) {
+  std::string masked = mask_secrets("ALTER ROLE app WITH PASSWORD 'it''s hunter2' VALID UNTIL 'infinity'");
+  EXPECT_EQ(masked.find("hunter2"), std::string::npos) << masked;
+  EXPECT_NE(masked.find("VALID UNTIL 'infinity'"), std::string::npos) << masked;
 }
