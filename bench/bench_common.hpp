@@ -3,8 +3,7 @@
 // program (pgbench, node, npm) as a child with its CPU cost measured, pgbench's point-select run
 // and its parsing, loading pgbench's tables, the command-line helpers and medians.
 //
-// Header-only, for bench/ only. pool_vs_pgbench.cpp predates it and still has its own copy of
-// the pgbench pieces; new benchmarks include this instead.
+// Header-only, for bench/ only.
 
 #include <fcntl.h>
 #include <sys/resource.h>

@@ -42,6 +42,7 @@
 #include <fmt/format.h>
 
 #include "pgkit/pgkit.hpp"
+#include "bench_common.hpp"
 #include "throwaway_server.hpp"
 
 namespace {
@@ -109,128 +110,13 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
-// What a client spent: CPU seconds (user + system) and context switches (voluntary: it slept
-// waiting for the server; involuntary: preempted).
-struct ClientCost {
-  double cpu = 0;
-  double switches = 0;
-};
-
-ClientCost cost_of(const rusage& u) {
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return {s(u.ru_utime) + s(u.ru_stime), static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
-}
-
-ClientCost process_cost() {  // every thread of this process, ended ones included
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return cost_of(u);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// ---------------------------------------------------------------------------------------------
-// pgbench, run as the current user (it is a client: root may run it) with the connection in
-// PG* variables, so the password is in no command line.
-
-struct ToolRun {
-  int status = 0;      // exit code, or 128 + signal
-  std::string output;  // stdout and stderr together
-  ClientCost cost;
-};
-
-ToolRun run_captured(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  // Everything the child needs is made before fork: after it, only async-signal-safe calls.
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  args.push_back(nullptr);
-  envp.push_back(nullptr);
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
-  const pid_t pid = fork();
-  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
-  if (pid == 0) {
-    sigset_t none;  // the benchmark blocks SIGINT for its signal thread; pgbench must not inherit that
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(fds[1], 1);  // dup2 clears O_CLOEXEC on the copies
-    dup2(fds[1], 2);
-    execve(args[0], args.data(), envp.data());
-    const char msg[] = "pgkit_pool_bench: cannot execute pgbench\n";
-    [[maybe_unused]] auto n = write(2, msg, sizeof msg - 1);
-    _exit(127);
-  }
-  pgkit::bench::g_running_child = pid;
-  ::close(fds[1]);
-  ToolRun run;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = read(fds[0], buffer, sizeof buffer);
-    if (n > 0) run.output.append(buffer, static_cast<std::size_t>(n));
-    else if (n == 0 || errno != EINTR) break;
-  }
-  ::close(fds[0]);
-  int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {}
-  pgkit::bench::g_running_child = 0;
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.cost = cost_of(usage);
-  return run;
-}
-
-std::vector<std::string> pg_environment(const pgkit::LocalCluster& server) {
-  return {"PGHOST=127.0.0.1",
-          "PGPORT=" + std::to_string(server.port()),
-          "PGUSER=" + server.user(),
-          "PGPASSWORD=" + server.password(),
-          "PGDATABASE=postgres",
-          "LC_ALL=C",  // "tps = 1234.5": a decimal point, whatever the caller's locale
-          "PATH=/usr/bin:/bin"};
-}
-
-ToolRun pgbench(const pgkit::LocalCluster& server, std::vector<std::string> args) {
-  args.insert(args.begin(), (pgkit::LocalCluster::bin_dir() / "pgbench").string());
-  ToolRun run = run_captured(args, pg_environment(server));
-  if (run.status != 0) {
-    std::string command;
-    for (const auto& a : args) command += (command.empty() ? "" : " ") + a;
-    throw std::runtime_error(fmt::format("`{}` failed (exit {}):\n{}", command, run.status, run.output));
-  }
-  return run;
-}
-
-struct Measured {
-  double tps = 0;
-  double cpu_us_per_query = 0;       // client side
-  double switches_per_query = 0;     // client side
-};
-
-Measured per_query(double tps, double queries, ClientCost cost) {
-  if (queries <= 0) return {tps};
-  return {tps, cost.cpu / queries * 1e6, cost.switches / queries};
-}
-
-Measured pgbench_select(const pgkit::LocalCluster& server, int clients, int jobs, int seconds) {
-  ToolRun run = pgbench(server, {"-S", "-M", "prepared", "-c", std::to_string(clients), "-j",
-                                 std::to_string(jobs), "-T", std::to_string(seconds), "-n"});
-  // "tps = 12345.678901 (without initial connection time)"
-  const std::string marker = " (without initial connection time)";
-  const std::size_t end = run.output.find(marker);
-  const std::size_t start = end == std::string::npos ? end : run.output.rfind("tps = ", end);
-  if (start == std::string::npos) throw std::runtime_error("no tps line in pgbench's output:\n" + run.output);
-  const double tps = std::stod(run.output.substr(start + 6, end - start - 6));
-  // pgbench reports how many transactions it processed: CPU per query from that, not from tps.
-  double queries = tps * seconds;
-  if (auto at = run.output.find("number of transactions actually processed: "); at != std::string::npos)
-    queries = std::stod(run.output.substr(at + 43));
-  return per_query(tps, queries, run.cost);
-}
+// Child processes, costs and pgbench's own run come from bench_common.hpp.
+using pgkit::bench::ClientCost;
+using pgkit::bench::Measured;
+using pgkit::bench::median;
+using pgkit::bench::per_query;
+using pgkit::bench::pgbench_select;
+using pgkit::bench::process_cost;
 
 // ---------------------------------------------------------------------------------------------
 // pgkit: C threads sharing a pool of C connections.
@@ -318,21 +204,13 @@ struct Row {
   std::vector<Measured> pgbench, pgkit;
 };
 
-void prepare_data(pgkit::bench::ThrowawayServer& server, int scale) {
-  std::cerr << fmt::format("pgbench -i -s {} …\n", scale);
-  pgbench(server.cluster(), {"-i", "-s", std::to_string(scale), "-q"});
-  // Both sides start with the tables in shared_buffers, not the first run only to read them in.
-  server.cluster().sql("CREATE EXTENSION IF NOT EXISTS pg_prewarm");
-  server.cluster().sql("SELECT pg_prewarm('pgbench_accounts') + pg_prewarm('pgbench_accounts_pkey')");
-}
-
 int run(const Options& o) {
   pgkit::bench::ThrowawayServer server(
       {{"max_connections", "200"}, {"shared_buffers", "256MB"}, {"fsync", "off"}});
   pgkit::LocalCluster& pg = server.cluster();
   std::cerr << fmt::format("server: {} on 127.0.0.1:{} in {}\n", pg.sql("SHOW server_version")[0], pg.port(),
                            server.root().string());
-  prepare_data(server, o.scale);
+  pgkit::bench::prepare_pgbench_data(server, o.scale);
 
   pgkit::LoadedConfig loaded = pgkit::parse_url(pg.url() + "?application_name=pgkit-bench");
   if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
