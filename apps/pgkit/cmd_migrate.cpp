@@ -58,7 +58,7 @@ std::string when(const std::optional<Timestamp>& t) {
   return t ? fmt::format("{:%Y-%m-%d %H:%M:%S}", std::chrono::floor<std::chrono::seconds>(*t)) : "";
 }
 
-int show_status(Migrator& m, bool as_json) {
+int show_status(Migrator& m, bool as_json, const std::string& dir) {
   auto rows = m.status();
   bool clean = true;
   json::array out;
@@ -75,7 +75,7 @@ int show_status(Migrator& m, bool as_json) {
     }
   }
   if (as_json) std::cout << json::serialize(out) << "\n";
-  else if (rows.empty()) fmt::print("no migrations in {}\n", "the directory");
+  else if (rows.empty()) fmt::print("no migrations in {}\n", dir);
   for (const auto& t : m.foreign_tables()) fmt::print(stderr, "note: found {}; pgkit keeps its own history\n", t);
   return kOk;
 }
@@ -94,7 +94,7 @@ int run(const std::string& action, const MigrateOptions& o) {
   if (action == "create") return create(o);
   Config config = require_config(o);
   Migrator m(config, engine_options(o));
-  if (action == "status") return show_status(m, o.json);
+  if (action == "status") return show_status(m, o.json, o.dir);
   if (action == "up") print_sql(m.up(o.count > 0 ? std::optional<int>(o.count) : std::nullopt));
   else if (action == "down") print_sql(m.down(o.count > 0 ? o.count : 1));
   else if (action == "redo") print_sql(m.redo());

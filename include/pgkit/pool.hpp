@@ -140,10 +140,10 @@ class Pool {
   auto with_retry(F&& fn) -> std::invoke_result_t<F> {
     using R = std::invoke_result_t<F>;
     if constexpr (std::is_void_v<R>) {
-      retry_loop([&] { fn(); }, false);
+      retry_loop([&] { fn(); });
     } else {
       std::optional<R> out;
-      retry_loop([&] { out.emplace(fn()); }, false);
+      retry_loop([&] { out.emplace(fn()); });
       return std::move(*out);
     }
   }
@@ -197,7 +197,7 @@ class Pool {
                          std::optional<Clock::time_point> wait_start, bool for_coroutine = false);
   void housekeeping();
   bool may_retry(int attempt, Clock::time_point started, Millis pause);
-  void retry_loop(const std::function<void()>& fn, bool transaction);
+  void retry_loop(const std::function<void()>& fn);
   void run_in_transaction(const std::function<void(Transaction&)>& fn, const TransactionOptions& options);
 
   Config config_;

@@ -116,7 +116,6 @@ asio::awaitable<void> drive(Op& op, Connection& conn, std::optional<Millis> time
 void forget_watcher(Connection& conn) noexcept { ConnectionAccess::driver_state(conn).reset(); }
 
 asio::awaitable<Result> async_run(Connection& conn, QueryOptions options, Sql sql, const Params* params) {
-  std::exception_ptr stale;
   {
     QueryOp op(conn, sql, params, options.prepare);
     try {
@@ -127,7 +126,6 @@ asio::awaitable<Result> async_run(Connection& conn, QueryOptions options, Sql sq
       if (!params || !options.prepare || !QueryOp::is_stale_statement(e) || conn.broken()) throw;
       ConnectionAccess::statements(conn).erase(std::string(sql.text));
       if (conn.transaction_status() != TxStatus::idle) throw;
-      stale = std::current_exception();
     }
   }
   QueryOp again(conn, sql, params, options.prepare);

@@ -73,7 +73,7 @@ bool Pool::may_retry(int attempt, Clock::time_point started, Millis pause) {
   return true;
 }
 
-void Pool::retry_loop(const std::function<void()>& fn, bool /*transaction*/) {
+void Pool::retry_loop(const std::function<void()>& fn) {
   impl_->budget.on_request();
   auto started = Clock::now();
   for (int attempt = 1;; ++attempt) {
