@@ -41,9 +41,6 @@ namespace asio = boost::asio;
 namespace detail {
 asio::awaitable<Result> async_run(Connection& conn, QueryOptions options, Sql sql, const Params* params);
 asio::awaitable<std::vector<Result>> async_pipeline(Connection& conn, const Pipeline& batch, QueryOptions options);
-/// Drop the connection's socket watcher: it is bound to an io_context that may end before the
-/// pool does, so it lives only as long as a coroutine holds the connection.
-void forget_watcher(Connection& conn) noexcept;
 }  // namespace detail
 
 /// A connection borrowed from a pool by a coroutine. Goes back when destroyed. Move-only.
@@ -81,9 +78,7 @@ class AsyncConnection {
   Connection& connection() { return *lease_; }
   /// Give the connection back now.
   void release() noexcept {
-    if (!lease_) return;
-    detail::forget_watcher(*lease_);
-    lease_.release();
+    if (lease_) lease_.release();
   }
 
  private:

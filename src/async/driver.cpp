@@ -2,18 +2,12 @@
 // the protocol itself is in the operations shared with the blocking driver.
 #include "async/driver.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <system_error>
-
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>
+
+#include "async/socket_watcher.hpp"
 
 namespace pgkit::detail {
 namespace {
@@ -22,56 +16,17 @@ using boost::asio::use_awaitable;
 namespace this_coro = boost::asio::this_coro;
 using Descriptor = asio::posix::stream_descriptor;
 
-// The watcher of one connection's socket while a coroutine holds it. Asio watches a dup() of
-// libpq's descriptor: libpq closes its own when a connection breaks, and the number could be
-// reused at once by another socket — the duplicate keeps ours distinct until we close it.
-struct SocketWatcher {
-  SocketWatcher(const asio::any_io_executor& ex, int fd) : descriptor(ex), fd(fd), inode(inode_of(fd)) {
-    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) throw std::system_error(errno, std::generic_category(), "dup of the connection's socket");
-    descriptor.assign(copy);
-  }
-  // libpq may close its socket (next host, SSL retry) and get the same number back for a new
-  // one: the inode tells the sockets apart.
-  static ino_t inode_of(int fd) {
-    struct stat st {};
-    return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
-  }
-  Descriptor descriptor;  // closes the duplicate
-  int fd;                 // libpq's
-  ino_t inode;
-};
-
-// The watcher for conn's current socket on this executor (libpq may change sockets while
-// connecting; a connection may move between io_contexts).
-Descriptor& watcher(Connection& conn, const asio::any_io_executor& ex, bool connecting) {
-  int fd = PQsocket(ConnectionAccess::pg(conn));
-  auto& state = ConnectionAccess::driver_state(conn);
-  auto* w = static_cast<SocketWatcher*>(state.get());
-  // Only while connecting can libpq swap sockets under the same number (checking costs a syscall).
-  bool swapped = connecting && w && w->inode != SocketWatcher::inode_of(fd);
-  if (!w || w->fd != fd || swapped || w->descriptor.get_executor() != ex) {
-    state.reset();
-    auto fresh = std::make_shared<SocketWatcher>(ex, fd);
-    w = fresh.get();
-    state = std::move(fresh);
-  }
-  return w->descriptor;
-}
-
-// Asio's epoll reactor is edge-triggered: data libpq left unread in the kernel raises no new
-// edge. So look first, without waiting, and only then wait.
-bool readable_now(int fd) {
-  pollfd p{fd, POLLIN, 0};
-  return ::poll(&p, 1, 0) > 0;
-}
-
+// No poll() before waiting for data libpq may have left unread in the kernel: Asio's epoll
+// reactor is edge-triggered, but an async_wait on a descriptor never starts speculatively —
+// it re-arms with EPOLL_CTL_MOD (epoll_reactor::start_op, Boost 1.81), and the kernel reports
+// readiness that already exists when an event is modified. tests/integration/async_pgtest.cpp
+// ("ReplyAlreadyQueued…") checks this.
+//
 // Waits until the socket is ready for `want`, or deadline passes (false).
 asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::time_point> deadline,
                            bool connecting = false) {
   auto ex = co_await this_coro::executor;
-  Descriptor& d = watcher(conn, ex, connecting);
-  if (want == Want::read && readable_now(PQsocket(ConnectionAccess::pg(conn)))) co_return true;
+  Descriptor& d = socket_watcher(conn, ex, connecting);
   using namespace boost::asio::experimental::awaitable_operators;
   if (want == Want::read_or_write) {  // rare: a send larger than the socket buffer
     asio::steady_timer timer(ex, deadline.value_or(Clock::time_point::max()));
@@ -112,8 +67,6 @@ asio::awaitable<void> drive(Op& op, Connection& conn, std::optional<Millis> time
 }
 
 }  // namespace
-
-void forget_watcher(Connection& conn) noexcept { ConnectionAccess::driver_state(conn).reset(); }
 
 asio::awaitable<Result> async_run(Connection& conn, QueryOptions options, Sql sql, const Params* params) {
   {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -327,4 +328,102 @@ TEST(Async, CoroutineCancelledByItsCallerGivesItsConnectionBack) {
     std::this_thread::sleep_for(20ms);
   EXPECT_EQ(server.sql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'")[0],
             "0");
+}
+
+namespace {
+int open_descriptors() {
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
+// Asio's reactor is edge-triggered and the driver does not poll() before it waits: a reply
+// the kernel already holds when the wait starts must still wake it. A 16 MB result is larger
+// than what one read takes, so libpq asks to wait again with data left in the socket.
+TEST(Async, ReplyAlreadyQueuedBeforeTheWaitIsRead) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-queued");
+  c.pool.min = 0;
+  c.pool.max = 1;
+  Pool pool(c);
+  AsyncPool db(pool);
+  run_on(1, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 5; ++i) {
+      // A deadline turns a missed wake-up into a failure instead of a hang.
+      auto r = co_await db.query({.timeout = 30s}, "SELECT repeat('x', $1)", 16 << 20);
+      EXPECT_EQ(r.scalar<std::string>().size(), std::size_t{16} << 20);
+      auto rows = co_await db.query({.timeout = 30s}, "SELECT g FROM generate_series(1, $1) g", 200000);
+      EXPECT_EQ(rows.size(), 200000u);
+    }
+  });
+}
+
+// A connection keeps its socket watcher from lease to lease, and an io_context that ends
+// closes the watchers it made, though the pool and its connections live on.
+TEST(Async, SocketWatchersLastAsLongAsTheIoContext) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-watchers");
+  c.pool.min = 0;
+  c.pool.max = 2;
+  Pool pool(c);
+  AsyncPool db(pool);
+  pool.query("SELECT 1");  // the pool's connection is open before the count
+  int before = open_descriptors();
+  int inside = 0, during = 0;
+  {
+    asio::io_context io;
+    auto done = asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await sleep_for(1ms);  // the io_context's own descriptors (epoll, timerfd, eventfd) exist now
+          inside = open_descriptors();
+          for (int i = 0; i < 200; ++i) EXPECT_EQ((co_await db.query("SELECT $1::int", i)).scalar<int>(), i);
+          during = open_descriptors();
+        },
+        asio::use_future);
+    io.run();
+    done.get();
+  }
+  EXPECT_EQ(during, inside + 1) << "one watcher (a dup of the socket) for the one connection, not one per lease";
+  EXPECT_EQ(open_descriptors(), before) << "the io_context's end closes its watchers";
+  EXPECT_EQ(pool.stats().created, 1u);
+  // The same connection serves the next io_context, and blocking callers in between.
+  EXPECT_EQ(pool.query("SELECT 2").scalar<int>(), 2);
+  EXPECT_EQ(run_on(2, [&]() -> asio::awaitable<int> { co_return (co_await db.query("SELECT 3")).scalar<int>(); }), 3);
+  EXPECT_EQ(pool.stats().created, 1u);
+  EXPECT_EQ(open_descriptors(), before);
+}
+
+// Two io_contexts running at once share a pool: a connection moving between them gets a
+// watcher on each, and the pool can close while both still exist.
+TEST(Async, ConnectionsMoveBetweenLiveIoContexts) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-two-contexts");
+  c.pool.min = 0;
+  c.pool.max = 2;
+  c.pool.acquire_timeout = 60s;
+  asio::io_context a, b;
+  {
+    Pool pool(c);
+    AsyncPool db(pool);
+    std::atomic<int> sum{0};
+    auto work = [&](int base) -> asio::awaitable<void> {
+      for (int i = 0; i < 300; ++i) sum += (co_await db.query("SELECT $1::int", base + i % 2)).scalar<int>();
+    };
+    for (int k = 0; k < 4; ++k) {
+      asio::co_spawn(a, work(0), asio::detached);
+      asio::co_spawn(b, work(1), asio::detached);
+    }
+    std::thread other([&] { b.run(); });
+    a.run();
+    other.join();
+    EXPECT_EQ(sum.load(), 4 * 150 + 4 * 450);  // work(0) returns 0 or 1, work(1) returns 1 or 2
+    EXPECT_LE(pool.stats().created, 2u);
+    pool.close();
+  }
+  // The pool closed first; the io_contexts end afterwards without touching its connections.
 }
