@@ -1,0 +1,159 @@
+#include "server/app.hpp"
+
+#include <condition_variable>
+#include <thread>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "pgkit/error.hpp"
+#include "pgkit/log.hpp"
+#include "pgkit/migrator.hpp"
+#include "pgkit/shutdown.hpp"
+#include "server/request_log.hpp"
+#include "server/router.hpp"
+#include "server/routes.hpp"
+
+namespace pgkit::server {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The configuration the server runs with: the environment's, with a statement timeout so no
+// request can hold a connection forever, and UTC sessions.
+LoadedConfig server_config() {
+  LoadedConfig loaded = load_config();
+  if (loaded.config.pool.statement_timeout.count() == 0) loaded.config.pool.statement_timeout = std::chrono::seconds(30);
+  return loaded;
+}
+
+}  // namespace
+
+struct App::Impl {
+  explicit Impl(AppOptions o)
+      : options(std::move(o)),
+        database(server_config()),
+        services(database, make_mailer(options.mailer), options.settings),
+        http(options.http, [this](Request& r) { return handle(r); },
+             [this](const Request& r, const Response& res) { finished(r, "transport", res, Clock::now()); }) {
+    add_health_routes(router, services);
+    add_auth_routes(router, services);
+    add_user_routes(router, services);
+    add_post_routes(router, services);
+  }
+
+  asio::awaitable<Response> handle(Request& req);
+  void finished(const Request& req, const std::string& route, const Response& res, Clock::time_point start);
+  void supervise(ShutdownSignals& signals);
+  bool check_database(bool& announced, bool& migrated);
+
+  AppOptions options;
+  Database database;
+  Services services;
+  Router router;
+  HttpServer http;
+};
+
+asio::awaitable<Response> App::Impl::handle(Request& req) {
+  auto start = Clock::now();
+  Router::Match match = router.match(req.method, req.path, req);
+  Response res;
+  if (!match.handler && match.status == 405) {
+    res = error_response(405, "method_not_allowed", req.method + " is not allowed here; use " + match.allow);
+    res.headers.emplace_back("Allow", match.allow);
+  } else if (!match.handler) {
+    res = error_response(404, "not_found", "no route for " + req.method + " " + req.path);
+  } else {
+    std::exception_ptr failure;
+    try {
+      res = co_await (*match.handler)(req);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) res = error_for(failure, req, services.metrics);
+  }
+  finished(req, match.route.empty() ? "unmatched" : match.route, res, start);
+  co_return res;
+}
+
+void App::Impl::finished(const Request& req, const std::string& route, const Response& res, Clock::time_point start) {
+  auto took = Clock::now() - start;
+  services.metrics.record_request(req.method, route, res.status, took);
+  log_request(req, route, res.status, took);
+}
+
+// Connects once (logging the server's version), applies migrations when asked, and counts
+// pending ones. Returns whether the database answered.
+bool App::Impl::check_database(bool& announced, bool& migrated) {
+  const Config& config = database.config().config;
+  Pool& pool = database.pool();
+  if (!announced) {
+    auto version = pool.query("SELECT version()").scalar<std::string>();
+    log().info("connected to PostgreSQL at {}: {}", config.masked(), version);
+    announced = true;
+  }
+  migrate::Options m{.dir = options.migrations};
+  if (!migrated) {
+    m.progress = [](const std::string& line) { log().info("migrate: {}", line); };
+    auto report = migrate::Migrator(config, m).up();
+    log().info("--migrate: {} migration(s) applied", report.versions.size());
+    migrated = true;
+    m.progress = nullptr;
+  }
+  int pending = 0;
+  for (const auto& entry : migrate::Migrator(config, m).status())
+    if (entry.state == migrate::State::pending) ++pending;
+  if (pending != services.pending_migrations.exchange(pending) && pending > 0)
+    log().warn("{} migration(s) in {} are not applied: /api/health/ready answers 503 until they are", pending,
+               options.migrations.string());
+  return true;
+}
+
+void App::Impl::supervise(ShutdownSignals& signals) {
+  bool announced = false, migrated = !options.migrate, down_reported = false;
+  for (;;) {
+    bool up = false;
+    if (database.configured()) {
+      try {
+        up = check_database(announced, migrated);
+        if (down_reported) log().info("the database is reachable again");
+        down_reported = false;
+      } catch (const migrate::MigrationError& e) {
+        log().error("--migrate failed; serving without it: {}", e.what());
+        migrated = true;
+      } catch (const std::exception& e) {
+        if (!down_reported)
+          log().warn("the database is unreachable; database routes answer 503 until it is back: {}", e.what());
+        down_reported = true;
+      }
+    }
+    if (signals.wait_for(up ? std::chrono::seconds(10) : std::chrono::seconds(1))) break;
+  }
+  log().info("shutting down: no new connections; requests in flight have {} ms", options.shutdown_grace.count());
+  http.stop(options.shutdown_grace);
+}
+
+App::App(AppOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+App::~App() = default;
+
+int App::run() {
+  ShutdownSignals signals;  // before any thread starts, so every thread inherits the mask
+  Impl& app = *impl_;
+  if (!app.database.configured()) {
+    const auto& loaded = app.database.config();
+    log().warn("starting without a database: {}; database routes answer 503",
+               loaded.ok() ? "none is configured (set DATABASE_URL)" : loaded.problems_text());
+  }
+  app.http.listen();
+  log().info("pgkit-server listening on http://{}:{}", app.options.http.address, app.http.port());
+  std::thread supervisor([&] { app.supervise(signals); });
+  app.http.run();
+  supervisor.join();
+  if (app.database.configured()) app.database.pool().close();
+  log().info("stopped");
+  return 0;
+}
+
+}  // namespace pgkit::server

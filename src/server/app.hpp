@@ -1,0 +1,39 @@
+#pragma once
+// pgkit-server: the routes on the HTTP transport, the database watched from a supervisor
+// thread (start-up verification, --migrate, recovery, pending migrations), and the shutdown.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "server/http_server.hpp"
+#include "server/services.hpp"
+
+namespace pgkit::server {
+
+struct AppOptions {
+  HttpOptions http;
+  bool migrate = false;                                ///< apply pending migrations once connected
+  std::filesystem::path migrations = "migrations";     ///< the server's schema
+  std::chrono::milliseconds shutdown_grace{10'000};    ///< requests in flight get this long
+  Settings settings;
+  std::string mailer = "log";                          ///< MAILER
+};
+
+class App {
+ public:
+  /// Reads the database configuration from the environment (and .env); never fails on a
+  /// missing or unreachable database. @throws std::exception for a bad mailer or port.
+  explicit App(AppOptions options);
+  ~App();
+  /// Listens, serves until SIGINT or SIGTERM, drains, closes the pool. Returns the exit code.
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Logs as text (development) or one JSON object per line (production). LOG_LEVEL sets the level.
+void configure_logging(bool json, const std::string& level);
+
+}  // namespace pgkit::server

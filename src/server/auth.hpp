@@ -1,0 +1,35 @@
+#pragma once
+// Who is asking: the Bearer access token of a request, checked against the sessions table.
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+
+#include "server/http.hpp"
+#include "server/services.hpp"
+
+namespace pgkit::server {
+
+/// The columns of a user as the API shows it, built by PostgreSQL (alias `u` for users).
+inline constexpr const char* kUserJson =
+    "json_build_object('id', u.id, 'email', u.email, 'role', u.role, 'isActive', u.is_active, "
+    "'lastLoginAt', iso_time(u.last_login_at), 'createdAt', iso_time(u.created_at), "
+    "'updatedAt', iso_time(u.updated_at))::text";
+
+struct CurrentUser {
+  std::string id;
+  bool admin = false;
+  std::string json;  ///< kUserJson
+};
+
+/// The request's user. @throws HttpError 401 for a missing, malformed, unknown, expired or
+/// revoked token, or a deleted or deactivated account — one message for all of them.
+boost::asio::awaitable<CurrentUser> authenticate(Services& services, const Request& request);
+/// The user when the request carries a token (checked as above), nullopt when it carries none.
+boost::asio::awaitable<std::optional<CurrentUser>> authenticate_if_present(Services& services, const Request& request);
+/// authenticate(), then 403 unless the user is an admin.
+boost::asio::awaitable<CurrentUser> authenticate_admin(Services& services, const Request& request);
+
+/// The token of "Authorization: Bearer <token>", "" when the header has none.
+std::string bearer_token(const Request& request);
+
+}  // namespace pgkit::server

@@ -1,0 +1,61 @@
+#pragma once
+// The HTTP request and response as route handlers see them: plain values, so only
+// http_server.cpp includes Beast.
+#include <boost/json/value.hpp>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pgkit::server {
+
+struct Request {
+  std::string method;         ///< "GET", "POST", …
+  std::string path;           ///< without the query string, percent-decoding not applied
+  std::string query;          ///< after '?', raw
+  std::string body;
+  std::string authorization;  ///< the Authorization header, "" when absent
+  std::string content_type;
+  std::string client_address;
+  std::string request_id;
+  std::map<std::string, std::string, std::less<>> params;  ///< route parameters (":id")
+
+  /// A query-string parameter, percent-decoded; nullopt when absent.
+  std::optional<std::string> query_param(std::string_view name) const;
+  /// A route parameter by name ("" when absent).
+  const std::string& param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// A response with a JSON body.
+Response json_response(int status, const boost::json::value& body);
+/// The one error shape: {"error": {"code": …, "message": …}}.
+Response error_response(int status, std::string_view code, std::string_view message);
+
+/// Thrown by handlers for a client's mistake; becomes error_response(status, code, message).
+class HttpError : public std::runtime_error {
+ public:
+  HttpError(int status, std::string code, const std::string& message)
+      : std::runtime_error(message), status_(status), code_(std::move(code)) {}
+  int status() const noexcept { return status_; }
+  const std::string& code() const noexcept { return code_; }
+  std::vector<std::pair<std::string, std::string>> headers;
+
+ private:
+  int status_;
+  std::string code_;
+};
+
+/// Percent-decoding for query strings ('+' is a space). Invalid escapes throw HttpError 400.
+std::string url_decode(std::string_view s);
+
+}  // namespace pgkit::server

@@ -1,0 +1,288 @@
+// The only translation unit that includes Beast.
+#include "server/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <cstdio>
+#include <list>
+#include <random>
+#include <system_error>
+#include <thread>
+
+namespace pgkit::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+struct Session {
+  beast::tcp_stream* stream;
+  bool idle = true;  // waiting for a request: a drain may close it
+};
+
+// One io thread: its io_context and the connections it serves. `sessions` is touched only on
+// this thread.
+struct Worker {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::list<Session*> sessions;
+};
+
+// Beast's parser errors (malformed requests), as opposed to the connection's own errors.
+bool is_parse_error(const boost::system::error_code& ec) {
+  return ec.category() == make_error_code(http::error::end_of_stream).category();
+}
+
+// A request id: the client's X-Request-Id when it is a plain token, otherwise made here.
+std::string request_id(std::string_view given) {
+  bool plain = !given.empty() && given.size() <= 64;
+  for (char c : given) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  if (plain) return std::string(given);
+  static const unsigned prefix = std::random_device{}();
+  static std::atomic<unsigned long> counter{0};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%08x-%06lx", prefix, ++counter);
+  return buf;
+}
+
+Request to_request(const http::request_header<>& h, std::string body, const std::string& client) {
+  Request r;
+  r.method = std::string(h.method_string());
+  std::string_view target = h.target();
+  auto q = target.find('?');
+  r.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+  r.body = std::move(body);
+  r.authorization = std::string(h[http::field::authorization]);
+  r.content_type = std::string(h[http::field::content_type]);
+  r.client_address = client;
+  r.request_id = request_id(h["X-Request-Id"]);
+  return r;
+}
+
+http::response<http::string_body> to_beast(Response res, const Request& req, unsigned version, bool keep_alive) {
+  http::response<http::string_body> msg{static_cast<http::status>(res.status), version};
+  msg.set(http::field::server, "pgkit-server");
+  msg.set(http::field::content_type, res.content_type);
+  msg.set("X-Request-Id", req.request_id);
+  for (auto& [name, value] : res.headers) msg.set(name, value);
+  msg.body() = std::move(res.body);
+  msg.keep_alive(keep_alive);
+  msg.prepare_payload();
+  return msg;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpOptions options;
+  Handler handler;
+  Rejected rejected;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<bool> draining{false};
+  std::atomic<int> in_flight{0};
+  std::atomic<int> open_sessions{0};
+  std::size_t next_worker = 0;
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  asio::awaitable<void> drain(std::chrono::milliseconds grace);
+  asio::awaitable<bool> refuse(beast::tcp_stream& stream, Request& req, unsigned version, int status,
+                               std::string code, std::string message);
+};
+
+asio::awaitable<void> HttpServer::Impl::accept_loop() {
+  for (;;) {
+    Worker& w = *workers[next_worker++ % workers.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(w.io, use_tuple);
+    if (draining || ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+    if (ec) {  // out of descriptors, say: pause instead of spinning
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_tuple);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(w.io, session(w, std::move(socket)), asio::detached);
+  }
+}
+
+// Answers a request the transport refuses and closes the connection (what was sent after it
+// cannot be trusted to be a request).
+asio::awaitable<bool> HttpServer::Impl::refuse(beast::tcp_stream& stream, Request& req, unsigned version, int status,
+                                               std::string code, std::string message) {
+  Response res = error_response(status, code, message);
+  if (rejected) rejected(req, res);
+  auto msg = to_beast(std::move(res), req, version, false);
+  stream.expires_after(options.write_timeout);
+  co_await http::async_write(stream, msg, use_tuple);
+  co_return false;
+}
+
+asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  std::string client = ec ? "unknown" : peer.address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  Session self{&stream};
+  w.sessions.push_front(&self);
+  auto place = w.sessions.begin();
+  ++open_sessions;
+  beast::flat_buffer buffer;
+  while (!draining) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    parser.body_limit(options.body_limit);
+    stream.expires_after(options.header_timeout);
+    self.idle = true;
+    auto [read_error, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    self.idle = false;
+    Request req;
+    req.client_address = client;
+    req.request_id = request_id("");
+    if (read_error) {
+      if (parser.is_header_done()) req = to_request(parser.get().base(), {}, client);
+      if (read_error == http::error::body_limit)  // a Content-Length over the limit
+        co_await refuse(stream, req, 11, 413, "payload_too_large", "the request body exceeds 1 MiB");
+      else if (read_error == http::error::header_limit)
+        co_await refuse(stream, req, 11, 431, "headers_too_large", "the request's headers exceed 16 KiB");
+      else if (is_parse_error(read_error) && read_error != http::error::end_of_stream &&
+               read_error != http::error::partial_message)
+        co_await refuse(stream, req, 11, 400, "bad_request", "malformed HTTP request: " + read_error.message());
+      break;
+    }
+    ++in_flight;
+    auto& header = parser.get();
+    req = to_request(header.base(), {}, client);
+    unsigned version = header.version();
+    bool keep_going = true;
+    if (auto length = parser.content_length(); length && *length > options.body_limit) {
+      keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", "the request body exceeds 1 MiB");
+    } else {
+      if (beast::iequals(header[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, version};
+        co_await http::async_write(stream, go_on, use_tuple);
+      }
+      stream.expires_after(options.body_timeout);
+      auto [body_error, body_bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      if (body_error == http::error::body_limit) {
+        keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", "the request body exceeds 1 MiB");
+      } else if (body_error) {
+        if (is_parse_error(body_error) && body_error != http::error::partial_message)
+          co_await refuse(stream, req, version, 400, "bad_request", "malformed HTTP request: " + body_error.message());
+        keep_going = false;  // a client that stopped sending, or the body deadline passed
+      } else {
+        auto message = parser.release();
+        req.body = std::move(message.body());
+        Response res;
+        try {
+          res = co_await handler(req);
+        } catch (const std::exception&) {
+          res = error_response(500, "internal_error", "internal error; see the server log for the request id");
+        }
+        bool keep_alive = message.keep_alive() && !draining;
+        auto out = to_beast(std::move(res), req, version, keep_alive);
+        stream.expires_after(options.write_timeout);
+        auto [write_error, written] = co_await http::async_write(stream, out, use_tuple);
+        keep_going = !write_error && keep_alive;
+      }
+    }
+    --in_flight;
+    if (!keep_going) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+  w.sessions.erase(place);
+  --open_sessions;
+}
+
+asio::awaitable<void> HttpServer::Impl::drain(std::chrono::milliseconds grace) {
+  auto deadline = Clock::now() + grace;
+  asio::steady_timer tick(co_await asio::this_coro::executor);
+  while ((in_flight > 0 || open_sessions > 0) && Clock::now() < deadline) {
+    // Idle keep-alive connections close now, and again each tick for connections that just
+    // finished their request.
+    for (auto& w : workers)
+      asio::post(w->io, [worker = w.get()] {
+        for (Session* s : worker->sessions)
+          if (s->idle) s->stream->cancel();
+      });
+    tick.expires_after(std::chrono::milliseconds(10));
+    co_await tick.async_wait(use_tuple);
+  }
+  for (auto& w : workers)
+    asio::post(w->io, [worker = w.get()] {
+      for (Session* s : worker->sessions) s->stream->cancel();  // grace is over
+      worker->work.reset();
+      worker->io.stop();
+    });
+}
+
+HttpServer::HttpServer(HttpOptions options, Handler handler, Rejected rejected) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  impl_->rejected = std::move(rejected);
+  int threads = impl_->options.threads > 0 ? impl_->options.threads
+                                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  for (int i = 0; i < threads; ++i) impl_->workers.push_back(std::make_unique<Worker>());
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::listen() {
+  auto& io = impl_->workers[0]->io;
+  auto address = asio::ip::make_address(impl_->options.address);
+  tcp::endpoint endpoint(address, impl_->options.port);
+  impl_->acceptor.emplace(io);
+  impl_->acceptor->open(endpoint.protocol());
+  impl_->acceptor->set_option(tcp::acceptor::reuse_address(true));
+  boost::system::error_code ec;
+  impl_->acceptor->bind(endpoint, ec);
+  if (ec)
+    throw std::system_error(ec.value(), std::system_category(),
+                            "cannot listen on " + impl_->options.address + ":" + std::to_string(impl_->options.port) +
+                                " (set PORT or --port to a free port)");
+  impl_->acceptor->listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(io, impl_->accept_loop(), asio::detached);
+}
+
+unsigned short HttpServer::port() const { return impl_->acceptor->local_endpoint().port(); }
+
+asio::io_context& HttpServer::main_context() { return impl_->workers[0]->io; }
+
+void HttpServer::run() {
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->workers.size(); ++i)
+    threads.emplace_back([w = impl_->workers[i].get()] { w->io.run(); });
+  impl_->workers[0]->io.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop(std::chrono::milliseconds grace) {
+  if (impl_->draining.exchange(true)) return;
+  auto& io = impl_->workers[0]->io;
+  asio::post(io, [this, grace] {
+    boost::system::error_code ec;
+    if (impl_->acceptor) impl_->acceptor->close(ec);
+    asio::co_spawn(impl_->workers[0]->io, impl_->drain(grace), asio::detached);
+  });
+}
+
+int HttpServer::in_flight() const { return impl_->in_flight; }
+
+}  // namespace pgkit::server

@@ -1,0 +1,21 @@
+#pragma once
+// One line per request, and the mapping from a handler's exception to the client's answer.
+#include <chrono>
+#include <exception>
+#include <string>
+
+#include "server/http.hpp"
+#include "server/metrics.hpp"
+
+namespace pgkit::server {
+
+/// method, route, status, duration and request id; never the query string, body or headers
+/// (they may hold tokens).
+void log_request(const Request& req, const std::string& route, int status, std::chrono::nanoseconds took);
+
+/// The response for what a handler threw: HttpError as it says; the database unavailable or
+/// not configured 503; a conflict 409; invalid input caught by PostgreSQL 400; anything else
+/// 500, logged with the request id (the client sees only that id). Counts database errors.
+Response error_for(std::exception_ptr failure, const Request& req, Metrics& metrics);
+
+}  // namespace pgkit::server

@@ -1,0 +1,157 @@
+// Magic-link sign-in and sessions: POST /api/auth/magic-link, /verify, /refresh, /logout.
+//
+// Tokens are random (tokens.hpp) and stored hashed. A session row holds one access/refresh
+// pair; refreshing marks it rotated and issues a new row, so a rotated refresh token that
+// comes back is reuse — someone kept a copy — and every session of the user is revoked.
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include "pgkit/log.hpp"
+#include "server/auth.hpp"
+#include "server/json_body.hpp"
+#include "server/routes.hpp"
+#include "server/tokens.hpp"
+
+namespace pgkit::server {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+HttpError rate_limited(long retry_after, const char* what) {
+  HttpError e(429, "rate_limited", std::string("too many sign-in links requested ") + what + "; try again in " +
+                                       std::to_string(retry_after) + " s");
+  e.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  return e;
+}
+
+asio::awaitable<Response> magic_link(Services& s, Request& req) {
+  JsonBody body(req);
+  std::string email = valid_email(body.required_string("email", 254));
+  std::string key = email;
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (long wait = s.address_limiter.hit(req.client_address)) throw rate_limited(wait, "from this address");
+  if (long wait = s.email_limiter.hit(key)) throw rate_limited(wait, "for this email");
+  auto db = s.db();
+  std::string token = random_token();
+  // No link for a deleted or deactivated account, but the same answer: nobody learns which
+  // addresses have accounts.
+  auto created = co_await db.query(
+      "INSERT INTO magic_links (token_hash, email, user_id, expires_at) "
+      "SELECT $1, $2, u.id, now() + $3 * interval '1 second' "
+      "FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($2) "
+      "WHERE u.id IS NULL OR (u.deleted_at IS NULL AND u.is_active) RETURNING id",
+      sha256_hex(token), email, static_cast<std::int64_t>(s.settings.magic_link_ttl.count()));
+  if (!created.empty()) s.mailer->send_magic_link(email, s.settings.app_url + "/auth/verify?token=" + token);
+  co_return json_response(202, json::object{{"message", "if this address can sign in, a link is on its way"}});
+}
+
+// A new session for user_id; the tokens and their expiry as the API returns them.
+asio::awaitable<json::object> issue_session(Services& s, AsyncTransaction& tx, const std::string& user_id,
+                                            const std::optional<std::string>& device_id) {
+  std::string access = random_token(), refresh = random_token();
+  auto row = (co_await tx.query("INSERT INTO sessions (user_id, access_token_hash, refresh_token_hash, device_id, "
+                                "access_expires_at, expires_at) VALUES ($1::uuid, $2, $3, $4, "
+                                "now() + $5 * interval '1 second', now() + $6 * interval '1 second') "
+                                "RETURNING iso_time(access_expires_at), iso_time(expires_at)",
+                                user_id, sha256_hex(access), sha256_hex(refresh), device_id,
+                                static_cast<std::int64_t>(s.settings.access_ttl.count()),
+                                static_cast<std::int64_t>(s.settings.refresh_ttl.count())))
+                 .one();
+  co_return json::object{{"tokenType", "Bearer"},
+                         {"accessToken", access},
+                         {"accessTokenExpiresAt", row.text(0)},
+                         {"refreshToken", refresh},
+                         {"refreshTokenExpiresAt", row.text(1)}};
+}
+
+const char* const kBadLink = "this sign-in link is invalid, expired or already used: request a new one";
+
+asio::awaitable<Response> verify(Services& s, Request& req) {
+  JsonBody body(req);
+  std::string token = body.required_string("token", 100);
+  auto device_id = body.optional_string("deviceId", 200);
+  if (!looks_like_token(token)) throw HttpError(401, "invalid_link", kBadLink);
+  auto db = s.db();
+  auto work = [&](AsyncTransaction& tx) -> asio::awaitable<json::object> {
+    auto link = co_await tx.query(
+        "UPDATE magic_links SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() "
+        "RETURNING email",
+        sha256_hex(token));
+    if (link.empty()) throw HttpError(401, "invalid_link", kBadLink);
+    std::string email = link.scalar<std::string>();
+    auto user = (co_await tx.query(std::string("INSERT INTO users AS u (email, last_login_at) VALUES ($1, now()) "
+                                               "ON CONFLICT (lower(email)) DO UPDATE SET last_login_at = now() "
+                                               "RETURNING u.id::text, u.deleted_at IS NULL AND u.is_active, ") +
+                                       kUserJson,
+                                   email))
+                    .one();
+    if (!user.get<bool>(1)) throw HttpError(403, "account_disabled", "this account is disabled");
+    std::string user_id(user.text(0));
+    json::object out = co_await issue_session(s, tx, user_id, device_id);
+    out["user"] = json::parse(user.text(2));
+    co_return out;
+  };
+  json::object out = co_await db.transaction(work);
+  co_return json_response(200, out);
+}
+
+enum class Refresh { rotated, unknown, reused };
+
+asio::awaitable<Response> refresh(Services& s, Request& req) {
+  JsonBody body(req);
+  std::string token = body.required_string("refreshToken", 100);
+  if (!looks_like_token(token)) throw HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
+  auto db = s.db();
+  json::object out;
+  auto work = [&](AsyncTransaction& tx) -> asio::awaitable<Refresh> {
+    auto found = co_await tx.query(
+        "SELECT s.id::text, s.user_id::text, s.rotated_at IS NOT NULL, "
+        "s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL AND u.is_active, s.device_id, " +
+            std::string(kUserJson) +
+            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.refresh_token_hash = $1 FOR UPDATE OF s",
+        sha256_hex(token));
+    if (found.empty()) co_return Refresh::unknown;
+    auto row = found.one();
+    std::string session_id(row.text(0)), user_id(row.text(1));
+    if (row.get<bool>(2)) {
+      co_await tx.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL", user_id);
+      co_return Refresh::reused;  // committed: the revocation must stand
+    }
+    if (!row.get<bool>(3)) co_return Refresh::unknown;
+    co_await tx.query("UPDATE sessions SET rotated_at = now() WHERE id = $1::uuid", session_id);
+    out = co_await issue_session(s, tx, user_id, row.get<std::optional<std::string>>(4));
+    out["user"] = json::parse(row.text(5));
+    co_return Refresh::rotated;
+  };
+  Refresh outcome = co_await db.transaction(work);
+  if (outcome == Refresh::reused) {
+    log().warn("request {}: a rotated refresh token was presented again; every session of its user was revoked",
+               req.request_id);
+    throw HttpError(401, "refresh_token_reused",
+                    "this refresh token was already used; every session of the account was signed out: sign in again");
+  }
+  if (outcome == Refresh::unknown)
+    throw HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
+  co_return json_response(200, out);
+}
+
+asio::awaitable<Response> logout(Services& s, Request& req) {
+  co_await authenticate(s, req);
+  auto db = s.db();
+  co_await db.query("UPDATE sessions SET revoked_at = now() WHERE access_token_hash = $1 AND revoked_at IS NULL",
+                    sha256_hex(bearer_token(req)));
+  co_return json_response(200, json::object{{"message", "signed out"}});
+}
+
+}  // namespace
+
+void add_auth_routes(Router& router, Services& s) {
+  router.add("POST", "/api/auth/magic-link", [&s](Request& r) { return magic_link(s, r); });
+  router.add("POST", "/api/auth/verify", [&s](Request& r) { return verify(s, r); });
+  router.add("POST", "/api/auth/refresh", [&s](Request& r) { return refresh(s, r); });
+  router.add("POST", "/api/auth/logout", [&s](Request& r) { return logout(s, r); });
+}
+
+}  // namespace pgkit::server

@@ -1,0 +1,156 @@
+// Posts (seed 002's example): create, read, update, delete by author or admin, and the
+// published feed, newest first, with keyset pagination.
+#include <boost/json/object.hpp>
+
+#include "server/auth.hpp"
+#include "server/json_body.hpp"
+#include "server/routes.hpp"
+
+namespace pgkit::server {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kPostJson =
+    "json_build_object('id', p.id, 'title', p.title, 'content', p.content, 'published', p.published, "
+    "'authorId', p.author_id, 'createdAt', iso_time(p.created_at), 'updatedAt', iso_time(p.updated_at))::text";
+constexpr std::size_t kMaxContent = 100'000;
+
+Response post_response(int status, std::string_view post) {
+  return Response{.status = status, .body = "{\"post\":" + std::string(post) + "}"};
+}
+
+HttpError no_post(const std::string& id) { return HttpError(404, "not_found", "no post with id " + id); }
+
+asio::awaitable<Response> create(Services& s, Request& req) {
+  CurrentUser user = co_await authenticate(s, req);
+  JsonBody body(req);
+  std::string title = body.required_string("title", 200);
+  std::string content = body.optional_string("content", kMaxContent, true).value_or("");
+  bool published = body.optional_bool("published").value_or(false);
+  auto db = s.db();
+  auto row = co_await db.query(std::string("INSERT INTO posts AS p (title, content, published, author_id) "
+                                           "VALUES ($1, $2, $3, $4::uuid) RETURNING ") +
+                                   kPostJson,
+                               title, content, published, user.id);
+  co_return post_response(201, row.one().text(0));
+}
+
+// Unpublished posts are visible to their author and admins only; to anyone else they do not
+// exist (404, not 403: their existence is not disclosed).
+asio::awaitable<Response> show(Services& s, Request& req) {
+  const std::string& id = require_uuid(req.param("id"), "the post id in the path");
+  auto viewer = co_await authenticate_if_present(s, req);
+  auto db = s.db();
+  auto rows = co_await db.query(idempotent,
+                                std::string("SELECT p.published, p.author_id::text, ") + kPostJson +
+                                    " FROM posts p WHERE p.id = $1::uuid",
+                                id);
+  if (rows.empty()) throw no_post(id);
+  auto row = rows.one();
+  bool mine = viewer && (viewer->admin || viewer->id == row.text(1));
+  if (!row.get<bool>(0) && !mine) throw no_post(id);
+  co_return post_response(200, row.text(2));
+}
+
+// The post, locked, after checking the user may change it. Admins changing another's post
+// leave an audit row.
+asio::awaitable<std::string> lock_for_change(AsyncTransaction& tx, const CurrentUser& user, const std::string& id) {
+  auto rows = co_await tx.query(std::string("SELECT p.author_id::text, p.published, ") + kPostJson +
+                                    " FROM posts p WHERE p.id = $1::uuid FOR UPDATE",
+                                id);
+  if (rows.empty()) throw no_post(id);
+  auto row = rows.one();
+  bool author = row.text(0) == user.id;
+  if (!author && !user.admin) {
+    if (!row.get<bool>(1)) throw no_post(id);
+    throw HttpError(403, "forbidden", "only the post's author or an admin may change it");
+  }
+  co_return author ? std::string() : std::string(row.text(2));
+}
+
+asio::awaitable<void> audit(AsyncTransaction& tx, const Request& req, const CurrentUser& admin, const char* action,
+                            const std::string& id, const std::string& before, const std::optional<std::string>& after) {
+  co_await tx.query(
+      "INSERT INTO audit_log (actor_id, action, target_type, target_id, before, after, request_id) "
+      "VALUES ($1::uuid, $2, 'post', $3, $4::jsonb, $5::jsonb, $6)",
+      admin.id, action, id, before, after, req.request_id);
+}
+
+asio::awaitable<Response> update(Services& s, Request& req) {
+  CurrentUser user = co_await authenticate(s, req);
+  const std::string& id = require_uuid(req.param("id"), "the post id in the path");
+  JsonBody body(req);
+  auto title = body.optional_string("title", 200);
+  auto content = body.optional_string("content", kMaxContent, true);
+  auto published = body.optional_bool("published");
+  if (!title && !content && !published)
+    throw HttpError(400, "invalid_request", "send \"title\", \"content\" and/or \"published\" to change");
+  auto db = s.db();
+  auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
+    std::string before = co_await lock_for_change(tx, user, id);
+    auto rows = co_await tx.query(std::string("UPDATE posts p SET title = coalesce($2, title), "
+                                              "content = coalesce($3, content), published = coalesce($4, published) "
+                                              "WHERE id = $1::uuid RETURNING ") +
+                                      kPostJson,
+                                  id, title, content, published);
+    std::string after(rows.one().text(0));
+    if (!before.empty()) co_await audit(tx, req, user, "post.update", id, before, after);
+    co_return after;
+  };
+  std::string after = co_await db.transaction(work);
+  co_return post_response(200, after);
+}
+
+asio::awaitable<Response> remove(Services& s, Request& req) {
+  CurrentUser user = co_await authenticate(s, req);
+  const std::string& id = require_uuid(req.param("id"), "the post id in the path");
+  auto db = s.db();
+  auto work = [&](AsyncTransaction& tx) -> asio::awaitable<void> {
+    std::string before = co_await lock_for_change(tx, user, id);
+    co_await tx.query("DELETE FROM posts WHERE id = $1::uuid", id);
+    if (!before.empty()) co_await audit(tx, req, user, "post.delete", id, before, std::nullopt);
+  };
+  co_await db.transaction(work);
+  co_return json_response(200, json::object{{"deleted", true}, {"id", id}});
+}
+
+// Published posts, newest first. The body is assembled from PostgreSQL's JSON text, without
+// parsing it again: this is the hot read path.
+asio::awaitable<Response> feed(Services& s, Request& req) {
+  int limit = page_limit(req);
+  auto cursor = req.query_param("cursor");
+  if (cursor) require_uuid(*cursor, "query parameter \"cursor\"");
+  auto db = s.db();
+  auto rows = co_await db.query(
+      idempotent,
+      std::string("SELECT p.id::text, ") + kPostJson +
+          " FROM posts p WHERE p.published"
+          " AND ($1::uuid IS NULL OR (p.created_at, p.id) < (SELECT created_at, id FROM posts WHERE id = $1::uuid))"
+          " ORDER BY p.created_at DESC, p.id DESC LIMIT $2",
+      cursor, limit + 1);
+  std::string body = "{\"posts\":[";
+  int shown = std::min(rows.size(), limit);
+  for (int i = 0; i < shown; ++i) {
+    if (i) body += ',';
+    body += rows[i].text(1);
+  }
+  body += "],\"nextCursor\":";
+  body += rows.size() > limit ? "\"" + std::string(rows[shown - 1].text(0)) + "\"" : "null";
+  body += '}';
+  co_return Response{.status = 200, .body = std::move(body)};
+}
+
+}  // namespace
+
+void add_post_routes(Router& router, Services& s) {
+  router.add("POST", "/api/posts", [&s](Request& r) { return create(s, r); });
+  router.add("GET", "/api/posts", [&s](Request& r) { return feed(s, r); });
+  router.add("GET", "/api/posts/:id", [&s](Request& r) { return show(s, r); });
+  router.add("PATCH", "/api/posts/:id", [&s](Request& r) { return update(s, r); });
+  router.add("DELETE", "/api/posts/:id", [&s](Request& r) { return remove(s, r); });
+}
+
+}  // namespace pgkit::server
