@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pgkit/log.hpp"
+#include "pgkit/shutdown.hpp"
 #include "server/app.hpp"
 
 namespace {
@@ -67,12 +68,13 @@ int main(int argc, char** argv) {
   o.shutdown_grace = std::chrono::milliseconds(shutdown_ms);
   o.settings.app_url = env("APP_URL", "http://localhost:" + std::to_string(o.http.port));
 
+  pgkit::ShutdownSignals signals;  // before any thread starts, so that every thread inherits the mask
   try {
     configure_logging(log_format == "json", log_level);
     if (o.mailer == "log" && log_format == "json")
       pgkit::log().warn("MAILER=log writes sign-in links to the log: set MAILER for production");
     App app(std::move(o));
-    return app.run();
+    return app.run(signals);
   } catch (const std::exception& e) {
     pgkit::log().error("pgkit-server cannot start: {}", e.what());
     return 1;

@@ -88,6 +88,8 @@ void App::Impl::finished(const Request& req, const std::string& route, const Res
 bool App::Impl::check_database(bool& announced, bool& migrated) {
   const Config& config = database.config().config;
   Pool& pool = database.pool();
+  if (!database.test_connection(std::chrono::milliseconds(1500)))
+    throw std::runtime_error(config.masked() + " does not answer within 1.5 s");
   if (!announced) {
     auto version = pool.query("SELECT version()").scalar<std::string>();
     log().info("connected to PostgreSQL at {}: {}", config.masked(), version);
@@ -138,8 +140,7 @@ App::App(AppOptions options) : impl_(std::make_unique<Impl>(std::move(options)))
 
 App::~App() = default;
 
-int App::run() {
-  ShutdownSignals signals;  // before any thread starts, so every thread inherits the mask
+int App::run(ShutdownSignals& signals) {
   Impl& app = *impl_;
   if (!app.database.configured()) {
     const auto& loaded = app.database.config();

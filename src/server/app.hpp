@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "pgkit/shutdown.hpp"
 #include "server/http_server.hpp"
 #include "server/services.hpp"
 
@@ -25,8 +26,10 @@ class App {
   /// missing or unreachable database. @throws std::exception for a bad mailer or port.
   explicit App(AppOptions options);
   ~App();
-  /// Listens, serves until SIGINT or SIGTERM, drains, closes the pool. Returns the exit code.
-  int run();
+  /// Listens, serves until signals reports SIGINT or SIGTERM, drains, closes the pool.
+  /// Returns the exit code. signals must be made before the App: the pool's threads start
+  /// with the App and must inherit the blocked signals.
+  int run(ShutdownSignals& signals);
 
  private:
   struct Impl;

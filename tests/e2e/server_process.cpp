@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,6 +99,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test killed by a timeout takes its server along
     int fd = ::open((dir_ / "server.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
@@ -117,7 +119,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
   if (options.wait_until_live && !wait_for_status("/api/health/live", 200, std::chrono::seconds(30)))
     throw std::runtime_error("pgkit-server did not start:\n" + log());
   // With a database and --migrate, tests start once the schema is in place.
-  if (options.wait_until_live && options.migrate && !options.database_url.empty() &&
+  if (options.wait_until_ready && options.migrate && !options.database_url.empty() &&
       !wait_for_status("/api/health/ready", 200, std::chrono::seconds(30)))
     throw std::runtime_error("pgkit-server did not become ready:\n" + log());
 }

@@ -53,6 +53,7 @@ struct ServerOptions {
   std::map<std::string, std::string> env;  ///< extra environment
   std::vector<std::string> args;           ///< extra flags
   bool wait_until_live = true;
+  bool wait_until_ready = true;  ///< with a database and --migrate: until /api/health/ready is 200
 };
 
 /// pgkit-server on a free port, its output in a log file, a file mailer. Killed if still
