@@ -189,6 +189,8 @@ class Pool {
   IdleCheck check_idle(detail::PoolEntry* entry) const;
   void validation_failed() noexcept;
   [[noreturn]] void throw_exhausted(Clock::time_point start, std::source_location where);
+  /// acquire() with its own bound on waiting and connecting (test_connection's timeout).
+  PooledConnection acquire_within(Millis timeout, std::source_location where);
   [[noreturn]] void throw_closed(std::source_location where);
   void close_entry(detail::PoolEntry* entry) noexcept;
   void discard(detail::PoolEntry* entry) noexcept;

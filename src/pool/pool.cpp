@@ -155,7 +155,9 @@ PooledConnection Pool::lease(PoolEntry* e, std::source_location where, std::opti
   return PooledConnection(this, e);
 }
 
-PooledConnection Pool::acquire(std::source_location where) {
+PooledConnection Pool::acquire(std::source_location where) { return acquire_within(config_.pool.acquire_timeout, where); }
+
+PooledConnection Pool::acquire_within(Millis timeout, std::source_location where) {
   std::optional<Clock::time_point> start;
   Clock::time_point deadline;
   int connect_failures = 0;
@@ -164,7 +166,7 @@ PooledConnection Pool::acquire(std::source_location where) {
     if (!start && a.got != Core::Got::resource) {
       // Slow path from here: measure the wait and bound it.
       start = Clock::now();
-      deadline = *start + config_.pool.acquire_timeout;
+      deadline = *start + timeout;
       if (a.got == Core::Got::wait) continue;
     }
     switch (a.got) {
@@ -253,7 +255,8 @@ void Pool::release(PoolEntry* e) noexcept {
 
 bool Pool::test_connection(Millis timeout) noexcept {
   try {
-    auto c = acquire();
+    // The whole check within timeout: a server that is down must not cost the acquire timeout.
+    auto c = acquire_within(std::min(timeout, config_.pool.acquire_timeout), std::source_location::current());
     bool ok = c->ping(timeout);
     connected_.store(ok, std::memory_order_relaxed);
     return ok;

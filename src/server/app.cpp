@@ -35,8 +35,9 @@ struct App::Impl {
       : options(std::move(o)),
         database(server_config()),
         services(database, make_mailer(options.mailer), options.settings),
-        http(options.http, [this](Request& r) { return handle(r); },
-             [this](const Request& r, const Response& res) { finished(r, "transport", res, Clock::now()); }) {
+        http(std::make_unique<HttpServer>(
+            options.http, [this](Request& r) { return handle(r); },
+            [this](const Request& r, const Response& res) { finished(r, "transport", res, Clock::now()); })) {
     add_health_routes(router, services);
     add_auth_routes(router, services);
     add_user_routes(router, services);
@@ -52,7 +53,9 @@ struct App::Impl {
   Database database;
   Services services;
   Router router;
-  HttpServer http;
+  // Destroyed before the pool closes: requests still running after the grace period are
+  // coroutines of its io_contexts, and their end gives their connections back.
+  std::unique_ptr<HttpServer> http;
 };
 
 asio::awaitable<Response> App::Impl::handle(Request& req) {
@@ -133,7 +136,7 @@ void App::Impl::supervise(ShutdownSignals& signals) {
     if (signals.wait_for(up ? std::chrono::seconds(10) : std::chrono::seconds(1))) break;
   }
   log().info("shutting down: no new connections; requests in flight have {} ms", options.shutdown_grace.count());
-  http.stop(options.shutdown_grace);
+  http->stop(options.shutdown_grace);
 }
 
 App::App(AppOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -147,11 +150,12 @@ int App::run(ShutdownSignals& signals) {
     log().warn("starting without a database: {}; database routes answer 503",
                loaded.ok() ? "none is configured (set DATABASE_URL)" : loaded.problems_text());
   }
-  app.http.listen();
-  log().info("pgkit-server listening on http://{}:{}", app.options.http.address, app.http.port());
+  app.http->listen();
+  log().info("pgkit-server listening on http://{}:{}", app.options.http.address, app.http->port());
   std::thread supervisor([&] { app.supervise(signals); });
-  app.http.run();
+  app.http->run();
   supervisor.join();
+  app.http.reset();
   if (app.database.configured()) app.database.pool().close();
   log().info("stopped");
   return 0;
