@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <list>
@@ -131,6 +132,18 @@ asio::awaitable<bool> HttpServer::Impl::refuse(beast::tcp_stream& stream, Reques
   auto msg = to_beast(std::move(res), req, version, false);
   stream.expires_after(options.write_timeout);
   co_await http::async_write(stream, msg, use_tuple);
+  // A lingering close: the client may still be sending the body we refused. Closing with
+  // unread data sends a reset, which can destroy our answer before the client reads it; so
+  // stop sending, then read and drop what arrives, for a second or a few MiB at most.
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(1));
+  std::array<char, 16384> scratch;
+  for (std::size_t drained = 0; drained < (8u << 20);) {
+    auto [read_error, n] = co_await stream.async_read_some(asio::buffer(scratch), use_tuple);
+    if (read_error) break;
+    drained += n;
+  }
   co_return false;
 }
 
