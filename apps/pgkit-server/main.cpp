@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   using namespace pgkit::server;
   AppOptions o;
   std::string log_level, log_format;
-  long shutdown_ms = 10'000;
+  long shutdown_ms = 10'000, header_timeout_ms = 10'000, body_timeout_ms = 30'000;
   try {
     o.http.port = static_cast<unsigned short>(env_number("PORT", 3000));
     o.http.address = env("HOST", "0.0.0.0");
@@ -61,11 +61,15 @@ int main(int argc, char** argv) {
   cli.add_flag("--migrate", o.migrate, "apply pending migrations once the database is reachable");
   cli.add_option("--migrations", o.migrations, "the schema's migrations (MIGRATIONS_DIR; default ./migrations)");
   cli.add_option("--shutdown-timeout", shutdown_ms, "ms requests in flight get at shutdown (default 10000)");
+  cli.add_option("--header-timeout", header_timeout_ms, "ms for a request's headers, and for an idle keep-alive (default 10000)");
+  cli.add_option("--body-timeout", body_timeout_ms, "ms for a request's body (default 30000)");
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error (LOG_LEVEL; default info)");
   cli.add_option("--log-format", log_format, "text or json (LOG_FORMAT; json when APP_ENV=production)")
       ->check(CLI::IsMember({"text", "json"}));
   CLI11_PARSE(cli, argc, argv);
   o.shutdown_grace = std::chrono::milliseconds(shutdown_ms);
+  o.http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+  o.http.body_timeout = std::chrono::milliseconds(body_timeout_ms);
   o.settings.app_url = env("APP_URL", "http://localhost:" + std::to_string(o.http.port));
 
   pgkit::ShutdownSignals signals;  // before any thread starts, so that every thread inherits the mask

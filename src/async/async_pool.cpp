@@ -1,5 +1,6 @@
 // AsyncPool: the pool's acquire, retry and transaction rules for coroutines. Waiting in line
 // uses the same FIFO queue as blocking callers; a coroutine's place in it wakes by a post.
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -62,7 +63,7 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
   asio::steady_timer timer(ex, deadline);
   std::exception_ptr cancelled;
   try {
-    co_await (w.channel.async_receive(use_awaitable) || timer.async_wait(use_awaitable));
+    co_await (w.channel.async_receive(use_awaitable) || timer.async_wait(asio::as_tuple(use_awaitable)));
   } catch (...) {
     cancelled = std::current_exception();  // our caller gave up
   }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <boost/asio/awaitable.hpp>
+#include <fmt/format.h>
 
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
@@ -26,6 +27,17 @@ LoadedConfig server_config() {
   LoadedConfig loaded = load_config();
   if (loaded.config.pool.statement_timeout.count() == 0) loaded.config.pool.statement_timeout = std::chrono::seconds(30);
   return loaded;
+}
+
+// Request text for a message: printable ASCII kept, other bytes %-escaped (a JSON body must
+// stay valid UTF-8 whatever the client sent).
+std::string printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 200)) {
+    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
 }
 
 }  // namespace
@@ -60,13 +72,14 @@ struct App::Impl {
 
 asio::awaitable<Response> App::Impl::handle(Request& req) {
   auto start = Clock::now();
-  Router::Match match = router.match(req.method, req.path, req);
+  // HEAD is GET without the body (the transport drops it).
+  Router::Match match = router.match(req.method == "HEAD" ? "GET" : req.method, req.path, req);
   Response res;
   if (!match.handler && match.status == 405) {
-    res = error_response(405, "method_not_allowed", req.method + " is not allowed here; use " + match.allow);
+    res = error_response(405, "method_not_allowed", printable(req.method) + " is not allowed here; use " + match.allow);
     res.headers.emplace_back("Allow", match.allow);
   } else if (!match.handler) {
-    res = error_response(404, "not_found", "no route for " + req.method + " " + req.path);
+    res = error_response(404, "not_found", "no route for " + printable(req.method) + " " + printable(req.path));
   } else {
     std::exception_ptr failure;
     try {

@@ -18,6 +18,7 @@
 #include <random>
 #include <system_error>
 #include <thread>
+#include <tuple>
 
 namespace pgkit::server {
 
@@ -209,9 +210,17 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
           res = error_response(500, "internal_error", "internal error; see the server log for the request id");
         }
         bool keep_alive = message.keep_alive() && !draining;
+        bool head = message.method() == http::verb::head;
         auto out = to_beast(std::move(res), req, version, keep_alive);
         stream.expires_after(options.write_timeout);
-        auto [write_error, written] = co_await http::async_write(stream, out, use_tuple);
+        boost::system::error_code write_error;
+        if (head) {  // the headers of the GET, Content-Length included, and no body
+          http::response<http::empty_body> bare{out.result(), version};
+          bare.base() = out.base();
+          std::tie(write_error, std::ignore) = co_await http::async_write(stream, bare, use_tuple);
+        } else {
+          std::tie(write_error, std::ignore) = co_await http::async_write(stream, out, use_tuple);
+        }
         keep_going = !write_error && keep_alive;
       }
     }

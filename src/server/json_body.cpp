@@ -13,8 +13,10 @@ bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos
 }  // namespace
 
 JsonBody::JsonBody(const Request& request) {
-  std::string_view type = request.content_type;
-  if (!type.empty() && type.substr(0, type.find(';')) != "application/json")
+  std::string type = request.content_type.substr(0, request.content_type.find(';'));
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  if (!request.content_type.empty() && type != "application/json")
     throw HttpError(415, "unsupported_media_type", "Content-Type must be application/json");
   if (request.body.empty()) throw bad("the request needs a JSON object body");
   boost::system::error_code ec;
@@ -71,9 +73,11 @@ bool is_uuid(std::string_view t) {
   return true;
 }
 
-const std::string& require_uuid(const std::string& text, std::string_view what) {
+std::string require_uuid(const std::string& text, std::string_view what) {
   if (!is_uuid(text)) throw bad(std::string(what) + " must be a uuid such as 7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a10");
-  return text;
+  std::string canonical = text;
+  for (char& c : canonical) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return canonical;
 }
 
 int page_limit(const Request& request) {

@@ -31,9 +31,11 @@ class JsonBody {
 /// text on both sides and a dot in the domain, no spaces or control characters.
 /// @throws HttpError 400 otherwise
 std::string valid_email(std::string email);
-/// A uuid in its canonical text form (route ids, cursors). @throws HttpError 400 naming what
+/// A uuid in its text form, either case (route ids, cursors).
 bool is_uuid(std::string_view text);
-const std::string& require_uuid(const std::string& text, std::string_view what);
+/// text as a canonical (lower-case) uuid, so that comparisons with ids from the database hold.
+/// @throws HttpError 400 naming what
+std::string require_uuid(const std::string& text, std::string_view what);
 /// The `limit` query parameter: 1..100, default 20.
 int page_limit(const Request& request);
 

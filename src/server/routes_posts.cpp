@@ -41,7 +41,7 @@ asio::awaitable<Response> create(Services& s, Request& req) {
 // Unpublished posts are visible to their author and admins only; to anyone else they do not
 // exist (404, not 403: their existence is not disclosed).
 asio::awaitable<Response> show(Services& s, Request& req) {
-  const std::string& id = require_uuid(req.param("id"), "the post id in the path");
+  const std::string id = require_uuid(req.param("id"), "the post id in the path");
   auto viewer = co_await authenticate_if_present(s, req);
   auto db = s.db();
   auto rows = co_await db.query(idempotent,
@@ -81,7 +81,7 @@ asio::awaitable<void> audit(AsyncTransaction& tx, const Request& req, const Curr
 
 asio::awaitable<Response> update(Services& s, Request& req) {
   CurrentUser user = co_await authenticate(s, req);
-  const std::string& id = require_uuid(req.param("id"), "the post id in the path");
+  const std::string id = require_uuid(req.param("id"), "the post id in the path");
   JsonBody body(req);
   auto title = body.optional_string("title", 200);
   auto content = body.optional_string("content", kMaxContent, true);
@@ -106,7 +106,7 @@ asio::awaitable<Response> update(Services& s, Request& req) {
 
 asio::awaitable<Response> remove(Services& s, Request& req) {
   CurrentUser user = co_await authenticate(s, req);
-  const std::string& id = require_uuid(req.param("id"), "the post id in the path");
+  const std::string id = require_uuid(req.param("id"), "the post id in the path");
   auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<void> {
     std::string before = co_await lock_for_change(tx, user, id);
@@ -122,7 +122,7 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
 asio::awaitable<Response> feed(Services& s, Request& req) {
   int limit = page_limit(req);
   auto cursor = req.query_param("cursor");
-  if (cursor) require_uuid(*cursor, "query parameter \"cursor\"");
+  if (cursor) *cursor = require_uuid(*cursor, "query parameter \"cursor\"");
   auto db = s.db();
   auto rows = co_await db.query(
       idempotent,

@@ -40,7 +40,7 @@ asio::awaitable<Response> list(Services& s, Request& req) {
   auto role = role_value(req.query_param("role"), "query parameter");
   auto active = bool_param(req, "isActive");
   auto cursor = req.query_param("cursor");
-  if (cursor) require_uuid(*cursor, "query parameter \"cursor\"");
+  if (cursor) *cursor = require_uuid(*cursor, "query parameter \"cursor\"");
   auto db = s.db();
   auto rows = co_await db.query(
       idempotent,
@@ -72,7 +72,7 @@ asio::awaitable<void> audit(AsyncTransaction& tx, const Request& req, const Curr
 
 asio::awaitable<Response> update(Services& s, Request& req) {
   CurrentUser admin = co_await authenticate_admin(s, req);
-  const std::string& id = require_uuid(req.param("id"), "the user id in the path");
+  const std::string id = require_uuid(req.param("id"), "the user id in the path");
   JsonBody body(req);
   auto role = role_value(body.optional_string("role", 10), "field");
   auto active = body.optional_bool("isActive");
@@ -104,7 +104,7 @@ asio::awaitable<Response> update(Services& s, Request& req) {
 // Soft delete: the row stays (posts, audit history), the account and its sessions end.
 asio::awaitable<Response> remove(Services& s, Request& req) {
   CurrentUser admin = co_await authenticate_admin(s, req);
-  const std::string& id = require_uuid(req.param("id"), "the user id in the path");
+  const std::string id = require_uuid(req.param("id"), "the user id in the path");
   if (id == admin.id) throw HttpError(400, "invalid_request", "admins cannot delete themselves");
   auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {

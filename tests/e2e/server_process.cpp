@@ -66,8 +66,11 @@ HttpReply HttpClient::request(const std::string& method, const std::string& targ
       if (!impl_->stream) impl_->connect();
       impl_->stream->expires_after(std::chrono::seconds(60));
       http::write(impl_->stream->socket(), req);
-      http::response<http::string_body> res;
-      http::read(impl_->stream->socket(), impl_->buffer, res);
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(64 << 20);
+      parser.skip(req.method() == http::verb::head);  // a HEAD answer has Content-Length, no body
+      http::read(impl_->stream->socket(), impl_->buffer, parser);
+      auto res = parser.release();
       HttpReply reply{static_cast<int>(res.result_int()), res.body(), {}};
       for (const auto& f : res) {
         std::string name(f.name_string());
