@@ -15,7 +15,7 @@ HttpError unauthorized() {
   return e;
 }
 
-const std::string kFindSession = std::string("SELECT u.id::text, u.role = 'ADMIN', ") + kUserJson +
+const std::string kFindSession = std::string("SELECT u.id::text, u.role = 'ADMIN', ") + kUserColumns +
                                  " FROM sessions s JOIN users u ON u.id = s.user_id"
                                  " WHERE s.access_token_hash = $1 AND s.access_expires_at > now()"
                                  " AND s.revoked_at IS NULL AND s.rotated_at IS NULL"
@@ -42,7 +42,7 @@ asio::awaitable<std::optional<CurrentUser>> authenticate_if_present(Services& se
   auto rows = co_await db.query(idempotent, kFindSession, sha256_hex(token));
   if (rows.empty()) throw unauthorized();
   auto row = rows.one();
-  co_return CurrentUser{std::string(row.text(0)), row.get<bool>(1), std::string(row.text(2))};
+  co_return CurrentUser{std::string(row.text(0)), row.get<bool>(1), user_json(row, 2)};
 }
 
 asio::awaitable<CurrentUser> authenticate(Services& services, const Request& request) {

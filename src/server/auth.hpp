@@ -5,20 +5,16 @@
 #include <string>
 
 #include "server/http.hpp"
+#include "server/json_text.hpp"
 #include "server/services.hpp"
 
 namespace pgkit::server {
 
-/// The columns of a user as the API shows it, built by PostgreSQL (alias `u` for users).
-inline constexpr const char* kUserJson =
-    "json_build_object('id', u.id, 'email', u.email, 'role', u.role, 'isActive', u.is_active, "
-    "'lastLoginAt', iso_time(u.last_login_at), 'createdAt', iso_time(u.created_at), "
-    "'updatedAt', iso_time(u.updated_at))::text";
 
 struct CurrentUser {
   std::string id;
   bool admin = false;
-  std::string json;  ///< kUserJson
+  std::string json;  ///< user_json()
 };
 
 /// The request's user. @throws HttpError 401 for a missing, malformed, unknown, expired or

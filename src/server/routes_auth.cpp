@@ -84,13 +84,13 @@ asio::awaitable<Response> verify(Services& s, Request& req) {
     auto user = (co_await tx.query(std::string("INSERT INTO users AS u (email, last_login_at) VALUES ($1, now()) "
                                                "ON CONFLICT (lower(email)) DO UPDATE SET last_login_at = now() "
                                                "RETURNING u.id::text, u.deleted_at IS NULL AND u.is_active, ") +
-                                       kUserJson,
+                                       kUserColumns,
                                    email))
                     .one();
     if (!user.get<bool>(1)) throw HttpError(403, "account_disabled", "this account is disabled");
     std::string user_id(user.text(0));
     json::object out = co_await issue_session(s, tx, user_id, device_id);
-    out["user"] = json::parse(user.text(2));
+    out["user"] = json::parse(user_json(user, 2));
     co_return out;
   };
   json::object out = co_await db.transaction(work);
@@ -109,7 +109,7 @@ asio::awaitable<Response> refresh(Services& s, Request& req) {
     auto found = co_await tx.query(
         "SELECT s.id::text, s.user_id::text, s.rotated_at IS NOT NULL, "
         "s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL AND u.is_active, s.device_id, " +
-            std::string(kUserJson) +
+            std::string(kUserColumns) +
             " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.refresh_token_hash = $1 FOR UPDATE OF s",
         sha256_hex(token));
     if (found.empty()) co_return Refresh::unknown;
@@ -122,7 +122,7 @@ asio::awaitable<Response> refresh(Services& s, Request& req) {
     if (!row.get<bool>(3)) co_return Refresh::unknown;
     co_await tx.query("UPDATE sessions SET rotated_at = now() WHERE id = $1::uuid", session_id);
     out = co_await issue_session(s, tx, user_id, row.get<std::optional<std::string>>(4));
-    out["user"] = json::parse(row.text(5));
+    out["user"] = json::parse(user_json(row, 5));
     co_return Refresh::rotated;
   };
   Refresh outcome = co_await db.transaction(work);

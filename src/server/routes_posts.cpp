@@ -4,6 +4,7 @@
 
 #include "server/auth.hpp"
 #include "server/json_body.hpp"
+#include "server/json_text.hpp"
 #include "server/routes.hpp"
 
 namespace pgkit::server {
@@ -13,9 +14,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kPostJson =
-    "json_build_object('id', p.id, 'title', p.title, 'content', p.content, 'published', p.published, "
-    "'authorId', p.author_id, 'createdAt', iso_time(p.created_at), 'updatedAt', iso_time(p.updated_at))::text";
 constexpr std::size_t kMaxContent = 100'000;
 
 Response post_response(int status, std::string_view post) {
@@ -33,9 +31,9 @@ asio::awaitable<Response> create(Services& s, Request& req) {
   auto db = s.db();
   auto row = co_await db.query(std::string("INSERT INTO posts AS p (title, content, published, author_id) "
                                            "VALUES ($1, $2, $3, $4::uuid) RETURNING ") +
-                                   kPostJson,
+                                   kPostColumns,
                                title, content, published, user.id);
-  co_return post_response(201, row.one().text(0));
+  co_return post_response(201, post_json(row.one(), 0));
 }
 
 // Unpublished posts are visible to their author and admins only; to anyone else they do not
@@ -45,20 +43,20 @@ asio::awaitable<Response> show(Services& s, Request& req) {
   auto viewer = co_await authenticate_if_present(s, req);
   auto db = s.db();
   auto rows = co_await db.query(idempotent,
-                                std::string("SELECT p.published, p.author_id::text, ") + kPostJson +
+                                std::string("SELECT p.published, p.author_id::text, ") + kPostColumns +
                                     " FROM posts p WHERE p.id = $1::uuid",
                                 id);
   if (rows.empty()) throw no_post(id);
   auto row = rows.one();
   bool mine = viewer && (viewer->admin || viewer->id == row.text(1));
   if (!row.get<bool>(0) && !mine) throw no_post(id);
-  co_return post_response(200, row.text(2));
+  co_return post_response(200, post_json(row, 2));
 }
 
 // The post, locked, after checking the user may change it. Admins changing another's post
 // leave an audit row.
 asio::awaitable<std::string> lock_for_change(AsyncTransaction& tx, const CurrentUser& user, const std::string& id) {
-  auto rows = co_await tx.query(std::string("SELECT p.author_id::text, p.published, ") + kPostJson +
+  auto rows = co_await tx.query(std::string("SELECT p.author_id::text, p.published, ") + kPostColumns +
                                     " FROM posts p WHERE p.id = $1::uuid FOR UPDATE",
                                 id);
   if (rows.empty()) throw no_post(id);
@@ -68,7 +66,7 @@ asio::awaitable<std::string> lock_for_change(AsyncTransaction& tx, const Current
     if (!row.get<bool>(1)) throw no_post(id);
     throw HttpError(403, "forbidden", "only the post's author or an admin may change it");
   }
-  co_return author ? std::string() : std::string(row.text(2));
+  co_return author ? std::string() : post_json(row, 2);
 }
 
 asio::awaitable<void> audit(AsyncTransaction& tx, const Request& req, const CurrentUser& admin, const char* action,
@@ -94,9 +92,9 @@ asio::awaitable<Response> update(Services& s, Request& req) {
     auto rows = co_await tx.query(std::string("UPDATE posts p SET title = coalesce($2, title), "
                                               "content = coalesce($3, content), published = coalesce($4, published) "
                                               "WHERE id = $1::uuid RETURNING ") +
-                                      kPostJson,
+                                      kPostColumns,
                                   id, title, content, published);
-    std::string after(rows.one().text(0));
+    std::string after = post_json(rows.one(), 0);
     if (!before.empty()) co_await audit(tx, req, user, "post.update", id, before, after);
     co_return after;
   };
@@ -126,7 +124,7 @@ asio::awaitable<Response> feed(Services& s, Request& req) {
   auto db = s.db();
   auto rows = co_await db.query(
       idempotent,
-      std::string("SELECT p.id::text, ") + kPostJson +
+      std::string("SELECT p.id::text, ") + kPostColumns +
           " FROM posts p WHERE p.published"
           " AND ($1::uuid IS NULL OR (p.created_at, p.id) < (SELECT created_at, id FROM posts WHERE id = $1::uuid))"
           " ORDER BY p.created_at DESC, p.id DESC LIMIT $2",
@@ -135,7 +133,7 @@ asio::awaitable<Response> feed(Services& s, Request& req) {
   int shown = std::min(rows.size(), limit);
   for (int i = 0; i < shown; ++i) {
     if (i) body += ',';
-    body += rows[i].text(1);
+    body += post_json(rows[i], 1);
   }
   body += "],\"nextCursor\":";
   body += rows.size() > limit ? "\"" + std::string(rows[shown - 1].text(0)) + "\"" : "null";

@@ -44,7 +44,7 @@ asio::awaitable<Response> list(Services& s, Request& req) {
   auto db = s.db();
   auto rows = co_await db.query(
       idempotent,
-      std::string("SELECT u.id::text, ") + kUserJson +
+      std::string("SELECT u.id::text, ") + kUserColumns +
           " FROM users u WHERE u.deleted_at IS NULL AND ($1::user_role IS NULL OR u.role = $1::user_role)"
           " AND ($2::boolean IS NULL OR u.is_active = $2::boolean)"
           " AND ($3::uuid IS NULL OR (u.created_at, u.id) > (SELECT created_at, id FROM users WHERE id = $3::uuid))"
@@ -53,7 +53,7 @@ asio::awaitable<Response> list(Services& s, Request& req) {
   json::array users;
   std::string last;
   for (int i = 0; i < rows.size() && i < limit; ++i) {
-    users.push_back(json::parse(rows[i].text(1)));
+    users.push_back(json::parse(user_json(rows[i], 1)));
     last = rows[i].text(0);
   }
   json::object out{{"users", std::move(users)}};
@@ -81,17 +81,17 @@ asio::awaitable<Response> update(Services& s, Request& req) {
     throw HttpError(400, "invalid_request", "admins cannot demote or deactivate themselves");
   auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
-    auto found = co_await tx.query(std::string("SELECT ") + kUserJson +
+    auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
                                        " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR UPDATE",
                                    id);
     if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
-    std::string before(found.one().text(0));
+    std::string before = user_json(found.one(), 0);
     auto changed = co_await tx.query(std::string("UPDATE users u SET role = coalesce($2::user_role, role), "
                                                  "is_active = coalesce($3::boolean, is_active) WHERE id = $1::uuid "
                                                  "RETURNING ") +
-                                         kUserJson,
+                                         kUserColumns,
                                      id, role, active);
-    std::string after(changed.one().text(0));
+    std::string after = user_json(changed.one(), 0);
     if (active == false)
       co_await tx.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL", id);
     co_await audit(tx, req, admin, "user.update", id, before, after);
@@ -108,16 +108,16 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
   if (id == admin.id) throw HttpError(400, "invalid_request", "admins cannot delete themselves");
   auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
-    auto found = co_await tx.query(std::string("SELECT ") + kUserJson +
+    auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
                                        " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR UPDATE",
                                    id);
     if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
-    std::string before(found.one().text(0));
+    std::string before = user_json(found.one(), 0);
     auto changed = co_await tx.query(std::string("UPDATE users u SET deleted_at = now(), is_active = false "
                                                  "WHERE id = $1::uuid RETURNING ") +
-                                         kUserJson,
+                                         kUserColumns,
                                      id);
-    std::string after(changed.one().text(0));
+    std::string after = user_json(changed.one(), 0);
     co_await tx.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL", id);
     co_await audit(tx, req, admin, "user.delete", id, before, after);
     co_return after;

@@ -185,11 +185,12 @@ TEST(Api, PostsBelongToTheirAuthors) {
   EXPECT_EQ(client.request("DELETE", "/api/posts/" + draft_id, "", bearer(author.token)).status, 200);
   EXPECT_EQ(client.get("/api/posts/" + draft_id, bearer(author.token)).status, 404);
   // SQL metacharacters are data.
-  auto quoted = client.post("/api/posts", R"({"title":"'; DROP TABLE posts;--","content":"$1 \\ %"})",
+  auto quoted = client.post("/api/posts", R"({"title":"'; DROP TABLE posts;--","content":"$1 \\ % \"q\"\n\t\u0001 é"})",
                             bearer(author.token));
   ASSERT_EQ(quoted.status, 201);
-  EXPECT_EQ(client.get("/api/posts/" + id_of(quoted, "post"), bearer(author.token)).json().at("post").at("title"),
-            "'; DROP TABLE posts;--");
+  auto read_back = client.get("/api/posts/" + id_of(quoted, "post"), bearer(author.token)).json();
+  EXPECT_EQ(read_back.at("post").at("title"), "'; DROP TABLE posts;--");
+  EXPECT_EQ(read_back.at("post").at("content"), "$1 \\ % \"q\"\n\t\u0001 é");  // escaped and read back whole
 }
 
 TEST(Api, FeedIsNewestFirstWithKeysetPagination) {

@@ -1,0 +1,28 @@
+#pragma once
+// Users and posts as the API writes them, from plain columns. JSON is written here rather than
+// by PostgreSQL (json_build_object): the database's CPU is the scarcer, shared resource, and the
+// feed's page cost it ~60 µs more that way (docs/performance.md).
+#include <string>
+#include <string_view>
+
+#include "pgkit/result.hpp"
+
+namespace pgkit::server {
+
+/// The columns user_json() reads, in order (alias `u` for users).
+inline constexpr const char* kUserColumns =
+    "u.id::text, u.email, u.role::text, u.is_active, u.last_login_at, u.created_at, u.updated_at";
+/// The columns post_json() reads, in order (alias `p` for posts).
+inline constexpr const char* kPostColumns =
+    "p.id::text, p.title, p.content, p.published, p.author_id::text, p.created_at, p.updated_at";
+
+/// {"id","email","role","isActive","lastLoginAt","createdAt","updatedAt"} from kUserColumns
+/// starting at column first.
+std::string user_json(const Row& row, int first);
+/// {"id","title","content","published","authorId","createdAt","updatedAt"} from kPostColumns.
+std::string post_json(const Row& row, int first);
+
+/// s as a JSON string, quotes included, appended to out.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace pgkit::server
