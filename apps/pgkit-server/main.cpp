@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   using namespace pgkit::server;
   AppOptions o;
   std::string log_level, log_format;
+  bool production = false;
   long shutdown_ms = 10'000, header_timeout_ms = 10'000, body_timeout_ms = 30'000;
   try {
     o.http.port = static_cast<unsigned short>(env_number("PORT", 3000));
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     o.settings.magic_links_per_address = static_cast<int>(env_number("MAGIC_LINK_LIMIT_ADDRESS", 20));
     o.settings.rate_window = std::chrono::seconds(env_number("MAGIC_LINK_LIMIT_WINDOW", 15 * 60));
     log_level = env("LOG_LEVEL", "info");
-    bool production = env("APP_ENV", env("NODE_ENV")) == "production";
+    production = env("APP_ENV", env("NODE_ENV")) == "production";
     log_format = env("LOG_FORMAT", production ? "json" : "text");
   } catch (const std::exception& e) {
     std::cerr << "pgkit-server: " << e.what() << '\n';
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
   pgkit::ShutdownSignals signals;  // before any thread starts, so that every thread inherits the mask
   try {
     configure_logging(log_format == "json", log_level);
-    if (o.mailer == "log" && log_format == "json")
+    if (o.mailer == "log" && (production || log_format == "json"))
       pgkit::log().warn("MAILER=log writes sign-in links to the log: set MAILER for production");
     App app(std::move(o));
     return app.run(signals);

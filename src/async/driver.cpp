@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>
+#include <tuple>
 
 #include "async/socket_watcher.hpp"
 
@@ -26,6 +27,14 @@ constexpr auto use_tuple = asio::as_tuple(use_awaitable);
 // readiness that already exists when an event is modified. tests/integration/async_pgtest.cpp
 // ("ReplyAlreadyQueued…") checks this.
 //
+// The timer's outcome when it won a race: its deadline passed (true), or it was cancelled with
+// the whole race because our caller gave up, which must stay an error (it is not a timeout).
+bool deadline_passed(const std::tuple<boost::system::error_code>& timer) {
+  if (std::get<0>(timer) == asio::error::operation_aborted)
+    throw boost::system::system_error(asio::error::operation_aborted);
+  return true;
+}
+
 // Waits until the socket is ready for `want`, or deadline passes (false).
 asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::time_point> deadline,
                            bool connecting = false) {
@@ -36,7 +45,7 @@ asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::tim
     asio::steady_timer timer(ex, deadline.value_or(Clock::time_point::max()));
     auto first = co_await (d.async_wait(Descriptor::wait_write, use_awaitable) ||
                            d.async_wait(Descriptor::wait_read, use_awaitable) || timer.async_wait(use_tuple));
-    co_return first.index() != 2;
+    co_return first.index() != 2 || !deadline_passed(std::get<2>(first));
   }
   auto kind = want == Want::write ? Descriptor::wait_write : Descriptor::wait_read;
   if (!deadline) {
@@ -45,7 +54,7 @@ asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::tim
   }
   asio::steady_timer timer(ex, *deadline);
   auto first = co_await (d.async_wait(kind, use_awaitable) || timer.async_wait(use_tuple));
-  co_return first.index() == 0;
+  co_return first.index() == 0 || !deadline_passed(std::get<1>(first));
 }
 
 // Runs an operation to its end. A caller's cancellation mid-statement cancels it on the server

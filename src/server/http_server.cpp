@@ -39,9 +39,9 @@ struct Session {
 // One io thread: its io_context and the connections it serves. `sessions` is touched only on
 // this thread.
 struct Worker {
+  std::list<Session*> sessions;  // first: the io_context's end destroys frames that leave it
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  std::list<Session*> sessions;
 };
 
 // Beast's parser errors (malformed requests), as opposed to the connection's own errors.
@@ -94,12 +94,14 @@ struct HttpServer::Impl {
   HttpOptions options;
   Handler handler;
   Rejected rejected;
-  std::vector<std::unique_ptr<Worker>> workers;
-  std::optional<tcp::acceptor> acceptor;
+  // Counters before the workers: destroying a worker's io_context destroys the frames of its
+  // sessions, which count themselves out.
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
   std::atomic<int> open_sessions{0};
   std::size_t next_worker = 0;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> acceptor;  // on workers[0]'s io_context, so it goes first
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
@@ -154,9 +156,19 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
   std::string client = ec ? "unknown" : peer.address().to_string();
   beast::tcp_stream stream(std::move(socket));
   Session self{&stream};
+  // Registered for the drain until the frame ends, however it ends.
+  struct Registration {
+    Worker& w;
+    std::atomic<int>& open;
+    std::list<Session*>::iterator place;
+    ~Registration() {
+      w.sessions.erase(place);
+      --open;
+    }
+  };
   w.sessions.push_front(&self);
-  auto place = w.sessions.begin();
   ++open_sessions;
+  Registration registration{w, open_sessions, w.sessions.begin()};
   beast::flat_buffer buffer;
   while (!draining) {
     http::request_parser<http::string_body> parser;
@@ -181,6 +193,10 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
       break;
     }
     ++in_flight;
+    struct InFlight {
+      std::atomic<int>& n;
+      ~InFlight() { --n; }
+    } counted{in_flight};
     auto& header = parser.get();
     req = to_request(header.base(), {}, client);
     unsigned version = header.version();
@@ -188,7 +204,7 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
     if (auto length = parser.content_length(); length && *length > options.body_limit) {
       keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", "the request body exceeds 1 MiB");
     } else {
-      if (beast::iequals(header[http::field::expect], "100-continue")) {
+      if (version >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
         http::response<http::empty_body> go_on{http::status::continue_, version};
         co_await http::async_write(stream, go_on, use_tuple);
       }
@@ -206,7 +222,7 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
         Response res;
         try {
           res = co_await handler(req);
-        } catch (const std::exception&) {
+        } catch (...) {
           res = error_response(500, "internal_error", "internal error; see the server log for the request id");
         }
         bool keep_alive = message.keep_alive() && !draining;
@@ -224,13 +240,10 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
         keep_going = !write_error && keep_alive;
       }
     }
-    --in_flight;
     if (!keep_going) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream.socket().close(ec);
-  w.sessions.erase(place);
-  --open_sessions;
 }
 
 asio::awaitable<void> HttpServer::Impl::drain(std::chrono::milliseconds grace) {

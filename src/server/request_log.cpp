@@ -103,6 +103,9 @@ Response error_for(std::exception_ptr failure, const Request& req, Metrics& metr
   } catch (const ConstraintViolation& e) {
     metrics.record_db_error("constraint");
     return error_response(400, "invalid_request", "the request breaks a rule of the data: " + e.constraint());
+  } catch (const DeadlockDetected&) {  // still there after the transaction's retries
+    metrics.record_db_error("serialization");
+    return error_response(503, "conflict_retry", "the request collided with another; try again");
   } catch (const SerializationFailure&) {
     metrics.record_db_error("serialization");
     return error_response(503, "conflict_retry", "the request collided with another; try again");

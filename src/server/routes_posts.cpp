@@ -1,6 +1,7 @@
 // Posts (seed 002's example): create, read, update, delete by author or admin, and the
 // published feed, newest first, with keyset pagination.
 #include <boost/json/object.hpp>
+#include <charconv>
 
 #include "server/auth.hpp"
 #include "server/json_body.hpp"
@@ -115,20 +116,50 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
   co_return json_response(200, json::object{{"deleted", true}, {"id", id}});
 }
 
-// Published posts, newest first. The body is assembled from PostgreSQL's JSON text, without
-// parsing it again: this is the hot read path.
+// A feed cursor: the last post's position itself, "<created_at in µs since 1970>_<id>", not
+// just its id, so a page still follows when that post was deleted meanwhile.
+struct FeedCursor {
+  std::int64_t micros = 0;
+  std::string id;
+};
+
+std::optional<FeedCursor> feed_cursor(const Request& req) {
+  auto text = req.query_param("cursor");
+  if (!text) return std::nullopt;
+  auto bad = [] {
+    return HttpError(400, "invalid_request",
+                     "query parameter \"cursor\" must be a nextCursor this API returned");
+  };
+  auto sep = text->find('_');
+  if (sep == std::string::npos || sep == 0 || sep > 19) throw bad();
+  FeedCursor c;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + sep, c.micros);
+  if (ec != std::errc{} || end != text->data() + sep) throw bad();
+  std::string id = text->substr(sep + 1);
+  if (!is_uuid(id)) throw bad();
+  c.id = require_uuid(id, "the cursor's id");
+  return c;
+}
+
+// Published posts, newest first. The body is assembled without a JSON library: this is the
+// hot read path.
 asio::awaitable<Response> feed(Services& s, Request& req) {
   int limit = page_limit(req);
-  auto cursor = req.query_param("cursor");
-  if (cursor) *cursor = require_uuid(*cursor, "query parameter \"cursor\"");
+  auto cursor = feed_cursor(req);
+  std::optional<std::int64_t> after_micros;
+  std::optional<std::string> after_id;
+  if (cursor) {
+    after_micros = cursor->micros;
+    after_id = cursor->id;
+  }
   auto db = s.db();
   auto rows = co_await db.query(
       idempotent,
-      std::string("SELECT p.id::text, ") + kPostColumns +
-          " FROM posts p WHERE p.published"
-          " AND ($1::uuid IS NULL OR (p.created_at, p.id) < (SELECT created_at, id FROM posts WHERE id = $1::uuid))"
-          " ORDER BY p.created_at DESC, p.id DESC LIMIT $2",
-      cursor, limit + 1);
+      std::string("SELECT (extract(epoch FROM p.created_at) * 1000000)::bigint, ") + kPostColumns +
+          " FROM posts p WHERE p.published AND ($1::bigint IS NULL OR (p.created_at, p.id) < "
+          "('epoch'::timestamptz + $1::bigint * interval '1 microsecond', $2::uuid))"
+          " ORDER BY p.created_at DESC, p.id DESC LIMIT $3",
+      after_micros, after_id, limit + 1);
   std::string body = "{\"posts\":[";
   int shown = std::min(rows.size(), limit);
   for (int i = 0; i < shown; ++i) {
@@ -136,7 +167,10 @@ asio::awaitable<Response> feed(Services& s, Request& req) {
     body += post_json(rows[i], 1);
   }
   body += "],\"nextCursor\":";
-  body += rows.size() > limit ? "\"" + std::string(rows[shown - 1].text(0)) + "\"" : "null";
+  if (rows.size() > limit)
+    body += "\"" + std::string(rows[shown - 1].text(0)) + "_" + std::string(rows[shown - 1].text(1)) + "\"";
+  else
+    body += "null";
   body += '}';
   co_return Response{.status = 200, .body = std::move(body)};
 }

@@ -80,9 +80,11 @@ asio::awaitable<Response> update(Services& s, Request& req) {
   if (id == admin.id && (role == "USER" || active == false))
     throw HttpError(400, "invalid_request", "admins cannot demote or deactivate themselves");
   auto db = s.db();
+  // NO KEY UPDATE: a concurrent refresh inserting a session takes KEY SHARE on this row (the
+  // foreign key); FOR UPDATE would deadlock with it.
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
     auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
-                                       " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR UPDATE",
+                                       " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR NO KEY UPDATE",
                                    id);
     if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
     std::string before = user_json(found.one(), 0);
@@ -109,7 +111,7 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
   auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
     auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
-                                       " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR UPDATE",
+                                       " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR NO KEY UPDATE",
                                    id);
     if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
     std::string before = user_json(found.one(), 0);

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/chrono.h>
 
+#include "pgkit/error.hpp"
 #include "server/http.hpp"
 
 namespace pgkit::server {
@@ -26,12 +27,23 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer timer(co_await asio::this_coro::executor, d);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: a value, not a throw
 }
+
+// work's result, or nullopt when it failed: a race's branch must not fail, or the race would
+// wait for the timer (which never fails) and lose the error.
+asio::awaitable<std::optional<Result>> settled(asio::awaitable<Result> work) {
+  try {
+    co_return co_await std::move(work);
+  } catch (const Error&) {
+    co_return std::nullopt;
+  }
+}
+
 }  // namespace
 
 asio::awaitable<std::optional<Result>> with_deadline(asio::awaitable<Result> work, std::chrono::milliseconds deadline) {
   using namespace asio::experimental::awaitable_operators;
   auto timer = sleep_for(deadline);
-  auto first = co_await (std::move(work) || std::move(timer));
+  auto first = co_await (settled(std::move(work)) || std::move(timer));
   if (first.index() == 0) co_return std::move(std::get<0>(first));
   co_return std::nullopt;
 }

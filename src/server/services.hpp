@@ -49,8 +49,8 @@ struct Services {
   std::atomic<int> pending_migrations{-1};
 };
 
-/// Runs work; nullopt if deadline passes first (work is then cancelled, its connection
-/// given back).
+/// Runs work; nullopt if it fails with a pgkit::Error or deadline passes first (work is then
+/// cancelled, its connection given back).
 boost::asio::awaitable<std::optional<Result>> with_deadline(boost::asio::awaitable<Result> work,
                                                             std::chrono::milliseconds deadline);
 

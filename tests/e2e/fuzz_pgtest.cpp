@@ -519,6 +519,8 @@ class Fuzzer {
                                                 url_encode(rng_.pick(kSqlMeta))});
     if (name == "cursor")
       return rng_.pick(std::vector<std::string>{w_.a_published, w_.b_published, w_.a_id, rng_.uuid(), "not-a-uuid",
+                                                "1700000000000000_" + w_.a_published, "-1_" + rng_.uuid(),
+                                                "99999999999999999999_" + rng_.uuid(),
                                                 url_encode(rng_.pick(kSqlMeta)), "%zz", "", "%00"});
     if (name == "role")
       return rng_.pick(std::vector<std::string>{"USER", "ADMIN", "user", "ROOT", "", url_encode(rng_.pick(kSqlMeta)),

@@ -427,3 +427,32 @@ TEST(Async, ConnectionsMoveBetweenLiveIoContexts) {
   }
   // The pool closed first; the io_contexts end afterwards without touching its connections.
 }
+
+// A caller that gives up is not a timeout, whichever timer the query or the line runs: nothing
+// is counted as an acquire timeout or a connect error, and the caller sees its cancellation.
+TEST(Async, CallerCancellationIsNotCountedAsATimeout) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "async-cancel-timers");
+  c.pool.min = 0;
+  c.pool.max = 1;
+  c.pool.acquire_timeout = 30s;
+  Pool pool(c);
+  AsyncPool db(pool);
+  run_on(1, [&]() -> asio::awaitable<void> {
+    using namespace asio::experimental::awaitable_operators;
+    // A query with a deadline of its own, abandoned before it.
+    auto slow = co_await (db.query({.timeout = 10s}, "SELECT pg_sleep(5)") || sleep_for(100ms));
+    EXPECT_EQ(slow.index(), 1u);
+    // A coroutine waiting in the pool's line (its one connection is held), abandoned.
+    auto held = co_await db.acquire();
+    auto waited = co_await (db.acquire() || sleep_for(100ms));
+    EXPECT_EQ(waited.index(), 1u);
+    held.release();
+    EXPECT_EQ((co_await db.query("SELECT 1")).scalar<int>(), 1);
+  });
+  auto stats = pool.stats();
+  EXPECT_EQ(stats.acquire_timeouts, 0u);
+  EXPECT_EQ(stats.connect_errors, 0u);
+  EXPECT_EQ(stats.in_use, 0);
+  EXPECT_EQ(stats.waiting, 0);
+}
