@@ -108,6 +108,10 @@ struct HttpServer::Impl {
   asio::awaitable<void> drain(std::chrono::milliseconds grace);
   asio::awaitable<bool> refuse(beast::tcp_stream& stream, Request& req, unsigned version, int status,
                                std::string code, std::string message);
+  std::string too_large_body() const {
+    return options.body_limit == (1u << 20) ? "the request body exceeds 1 MiB"
+                                            : "the request body exceeds " + std::to_string(options.body_limit) + " bytes";
+  }
 };
 
 asio::awaitable<void> HttpServer::Impl::accept_loop() {
@@ -184,9 +188,9 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
     if (read_error) {
       if (parser.is_header_done()) req = to_request(parser.get().base(), {}, client);
       if (read_error == http::error::body_limit)  // a Content-Length over the limit
-        co_await refuse(stream, req, 11, 413, "payload_too_large", "the request body exceeds 1 MiB");
+        co_await refuse(stream, req, 11, 413, "payload_too_large", too_large_body());
       else if (read_error == http::error::header_limit)
-        co_await refuse(stream, req, 11, 431, "headers_too_large", "the request's headers exceed 16 KiB");
+        co_await refuse(stream, req, 11, 431, "headers_too_large", "the request's headers exceed " + std::to_string(options.header_limit) + " bytes");
       else if (is_parse_error(read_error) && read_error != http::error::end_of_stream &&
                read_error != http::error::partial_message)
         co_await refuse(stream, req, 11, 400, "bad_request", "malformed HTTP request: " + read_error.message());
@@ -202,7 +206,7 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
     unsigned version = header.version();
     bool keep_going = true;
     if (auto length = parser.content_length(); length && *length > options.body_limit) {
-      keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", "the request body exceeds 1 MiB");
+      keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", too_large_body());
     } else {
       if (version >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
         http::response<http::empty_body> go_on{http::status::continue_, version};
@@ -211,7 +215,7 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
       stream.expires_after(options.body_timeout);
       auto [body_error, body_bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
       if (body_error == http::error::body_limit) {
-        keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", "the request body exceeds 1 MiB");
+        keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", too_large_body());
       } else if (body_error) {
         if (is_parse_error(body_error) && body_error != http::error::partial_message)
           co_await refuse(stream, req, version, 400, "bad_request", "malformed HTTP request: " + body_error.message());
