@@ -112,15 +112,19 @@ inline std::vector<std::string> inherited_environment() {
 }
 
 /// Runs argv[0] (a path) with exactly env, in cwd when given, and waits; output captured.
+/// argv or envp for exec: pointers into strings (which must outlive them), null-terminated.
+inline std::vector<char*> exec_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
 /// The child is killed if the benchmark is interrupted (g_running_child).
 inline ToolRun run_captured(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                             const std::filesystem::path& cwd = {}) {
   // Everything the child needs is made before fork: after it, only async-signal-safe calls.
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  args.push_back(nullptr);
-  envp.push_back(nullptr);
+  std::vector<char*> args = exec_strings(argv), envp = exec_strings(env);
   const std::string dir = cwd.string();
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");

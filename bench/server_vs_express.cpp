@@ -300,11 +300,7 @@ class Service {
   Service(std::string name, const std::vector<std::string>& argv, const std::vector<std::string>& env,
           const fs::path& cwd, fs::path log)
       : name_(std::move(name)), log_(std::move(log)) {
-    std::vector<char*> args, envp;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    args.push_back(nullptr);
-    envp.push_back(nullptr);
+    std::vector<char*> args = pgkit::bench::exec_strings(argv), envp = pgkit::bench::exec_strings(env);
     const std::string dir = cwd.string();
     const int out = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0) throw std::system_error(errno, std::generic_category(), "open " + log_.string());

@@ -51,6 +51,10 @@ asio::awaitable<CurrentUser> authenticate(Services& services, const Request& req
   co_return std::move(*user);
 }
 
+asio::awaitable<void> revoke_sessions(AsyncTransaction& tx, const std::string& user_id) {
+  co_await tx.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL", user_id);
+}
+
 asio::awaitable<CurrentUser> authenticate_admin(Services& services, const Request& request) {
   CurrentUser user = co_await authenticate(services, request);
   if (!user.admin) throw HttpError(403, "forbidden", "this needs the ADMIN role");

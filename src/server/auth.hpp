@@ -25,6 +25,9 @@ boost::asio::awaitable<std::optional<CurrentUser>> authenticate_if_present(Servi
 /// authenticate(), then 403 unless the user is an admin.
 boost::asio::awaitable<CurrentUser> authenticate_admin(Services& services, const Request& request);
 
+/// Ends every live session of user_id (reuse of a refresh token, a deactivated or deleted user).
+boost::asio::awaitable<void> revoke_sessions(AsyncTransaction& tx, const std::string& user_id);
+
 /// The token of "Authorization: Bearer <token>", "" when the header has none.
 std::string bearer_token(const Request& request);
 

@@ -116,7 +116,7 @@ asio::awaitable<Response> refresh(Services& s, Request& req) {
     auto row = found.one();
     std::string session_id(row.text(0)), user_id(row.text(1));
     if (row.get<bool>(2)) {
-      co_await tx.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL", user_id);
+      co_await revoke_sessions(tx, user_id);
       co_return Refresh::reused;  // committed: the revocation must stand
     }
     if (!row.get<bool>(3)) co_return Refresh::unknown;

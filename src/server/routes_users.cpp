@@ -70,6 +70,17 @@ asio::awaitable<void> audit(AsyncTransaction& tx, const Request& req, const Curr
       actor.id, action, target, std::string(before), std::string(after), req.request_id);
 }
 
+// The user an admin is about to change, locked, as JSON (the audit's "before"); 404 when there
+// is none. NO KEY UPDATE: a concurrent refresh inserting a session takes KEY SHARE on this row
+// (the foreign key), and FOR UPDATE would deadlock with it.
+asio::awaitable<std::string> lock_user(AsyncTransaction& tx, const std::string& id) {
+  auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
+                                     " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR NO KEY UPDATE",
+                                 id);
+  if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
+  co_return user_json(found.one(), 0);
+}
+
 asio::awaitable<Response> update(Services& s, Request& req) {
   CurrentUser admin = co_await authenticate_admin(s, req);
   const std::string id = require_uuid(req.param("id"), "the user id in the path");
@@ -80,14 +91,8 @@ asio::awaitable<Response> update(Services& s, Request& req) {
   if (id == admin.id && (role == "USER" || active == false))
     throw HttpError(400, "invalid_request", "admins cannot demote or deactivate themselves");
   auto db = s.db();
-  // NO KEY UPDATE: a concurrent refresh inserting a session takes KEY SHARE on this row (the
-  // foreign key); FOR UPDATE would deadlock with it.
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
-    auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
-                                       " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR NO KEY UPDATE",
-                                   id);
-    if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
-    std::string before = user_json(found.one(), 0);
+    std::string before = co_await lock_user(tx, id);
     auto changed = co_await tx.query(std::string("UPDATE users u SET role = coalesce($2::user_role, role), "
                                                  "is_active = coalesce($3::boolean, is_active) WHERE id = $1::uuid "
                                                  "RETURNING ") +
@@ -95,7 +100,7 @@ asio::awaitable<Response> update(Services& s, Request& req) {
                                      id, role, active);
     std::string after = user_json(changed.one(), 0);
     if (active == false)
-      co_await tx.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL", id);
+      co_await revoke_sessions(tx, id);
     co_await audit(tx, req, admin, "user.update", id, before, after);
     co_return after;
   };
@@ -110,17 +115,13 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
   if (id == admin.id) throw HttpError(400, "invalid_request", "admins cannot delete themselves");
   auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
-    auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
-                                       " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR NO KEY UPDATE",
-                                   id);
-    if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
-    std::string before = user_json(found.one(), 0);
+    std::string before = co_await lock_user(tx, id);
     auto changed = co_await tx.query(std::string("UPDATE users u SET deleted_at = now(), is_active = false "
                                                  "WHERE id = $1::uuid RETURNING ") +
                                          kUserColumns,
                                      id);
     std::string after = user_json(changed.one(), 0);
-    co_await tx.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL", id);
+    co_await revoke_sessions(tx, id);
     co_await audit(tx, req, admin, "user.delete", id, before, after);
     co_return after;
   };
