@@ -15,6 +15,7 @@
 /// @endcode
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -45,6 +46,10 @@ inline constexpr Millis kKeepaliveInterval{5'000};
 inline constexpr int kKeepaliveCount = 3;
 /// Unacknowledged data older than this breaks the connection (Linux TCP_USER_TIMEOUT).
 inline constexpr Millis kTcpUserTimeout{30'000};
+/// A replica further behind the primary than this leaves the read rotation.
+inline constexpr Millis kReplicaMaxLag{10'000};
+/// How often each replica's reachability and lag are checked.
+inline constexpr Millis kReplicaCheckInterval{1'000};
 }  // namespace defaults
 
 /// Pool and session settings. Plain values; the pool copies them when it starts.
@@ -68,6 +73,19 @@ struct PoolSettings {
   Millis tcp_user_timeout = defaults::kTcpUserTimeout;  ///< 30 s; 0 = system default
 };
 
+/// Read replicas and when a replica is left out of the read rotation (cluster.hpp).
+struct ReplicaSettings {
+  /// libpq parameters of each replica (DATABASE_REPLICA_URL, comma-separated URLs). A replica
+  /// URL that names no user, password or database takes the primary's.
+  std::vector<std::map<std::string, std::string>> nodes;
+  Millis max_lag = defaults::kReplicaMaxLag;           ///< DB_REPLICA_MAX_LAG_MS; 10 s
+  std::int64_t max_lag_bytes = 0;                       ///< DB_REPLICA_MAX_LAG_BYTES of WAL; 0 = no bound
+  Millis check_interval = defaults::kReplicaCheckInterval;  ///< DB_REPLICA_CHECK_MS; 1 s
+  /// After a caller writes, its reads go to the primary for this long (DB_READ_YOUR_WRITES_MS);
+  /// 0 = off.
+  Millis read_your_writes{0};
+};
+
 /// A resolved, validated configuration. Holds the password: print only masked().
 struct Config {
   /// libpq connection parameters (keyword → value), password included. Never log these.
@@ -77,6 +95,8 @@ struct Config {
   std::optional<std::string> search_path;
   /// Where the settings came from: "DATABASE_URL", "DB_HOST", "explicit", ….
   std::string source;
+  /// Read replicas; none unless DATABASE_REPLICA_URL is set.
+  ReplicaSettings replicas;
 
   /// True when some source named a database at all (seed 004's optional database mode).
   bool configured() const { return !source.empty(); }
@@ -84,6 +104,8 @@ struct Config {
   std::string masked() const;
   /// The libpq conninfo string (keyword=value, quoted), password included. Never log it.
   std::string conninfo() const;
+  /// The configuration of replica i: its own parameters, this pool's settings, no replicas.
+  Config replica(std::size_t i) const;
 };
 
 /// One thing wrong with the configuration: what, where, and how to fix it.

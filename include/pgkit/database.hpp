@@ -12,6 +12,7 @@
 
 #include <memory>
 
+#include "pgkit/cluster.hpp"
 #include "pgkit/config.hpp"
 #include "pgkit/pool.hpp"
 
@@ -25,18 +26,23 @@ class Database {
   explicit Database(LoadedConfig loaded, PoolHooks hooks = {});
 
   /// A database is configured and its configuration is valid.
-  bool configured() const noexcept { return pool_ != nullptr; }
+  bool configured() const noexcept { return cluster_ != nullptr; }
   /// The last use of the database succeeded (false when not configured).
-  bool connected() const noexcept { return pool_ && pool_->connected(); }
-  /// A round trip now, within timeout (false when not configured).
-  bool test_connection(Millis timeout = Millis{2000}) noexcept { return pool_ && pool_->test_connection(timeout); }
-  /// The pool. @throws NotConfigured naming the variables to set, or the config problems.
-  Pool& pool();
+  bool connected() const noexcept { return cluster_ && cluster_->primary().connected(); }
+  /// A round trip to the primary now, within timeout (false when not configured).
+  bool test_connection(Millis timeout = Millis{2000}) noexcept {
+    return cluster_ && cluster_->primary().test_connection(timeout);
+  }
+  /// The primary's pool. @throws NotConfigured naming the variables to set, or the config problems.
+  Pool& pool() { return cluster().primary(); }
+  /// The primary and its replicas (DATABASE_REPLICA_URL), routing by intent.
+  /// @throws NotConfigured, ConfigError as pool()
+  Cluster& cluster();
   const LoadedConfig& config() const noexcept { return loaded_; }
 
  private:
   LoadedConfig loaded_;
-  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Cluster> cluster_;
 };
 
 }  // namespace pgkit

@@ -33,6 +33,10 @@ struct LocalClusterOptions {
   /// Copy this initialised data directory instead of running initdb (~0.1 s instead of ~1.3 s).
   /// The copy keeps the template's superuser and password (template_dir/../password).
   std::filesystem::path template_dir;
+  /// Make a streaming standby of the server at this URL (pg_basebackup -R -X stream) instead of
+  /// running initdb. Give the primary's user and password too; the primary needs a free WAL
+  /// sender (max_wal_senders, 10 by default) and replication allowed in pg_hba.conf (initdb's is).
+  std::string primary_url;
   /// The destructor calls destroy(): stops the server and removes data_dir; default false.
   bool throwaway = false;
 };
@@ -58,6 +62,8 @@ class LocalCluster {
   void restart();
   /// SIGKILL the postmaster and its children (a crash, not a shutdown); returns when all are gone.
   void kill();
+  /// pg_ctl promote: a standby becomes a primary; returns when it accepts writes.
+  void promote();
   /// True when the postmaster answers.
   bool running() const;
   /// Don't stop the server in the destructor (for `pgkit dev`).

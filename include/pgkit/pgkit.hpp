@@ -1,6 +1,7 @@
 #pragma once
 /// @file pgkit.hpp
 /// Everything in one include.
+#include "pgkit/cluster.hpp"
 #include "pgkit/config.hpp"
 #include "pgkit/connection.hpp"
 #include "pgkit/database.hpp"

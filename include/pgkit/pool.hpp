@@ -32,6 +32,7 @@ namespace pgkit {
 
 class Pool;
 class AsyncPool;
+class Cluster;
 namespace detail { struct PoolEntry; }
 
 /// A setting applied to each new session (search_path, statement_timeout).
@@ -68,6 +69,9 @@ struct PoolStats {
   std::uint64_t connect_errors = 0;    ///< failed connection attempts
   std::uint64_t validation_failures = 0;  ///< idle connections found dead before use
   std::uint64_t leaks_reported = 0;    ///< connections held past leak_threshold
+  /// Connections discarded because their server turned read-only or became a standby while the
+  /// pool asks for a writable one (target_session_attrs=read-write): a failover.
+  std::uint64_t read_only_discards = 0;
   /// Acquire wait time: acquires that did not find an idle connection at once are measured.
   std::uint64_t acquire_waits = 0;
   std::chrono::nanoseconds acquire_wait_total{0};
@@ -100,6 +104,11 @@ class PooledConnection {
 };
 
 /// A thread-safe pool of connections to one server (or one multi-host URL).
+///
+/// Failover: with a multi-host URL and `target_session_attrs=read-write` (or `primary`), a
+/// connection whose server is gone, became a standby or turned read-only (SQLSTATE 25006,
+/// `default_transaction_read_only`) is discarded, every idle sibling opened before it is
+/// discarded too, and new connections find the writable host. Idempotent work retries across it.
 class Pool {
  public:
   /// Start the pool: copies config (frozen from here on), starts warming min connections in the
@@ -178,6 +187,7 @@ class Pool {
  private:
   friend class PooledConnection;
   friend class AsyncPool;
+  friend class Cluster;
   struct Impl;
   enum class IdleCheck { ok, ping, discard };
 
@@ -190,11 +200,18 @@ class Pool {
   void validation_failed() noexcept;
   [[noreturn]] void throw_exhausted(Clock::time_point start, std::source_location where);
   /// acquire() with its own bound on waiting and connecting (test_connection's timeout).
-  PooledConnection acquire_within(Millis timeout, std::source_location where);
+  /// retry_connect=false gives up at the first failed connection attempt (a replica that is
+  /// down, whose reads should move on at once).
+  PooledConnection acquire_within(Millis timeout, std::source_location where, bool retry_connect = true);
   [[noreturn]] void throw_closed(std::source_location where);
   void close_entry(detail::PoolEntry* entry) noexcept;
   void discard(detail::PoolEntry* entry) noexcept;
   bool usable(detail::PoolEntry* entry);
+  /// The pool wants a writable server but this connection's server is read-only now.
+  bool turned_read_only(const Connection& conn) const noexcept;
+  void drain_read_only() noexcept;
+  /// A 25006 after the pool found its server read-only: the next connection reaches the new primary.
+  bool failed_over_since(std::uint64_t read_only_discards, const Error& e) const noexcept;
   PooledConnection lease(detail::PoolEntry* entry, std::source_location where,
                          std::optional<Clock::time_point> wait_start, bool for_coroutine = false);
   void housekeeping();
@@ -203,6 +220,7 @@ class Pool {
   void run_in_transaction(const std::function<void(Transaction&)>& fn, const TransactionOptions& options);
 
   Config config_;
+  bool needs_writable_ = false;  // target_session_attrs asks for a primary
   PoolHooks hooks_;
   RetryPolicy retry_;
   std::atomic<bool> connected_{false};

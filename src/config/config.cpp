@@ -246,6 +246,72 @@ void read_pool_settings(const Env& env, LoadedConfig& out) {
   detail::check_pool(out, min_explicit, "DB_POOL_MIN", max_setting);
 }
 
+// DATABASE_REPLICA_URL: URLs separated by commas. A URL's own host list has commas too, so a
+// new URL starts only where a scheme does.
+std::vector<std::string> split_replica_urls(const std::string& text) {
+  std::vector<std::string> urls;
+  std::size_t start = 0;
+  for (std::size_t comma = text.find(','); comma != std::string::npos; comma = text.find(',', comma + 1)) {
+    std::string rest = detail::lower(detail::trim(std::string_view(text).substr(comma + 1, 16)));
+    if (rest.starts_with("postgres://") || rest.starts_with("postgresql://")) {
+      urls.push_back(detail::trim(std::string_view(text).substr(start, comma - start)));
+      start = comma + 1;
+    }
+  }
+  urls.push_back(detail::trim(std::string_view(text).substr(start)));
+  return urls;
+}
+
+void read_replicas(const Env& env, LoadedConfig& out) {
+  auto& replicas = out.config.replicas;
+  if (auto value = env.get("DATABASE_REPLICA_URL"); value && !value->empty()) {
+    if (!out.config.configured()) {
+      add_problem(out, "DATABASE_REPLICA_URL", "is set but no primary database is configured",
+                  "set DATABASE_URL to the primary; replicas only take read-only work");
+    }
+    auto urls = split_replica_urls(*value);
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+      const std::string setting = urls.size() == 1 ? "DATABASE_REPLICA_URL"
+                                                   : fmt::format("DATABASE_REPLICA_URL (replica {})", i + 1);
+      LoadedConfig one;
+      detail::parse_url_into(urls[i], setting, one);
+      detail::check_params(one, detail::url_part_namer(setting));
+      for (auto& p : one.problems) out.problems.push_back(std::move(p));
+      for (auto& w : one.warnings) out.warnings.push_back(std::move(w));
+      if (!one.ok()) continue;
+      // The usual set-up: the same credentials and database on another host.
+      for (const char* inherited : {"user", "password", "dbname"}) {
+        auto it = out.config.params.find(inherited);
+        if (it != out.config.params.end()) one.config.params.try_emplace(inherited, it->second);
+      }
+      replicas.nodes.push_back(std::move(one.config.params));
+    }
+  }
+  struct Bound { const char* name; Millis* field; bool zero_ok; };
+  for (auto [name, field, zero_ok] : {Bound{"DB_REPLICA_MAX_LAG_MS", &replicas.max_lag, false},
+                                      Bound{"DB_REPLICA_CHECK_MS", &replicas.check_interval, false},
+                                      Bound{"DB_READ_YOUR_WRITES_MS", &replicas.read_your_writes, true}}) {
+    auto found = read_var(env, out, name, nullptr);
+    if (!found) continue;
+    auto n = detail::parse_integer(found->second);
+    if (!n || *n < 0 || (*n == 0 && !zero_ok)) {
+      add_problem(out, name, !n ? "is not a whole number of milliseconds" : *n < 0 ? "is negative" : "must be greater than 0",
+                  fmt::format("write milliseconds without a unit, e.g. {}=5000", name));
+    } else {
+      *field = Millis(*n);
+    }
+  }
+  if (auto found = read_var(env, out, "DB_REPLICA_MAX_LAG_BYTES", nullptr)) {
+    auto n = detail::parse_integer(found->second);
+    if (!n || *n < 0) {
+      add_problem(out, "DB_REPLICA_MAX_LAG_BYTES", "is not a whole number of bytes (0 = no bound)",
+                  "set how much WAL a replica may be behind, e.g. DB_REPLICA_MAX_LAG_BYTES=16777216");
+    } else {
+      replicas.max_lag_bytes = *n;
+    }
+  }
+}
+
 // libpq conninfo quoting: single quotes, with backslash and quote escaped.
 std::string quote(const std::string& value) {
   std::string out = "'";
@@ -265,7 +331,18 @@ LoadedConfig load_config(const ConfigOptions& options) {
   Env env(options, out);
   choose_source(options, env, out);
   read_pool_settings(env, out);
+  read_replicas(env, out);
   return out;
+}
+
+Config Config::replica(std::size_t i) const {
+  Config c;
+  c.params = replicas.nodes.at(i);
+  c.pool = pool;
+  c.search_path = search_path;
+  c.source = "DATABASE_REPLICA_URL";
+  // Keywords the pool settings own (connect_timeout, keepalives…) come from conninfo() alike.
+  return c;
 }
 
 std::string Config::conninfo() const {

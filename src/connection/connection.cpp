@@ -45,7 +45,10 @@ auto drive(Op& op, Connection& conn, std::optional<Millis> timeout) {
     if (wait_socket(PQsocket(conn.native_handle()), w, deadline)) {
       w = op.resume();
     } else {
-      deadline = Clock::now() + op.deadline_passed(detail::CancelMode::inline_call);
+      // PQcancel connects and waits for the server with no bound of its own: on a link that
+      // drops packets it would hold the caller far past its deadline. Sent from a thread, the
+      // wait below stays bounded by the cancel grace.
+      deadline = Clock::now() + op.deadline_passed(detail::CancelMode::background_thread);
     }
   }
   return op.finish();

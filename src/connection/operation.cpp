@@ -1,5 +1,6 @@
 #include "connection/operation.hpp"
 
+#include <cstdlib>
 #include <thread>
 
 #include <fmt/format.h>
@@ -65,6 +66,52 @@ std::string connect_hint(const std::string& sqlstate) {
   if (sqlstate == "57P03") return "the server is starting or shutting down; pgkit retries connecting";
   return "check that PostgreSQL is running (pg_isready -h HOST -p PORT), that host and port in DATABASE_URL are "
          "right, and firewall rules; raise DB_CONNECTION_TIMEOUT_MS for a slow network";
+}
+
+// The file name libpq quotes after `what` (`root certificate file "/x" does not exist`), or "".
+std::string quoted_after(const std::string& msg, const std::string& what) {
+  auto start = msg.find(what + " \"");
+  if (start == std::string::npos) return "";
+  start += what.size() + 2;
+  auto end = msg.find('"', start);
+  return end == std::string::npos ? "" : msg.substr(start, end - start);
+}
+
+// TLS refusals: libpq names the symptom; say what to change. "" when msg is not one of them.
+std::string tls_hint(const std::string& msg, const Config& config) {
+  auto param = [&](const char* keyword) {
+    auto it = config.params.find(keyword);
+    return it == config.params.end() ? std::string() : it->second;
+  };
+  if (contains(msg, "certificate verify failed")) {
+    std::string root = param("sslrootcert");
+    if (root.empty()) {
+      const char* env = std::getenv("PGSSLROOTCERT");
+      root = env && *env ? env : "not set, so libpq's default ~/.postgresql/root.crt";
+    }
+    return fmt::format("the server's certificate is not signed by the CA in sslrootcert ({}): point sslrootcert "
+                       "at the CA that signed it (for a managed database, the provider's CA bundle); an expired "
+                       "certificate is refused the same way",
+                       root);
+  }
+  if (std::string host = quoted_after(msg, "does not match host name"); !host.empty()) {
+    bool address = host.find_first_not_of("0123456789.") == std::string::npos || contains(host, ":");
+    return fmt::format("connect with a host name the certificate names, or reissue the certificate with this name "
+                       "in subjectAltName ({}:{})",
+                       address ? "IP" : "DNS", host);
+  }
+  if (std::string file = quoted_after(msg, "root certificate file"); !file.empty())
+    return fmt::format("sslmode={} checks the server's certificate against a CA certificate, and {} {}: set "
+                       "sslrootcert to the PEM file of the CA that signed the server's certificate",
+                       param("sslmode").empty() ? "verify-ca/verify-full" : param("sslmode"), file,
+                       contains(msg, "does not exist") ? "does not exist" : "could not be read");
+  if (contains(msg, "server does not support SSL"))
+    return "the server has TLS off: turn it on (ssl = on with ssl_cert_file and ssl_key_file), or lower sslmode "
+           "only on a network you trust";
+  if (contains(msg, "certificate present, but not private key"))
+    return "sslcert is the client certificate and needs its key in sslkey; a CA file (Prisma's sslcert) belongs "
+           "in sslrootcert";
+  return "";
 }
 
 }  // namespace
@@ -256,7 +303,8 @@ void ConnectOp::fail(std::string msg) {
   conn_.close();
   ErrorFields f{.sqlstate = state,
                 .message = fmt::format("cannot connect to {}: {}", conn_.display_url(), msg),
-                .hint = connect_hint(state)};
+                .hint = tls_hint(msg, config_)};
+  if (f.hint.empty()) f.hint = connect_hint(state);
   if (state == "28P01" || state == "28000") throw AuthenticationFailed(std::move(f), {});
   if (state == "53300") throw TooManyConnections(std::move(f), {});
   throw CannotConnect(std::move(f), {});

@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "local/server_user.hpp"
+#include "pgkit/config.hpp"
 #include "pgkit/log.hpp"
 
 namespace pgkit {
@@ -233,6 +234,17 @@ void LocalCluster::kill() {
   if (pid != 0) detail::kill_with_children(pid, kKillTimeout);
 }
 
+void LocalCluster::promote() {
+  const fs::path& data = options_.data_dir;
+  const int code = run_tool({"pg_ctl", "-D", data.string(), "-w", "-t", std::to_string(kStartTimeout.count() / 1000),
+                             "promote"},
+                            log_file(data));
+  if (code != 0) {
+    throw std::runtime_error(fmt::format("pg_ctl promote failed (exit {}) for {}; last lines of {}:\n{}", code,
+                                         data.string(), log_file(data).string(), log_tail()));
+  }
+}
+
 bool LocalCluster::running() const {
   if (port_ == 0) return false;
   const std::string conninfo = url() + "?connect_timeout=2";
@@ -306,6 +318,19 @@ void LocalCluster::load_password() {
 void LocalCluster::init_data_dir() {
   const fs::path& data = options_.data_dir;
   const fs::path& from = options_.template_dir;
+  if (!options_.primary_url.empty()) {
+    if (options_.password.empty()) throw std::runtime_error("a standby needs the primary's password: set LocalClusterOptions.password");
+    write_private(password_file(data), options_.password + "\n");
+    // -R writes primary_conninfo and standby.signal; -X stream copies the WAL made meanwhile.
+    std::vector<std::string> argv{"pg_basebackup", "-d", options_.primary_url, "-D", data.string(), "-R",
+                                  "-X", "stream", "-c", "fast"};
+    if (!options_.fsync) argv.emplace_back("--no-sync");
+    if (const int code = run_tool(argv, log_file(data)); code != 0) {
+      throw std::runtime_error(fmt::format("pg_basebackup failed (exit {}) for {}; last lines of {}:\n{}", code,
+                                           data.string(), log_file(data).string(), mask_secrets(log_tail())));
+    }
+    return;
+  }
   if (!from.empty()) {
     if (!has_cluster(from)) throw std::runtime_error("template_dir " + from.string() + " holds no cluster (no PG_VERSION)");
     // The copy keeps the template's roles, so its password comes along.

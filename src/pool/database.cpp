@@ -9,11 +9,11 @@ Database Database::from_environment(const ConfigOptions& options, PoolHooks hook
 }
 
 Database::Database(LoadedConfig loaded, PoolHooks hooks) : loaded_(std::move(loaded)) {
-  if (loaded_.ok() && loaded_.config.configured()) pool_ = std::make_unique<Pool>(loaded_.config, std::move(hooks));
+  if (loaded_.ok() && loaded_.config.configured()) cluster_ = std::make_unique<Cluster>(loaded_.config, std::move(hooks));
 }
 
-Pool& Database::pool() {
-  if (pool_) return *pool_;
+Cluster& Database::cluster() {
+  if (cluster_) return *cluster_;
   if (!loaded_.ok())
     throw ConfigError({.message = "the database configuration is invalid:\n" + loaded_.problems_text(),
                        .hint = "fix the settings named above (pgkit config shows them)"});

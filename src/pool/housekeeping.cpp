@@ -40,6 +40,10 @@ void Pool::housekeeping() {
     auto aged = impl_->core.evict_idle([&](PoolEntry* e) { return now >= e->expires; }, 0);
     auto idle = impl_->core.evict_idle(
         [&](PoolEntry* e) { return s.idle_timeout.count() > 0 && now - e->last_used >= s.idle_timeout; }, s.min);
+    // Drained: opened before their server turned read-only under a pool that wants a primary.
+    const auto drain_before = impl_->drain_before_ns.load(std::memory_order_relaxed);
+    auto drained = impl_->core.evict_idle([&](PoolEntry* e) { return detail::ns_of(e->created) < drain_before; }, 0);
+    for (PoolEntry* e : drained) close_entry(e);
     for (PoolEntry* e : aged) close_entry(e);
     for (PoolEntry* e : idle) close_entry(e);
 

@@ -54,6 +54,8 @@ Pool::Pool(Config config, PoolHooks hooks, RetryPolicy retry)
   if (s.max < 1 || s.min < 0 || s.min > s.max)
     throw ConfigError({.message = fmt::format("invalid pool size: min={} max={}", s.min, s.max),
                        .hint = "set DB_POOL_MIN ≥ 0 and DB_POOL_MAX ≥ 1 with min ≤ max"});
+  auto attrs = config_.params.find("target_session_attrs");
+  needs_writable_ = attrs != config_.params.end() && (attrs->second == "read-write" || attrs->second == "primary");
   impl_ = std::make_unique<Impl>(s.max);
   impl_->housekeeper = std::thread([this] { housekeeping(); });
 }
@@ -116,6 +118,7 @@ void Pool::discard(PoolEntry* e) noexcept {
 Pool::IdleCheck Pool::check_idle(PoolEntry* e) const {
   auto now = coarse_now();
   if (now >= e->expires || e->conn->broken()) return IdleCheck::discard;
+  if (ns_of(e->created) < impl_->drain_before_ns.load(std::memory_order_relaxed)) return IdleCheck::discard;
   bool idle_long = now - e->last_used > config_.pool.validation_window;
   bool suspect = ns_of(e->last_used) < impl_->suspect_before_ns.load(std::memory_order_relaxed);
   return idle_long || suspect ? IdleCheck::ping : IdleCheck::ok;
@@ -129,9 +132,30 @@ bool Pool::usable(PoolEntry* e) {
     case IdleCheck::discard: return false;
     case IdleCheck::ping: break;
   }
-  if (e->conn->ping(config_.pool.connect_timeout)) return true;
+  if (e->conn->ping(config_.pool.connect_timeout)) {
+    if (!turned_read_only(*e->conn)) return true;
+    drain_read_only();
+    return false;
+  }
   validation_failed();
   return false;
+}
+
+// Servers report both settings whenever they change (PostgreSQL 14+), so a connection learns
+// of a promotion or a read-only switch from the next message it reads, without a query.
+bool Pool::turned_read_only(const Connection& c) const noexcept {
+  if (!needs_writable_ || c.broken()) return false;
+  return c.parameter_status("in_hot_standby") == "on" || c.parameter_status("default_transaction_read_only") == "on";
+}
+
+void Pool::drain_read_only() noexcept {
+  impl_->read_only_discards.fetch_add(1, std::memory_order_relaxed);
+  impl_->drain_before_ns.store(ns_of(Clock::now()), std::memory_order_relaxed);
+}
+
+bool Pool::failed_over_since(std::uint64_t read_only_discards, const Error& e) const noexcept {
+  return needs_writable_ && e.sqlstate() == "25006" &&
+         impl_->read_only_discards.load(std::memory_order_relaxed) != read_only_discards;
 }
 
 PooledConnection Pool::lease(PoolEntry* e, std::source_location where, std::optional<Clock::time_point> wait_start,
@@ -157,7 +181,7 @@ PooledConnection Pool::lease(PoolEntry* e, std::source_location where, std::opti
 
 PooledConnection Pool::acquire(std::source_location where) { return acquire_within(config_.pool.acquire_timeout, where); }
 
-PooledConnection Pool::acquire_within(Millis timeout, std::source_location where) {
+PooledConnection Pool::acquire_within(Millis timeout, std::source_location where, bool retry_connect) {
   std::optional<Clock::time_point> start;
   Clock::time_point deadline;
   int connect_failures = 0;
@@ -185,7 +209,7 @@ PooledConnection Pool::acquire_within(Millis timeout, std::source_location where
           impl_->core.create_failed();
           // A server that is restarting or starting up: try again until the acquire deadline.
           auto pause = retry_.delay(++connect_failures);
-          if (!is_transient(err) || Clock::now() + pause >= deadline) throw;
+          if (!retry_connect || !is_transient(err) || Clock::now() + pause >= deadline) throw;
           std::this_thread::sleep_for(pause);
           continue;
         } catch (...) {  // an after_connect hook's own exception: the slot must still go back
@@ -244,6 +268,12 @@ void Pool::release(PoolEntry* e) noexcept {
   }
   auto now = coarse_now();
   if (keep && now >= e->expires) keep = false;
+  if (keep && turned_read_only(c)) {
+    log().warn("{} is read-only now (a failover or a read-only switch): discarding its connections",
+               c.display_url());
+    drain_read_only();
+    keep = false;
+  }
   if (!keep) {
     if (c.broken()) impl_->suspect_before_ns.store(ns_of(now), std::memory_order_relaxed);
     discard(e);
@@ -282,6 +312,7 @@ PoolStats Pool::stats() const {
   s.connect_errors = get(impl_->connect_errors);
   s.validation_failures = get(impl_->validation_failures);
   s.leaks_reported = get(impl_->leaks_reported);
+  s.read_only_discards = get(impl_->read_only_discards);
   s.acquire_waits = get(impl_->acquire_waits);
   s.acquire_wait_total = std::chrono::nanoseconds(get(impl_->wait_total_ns));
   s.acquire_wait_max = std::chrono::nanoseconds(get(impl_->wait_max_ns));

@@ -21,7 +21,7 @@ namespace detail {
 
 struct PoolEntry {
   std::unique_ptr<Connection> conn;
-  Clock::time_point created;
+  Clock::time_point created;  // steady, like coarse_now()
   Clock::time_point expires = Clock::time_point::max();
   Clock::time_point last_used;  // written by the holder before release; read under the pool lock
   // Leak detection reads these from the housekeeping thread while the holder runs.
@@ -55,6 +55,10 @@ struct Pool::Impl {
   // Idle connections last used before this (ns) are checked before use: set when one
   // connection is found broken, since its siblings likely broke with it (a server restart).
   std::atomic<std::int64_t> suspect_before_ns{0};
+  // Idle connections opened before this (ns) are discarded unused: their server turned read-only
+  // while the pool wants a writable one, so every sibling points at the wrong node.
+  std::atomic<std::int64_t> drain_before_ns{0};
+  std::atomic<std::uint64_t> read_only_discards{0};
 
   std::thread housekeeper;
   std::mutex stop_mu;

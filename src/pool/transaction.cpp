@@ -77,13 +77,14 @@ void Pool::retry_loop(const std::function<void()>& fn) {
   impl_->budget.on_request();
   auto started = Clock::now();
   for (int attempt = 1;; ++attempt) {
+    const auto discards = impl_->read_only_discards.load(std::memory_order_relaxed);
     try {
       fn();
       return;
     } catch (const CannotConnect&) {
       throw;  // acquire already retried connecting up to its own deadline
     } catch (const Error& e) {
-      if (!is_transient(e)) throw;
+      if (!is_transient(e) && !failed_over_since(discards, e)) throw;
       auto pause = retry_.delay(attempt);
       if (!may_retry(attempt, started, pause)) throw;
       log().debug("retrying after {} (attempt {}): {}", e.sqlstate(), attempt + 1, e.message());
@@ -97,6 +98,7 @@ void Pool::run_in_transaction(const std::function<void(Transaction&)>& fn, const
   auto started = Clock::now();
   for (int attempt = 1;; ++attempt) {
     bool commit_sent = false;
+    const auto discards = impl_->read_only_discards.load(std::memory_order_relaxed);
     try {
       auto conn = acquire();
       run_transaction(*conn, fn, options, &commit_sent);
@@ -105,7 +107,8 @@ void Pool::run_in_transaction(const std::function<void(Transaction&)>& fn, const
       throw;
     } catch (const Error& e) {
       // A connection lost after COMMIT was sent leaves the outcome unknown: never repeat that.
-      bool retryable = options.retry && is_transaction_retryable(e) && !(commit_sent && is_transient(e));
+      bool retryable = options.retry && (is_transaction_retryable(e) || failed_over_since(discards, e)) &&
+                       !(commit_sent && is_transient(e));
       auto pause = retry_.delay(attempt);
       if (!retryable || !may_retry(attempt, started, pause)) throw;
       log().debug("retrying transaction after {} (attempt {})", e.sqlstate(), attempt + 1);

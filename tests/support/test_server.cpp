@@ -157,4 +157,15 @@ std::unique_ptr<LocalCluster> private_server(std::map<std::string, std::string> 
   return server;
 }
 
+std::unique_ptr<LocalCluster> standby_of(const LocalCluster& primary, std::map<std::string, std::string> settings) {
+  LocalClusterOptions options = Harness::instance().private_options(std::move(settings));
+  options.template_dir.clear();
+  options.primary_url = primary.url();
+  options.user = primary.user();
+  options.password = primary.password();
+  auto server = std::make_unique<LocalCluster>(std::move(options));
+  server->start();
+  return server;
+}
+
 }  // namespace pgkit::test

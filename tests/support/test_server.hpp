@@ -21,4 +21,8 @@ LocalCluster& shared_server();
 /// returned object dies.
 std::unique_ptr<LocalCluster> private_server(std::map<std::string, std::string> settings = {});
 
+/// A streaming standby of primary (pg_basebackup -R), on its own port, started; settings as in
+/// private_server. Removed when the returned object dies.
+std::unique_ptr<LocalCluster> standby_of(const LocalCluster& primary, std::map<std::string, std::string> settings = {});
+
 }  // namespace pgkit::test
