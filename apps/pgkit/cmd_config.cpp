@@ -33,6 +33,7 @@ int show_config(const CommonOptions& common) {
                            : "off");
     fmt::print("tcp user timeout:  {}\n", ms(p.tcp_user_timeout));
     fmt::print("log every query:   {}\n", p.log_queries ? "on" : "off");
+    fmt::print("pgbouncer:         {}\n", p.pgbouncer ? "on (unnamed statements, no session settings)" : "off");
   } else if (loaded.ok()) {
     fmt::print(
         "no database configured: set DATABASE_URL (or DB_CONNECTION_STRING, DB_HOST…, POSTGRES_HOST…) in the "

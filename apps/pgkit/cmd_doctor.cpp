@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "pgkit/cluster.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/migrate.hpp"
 #include "pgkit/migrator.hpp"
@@ -142,7 +143,33 @@ json::object pool_json(const PoolStats& s) {
           {"connect_errors", s.connect_errors}};
 }
 
-void print(const DoctorOptions& o, const std::string& url, const Report& r, const PoolStats& st) {
+// "reachable, standby, in rotation, lag 12 ms (3104 bytes)" or why not.
+std::string node_text(const NodeStatus& n) {
+  if (!n.reachable) return "unreachable" + (n.reason.empty() ? "" : ": " + n.reason);
+  std::string text = fmt::format("reachable, {}", n.in_recovery ? "standby" : "not a standby");
+  if (n.role == NodeStatus::Role::replica) {
+    text += n.in_rotation ? ", in rotation" : ", out of rotation";
+    text += n.lag ? fmt::format(", lag {} ms", n.lag->count()) : std::string(", lag unknown");
+    if (n.lag_bytes) text += fmt::format(" ({} bytes)", *n.lag_bytes);
+  }
+  if (!n.reason.empty()) text += ": " + n.reason;
+  return text;
+}
+
+json::array nodes_json(const std::vector<NodeStatus>& nodes) {
+  json::array out;
+  for (const auto& n : nodes) {
+    json::object node{{"role", NodeStatus::role_name(n.role)}, {"url", n.url}, {"reachable", n.reachable},
+                      {"in_recovery", n.in_recovery}, {"in_rotation", n.in_rotation}, {"reason", n.reason}};
+    if (n.lag) node["lag_ms"] = n.lag->count();
+    if (n.lag_bytes) node["lag_bytes"] = *n.lag_bytes;
+    out.push_back(std::move(node));
+  }
+  return out;
+}
+
+void print(const DoctorOptions& o, const std::string& url, const Report& r, const PoolStats& st,
+           const std::vector<NodeStatus>& nodes) {
   if (o.json) {
     json::object out{{"ok", true},
                      {"url", url},
@@ -163,6 +190,7 @@ void print(const DoctorOptions& o, const std::string& url, const Report& r, cons
                      {"migrations", r.migrations},
                      {"findings", json::value_from(r.findings)},
                      {"pool", pool_json(st)}};
+    if (nodes.size() > 1) out["nodes"] = nodes_json(nodes);
     std::cout << json::serialize(out) << std::endl;
     return;
   }
@@ -177,6 +205,9 @@ void print(const DoctorOptions& o, const std::string& url, const Report& r, cons
   fmt::print("sessions:     {} idle in transaction, {} running over a minute\n", r.idle_in_transaction, r.long_running);
   fmt::print("migrations:   {}\n", r.migrations);
   fmt::print("pool:         {} (created {}, connect errors {})\n", st.summary(), st.created, st.connect_errors);
+  if (nodes.size() > 1) {
+    for (const auto& n : nodes) fmt::print("{:<14}{} — {}\n", std::string(NodeStatus::role_name(n.role)) + ":", n.url, node_text(n));
+  }
   for (const auto& f : r.findings) fmt::print("finding:      {}\n", f);
   if (r.findings.empty()) fmt::print("findings:     none\n");
   std::fflush(stdout);
@@ -210,12 +241,19 @@ int doctor(const DoctorOptions& o) {
   config.pool.min = 0;  // open exactly what the checks use
   config.pool.max = std::max(1, std::min(config.pool.max, 2));
   const std::string url = config.masked();
-  Pool pool(config, {}, RetryPolicy::none());
+  // With DATABASE_REPLICA_URL, each replica is checked too: role, reachable, lag.
+  Cluster cluster(config, {}, RetryPolicy::none());
+  Pool& pool = cluster.primary();
   for (;;) {
     bool ok = true;
     try {
       Report r = examine(pool, o);
-      print(o, url, r, pool.stats());
+      auto nodes = cluster.check_now();
+      for (const auto& n : nodes) {
+        if (n.role == NodeStatus::Role::replica && !n.in_rotation)
+          r.findings.push_back(fmt::format("replica {} takes no reads: {}", n.url, n.reason));
+      }
+      print(o, url, r, pool.stats(), nodes);
     } catch (const Error& e) {
       print_failure(o, url, e);
       ok = false;
@@ -223,7 +261,7 @@ int doctor(const DoctorOptions& o) {
     if (o.watch_seconds <= 0) return ok ? kOk : kFailed;
     if (int sig = signals.wait_for(std::chrono::seconds(o.watch_seconds))) {
       fmt::print(stderr, "received {}: closing the pool\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      pool.close(std::chrono::seconds(5));
+      cluster.close(std::chrono::seconds(5));
       return kOk;
     }
   }

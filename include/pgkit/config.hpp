@@ -38,6 +38,9 @@ inline constexpr Millis kAcquireTimeout{5'000};
 inline constexpr Millis kMaxLifetime{30 * 60'000};
 /// Each connection's lifetime is shortened by up to this fraction, so they do not all retire at once.
 inline constexpr double kLifetimeJitter = 0.1;
+/// An idle connection gets a round trip after this long, so that a NAT or load balancer that
+/// drops quiet connections (AWS NAT 350 s, Azure 4 min) never sees it quiet that long.
+inline constexpr Millis kIdlePing{60'000};
 /// A connection idle longer than this is checked with a round trip before it is handed out.
 inline constexpr Millis kValidationWindow{1'000};
 inline constexpr Millis kSlowQuery{1'000};
@@ -62,10 +65,12 @@ struct PoolSettings {
   Millis max_lifetime = defaults::kMaxLifetime;        ///< retire after this (jittered); 30 min; 0 = never
   double lifetime_jitter = defaults::kLifetimeJitter;  ///< fraction of max_lifetime; 0.1
   Millis validation_window = defaults::kValidationWindow;  ///< check after this idle; 1 s
+  Millis idle_ping = defaults::kIdlePing;  ///< DB_IDLE_PING_MS: ping connections idle this long; 60 s; 0 = off
   Millis leak_threshold{0};                            ///< log a connection held longer; 0 = off
   Millis statement_timeout{0};                         ///< server-side statement_timeout; 0 = none
   Millis slow_query = defaults::kSlowQuery;            ///< log queries slower than this; 1 s; 0 = off
   bool log_queries = false;                            ///< log every query (development); off
+  bool pgbouncer = false;  ///< behind a transaction pooler: unnamed statements, no session settings; off
   bool keepalive = true;                               ///< TCP keepalive; on
   Millis keepalive_idle = defaults::kKeepaliveIdle;    ///< first probe after; 10 s
   Millis keepalive_interval = defaults::kKeepaliveInterval;  ///< between probes; 5 s

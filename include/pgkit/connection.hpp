@@ -38,7 +38,8 @@ struct QueryOptions {
   /// Timeout is thrown; the connection stays usable. Default: no client-side deadline.
   std::optional<Millis> timeout;
   /// Use the per-connection cache of named prepared statements (one Parse per connection and
-  /// SQL text). Off: an unnamed statement each call. Default on.
+  /// SQL text). Off: an unnamed statement each call. Default on. Has no effect while the
+  /// connection has named statements off (Connection::named_statements()).
   bool prepare = true;
 };
 
@@ -78,7 +79,8 @@ class Connection {
   /// All or nothing: see pipeline.hpp. @throws the failing statement's error, with pipeline_index()
   std::vector<Result> pipeline(const Pipeline& batch, const QueryOptions& options = {});
 
-  /// A round trip (an empty query) within timeout. False when the connection is dead.
+  /// A round trip (an empty query) within timeout. False when the connection is dead; one that
+  /// does not answer in time is closed (no cancel: its verdict comes within timeout).
   bool ping(Millis timeout) noexcept;
   /// Ask the server to cancel whatever this connection is running. Thread-safe.
   bool cancel() noexcept;
@@ -91,6 +93,15 @@ class Connection {
   /// Forget cached prepared statements (after DISCARD ALL, or through a transaction pooler).
   void clear_statement_cache() noexcept;
   std::size_t cached_statements() const noexcept { return statements_.size(); }
+  /// Whether statements may be named prepared statements (QueryOptions::prepare is obeyed).
+  /// False from the start with pgbouncer=true (DATABASE_URL) or DB_PGBOUNCER=true, and for good
+  /// once a pooler showed that it does not keep them between transactions (26000 or 42P05 on a
+  /// pgkit statement, 08P01): every statement is unnamed then (Parse, Bind, Execute and Sync in
+  /// one round trip), which any pooler in transaction mode passes through. See docs/pgbouncer.md.
+  bool named_statements() const noexcept { return named_statements_; }
+  /// Turn named prepared statements on or off; off forgets the cache. A pool can start its new
+  /// connections unnamed once one of them switched.
+  void use_named_statements(bool on) noexcept;
 
   int backend_pid() const noexcept;
   /// e.g. 150018 for 15.18.
@@ -121,6 +132,11 @@ class Connection {
   Millis cancel_grace_;
   std::unordered_map<std::string, std::string> statements_;  // SQL text → statement name
   unsigned next_statement_ = 0;
+  bool named_statements_ = true;
+  // "pgkit_<random>_": names unique to this connection, so that through a pooler a statement
+  // reaching another server connection fails (26000) instead of running another client's
+  // statement of the same name, and two clients' Parses never collide (42P05).
+  std::string statement_prefix_;
 };
 
 }  // namespace pgkit

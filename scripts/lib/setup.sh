@@ -8,6 +8,7 @@ BUILD_DIR=${BUILD_DIR:-$PGKIT_ROOT/build}
 PACKAGES=(
   g++ cmake make pkg-config
   libpq-dev postgresql-15            # libpq 15 and the server binaries tests and `pgkit dev` run
+  pgbouncer                          # 1.18: the tests run pgkit through it in transaction mode
   libboost1.81-dev libboost-json1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev

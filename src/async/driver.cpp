@@ -73,8 +73,7 @@ asio::awaitable<void> drive(Op& op, Connection& conn, std::optional<Millis> time
       }
     }
   } catch (const boost::system::system_error&) {
-    send_cancel(ConnectionAccess::pg(conn), CancelMode::background_thread);
-    conn.close();
+    cancel_then_close(conn);
     throw;
   }
 }
@@ -82,27 +81,42 @@ asio::awaitable<void> drive(Op& op, Connection& conn, std::optional<Millis> time
 }  // namespace
 
 asio::awaitable<Result> async_run(Connection& conn, QueryOptions options, Sql sql, const Params* params) {
+  const bool named = params && options.prepare && conn.named_statements();
+  Rerun rerun = Rerun::no;
   {
-    QueryOp op(conn, sql, params, options.prepare);
+    QueryOp op(conn, sql, params, named);
     try {
       co_await drive(op, conn, options.timeout);
       co_return op.finish();
     } catch (const Error& e) {
-      // As in Connection::run: a stale cached statement that did not run is prepared again, once.
-      if (!params || !options.prepare || !QueryOp::is_stale_statement(e) || conn.broken()) throw;
-      ConnectionAccess::statements(conn).erase(std::string(sql.text));
-      if (conn.transaction_status() != TxStatus::idle) throw;
+      // As in Connection::run: a named statement that did not run because its plan went stale
+      // is prepared again, or because a pooler does not keep it, runs unnamed; once.
+      if (!named) throw;
+      const std::string key(sql.text);
+      rerun = after_named_failure(conn, e, &key);
+      if (rerun == Rerun::no) throw;
     }
   }
-  QueryOp again(conn, sql, params, options.prepare);
+  QueryOp again(conn, sql, params, rerun == Rerun::named);
   co_await drive(again, conn, options.timeout);
   co_return again.finish();
 }
 
 asio::awaitable<std::vector<Result>> async_pipeline(Connection& conn, const Pipeline& batch, QueryOptions options) {
-  PipelineOp op(conn, batch);
-  co_await drive(op, conn, options.timeout);
-  co_return op.finish();
+  const bool named = options.prepare && conn.named_statements();
+  {
+    PipelineOp op(conn, batch, named);
+    try {
+      co_await drive(op, conn, options.timeout);
+      co_return op.finish();
+    } catch (const Error& e) {
+      // As in Connection::pipeline: the failed batch left nothing behind.
+      if (!named || after_named_failure(conn, e, nullptr) != Rerun::unnamed) throw;
+    }
+  }
+  PipelineOp again(conn, batch, false);
+  co_await drive(again, conn, options.timeout);
+  co_return again.finish();
 }
 
 asio::awaitable<void> async_connect(Connection& conn, const Config& config, Clock::time_point deadline) {

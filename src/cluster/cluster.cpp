@@ -97,7 +97,7 @@ bool Cluster::try_replicas(const Route& route, const std::function<void(Connecti
           std::lock_guard lk(impl_->mu);
           node.status.reachable = false;
         }
-        impl_->set_rotation(node, false, fmt::format("{} failed: {}", what, e.what()));
+        impl_->set_rotation(node, false, fmt::format("{} failed: {}", what, e.message()));
       } else if (!node_busy(e)) {
         throw;  // the work's own error: the same on every node
       }

@@ -62,7 +62,7 @@ void Cluster::Impl::check_all() {
     p.probe.reset();
     std::lock_guard lk(mu);
     p.status.reachable = false;
-    p.status.reason = mask_secrets(e.what());
+    p.status.reason = "unreachable: " + e.message();
   }
 
   for (std::size_t i = 1; i < nodes.size(); ++i) {
@@ -97,7 +97,7 @@ void Cluster::Impl::check_all() {
       }
     } catch (const Error& e) {
       r.probe.reset();
-      out_reason = "unreachable: " + std::string(e.what());
+      out_reason = "unreachable: " + e.message();
       std::lock_guard lk(mu);
       r.status.reachable = false;
     }

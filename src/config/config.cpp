@@ -167,7 +167,7 @@ struct MillisVar {
   const char* param = nullptr;  // a libpq keyword this overrides when it came from a URL
 };
 
-const std::array<MillisVar, 10> kMillisVars = {{
+const std::array<MillisVar, 11> kMillisVars = {{
     {"DB_IDLE_TIMEOUT_MS", "DB_POOL_IDLE_TIMEOUT", &PoolSettings::idle_timeout, false},
     {"DB_CONNECTION_TIMEOUT_MS", "DB_POOL_CONNECTION_TIMEOUT", &PoolSettings::connect_timeout, false,
      "connect_timeout"},
@@ -177,6 +177,7 @@ const std::array<MillisVar, 10> kMillisVars = {{
     {"DB_SLOW_QUERY_MS", nullptr, &PoolSettings::slow_query, true},
     {"DB_LEAK_THRESHOLD_MS", nullptr, &PoolSettings::leak_threshold, true},
     {"DB_VALIDATION_WINDOW_MS", nullptr, &PoolSettings::validation_window, true},
+    {"DB_IDLE_PING_MS", nullptr, &PoolSettings::idle_ping, true},
     {"DB_KEEPALIVE_IDLE_MS", nullptr, &PoolSettings::keepalive_idle, false, "keepalives_idle"},
     {"DB_TCP_USER_TIMEOUT_MS", nullptr, &PoolSettings::tcp_user_timeout, true, "tcp_user_timeout"},
 }};
@@ -233,7 +234,8 @@ void read_pool_settings(const Env& env, LoadedConfig& out) {
     if (var.param) out.config.params.erase(var.param);  // conninfo() derives it from pool now
   }
   for (auto [name, field] : {std::pair{"DB_KEEPALIVE", &PoolSettings::keepalive},
-                             std::pair{"DB_LOG_QUERIES", &PoolSettings::log_queries}}) {
+                             std::pair{"DB_LOG_QUERIES", &PoolSettings::log_queries},
+                             std::pair{"DB_PGBOUNCER", &PoolSettings::pgbouncer}}) {
     auto found = read_var(env, out, name, nullptr);
     if (!found) continue;
     if (auto on = detail::parse_bool(found->second)) {

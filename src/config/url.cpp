@@ -241,8 +241,9 @@ std::string take_extension_params(const std::string& url, const std::string& set
       }
     } else if (key == "pgbouncer") {
       auto on = parse_bool(*value);
-      if (!on) add_problem(out, name, "is not true or false", "write pgbouncer=true or drop it");
-      else if (*on) add_warning(out, name + ": accepted but not yet used; pgkit does not adapt to PgBouncer yet");
+      // Behind PgBouncer (or another pooler) in transaction mode: see docs/pgbouncer.md.
+      if (!on) add_problem(out, name, "is not true or false", "write pgbouncer=true or pgbouncer=false, or drop it");
+      else out.config.pool.pgbouncer = *on;
     } else if (ours) {
       add_warning(out, name + ": Prisma-only setting, ignored (pgkit uses tcp_user_timeout and its own pool)");
     } else if (!libpq_keywords().count(key)) {

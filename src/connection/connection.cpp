@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -54,6 +55,14 @@ auto drive(Op& op, Connection& conn, std::optional<Millis> timeout) {
   return op.finish();
 }
 
+// 64 random bits per connection: no two clients of one pooler (of any process or host) share a
+// statement name.
+std::string random_statement_prefix() {
+  std::random_device rd;
+  std::uint64_t bits = (std::uint64_t{rd()} << 32) | rd();
+  return fmt::format("pgkit_{:016x}_", bits);
+}
+
 }  // namespace
 
 Connection::Connection(const Config& config)
@@ -74,28 +83,41 @@ Connection::Connection(const Config& config, Deferred)
     : display_url_(config.masked()),
       slow_query_(config.pool.slow_query),
       log_queries_(config.pool.log_queries),
-      cancel_grace_(std::max<Millis>(config.pool.connect_timeout, Millis{1000})) {}
+      cancel_grace_(std::max<Millis>(config.pool.connect_timeout, Millis{1000})),
+      named_statements_(!config.pool.pgbouncer),
+      statement_prefix_(random_statement_prefix()) {}
 
 Connection::~Connection() { close(); }
 
 Result Connection::run(const QueryOptions& options, Sql sql, const Params& params) {
+  const bool named = options.prepare && named_statements_;
   try {
-    detail::QueryOp op(*this, sql, &params, options.prepare);
+    detail::QueryOp op(*this, sql, &params, named);
     return drive(op, *this, options.timeout);
   } catch (const Error& e) {
-    // The cached statement went stale (DDL, DISCARD ALL) and did not run: prepare it again,
-    // once. Inside a transaction the error has already aborted it: the caller retries the whole.
-    if (!options.prepare || !detail::QueryOp::is_stale_statement(e) || broken()) throw;
-    statements_.erase(std::string(sql.text));
-    if (transaction_status() != TxStatus::idle) throw;
-    detail::QueryOp again(*this, sql, &params, options.prepare);
+    // A named statement that did not run: its cached plan went stale (DDL) — prepare it again —
+    // or a pooler does not keep named statements — run it unnamed. Once, and only outside a
+    // transaction, which the error has already aborted: the caller retries the whole.
+    if (!named) throw;
+    const std::string key(sql.text);
+    const detail::Rerun rerun = detail::after_named_failure(*this, e, &key);
+    if (rerun == detail::Rerun::no) throw;
+    detail::QueryOp again(*this, sql, &params, rerun == detail::Rerun::named);
     return drive(again, *this, options.timeout);
   }
 }
 
 std::vector<Result> Connection::pipeline(const Pipeline& batch, const QueryOptions& options) {
-  detail::PipelineOp op(*this, batch);
-  return drive(op, *this, options.timeout);
+  const bool named = options.prepare && named_statements_;
+  try {
+    detail::PipelineOp op(*this, batch, named);
+    return drive(op, *this, options.timeout);
+  } catch (const Error& e) {
+    // The batch is one implicit transaction: a failure left nothing of it behind.
+    if (!named || detail::after_named_failure(*this, e, nullptr) != detail::Rerun::unnamed) throw;
+    detail::PipelineOp again(*this, batch, false);
+    return drive(again, *this, options.timeout);
+  }
 }
 
 Result Connection::execute(Sql sql, const QueryOptions& options) {
@@ -138,11 +160,27 @@ std::string Connection::ssl_attribute(const char* name) const {
 
 void Connection::clear_statement_cache() noexcept { statements_.clear(); }
 
+void Connection::use_named_statements(bool on) noexcept {
+  named_statements_ = on;
+  if (!on) statements_.clear();
+}
+
 bool Connection::cancel() noexcept { return detail::send_cancel(conn_, detail::CancelMode::inline_call); }
 
 bool Connection::ping(Millis timeout) noexcept {
   try {
-    execute("", QueryOptions{.timeout = timeout});
+    detail::QueryOp op(*this, "", nullptr, false);
+    const auto deadline = Clock::now() + timeout;
+    for (Want w = op.start(); w != Want::done;) {
+      if (!wait_socket(PQsocket(conn_), w, deadline)) {
+        // No answer to an empty query: the link or the server is gone. A cancel would wait as
+        // long again for nothing; the caller wants a verdict within timeout.
+        close();
+        return false;
+      }
+      w = op.resume();
+    }
+    op.finish();
     return true;
   } catch (...) {
     return false;

@@ -1,5 +1,6 @@
 #include "connection/operation.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <thread>
 
@@ -47,6 +48,12 @@ std::string connect_sqlstate(const std::string& msg) {
       contains(msg, "authentication failed"))
     return "28P01";
   if (contains(msg, "role \"") && contains(msg, "does not exist")) return "28000";
+  // TLS refusals will not go away by trying again: the server failed to prove who it is (or
+  // cannot speak TLS at all). Not class 08, so the pool does not retry them to its deadline.
+  if (contains(msg, "certificate verify failed") || contains(msg, "does not match host name") ||
+      contains(msg, "root certificate file") || contains(msg, "server does not support SSL") ||
+      contains(msg, "certificate present, but not private key"))
+    return "28000";
   if (contains(msg, "database \"") && contains(msg, "does not exist")) return "3D000";
   if (contains(msg, "too many clients") || contains(msg, "remaining connection slots")) return "53300";
   if (contains(msg, "starting up") || contains(msg, "shutting down") || contains(msg, "in recovery mode") ||
@@ -135,6 +142,29 @@ bool send_cancel(PGconn* pg, CancelMode mode) noexcept {
   }
 }
 
+void cancel_then_close(Connection& conn) noexcept {
+  PGconn* pg = ConnectionAccess::pg(conn);
+  ConnectionAccess::driver_state(conn).reset();  // the Asio watcher lets go of its copy of the socket
+  ConnectionAccess::pg(conn) = nullptr;          // libpq's connection is the thread's now
+  conn.close();                                  // broken, statements forgotten
+  if (!pg) return;
+  PGcancel* c = PQgetCancel(pg);
+  auto run = [pg, c] {
+    if (c) {
+      char err[256];
+      PQcancel(c, err, sizeof err);  // returns once the server (or pooler) has the request
+      PQfreeCancel(c);
+    }
+    PQfinish(pg);
+  };
+  try {
+    std::thread(run).detach();  // PQcancel connects and waits: never on an io thread
+  } catch (...) {
+    if (c) PQfreeCancel(c);
+    PQfinish(pg);  // no thread: close without the cancel rather than block
+  }
+}
+
 // --- SendReceiveOp ---
 
 SendReceiveOp::SendReceiveOp(Connection& conn) : conn_(conn), pg_(ConnectionAccess::pg(conn)) {}
@@ -157,8 +187,48 @@ QueryOp::QueryOp(Connection& conn, Sql sql, const Params* params, bool prepare)
     : SendReceiveOp(conn), sql_(sql), params_(params), prepare_(prepare && params) {}
 
 bool QueryOp::is_stale_statement(const Error& e) {
-  return e.sqlstate() == "26000" ||
-         (e.sqlstate() == "0A000" && e.message().find("cached plan") != std::string::npos);
+  return e.sqlstate() == "0A000" && e.message().find("cached plan") != std::string::npos;
+}
+
+namespace {
+
+// A named statement failed in the way a pooler in transaction mode makes it fail: the Bind
+// reached a server connection that never saw the Parse (26000), another client's Parse of the
+// same name came first (42P05), or the pooler refused the protocol (08P01).
+bool is_pooler_statement_error(const Error& e) {
+  const std::string& state = e.sqlstate();
+  // About one of our statements, not a PREPARE/EXECUTE/DEALLOCATE of the caller's own SQL.
+  if (state == "26000" || state == "42P05") return e.message().find("pgkit_") != std::string::npos;
+  // "bind message supplies 1 parameters, but prepared statement … requires 2" is the caller's
+  // parameter count, which an unnamed statement would not fix.
+  if (state == "08P01") return e.message().find("bind message supplies") == std::string::npos;
+  return false;
+}
+
+}  // namespace
+
+Rerun after_named_failure(Connection& conn, const Error& e, const std::string* cache_key) {
+  if (is_pooler_statement_error(e)) {
+    bool first = conn.named_statements();
+    conn.use_named_statements(false);
+    static std::atomic<bool> warned{false};
+    if (first && !warned.exchange(true))
+      log().warn("named prepared statements are not kept by a pooler between transactions (SQLSTATE {}): "
+                 "switched to unnamed statements; set pgbouncer=true in DATABASE_URL to start that way",
+                 e.sqlstate());
+    else if (first)
+      log().debug("{}: named prepared statements off after SQLSTATE {}", conn.display_url(), e.sqlstate());
+    return conn.broken() || conn.transaction_status() != TxStatus::idle ? Rerun::no : Rerun::unnamed;
+  }
+  if (cache_key && QueryOp::is_stale_statement(e) && !conn.broken()) {
+    ConnectionAccess::statements(conn).erase(*cache_key);
+    return conn.transaction_status() == TxStatus::idle ? Rerun::named : Rerun::no;
+  }
+  return Rerun::no;
+}
+
+std::string ConnectionAccess::next_statement_name(Connection& c) {
+  return fmt::format("{}{}", c.statement_prefix_, c.next_statement_++);
 }
 
 void QueryOp::fail_lost(const char* what) {
@@ -193,7 +263,7 @@ Want QueryOp::start() {
         PGresult* r = PQexec(pg_, sql.c_str());  // rare: once per 1024 distinct statements
         PQclear(r);
       }
-      name_ = fmt::format("pgkit_{}", ConnectionAccess::next_statement(conn_)++);
+      name_ = ConnectionAccess::next_statement_name(conn_);
       if (!PQsendPrepare(pg_, name_.c_str(), key_.c_str(), params_->size(), params_->types()))
         fail_lost("preparing a statement");
       preparing_ = true;
@@ -352,8 +422,8 @@ bool ConnectOp::needs_datestyle() const { return conn_.parameter_status("DateSty
 
 namespace pgkit::detail {
 
-PipelineOp::PipelineOp(Connection& conn, const Pipeline& batch)
-    : SendReceiveOp(conn), batch_(batch), results_(batch.size()) {}
+PipelineOp::PipelineOp(Connection& conn, const Pipeline& batch, bool named)
+    : SendReceiveOp(conn), batch_(batch), named_(named), results_(batch.size()) {}
 
 void PipelineOp::fail_lost(const char* what) {
   std::string msg = trimmed(PQerrorMessage(pg_));
@@ -376,12 +446,18 @@ Want PipelineOp::start() {
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     const auto& item = batch_.items()[i];
     const Params& p = *item.params;
+    if (!named_) {
+      if (!PQsendQueryParams(pg_, item.sql.c_str(), p.size(), p.types(), p.values(), p.lengths(), p.formats(), 0))
+        fail_lost("sending");
+      steps_.push_back({i, false, {}, {}});
+      continue;
+    }
     const std::string* name = nullptr;
     if (auto it = cache.find(item.sql); it != cache.end()) name = &it->second;
     else if (auto pt = pending.find(item.sql); pt != pending.end()) name = &pt->second;
     if (!name) {
       // Parse and Bind/Execute travel together: in pipeline mode nothing waits for the Parse.
-      std::string fresh = fmt::format("pgkit_{}", ConnectionAccess::next_statement(conn_)++);
+      std::string fresh = ConnectionAccess::next_statement_name(conn_);
       if (!PQsendPrepare(pg_, fresh.c_str(), item.sql.c_str(), p.size(), p.types())) fail_lost("sending");
       steps_.push_back({i, true, item.sql, fresh});
       name = &pending.emplace(item.sql, fresh).first->second;

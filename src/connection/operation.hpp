@@ -52,8 +52,9 @@ class QueryOp : SendReceiveOp {
   /// The result, or the error the server or the link reported, as its pgkit type.
   Result finish();
 
-  /// Stale cached statement (0A000 after DDL, 26000 after DISCARD ALL) that did not run:
-  /// the caller may run the operation once more, from a fresh QueryOp.
+  /// A cached plan gone stale (0A000 after DDL) that did not run: the caller may run the
+  /// operation once more, from a fresh QueryOp. (26000, after DISCARD ALL or through a
+  /// transaction pooler, is after_named_failure's.)
   static bool is_stale_statement(const Error& e);
 
  private:
@@ -75,7 +76,8 @@ class QueryOp : SendReceiveOp {
 
 class PipelineOp : SendReceiveOp {
  public:
-  PipelineOp(Connection& conn, const Pipeline& batch);
+  /// named: statements through the connection's cache of named statements; else each unnamed.
+  PipelineOp(Connection& conn, const Pipeline& batch, bool named);
   Want start();
   Want resume();
   Millis deadline_passed(CancelMode mode);
@@ -92,6 +94,7 @@ class PipelineOp : SendReceiveOp {
   [[noreturn]] void fail_lost(const char* what) override;
 
   const Pipeline& batch_;
+  bool named_;
   std::vector<Step> steps_;
   std::size_t step_ = 0;
   bool synced_ = false;
@@ -128,16 +131,36 @@ struct ConnectionAccess {
   static PGconn*& pg(Connection& c) { return c.conn_; }
   static bool& broken(Connection& c) { return c.broken_; }
   static std::unordered_map<std::string, std::string>& statements(Connection& c) { return c.statements_; }
-  static unsigned& next_statement(Connection& c) { return c.next_statement_; }
+  /// The next statement name, "pgkit_<connection's random part>_<n>".
+  static std::string next_statement_name(Connection& c);
+  /// The names' per-connection part (tests make two connections collide with it).
+  static std::string& statement_prefix(Connection& c) { return c.statement_prefix_; }
   static Millis cancel_grace(const Connection& c) { return c.cancel_grace_; }
   static std::shared_ptr<void>& driver_state(Connection& c) { return c.driver_state_; }
   static void log_query(const Connection& c, Sql sql, Clock::time_point started) { c.log_query(sql, started); }
 };
+
+/// What to do after a statement run with named prepared statements failed (and did not run).
+enum class Rerun { no, named, unnamed };
+
+/// Decides, and updates conn. A pooler that does not keep named statements between transactions
+/// (26000 or 42P05 about a pgkit statement, 08P01) turns them off on conn for good — logged once
+/// per process — and the statement may run again unnamed. A cached plan gone stale (0A000 after
+/// DDL) is forgotten and may be prepared again (cache_key: the statement's SQL; nullptr for a
+/// pipeline). Never a rerun on a broken connection, nor inside a transaction, which the error has
+/// aborted: the caller retries the whole transaction.
+Rerun after_named_failure(Connection& conn, const Error& e, const std::string* cache_key);
 
 /// After a cancel that did not end in 57014, mark conn unusable (the cancel may still arrive).
 void retire_if_cancel_pending(Connection& conn, bool cancelled, const std::optional<ErrorFields>& error);
 
 /// Ask the server to stop what conn runs (PQcancel), inline or from a short-lived thread.
 bool send_cancel(PGconn* pg, CancelMode mode) noexcept;
+
+/// Close conn now (it is unusable from here on) and cancel what it runs, from a short-lived
+/// thread that closes libpq's connection only once the cancel request was delivered: a pooler
+/// (PgBouncer) finds the server connection to cancel through our client connection, and drops
+/// the request when that connection is already gone.
+void cancel_then_close(Connection& conn) noexcept;
 
 }  // namespace pgkit::detail

@@ -1,5 +1,5 @@
-// The pool's background thread: keeps min connections open, closes idle and aged ones, and
-// reports connections held past the leak threshold.
+// The pool's background thread: keeps min connections open, closes idle and aged ones, pings
+// quiet ones, and reports connections held past the leak threshold.
 #include <algorithm>
 #include <source_location>
 #include <vector>
@@ -22,6 +22,7 @@ Millis tick_of(const PoolSettings& s) {
   Millis t{1000};
   if (s.idle_timeout.count() > 0) t = std::min(t, s.idle_timeout / 4);
   if (s.leak_threshold.count() > 0) t = std::min(t, s.leak_threshold / 4);
+  if (s.idle_ping.count() > 0) t = std::min(t, s.idle_ping / 4);
   return std::max(t, Millis{50});
 }
 
@@ -46,6 +47,22 @@ void Pool::housekeeping() {
     for (PoolEntry* e : drained) close_entry(e);
     for (PoolEntry* e : aged) close_entry(e);
     for (PoolEntry* e : idle) close_entry(e);
+
+    // Idle pings: a quiet connection is one a NAT or load balancer may forget without telling
+    // either side; a round trip keeps it known. One that fails the ping is closed here, where no
+    // caller waits for it. Bounded, so a dead link costs this thread, never a caller, the time.
+    if (s.idle_ping.count() > 0) {
+      auto quiet = impl_->core.borrow_idle([&](PoolEntry* e) { return now - e->last_used >= s.idle_ping; });
+      for (PoolEntry* e : quiet) {
+        if (e->conn->ping(std::min(s.connect_timeout, s.idle_ping))) {
+          e->last_used = detail::coarse_now();
+          if (!impl_->core.release(e)) close_entry(e);
+        } else {
+          validation_failed();
+          discard(e);
+        }
+      }
+    }
 
     // Keep min open, backing off while the server is unreachable.
     if (now >= next_refill) {

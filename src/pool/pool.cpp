@@ -57,6 +57,15 @@ Pool::Pool(Config config, PoolHooks hooks, RetryPolicy retry)
   auto attrs = config_.params.find("target_session_attrs");
   needs_writable_ = attrs != config_.params.end() && (attrs->second == "read-write" || attrs->second == "primary");
   impl_ = std::make_unique<Impl>(s.max);
+  if (s.pgbouncer && (config_.search_path || s.statement_timeout.count() > 0)) {
+    // A transaction pooler keeps no session state: session_settings() applies none of them.
+    std::string what = config_.search_path ? fmt::format("search_path = '{}'", *config_.search_path) : "";
+    if (s.statement_timeout.count() > 0)
+      what += fmt::format("{}statement_timeout = {}", what.empty() ? "" : ", ", s.statement_timeout.count());
+    log().warn("pgbouncer=true: not setting {} per session, since a transaction pooler keeps no session state between "
+               "transactions; set them on the role (ALTER ROLE … SET …) or in pgbouncer's connect_query",
+               what);
+  }
   impl_->housekeeper = std::thread([this] { housekeeping(); });
 }
 
@@ -64,6 +73,7 @@ Pool::~Pool() { close(); }
 
 std::vector<SessionSetting> Pool::session_settings() const {
   std::vector<SessionSetting> out;
+  if (config_.pool.pgbouncer) return out;  // not kept by a transaction pooler: the constructor warned
   if (config_.search_path) out.push_back({"search_path", *config_.search_path});
   if (config_.pool.statement_timeout.count() > 0)
     out.push_back({"statement_timeout", std::to_string(config_.pool.statement_timeout.count())});
@@ -89,6 +99,7 @@ void Pool::connect_failed() noexcept {
 }
 
 PoolEntry* Pool::adopt(std::unique_ptr<Connection> conn) {
+  if (impl_->unnamed.load(std::memory_order_relaxed)) conn->use_named_statements(false);
   if (hooks_.after_connect) hooks_.after_connect(*conn);
   auto e = std::make_unique<PoolEntry>();
   e->conn = std::move(conn);
@@ -126,13 +137,15 @@ Pool::IdleCheck Pool::check_idle(PoolEntry* e) const {
 
 void Pool::validation_failed() noexcept { impl_->validation_failures.fetch_add(1, std::memory_order_relaxed); }
 
-bool Pool::usable(PoolEntry* e) {
+bool Pool::usable(PoolEntry* e, Clock::time_point deadline) {
   switch (check_idle(e)) {
     case IdleCheck::ok: return true;
     case IdleCheck::discard: return false;
     case IdleCheck::ping: break;
   }
-  if (e->conn->ping(config_.pool.connect_timeout)) {
+  // Within the acquire's own deadline: a dead idle connection must not cost more than it.
+  auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+  if (e->conn->ping(std::clamp(left, Millis{100}, std::max(Millis{100}, config_.pool.connect_timeout)))) {
     if (!turned_read_only(*e->conn)) return true;
     drain_read_only();
     return false;
@@ -195,7 +208,7 @@ PooledConnection Pool::acquire_within(Millis timeout, std::source_location where
     }
     switch (a.got) {
       case Core::Got::resource:
-        if (!usable(a.resource)) {
+        if (!usable(a.resource, start ? deadline : Clock::now() + timeout)) {
           discard(a.resource);
           continue;
         }
@@ -245,6 +258,7 @@ void Pool::throw_exhausted(Clock::time_point start, std::source_location where) 
 void Pool::release(PoolEntry* e) noexcept {
   e->acquired_ns.store(0, std::memory_order_relaxed);
   Connection& c = *e->conn;
+  if (!c.named_statements() && !impl_->unnamed.load(std::memory_order_relaxed)) impl_->unnamed.store(true);
   bool keep = !c.broken();
   if (keep && c.transaction_status() != TxStatus::idle && e->no_io_on_release) {
     // An io thread must not wait for a ROLLBACK: close instead; the server rolls back.

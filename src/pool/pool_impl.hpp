@@ -59,6 +59,8 @@ struct Pool::Impl {
   // while the pool wants a writable one, so every sibling points at the wrong node.
   std::atomic<std::int64_t> drain_before_ns{0};
   std::atomic<std::uint64_t> read_only_discards{0};
+  // A connection found that a pooler does not keep named statements: new ones start unnamed.
+  std::atomic<bool> unnamed{false};
 
   std::thread housekeeper;
   std::mutex stop_mu;

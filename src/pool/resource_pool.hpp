@@ -123,6 +123,24 @@ class ResourcePool {
     pass_slot_locked();
   }
 
+  /// Take idle resources for which pred(r) holds out of the idle stack, as acquire would (they
+  /// count as in use). The caller gives each back with release() or destroy().
+  template <class Pred>
+  std::vector<T*> borrow_idle(Pred pred) {
+    std::lock_guard lk(mu_);
+    std::vector<T*> out;
+    if (closed_) return out;
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (pred(*it)) {
+        out.push_back(*it);
+        it = idle_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
+  }
+
   /// Remove idle resources for which pred(r) holds, oldest idle first, while more than
   /// keep remain open. The caller destroys what is returned.
   template <class Pred>

@@ -39,8 +39,11 @@ bool is_transient(const Error& e) {
 
 bool is_transaction_retryable(const Error& e) {
   const auto& s = e.sqlstate();
+  // 26000 / 42P05 on one of pgkit's own statements: a transaction pooler lost it, the
+  // connection has switched to unnamed statements, and the transaction will succeed again.
+  const bool pooler_lost_statement = (s == "26000" || s == "42P05") && e.message().find("pgkit_") != std::string::npos;
   return s == "40001" || s == "40P01" || (s == "0A000" && e.message().find("cached plan") != std::string::npos) ||
-         is_transient(e);
+         pooler_lost_statement || is_transient(e);
 }
 
 }  // namespace pgkit

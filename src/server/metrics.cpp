@@ -48,7 +48,7 @@ std::uint64_t Metrics::server_errors() const {
   return server_errors_;
 }
 
-std::string Metrics::render(const std::optional<PoolStats>& pool) const {
+std::string Metrics::render(const std::optional<PoolStats>& pool, const std::vector<NodeStatus>& nodes) const {
   std::string out;
   {
     std::lock_guard lock(mutex_);
@@ -93,6 +93,23 @@ std::string Metrics::render(const std::optional<PoolStats>& pool) const {
         "# TYPE pgkit_pool_acquire_wait_seconds summary\n");
     append(out, "pgkit_pool_acquire_wait_seconds_sum {}\npgkit_pool_acquire_wait_seconds_count {}\n",
         std::chrono::duration<double>(s.acquire_wait_total).count(), s.acquire_waits);
+    counter("pgkit_pool_read_only_discards_total", "Connections discarded because their server turned read-only (failover).",
+            s.read_only_discards);
+  }
+  if (!nodes.empty()) {
+    append(out, "# HELP pgkit_node_up Whether the database node answered its last check.\n# TYPE pgkit_node_up gauge\n");
+    append(out, "# HELP pgkit_node_in_rotation Whether the node takes reads now (the primary always does).\n"
+        "# TYPE pgkit_node_in_rotation gauge\n");
+    append(out, "# HELP pgkit_replica_lag_seconds Replay lag behind the primary.\n# TYPE pgkit_replica_lag_seconds gauge\n");
+    append(out, "# HELP pgkit_replica_lag_bytes WAL not yet replayed.\n# TYPE pgkit_replica_lag_bytes gauge\n");
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const NodeStatus& n = nodes[i];
+      const std::string labels = fmt::format("node=\"{}\",role=\"{}\"", i, NodeStatus::role_name(n.role));
+      append(out, "pgkit_node_up{{{}}} {}\n", labels, n.reachable ? 1 : 0);
+      append(out, "pgkit_node_in_rotation{{{}}} {}\n", labels, n.in_rotation ? 1 : 0);
+      if (n.lag) append(out, "pgkit_replica_lag_seconds{{{}}} {}\n", labels, std::chrono::duration<double>(*n.lag).count());
+      if (n.lag_bytes) append(out, "pgkit_replica_lag_bytes{{{}}} {}\n", labels, *n.lag_bytes);
+    }
   }
   return out;
 }

@@ -10,6 +10,9 @@
 #include <string>
 #include <tuple>
 
+#include <vector>
+
+#include "pgkit/cluster.hpp"
 #include "pgkit/pool.hpp"
 
 namespace pgkit::server {
@@ -19,8 +22,9 @@ class Metrics {
   void record_request(const std::string& method, const std::string& route, int status, std::chrono::nanoseconds took);
   /// category: connection, timeout, pool_exhausted, constraint, serialization, data, schema, other.
   void record_db_error(const std::string& category);
-  /// The text exposition format (version 0.0.4); pool stats when a pool exists.
-  std::string render(const std::optional<PoolStats>& pool) const;
+  /// The text exposition format (version 0.0.4); the primary's pool stats when a pool exists,
+  /// and each database node (role, up, in rotation, replica lag).
+  std::string render(const std::optional<PoolStats>& pool, const std::vector<NodeStatus>& nodes = {}) const;
   /// Requests answered with a 5xx status so far (the fuzz test reads this).
   std::uint64_t server_errors() const;
 

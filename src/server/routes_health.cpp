@@ -1,4 +1,5 @@
 // GET /api/health, /api/health/live, /api/health/ready and /metrics.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "pgkit/error.hpp"
@@ -29,12 +30,29 @@ asio::awaitable<bool> database_answers(Services& s) {
   }
 }
 
+// Each node as the cluster last saw it; only with replicas (the primary alone is "services").
+json::array nodes_json(Services& s) {
+  json::array out;
+  for (const NodeStatus& n : s.database.cluster().nodes()) {
+    json::object node{{"role", NodeStatus::role_name(n.role)}, {"url", n.url},
+                      {"reachable", n.reachable},             {"inRecovery", n.in_recovery},
+                      {"inRotation", n.in_rotation}};
+    if (n.lag) node["lagMs"] = n.lag->count();
+    if (n.lag_bytes) node["lagBytes"] = *n.lag_bytes;
+    if (!n.reason.empty()) node["reason"] = n.reason;
+    out.push_back(std::move(node));
+  }
+  return out;
+}
+
 asio::awaitable<Response> health(Services& s, Request&) {
   bool up = co_await database_answers(s);
   json::object body{{"status", up ? "ok" : "degraded"}, {"timestamp", iso_now()}};
   body["services"] = json::object{
       {"postgres", up ? "connected" : s.database.configured() ? "disconnected" : "not_configured"}};
   if (s.database.configured()) body["pool"] = pool_json(s);
+  // Replicas out of rotation do not fail the check: their reads go to the primary.
+  if (s.database.configured() && s.database.cluster().replica_count() > 0) body["nodes"] = nodes_json(s);
   co_return json_response(up ? 200 : 503, body);
 }
 
@@ -59,8 +77,12 @@ asio::awaitable<Response> ready(Services& s, Request&) {
 
 asio::awaitable<Response> metrics(Services& s, Request&) {
   std::optional<PoolStats> pool;
-  if (s.database.configured()) pool = s.database.pool().stats();
-  co_return Response{.status = 200, .body = s.metrics.render(pool), .content_type = "text/plain; version=0.0.4"};
+  std::vector<NodeStatus> nodes;
+  if (s.database.configured()) {
+    pool = s.database.pool().stats();
+    nodes = s.database.cluster().nodes();
+  }
+  co_return Response{.status = 200, .body = s.metrics.render(pool, nodes), .content_type = "text/plain; version=0.0.4"};
 }
 
 }  // namespace

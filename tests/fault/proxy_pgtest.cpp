@@ -69,7 +69,7 @@ TEST(Proxy, PassForwardsQueries) {
   EXPECT_EQ(conn.query("SELECT length(repeat('x', 4000000))").scalar<int>(), 4000000);
   EXPECT_EQ(conn.query("SELECT repeat('x', 4000000)").scalar<std::string>().size(), 4000000u);
   auto s = proxy.stats();
-  std::printf("pass: accepted=%d open=%d bytes=%llu\n", s.accepted, s.open, static_cast<unsigned long long>(s.bytes));
+  std::printf("[ figures  ] pass: accepted=%d open=%d bytes=%llu\n", s.accepted, s.open, static_cast<unsigned long long>(s.bytes));
   EXPECT_GE(s.accepted, 1);
   EXPECT_EQ(s.open, 1);
   EXPECT_GT(s.bytes, 4000000u);
@@ -91,7 +91,7 @@ TEST(Proxy, DelayAddsLatencyBothWays) {
   Connection second(through(proxy, "proxy-delay", 10'000ms));  // the handshake takes several round trips
   double handshake = ms_since(t0);
   EXPECT_EQ(second.query("SELECT 1").scalar<int>(), 1);
-  std::printf("delay 200 ms: round trip %.1f ms without, %.1f ms with; a new connection took %.1f ms\n", direct,
+  std::printf("[ figures  ] delay 200 ms: round trip %.1f ms without, %.1f ms with; a new connection took %.1f ms\n", direct,
               delayed, handshake);
   // Each direction holds every chunk 200 ms: a round trip cannot take less than 400 ms.
   EXPECT_GE(delayed, 400.0);
@@ -100,7 +100,7 @@ TEST(Proxy, DelayAddsLatencyBothWays) {
   proxy.delay(0ms);
   t0 = Clock::now();
   EXPECT_EQ(conn.query("SELECT $1::int", 10).scalar<int>(), 10);
-  std::printf("delay 0 ms again: round trip %.1f ms\n", ms_since(t0));
+  std::printf("[ figures  ] delay 0 ms again: round trip %.1f ms\n", ms_since(t0));
 }
 
 TEST(Proxy, ResetAllBreaksOpenConnections) {
@@ -113,7 +113,7 @@ TEST(Proxy, ResetAllBreaksOpenConnections) {
   std::string got = outcome([&] { conn.query({.timeout = 5000ms}, "SELECT 1"); });
   double took = ms_since(t0);
   auto s = proxy.stats();
-  std::printf("reset_all: next query -> %s after %.1f ms; stats reset=%d open=%d\n", got.c_str(), took, s.reset, s.open);
+  std::printf("[ figures  ] reset_all: next query -> %s after %.1f ms; stats reset=%d open=%d\n", got.c_str(), took, s.reset, s.open);
   EXPECT_EQ(got, "ConnectionLost");
   EXPECT_LT(took, 2000.0);
   EXPECT_TRUE(conn.broken());
@@ -133,7 +133,7 @@ TEST(Proxy, BlackholeStallsNewAndOpenConnections) {
   auto t0 = Clock::now();
   std::string got = outcome([&] { Connection c(through(proxy, "proxy-blackhole", 1000ms)); });
   double connect_ms = ms_since(t0);
-  std::printf("blackhole: new connection -> %s after %.1f ms (connect_timeout 1000 ms)\n", got.c_str(), connect_ms);
+  std::printf("[ figures  ] blackhole: new connection -> %s after %.1f ms (connect_timeout 1000 ms)\n", got.c_str(), connect_ms);
   EXPECT_EQ(got, "CannotConnect");
   EXPECT_GE(connect_ms, 900.0);
   EXPECT_LT(connect_ms, 4000.0);
@@ -155,7 +155,7 @@ TEST(Proxy, BlackholeStallsNewAndOpenConnections) {
   } else {
     query.join();
     got = result.get();
-    std::printf("blackhole: open connection's 500 ms query -> %s after %.1f ms\n", got.c_str(), query_ms);
+    std::printf("[ figures  ] blackhole: open connection's 500 ms query -> %s after %.1f ms\n", got.c_str(), query_ms);
     EXPECT_TRUE(is_one_of(got, {"Timeout", "ConnectionLost"})) << got;
   }
 
@@ -164,7 +164,7 @@ TEST(Proxy, BlackholeStallsNewAndOpenConnections) {
   Connection fresh(through(proxy, "proxy-blackhole", 1000ms));
   EXPECT_EQ(fresh.query("SELECT 3").scalar<int>(), 3);
   auto s = proxy.stats();
-  std::printf("blackhole then pass: new connection and query in %.1f ms; accepted=%d open=%d\n", ms_since(t0),
+  std::printf("[ figures  ] blackhole then pass: new connection and query in %.1f ms; accepted=%d open=%d\n", ms_since(t0),
               s.accepted, s.open);
 }
 
@@ -198,7 +198,7 @@ TEST(Proxy, DropIdleAbandonsQuietConnectionsOnly) {
   stop = true;
   talking.join();
   auto s = proxy.stats();
-  std::printf("drop_idle_after 300 ms: quiet one, idle 800 ms -> %s after %.1f ms; talker made %d queries%s%s; "
+  std::printf("[ figures  ] drop_idle_after 300 ms: quiet one, idle 800 ms -> %s after %.1f ms; talker made %d queries%s%s; "
               "dropped_idle=%d\n",
               got.c_str(), quiet_ms, talks, talker_failure.empty() ? "" : ", then failed with ",
               talker_failure.c_str(), s.dropped_idle);
@@ -218,7 +218,7 @@ TEST(Proxy, RefuseFailsNewConnectionsFast) {
   std::string got = outcome([&] { Connection c(through(proxy, "proxy-refuse", 5000ms)); });
   double refused_ms = ms_since(t0);
   std::string still = outcome([&] { before.query({.timeout = 2000ms}, "SELECT 1"); });
-  std::printf("refuse: new connection -> %s after %.1f ms (connect_timeout 5000 ms); open one -> %s\n", got.c_str(),
+  std::printf("[ figures  ] refuse: new connection -> %s after %.1f ms (connect_timeout 5000 ms); open one -> %s\n", got.c_str(),
               refused_ms, still.c_str());
   EXPECT_EQ(got, "CannotConnect");
   EXPECT_LT(refused_ms, 2000.0);  // refused, not timed out
@@ -241,7 +241,7 @@ TEST(Proxy, TargetDownThenRestarted) {
   server->start();
   t0 = Clock::now();
   std::string again = outcome([&] { EXPECT_EQ(Connection(config).query("SELECT 5").scalar<int>(), 5); });
-  std::printf("target down: new connection -> %s after %.1f ms; restarted -> %s in %.1f ms\n", got.c_str(), down_ms,
+  std::printf("[ figures  ] target down: new connection -> %s after %.1f ms; restarted -> %s in %.1f ms\n", got.c_str(), down_ms,
               again.c_str(), ms_since(t0));
   EXPECT_EQ(got, "CannotConnect");
   EXPECT_LT(down_ms, 2000.0);  // the proxy closes the client as soon as the target refuses

@@ -11,17 +11,15 @@
 
 #include "pgkit/cluster.hpp"
 #include "pgkit/error.hpp"
+#include "fault_clock.hpp"
 #include "test_server.hpp"
 
 using namespace pgkit;
 using namespace std::chrono_literals;
-using SteadyClock = std::chrono::steady_clock;
+using test::ms_since;
+using test::SteadyClock;
 
 namespace {
-
-long long ms_since(SteadyClock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t).count();
-}
 
 Config config_of(const std::string& url) {
   LoadedConfig loaded = parse_url(url);
@@ -46,6 +44,14 @@ TEST(FaultReplica, KilledDuringReadsLosesNoReadAndRejoins) {
   db.write("CREATE TABLE items (id int)");
   db.write("INSERT INTO items SELECT generate_series(1, 100)");
   for (int i = 0; i < 100 && !db.check_now()[1].in_rotation; ++i) std::this_thread::sleep_for(20ms);
+  // Replication is asynchronous here: wait for the rows before reading them from the replica.
+  for (int i = 0; i < 500; ++i) {
+    try {
+      if (standby->sql("SELECT count(*) FROM items")[0] == "100") break;
+    } catch (const std::exception&) {  // the table has not arrived yet
+    }
+    std::this_thread::sleep_for(10ms);
+  }
 
   std::atomic<bool> stop{false};
   std::atomic<long> reads{0}, failed{0}, on_replica{0}, on_primary{0};
@@ -90,7 +96,7 @@ TEST(FaultReplica, KilledDuringReadsLosesNoReadAndRejoins) {
   r2.join();
 
   std::printf(
-      "replica killed during reads: %ld reads (%ld on the replica, %ld on the primary), %ld failed; "
+      "[ figures  ] replica killed during reads: %ld reads (%ld on the replica, %ld on the primary), %ld failed; "
       "%ld reads in the 2 s after the kill; reads back on the replica %lld ms after its restart "
       "(down for %lld ms)\n",
       reads.load(), on_replica.load(), on_primary.load(), failed.load(), down_reads, back_after_ms,
@@ -167,7 +173,7 @@ TEST(FaultFailover, PrimaryKilledAndStandbyPromotedLosesNoAcknowledgedWrite) {
   for (long k : acked) missing += found.count(k) == 0;
   auto st = pool.stats();
   std::printf(
-      "failover: %zu writes acknowledged, %zu found on the new primary, %ld missing; %ld errors reached the "
+      "[ figures  ] failover: %zu writes acknowledged, %zu found on the new primary, %ld missing; %ld errors reached the "
       "caller; the primary killed, pg_ctl promote %lld ms later took %lld ms; writes stalled %lld ms in all and "
       "resumed %lld ms after the promotion; pool: %llu opened, %llu connect errors\n",
       acked.size(), found.size(), missing, errors.load(), ms(promote_at - kill_at), ms(promoted_at - promote_at),

@@ -147,7 +147,7 @@ TEST(Cluster, ALaggingReplicaLeavesTheRotationAndRejoins) {
     std::this_thread::sleep_for(50ms);
   }
   std::printf(
-      "lagging replica: out of rotation after %lld ms: %s (lag %lld ms, %lld bytes)\n",
+      "[ figures  ] lagging replica: out of rotation after %lld ms: %s (lag %lld ms, %lld bytes)\n",
       static_cast<long long>(std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - paused_at).count()),
       seen.reason.c_str(), seen.lag ? static_cast<long long>(seen.lag->count()) : -1LL,
       static_cast<long long>(seen.lag_bytes.value_or(-1)));
@@ -253,7 +253,7 @@ TEST(Failover, APoolLeavesANodeThatTurnedReadOnly) {
   std::this_thread::sleep_for(200ms);
   for (int k = 2; k < 12; ++k) EXPECT_EQ(pool.query(idempotent, upsert, k).scalar<int>(), b->port());
   auto st = pool.stats();
-  std::printf("read-only failover: %llu connection(s) discarded as read-only, %llu opened\n",
+  std::printf("[ figures  ] read-only failover: %llu connection(s) discarded as read-only, %llu opened\n",
               static_cast<unsigned long long>(st.read_only_discards), static_cast<unsigned long long>(st.created));
   EXPECT_GE(st.read_only_discards, 1u);
   int left = -1;

@@ -25,6 +25,7 @@
 #include "pgkit/config.hpp"
 #include "pgkit/connection.hpp"
 #include "pgkit/error.hpp"
+#include "pgkit/retry.hpp"
 
 namespace pgkit {
 namespace {
@@ -65,6 +66,8 @@ std::optional<Refusal> refusal(const std::string& url) {
     ADD_FAILURE() << "connected, but should have been refused: " << config_of(url).masked();
     return std::nullopt;
   } catch (const CannotConnect& e) {
+    // Trying again cannot fix a certificate: the pool must not retry it to its deadline.
+    EXPECT_FALSE(is_transient(e)) << "a TLS refusal counts as transient: " << e.what();
     return Refusal{e.what(), e.message(), e.hint(), e.sqlstate()};
   }
 }

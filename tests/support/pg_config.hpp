@@ -1,16 +1,24 @@
 #pragma once
 // Configurations for tests: a test server's URL with an application_name to find the pool's
 // connections in pg_stat_activity, and quiet logs.
+//
+// With PGKIT_TEST_THROUGH_PGBOUNCER=1 (ctest's integration-pgbouncer), the shared server's
+// clients go through a PgBouncer in transaction mode, with pgbouncer=true; private servers are
+// still reached directly.
 #include <stdexcept>
 #include <string>
 
+#include "pgbouncer.hpp"
 #include "pgkit/config.hpp"
 #include "pgkit/local_cluster.hpp"
+#include "test_server.hpp"
 
 namespace pgkit::test {
 
 inline Config config_for(const LocalCluster& server, const std::string& application_name = "pgkit-test") {
-  LoadedConfig loaded = parse_url(server.url() + "?application_name=" + application_name);
+  std::string url = through_pgbouncer() && &server == &shared_server() ? shared_bouncer().url(true) + "&"
+                                                                         : server.url() + "?";
+  LoadedConfig loaded = parse_url(url + "application_name=" + application_name);
   if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
   Config c = loaded.config;
   c.pool.slow_query = Millis{0};

@@ -346,7 +346,8 @@ TEST(Url, PrismaExtras) {
   EXPECT_EQ(loaded.config.search_path, "tenant_1");
   EXPECT_EQ(loaded.config.params.count("schema"), 0u);
   EXPECT_EQ(loaded.config.params.count("pgbouncer"), 0u);
-  EXPECT_NE(all_warnings(loaded).find("pgbouncer): accepted but not yet used"), std::string::npos);
+  EXPECT_TRUE(loaded.config.pool.pgbouncer);
+  EXPECT_FALSE(parse_url("postgresql://h/db?pgbouncer=false").config.pool.pgbouncer);
   EXPECT_NE(all_warnings(loaded).find("socket_timeout): Prisma-only setting, ignored"), std::string::npos);
   EXPECT_TRUE(parse_url("postgresql://h/db?pgbouncer=false").warnings.empty());
 }

@@ -1,0 +1,189 @@
+// pgkit-server, the real binary, through real faults: the database stopped and started under
+// mixed load, and a replica that dies while health, metrics and `pgkit doctor` watch.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "server_process.hpp"
+#include "test_server.hpp"
+
+using namespace pgkit;
+using namespace pgkit::test;
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+long long ms_between(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
+}
+
+// Runs command, returns its standard output.
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+}  // namespace
+
+// Four clients mix health checks, the feed, the signed-in user and new posts while the database
+// stops for 2 s and starts again. Every request gets an answer (503 while the database is away,
+// never a 500, never a hang past the pool's bounds) and health recovers with no restart.
+TEST(FaultServer, DatabaseRestartUnderMixedLoad) {
+  auto pg = private_server();
+  constexpr int kAcquireMs = 2000;
+  ServerProcess server({.database_url = pg->url(),
+                        .env = {{"DB_ACQUIRE_TIMEOUT_MS", std::to_string(kAcquireMs)},
+                                {"DB_CONNECTION_TIMEOUT_MS", "2000"}}});
+  HttpClient setup(server.port());
+  std::string token = sign_in(server, setup, "load@example.com").field("accessToken");
+  ASSERT_FALSE(token.empty());
+
+  struct Outcome {
+    std::string route;
+    int status;
+    long long ms;
+    long long at_ms;  // since the start of the run
+  };
+  std::mutex mu;
+  std::vector<Outcome> outcomes;
+  std::atomic<bool> stop{false};
+  std::atomic<long> transport_errors{0};
+  const auto run_start = SteadyClock::now();
+  auto client = [&](int id) {
+    HttpClient http(server.port());
+    for (int i = 0; !stop; ++i) {
+      std::string route;
+      auto t = SteadyClock::now();
+      int status = 0;
+      try {
+        switch ((i + id) % 4) {
+          case 0: route = "health", status = http.get("/api/health").status; break;
+          case 1: route = "feed", status = http.get("/api/posts?limit=5").status; break;
+          case 2: route = "me", status = http.get("/api/users/me", bearer(token)).status; break;
+          default:
+            route = "create";
+            status = http.post("/api/posts", fmt::format(R"({{"title":"p{}-{}","published":true}})", id, i),
+                               bearer(token)).status;
+        }
+      } catch (const std::exception&) {
+        transport_errors++;
+      }
+      auto now = SteadyClock::now();
+      std::lock_guard lk(mu);
+      outcomes.push_back({route, status, ms_between(t, now), ms_between(run_start, now)});
+    }
+  };
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) clients.emplace_back(client, i);
+  std::this_thread::sleep_for(1500ms);
+  const long long stop_at = ms_between(run_start, SteadyClock::now());
+  pg->stop();
+  std::this_thread::sleep_for(2s);
+  const long long start_at = ms_between(run_start, SteadyClock::now());
+  pg->start();
+  // Until health answers 200 again, then one more second of load.
+  long long healthy_at = -1;
+  while (healthy_at < 0 && ms_between(run_start, SteadyClock::now()) < start_at + 30'000) {
+    std::this_thread::sleep_for(50ms);
+    std::lock_guard lk(mu);
+    for (const auto& o : outcomes) {
+      if (o.route == "health" && o.status == 200 && o.at_ms - o.ms > start_at) {
+        healthy_at = o.at_ms;
+        break;
+      }
+    }
+  }
+  std::this_thread::sleep_for(1s);
+  stop = true;
+  for (auto& t : clients) t.join();
+
+  std::map<int, long> by_status;
+  long long slowest = 0, first_503 = -1;
+  for (const auto& o : outcomes) {
+    by_status[o.status]++;
+    slowest = std::max(slowest, o.ms);
+    if (o.route == "health" && o.status == 503 && first_503 < 0) first_503 = o.at_ms;
+  }
+  std::string statuses;
+  for (auto [status, n] : by_status) statuses += fmt::format(" {}×{}", n, status);
+  std::printf("[ figures  ] database stopped at %lld ms and started at %lld ms under 4 clients: %zu requests,%s; %ld transport "
+              "errors; health 503 first at %lld ms, 200 again at %lld ms (%lld ms after the start); slowest request "
+              "%lld ms (acquire timeout %d ms)\n",
+              stop_at, start_at, outcomes.size(), statuses.c_str(), transport_errors.load(), first_503, healthy_at,
+              healthy_at - start_at, slowest, kAcquireMs);
+  EXPECT_EQ(transport_errors, 0);
+  for (const auto& [status, n] : by_status) {
+    EXPECT_TRUE(status == 200 || status == 201 || status == 503) << n << " answers with status " << status;
+  }
+  EXPECT_GE(first_503, stop_at) << "health never turned 503";
+  EXPECT_GT(healthy_at, start_at) << "health never turned 200 again";
+  // Nothing waits without end: the pool's acquire bound, plus room for a loaded machine.
+  EXPECT_LT(slowest, kAcquireMs + 3000);
+  EXPECT_TRUE(server.running());
+}
+
+// A replica killed under pgkit-server: health stays 200 and names the replica as unreachable and
+// out of rotation, /metrics says so, `pgkit doctor` says so; back, it rejoins.
+TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
+  auto primary = private_server();
+  auto standby = standby_of(*primary);
+  const std::string replica_url = fmt::format("postgresql://127.0.0.1:{}/postgres", standby->port());
+  ServerProcess server({.database_url = primary->url(),
+                        .env = {{"DATABASE_REPLICA_URL", replica_url}, {"DB_REPLICA_CHECK_MS", "200"}}});
+  HttpClient http(server.port());
+  auto replica_in = [&](bool want) {
+    for (int i = 0; i < 150; ++i) {
+      auto h = http.get("/api/health");
+      const boost::json::value j = h.json();
+      if (j.at("nodes").at(1).at("inRotation").as_bool() == want) return h;
+      std::this_thread::sleep_for(100ms);
+    }
+    return http.get("/api/health");
+  };
+  auto up = replica_in(true);
+  ASSERT_EQ(up.status, 200) << up.body;
+  const boost::json::value up_json = up.json();
+  const auto& node = up_json.at("nodes").at(1).as_object();
+  EXPECT_EQ(node.at("role").as_string(), "replica");
+  EXPECT_TRUE(node.at("inRecovery").as_bool());
+  EXPECT_TRUE(node.at("reachable").as_bool());
+  EXPECT_EQ(up.body.find(primary->password()), std::string::npos);
+  EXPECT_NE(http.get("/metrics").body.find("pgkit_node_in_rotation{node=\"1\",role=\"replica\"} 1"), std::string::npos);
+
+  const std::string doctor = fmt::format("DATABASE_URL='{}' DATABASE_REPLICA_URL='{}' {} doctor 2>&1", primary->url(),
+                                         replica_url, PGKIT_CLI);
+  std::string report = run(doctor);
+  EXPECT_NE(report.find("replica:"), std::string::npos) << report;
+  EXPECT_NE(report.find("reachable, standby, in rotation, lag"), std::string::npos) << report;
+
+  standby->kill();
+  auto down = replica_in(false);
+  std::printf("[ figures  ] replica killed: health %d, %s\n", down.status, down.body.c_str());
+  EXPECT_EQ(down.status, 200) << "a replica out of rotation must not fail the health check";
+  const boost::json::value down_json = down.json();
+  const auto& gone = down_json.at("nodes").at(1).as_object();
+  EXPECT_FALSE(gone.at("inRotation").as_bool());
+  EXPECT_FALSE(gone.at("reachable").as_bool());
+  EXPECT_NE(std::string(gone.at("reason").as_string()).find("unreachable"), std::string::npos);
+  EXPECT_NE(http.get("/metrics").body.find("pgkit_node_up{node=\"1\",role=\"replica\"} 0"), std::string::npos);
+  report = run(doctor);
+  EXPECT_NE(report.find("takes no reads"), std::string::npos) << report;
+
+  standby->start();
+  auto back = replica_in(true);
+  EXPECT_TRUE(back.json().at("nodes").at(1).at("inRotation").as_bool()) << back.body;
+}
