@@ -109,6 +109,7 @@ class Cluster {
   template <class... Args>
   Result write(const Route& route, Sql sql, const Args&... args) {
     Pool& pool = writer(route, sql.where);
+    WroteOnExit mark{*this, route.caller};
     Params p(args...);
     return pool.acquire(sql.where)->run(QueryOptions{}, sql, p);
   }
@@ -116,6 +117,7 @@ class Cluster {
   template <class... Args>
   Result write(Idempotent, const Route& route, Sql sql, const Args&... args) {
     Pool& pool = writer(route, sql.where);
+    WroteOnExit mark{*this, route.caller};
     return pool.query(idempotent, sql, args...);
   }
 
@@ -148,6 +150,13 @@ class Cluster {
 
  private:
   struct Impl;
+  /// Starts the caller's read-your-writes window when the write ends, committed or failed (an
+  /// outcome may be unknown): a window started before a slow write could end before its commit.
+  struct WroteOnExit {
+    Cluster& cluster;
+    std::string_view caller;
+    ~WroteOnExit() { cluster.wrote(caller); }
+  };
   using ReadFn = std::function<Result(Connection&, bool enforce_read_only)>;
   Result run_read(const Route& route, const ReadFn& fn);
   /// Runs work on a replica in rotation, the next in turn first, moving on when one fails;

@@ -209,7 +209,7 @@ class Pool {
   bool usable(detail::PoolEntry* entry, Clock::time_point deadline);
   /// The pool wants a writable server but this connection's server is read-only now.
   bool turned_read_only(const Connection& conn) const noexcept;
-  void drain_read_only() noexcept;
+  void drain_read_only(const detail::PoolEntry* entry) noexcept;
   /// A 25006 after the pool found its server read-only: the next connection reaches the new primary.
   bool failed_over_since(std::uint64_t read_only_discards, const Error& e) const noexcept;
   PooledConnection lease(detail::PoolEntry* entry, std::source_location where,

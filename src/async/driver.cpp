@@ -111,7 +111,7 @@ asio::awaitable<std::vector<Result>> async_pipeline(Connection& conn, const Pipe
       co_return op.finish();
     } catch (const Error& e) {
       // As in Connection::pipeline: the failed batch left nothing behind.
-      if (!named || after_named_failure(conn, e, nullptr) != Rerun::unnamed) throw;
+      if (!named || after_named_failure(conn, e, nullptr) != Rerun::unnamed || !rerun_is_safe(batch, e)) throw;
     }
   }
   PipelineOp again(conn, batch, false);

@@ -74,7 +74,6 @@ Pool& Cluster::writer(const Route& route, std::source_location where) {
                       .hint = "use Target::by_intent or Target::primary for writes, or read() for reads"},
                      where);
   }
-  wrote(route.caller);
   return primary();
 }
 
@@ -85,10 +84,24 @@ bool Cluster::try_replicas(const Route& route, const std::function<void(Connecti
   for (std::size_t i = 0; i < n; ++i) {
     ClusterNode& node = *impl_->nodes[1 + (start + i) % n];
     if (!node.in_rotation.load(std::memory_order_relaxed)) continue;
+    PooledConnection conn;
     try {
       // No waiting for a replica that is down: its reads move on at once.
       Pool& pool = *node.pool;
-      auto conn = pool.acquire_within(pool.config().pool.acquire_timeout, std::source_location::current(), false);
+      conn = pool.acquire_within(pool.config().pool.acquire_timeout, std::source_location::current(), false);
+    } catch (const PoolExhausted&) {
+      continue;  // busy, not broken: the next node takes this one
+    } catch (const Error& e) {
+      // Whatever kept us from connecting (down, refused credentials, a certificate) is the
+      // node's problem, never the caller's: it leaves the rotation until a check passes.
+      {
+        std::lock_guard lk(impl_->mu);
+        node.status.reachable = false;
+      }
+      impl_->set_rotation(node, false, fmt::format("{} could not connect: {}", what, e.message()));
+      continue;
+    }
+    try {
       work(*conn);
       return true;
     } catch (const Error& e) {
@@ -126,7 +139,7 @@ void Cluster::run_in_transaction(const std::function<void(Transaction&)>& fn, co
                         .hint = "pass TransactionOptions{.read_only = true}, or run it on the primary "
                                 "(Target::by_intent or Target::primary)"});
     }
-    wrote(route.caller);
+    WroteOnExit mark{*this, route.caller};
     primary().transaction(fn, options);
     return;
   }
@@ -180,10 +193,11 @@ void Cluster::close(Millis deadline) {
   }
   impl_->stop_cv.notify_all();
   if (impl_->monitor.joinable()) impl_->monitor.join();
-  for (auto& node : impl_->nodes) {
-    node->probe.reset();
-    node->pool->close(deadline);
+  {
+    std::lock_guard check_lock(impl_->check_mu);  // a check_now() on another thread holds the probes
+    for (auto& node : impl_->nodes) node->probe.reset();
   }
+  for (auto& node : impl_->nodes) node->pool->close(deadline);
 }
 
 }  // namespace pgkit

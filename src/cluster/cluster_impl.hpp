@@ -2,6 +2,7 @@
 // Cluster internals shared by cluster.cpp (routing) and replica_monitor.cpp (health checks).
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,9 @@ struct Cluster::Impl {
   Clock::time_point last_fallback_warning{};
 
   std::mutex check_mu;  // one health round at a time (monitor thread or check_now)
+  /// The primary's WAL position at each check, oldest first (guarded by check_mu): a replica's
+  /// lag is how long ago the primary was where the replica's replay is now.
+  std::deque<std::pair<Clock::time_point, std::int64_t>> primary_positions;
   std::thread monitor;
   std::mutex stop_mu;
   std::condition_variable stop_cv;
@@ -49,6 +53,8 @@ struct Cluster::Impl {
 
   /// One health round: the primary's position, then each replica against it.
   void check_all();
+  /// A replica's lag from its replay position (caller holds check_mu).
+  Millis lag_behind(std::int64_t replay) const;
   void monitor_loop();
   /// Move a replica in or out of the read rotation, logging the change once.
   void set_rotation(detail::ClusterNode& node, bool in, const std::string& reason);

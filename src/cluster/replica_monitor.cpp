@@ -45,6 +45,22 @@ Connection& probe_of(ClusterNode& node, Millis bound) {
 
 }  // namespace
 
+// Caught up: 0. Otherwise the time since the primary was last where this replica's replay is,
+// from the positions seen at each check (at most one check interval too long). Not the age of
+// the last replayed commit: a long transaction streams WAL for minutes without a commit, and a
+// replica keeping up with it is not late.
+Millis Cluster::Impl::lag_behind(std::int64_t replay) const {
+  if (primary_positions.empty() || replay >= primary_positions.back().second) return Millis{0};
+  auto since = primary_positions.front().first;  // older than all we keep: at least this late
+  for (auto it = primary_positions.rbegin(); it != primary_positions.rend(); ++it) {
+    if (it->second <= replay) {
+      since = it->first;
+      break;
+    }
+  }
+  return std::chrono::duration_cast<Millis>(Clock::now() - since);
+}
+
 void Cluster::Impl::check_all() {
   std::lock_guard check_lock(check_mu);
   ClusterNode& p = primary();
@@ -53,7 +69,15 @@ void Cluster::Impl::check_all() {
   try {
     auto row = probe_of(p, bound).query(QueryOptions{.timeout = bound, .prepare = false}, kPrimarySql).one();
     const bool standby = row.get<bool>(0);
-    if (!standby) primary_lsn = row.get<std::int64_t>(1);
+    if (!standby) {
+      primary_lsn = row.get<std::int64_t>(1);
+      // Enough history to tell any lag up to twice the bound.
+      const auto now = Clock::now();
+      primary_positions.emplace_back(now, *primary_lsn);
+      const auto keep = 2 * config.replicas.max_lag + 4 * config.replicas.check_interval;
+      while (primary_positions.size() > 1 && (now - primary_positions.front().first > keep || primary_positions.size() > 10'000))
+        primary_positions.pop_front();
+    }
     std::lock_guard lk(mu);
     p.status.reachable = true;
     p.status.in_recovery = standby;
@@ -77,13 +101,14 @@ void Cluster::Impl::check_all() {
       auto replay = row.get<std::optional<std::int64_t>>(1);
       const bool replayed_all_received = row.get<std::optional<bool>>(2).value_or(false);
       auto replay_age = row.get<std::optional<std::int64_t>>(3);
-      if (primary_lsn && replay) lag_bytes = std::max<std::int64_t>(0, *primary_lsn - *replay);
-      // Caught up with the primary, or (primary unknown) with all it received: no lag, however
-      // old its last transaction. Otherwise the age of the last replayed transaction.
-      if ((lag_bytes && *lag_bytes == 0) || (!lag_bytes && replayed_all_received))
-        lag = Millis{0};
-      else if (replay_age)
-        lag = Millis{std::max<std::int64_t>(0, *replay_age)};
+      if (primary_lsn && replay) {
+        lag_bytes = std::max<std::int64_t>(0, *primary_lsn - *replay);
+        lag = lag_behind(*replay);
+      } else if (replayed_all_received) {
+        lag = Millis{0};  // the primary is unknown: caught up with all it received
+      } else if (replay_age) {
+        lag = Millis{std::max<std::int64_t>(0, *replay_age)};  // the age of its last replayed commit
+      }
       const ReplicaSettings& s = config.replicas;
       if (!standby)
         out_reason = "it is not a standby any more (promoted?): its data may have diverged";

@@ -281,11 +281,25 @@ void read_replicas(const Env& env, LoadedConfig& out) {
       for (auto& p : one.problems) out.problems.push_back(std::move(p));
       for (auto& w : one.warnings) out.warnings.push_back(std::move(w));
       if (!one.ok()) continue;
-      // The usual set-up: the same credentials and database on another host.
-      for (const char* inherited : {"user", "password", "dbname"}) {
-        auto it = out.config.params.find(inherited);
-        if (it != out.config.params.end()) one.config.params.try_emplace(inherited, it->second);
+      // The usual set-up: the same credentials and database on another host. The primary's
+      // password goes only to the primary's user, and only with the primary's TLS settings
+      // (when the replica URL sets none): a replica reached with less verification must not be
+      // where the primary's password leaks.
+      auto& params = one.config.params;
+      const auto& primary = out.config.params;
+      auto primary_value = [&](const char* key) {
+        auto it = primary.find(key);
+        return it == primary.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
+      };
+      const bool same_user = !params.count("user") || params.at("user") == primary_value("user").value_or("");
+      const bool own_tls = std::any_of(params.begin(), params.end(), [](auto& kv) { return kv.first.starts_with("ssl"); });
+      if (!own_tls) {
+        for (const auto& [key, value] : primary)
+          if (key.starts_with("ssl")) params.try_emplace(key, value);
       }
+      for (const char* inherited : {"user", "dbname"})
+        if (auto v = primary_value(inherited)) params.try_emplace(inherited, *v);
+      if (auto v = primary_value("password"); v && same_user) params.try_emplace("password", *v);
       replicas.nodes.push_back(std::move(one.config.params));
     }
   }

@@ -113,8 +113,11 @@ std::vector<Result> Connection::pipeline(const Pipeline& batch, const QueryOptio
     detail::PipelineOp op(*this, batch, named);
     return drive(op, *this, options.timeout);
   } catch (const Error& e) {
-    // The batch is one implicit transaction: a failure left nothing of it behind.
-    if (!named || detail::after_named_failure(*this, e, nullptr) != detail::Rerun::unnamed) throw;
+    // The batch is one implicit transaction (unless it commits inside itself: rerun_is_safe), so
+    // a failure left nothing of it behind.
+    if (!named || detail::after_named_failure(*this, e, nullptr) != detail::Rerun::unnamed ||
+        !detail::rerun_is_safe(batch, e))
+      throw;
     detail::PipelineOp again(*this, batch, false);
     return drive(again, *this, options.timeout);
   }

@@ -1,6 +1,7 @@
 #include "connection/operation.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 
@@ -123,6 +124,20 @@ std::string tls_hint(const std::string& msg, const Config& config) {
 
 }  // namespace
 
+namespace {
+// Cancel requests in flight on threads of their own, across the process.
+struct CancelThreads {
+  static constexpr int kMax = 64;
+  static inline std::atomic<int> live{0};
+  static bool enter() noexcept {
+    if (live.fetch_add(1, std::memory_order_relaxed) < kMax) return true;
+    live.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  static void leave() noexcept { live.fetch_sub(1, std::memory_order_relaxed); }
+};
+}  // namespace
+
 bool send_cancel(PGconn* pg, CancelMode mode) noexcept {
   if (!pg) return false;
   PGcancel* c = PQgetCancel(pg);
@@ -134,11 +149,22 @@ bool send_cancel(PGconn* pg, CancelMode mode) noexcept {
     return ok;
   };
   if (mode == CancelMode::inline_call) return run();
+  // On a link that drops packets each thread waits out the kernel's TCP timeout: cap them, and
+  // past the cap leave the query to its grace period (the caller then closes the connection).
+  if (!CancelThreads::enter()) {
+    PQfreeCancel(c);
+    return false;
+  }
   try {
-    std::thread(run).detach();  // PQcancel connects and waits: never on an io thread
+    std::thread([run] {
+      run();
+      CancelThreads::leave();
+    }).detach();  // PQcancel connects and waits: never on an io thread
     return true;
   } catch (...) {
-    return run();
+    CancelThreads::leave();
+    PQfreeCancel(c);
+    return false;
   }
 }
 
@@ -157,12 +183,19 @@ void cancel_then_close(Connection& conn) noexcept {
     }
     PQfinish(pg);
   };
-  try {
-    std::thread(run).detach();  // PQcancel connects and waits: never on an io thread
-  } catch (...) {
-    if (c) PQfreeCancel(c);
-    PQfinish(pg);  // no thread: close without the cancel rather than block
+  if (CancelThreads::enter()) {
+    try {
+      std::thread([run] {
+        run();
+        CancelThreads::leave();
+      }).detach();  // PQcancel connects and waits: never on an io thread
+      return;
+    } catch (...) {
+      CancelThreads::leave();
+    }
   }
+  if (c) PQfreeCancel(c);
+  PQfinish(pg);  // no thread to spare: close without the cancel rather than block
 }
 
 // --- SendReceiveOp ---
@@ -207,8 +240,27 @@ bool is_pooler_statement_error(const Error& e) {
 
 }  // namespace
 
+bool rerun_is_safe(const Pipeline& batch, const Error& e) {
+  // The batch is one implicit transaction, unless it commits inside itself: then what came
+  // before the failing statement may have committed, and must not run twice.
+  const int failed = e.pipeline_index();
+  if (failed < 0) return false;
+  for (int i = 0; i < failed && i < static_cast<int>(batch.items().size()); ++i) {
+    std::string head;
+    for (char ch : batch.items()[i].sql) {
+      if (std::isspace(static_cast<unsigned char>(ch)) && head.empty()) continue;
+      if (!std::isalpha(static_cast<unsigned char>(ch))) break;
+      head += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    for (const char* control : {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE"})
+      if (head == control) return false;
+  }
+  return true;
+}
+
 Rerun after_named_failure(Connection& conn, const Error& e, const std::string* cache_key) {
-  if (is_pooler_statement_error(e)) {
+  // A protocol violation on a connection that broke is the link failing, not a pooler's.
+  if (is_pooler_statement_error(e) && !(e.sqlstate() == "08P01" && conn.broken())) {
     bool first = conn.named_statements();
     conn.use_named_statements(false);
     static std::atomic<bool> warned{false};

@@ -150,6 +150,8 @@ enum class Rerun { no, named, unnamed };
 /// pipeline). Never a rerun on a broken connection, nor inside a transaction, which the error has
 /// aborted: the caller retries the whole transaction.
 Rerun after_named_failure(Connection& conn, const Error& e, const std::string* cache_key);
+/// Whether batch may run again after e: nothing before the failing statement commits by itself.
+bool rerun_is_safe(const Pipeline& batch, const Error& e);
 
 /// After a cancel that did not end in 57014, mark conn unusable (the cancel may still arrive).
 void retire_if_cancel_pending(Connection& conn, bool cancelled, const std::optional<ErrorFields>& error);

@@ -51,16 +51,23 @@ void Pool::housekeeping() {
     // Idle pings: a quiet connection is one a NAT or load balancer may forget without telling
     // either side; a round trip keeps it known. One that fails the ping is closed here, where no
     // caller waits for it. Bounded, so a dead link costs this thread, never a caller, the time.
+    // One at a time, so callers always find the rest; at the first dead one the siblings become
+    // suspects (checked by acquire within its own deadline) instead of each costing a ping here.
     if (s.idle_ping.count() > 0) {
-      auto quiet = impl_->core.borrow_idle([&](PoolEntry* e) { return now - e->last_used >= s.idle_ping; });
-      for (PoolEntry* e : quiet) {
+      for (;;) {
+        auto quiet = impl_->core.borrow_idle(
+            [&, taken = false](PoolEntry* e) mutable { return !taken && now - e->last_used >= s.idle_ping && (taken = true); });
+        if (quiet.empty()) break;
+        PoolEntry* e = quiet.front();
         if (e->conn->ping(std::min(s.connect_timeout, s.idle_ping))) {
           e->last_used = detail::coarse_now();
           if (!impl_->core.release(e)) close_entry(e);
-        } else {
-          validation_failed();
-          discard(e);
+          continue;
         }
+        validation_failed();
+        impl_->suspect_before_ns.store(detail::ns_of(detail::coarse_now()), std::memory_order_relaxed);
+        discard(e);
+        break;
       }
     }
 

@@ -147,7 +147,7 @@ bool Pool::usable(PoolEntry* e, Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
   if (e->conn->ping(std::clamp(left, Millis{100}, std::max(Millis{100}, config_.pool.connect_timeout)))) {
     if (!turned_read_only(*e->conn)) return true;
-    drain_read_only();
+    drain_read_only(e);
     return false;
   }
   validation_failed();
@@ -161,8 +161,11 @@ bool Pool::turned_read_only(const Connection& c) const noexcept {
   return c.parameter_status("in_hot_standby") == "on" || c.parameter_status("default_transaction_read_only") == "on";
 }
 
-void Pool::drain_read_only() noexcept {
+void Pool::drain_read_only(const PoolEntry* e) noexcept {
   impl_->read_only_discards.fetch_add(1, std::memory_order_relaxed);
+  // A connection opened before the last drain is one more of the same old node: discarding it
+  // is enough. Draining again would throw away the connections to the new primary opened since.
+  if (ns_of(e->created) < impl_->drain_before_ns.load(std::memory_order_relaxed)) return;
   impl_->drain_before_ns.store(ns_of(Clock::now()), std::memory_order_relaxed);
 }
 
@@ -175,6 +178,8 @@ PooledConnection Pool::lease(PoolEntry* e, std::source_location where, std::opti
                              bool for_coroutine) {
   e->no_io_on_release = for_coroutine;
   e->acquired_where = where;
+  // Once one connection found that the pooler keeps no named statements, none should try them.
+  if (impl_->unnamed.load(std::memory_order_relaxed) && e->conn->named_statements()) e->conn->use_named_statements(false);
   e->leak_reported.store(false, std::memory_order_relaxed);
   e->acquired_ns.store(ns_of(coarse_now()), std::memory_order_release);
   impl_->acquired.fetch_add(1, std::memory_order_relaxed);
@@ -285,7 +290,7 @@ void Pool::release(PoolEntry* e) noexcept {
   if (keep && turned_read_only(c)) {
     log().warn("{} is read-only now (a failover or a read-only switch): discarding its connections",
                c.display_url());
-    drain_read_only();
+    drain_read_only(e);
     keep = false;
   }
   if (!keep) {

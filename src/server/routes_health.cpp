@@ -31,15 +31,15 @@ asio::awaitable<bool> database_answers(Services& s) {
 }
 
 // Each node as the cluster last saw it; only with replicas (the primary alone is "services").
+// The endpoint is public: no host names and no error text, which would map the network for
+// anyone who asks. `pgkit doctor` shows both to the operator.
 json::array nodes_json(Services& s) {
   json::array out;
   for (const NodeStatus& n : s.database.cluster().nodes()) {
-    json::object node{{"role", NodeStatus::role_name(n.role)}, {"url", n.url},
-                      {"reachable", n.reachable},             {"inRecovery", n.in_recovery},
-                      {"inRotation", n.in_rotation}};
+    json::object node{{"role", NodeStatus::role_name(n.role)}, {"reachable", n.reachable},
+                      {"inRecovery", n.in_recovery}, {"inRotation", n.in_rotation}};
     if (n.lag) node["lagMs"] = n.lag->count();
     if (n.lag_bytes) node["lagBytes"] = *n.lag_bytes;
-    if (!n.reason.empty()) node["reason"] = n.reason;
     out.push_back(std::move(node));
   }
   return out;

@@ -226,6 +226,19 @@ TEST(Cluster, ReplicaSettingsAreValidated) {
   loaded = load_config(options);
   EXPECT_NE(loaded.problems_text().find("DATABASE_REPLICA_URL (port)"), std::string::npos) << loaded.problems_text();
   EXPECT_EQ(loaded.problems_text().find("secret"), std::string::npos);
+
+  // The primary's password goes only to its own user, and with its TLS settings.
+  env = {{"DATABASE_URL", "postgresql://u:secret@db/app?sslmode=verify-full&sslrootcert=/ca.pem"},
+         {"DATABASE_REPLICA_URL", "postgresql://replica/app,postgresql://reader@replica2/app"}};
+  loaded = load_config(options);
+  ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
+  const auto& nodes = loaded.config.replicas.nodes;
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes[0].at("password"), "secret");
+  EXPECT_EQ(nodes[0].at("sslmode"), "verify-full");
+  EXPECT_EQ(nodes[0].at("sslrootcert"), "/ca.pem");
+  EXPECT_EQ(nodes[1].count("password"), 0u) << "another user must not get the primary's password";
+  EXPECT_EQ(nodes[1].at("sslmode"), "verify-full");
 }
 
 // Two unrelated primaries behind one multi-host URL: when the first turns read-only (as a
