@@ -28,6 +28,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -140,6 +141,7 @@ class AsyncPool {
     for (int attempt = 1;; ++attempt) {
       bool commit_sent = false;
       std::exception_ptr failure;
+      const std::uint64_t discards = read_only_discards();
       try {
         AsyncConnection conn = co_await acquire();
         co_await conn.execute(begin_statement(options));
@@ -166,7 +168,7 @@ class AsyncPool {
       } catch (...) {
         failure = std::current_exception();
       }
-      Millis pause = retry_pause(failure, commit_sent, attempt, started, options);  // rethrows when final
+      Millis pause = retry_pause(failure, commit_sent, attempt, started, options, discards);  // rethrows when final
       co_await sleep(pause);
     }
   }
@@ -176,8 +178,11 @@ class AsyncPool {
  private:
   asio::awaitable<Result> run(bool idempotent, QueryOptions options, Sql sql, std::shared_ptr<Params> params);
   void begin_request();
+  /// discards: the pool's read-only discards when the attempt began (a failover since then
+  /// makes a 25006 worth a retry, as in Pool).
   Millis retry_pause(std::exception_ptr failure, bool commit_sent, int attempt, Clock::time_point started,
-                     const TransactionOptions& options);
+                     const TransactionOptions& options, std::uint64_t discards);
+  std::uint64_t read_only_discards() const;
   static asio::awaitable<void> rollback(AsyncConnection& conn);
   static asio::awaitable<void> commit(AsyncConnection& conn, bool& commit_sent);
   static asio::awaitable<void> sleep(Millis pause);

@@ -137,6 +137,11 @@ class Cluster {
     }
   }
 
+  /// The pool read-only work would use now: the next replica in rotation, else the primary.
+  /// For callers that run queries of their own on it (an AsyncPool view); when the work fails
+  /// there, they should run it on primary(), as read() does.
+  Pool& reader(const Route& route = {});
+
   /// Start caller's read-your-writes window now (a write made some other way).
   void wrote(std::string_view caller);
 

@@ -127,6 +127,9 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
           if (!alive) {
             p.validation_failed();
             check = Pool::IdleCheck::discard;
+          } else if (p.turned_read_only(*e->conn)) {
+            p.drain_read_only(e);  // its server became a standby or read-only: a failover
+            check = Pool::IdleCheck::discard;
           }
         }
         if (check == Pool::IdleCheck::discard) {
@@ -180,13 +183,14 @@ asio::awaitable<Result> AsyncPool::run(bool idempotent, QueryOptions options, Sq
   if (idempotent) begin_request();
   for (int attempt = 1;; ++attempt) {
     std::exception_ptr failure;
+    const std::uint64_t discards = read_only_discards();
     try {
       AsyncConnection conn = co_await acquire(sql.where);
       co_return co_await detail::async_run(conn.connection(), options, sql, params.get());
     } catch (const CannotConnect&) {
       throw;  // acquire already retried connecting up to its own deadline
     } catch (const Error& e) {
-      if (!idempotent || !is_transient(e)) throw;
+      if (!idempotent || (!is_transient(e) && !pool_->failed_over_since(discards, e))) throw;
       failure = std::current_exception();
     }
     Millis pause = pool_->retry_.delay(attempt);
@@ -202,8 +206,12 @@ asio::awaitable<std::vector<Result>> AsyncPool::pipeline(const Pipeline& batch, 
 
 void AsyncPool::begin_request() { pool_->impl_->budget.on_request(); }
 
+std::uint64_t AsyncPool::read_only_discards() const {
+  return pool_->impl_->read_only_discards.load(std::memory_order_relaxed);
+}
+
 Millis AsyncPool::retry_pause(std::exception_ptr failure, bool commit_sent, int attempt, Clock::time_point started,
-                              const TransactionOptions& options) {
+                              const TransactionOptions& options, std::uint64_t discards) {
   try {
     std::rethrow_exception(failure);
   } catch (const CannotConnect&) {
@@ -211,7 +219,8 @@ Millis AsyncPool::retry_pause(std::exception_ptr failure, bool commit_sent, int 
   } catch (const Error& e) {
     // The rules of Pool::run_in_transaction: never repeat a transaction whose COMMIT was sent
     // when the connection broke.
-    bool retryable = options.retry && is_transaction_retryable(e) && !(commit_sent && is_transient(e));
+    bool retryable = options.retry && (is_transaction_retryable(e) || pool_->failed_over_since(discards, e)) &&
+                     !(commit_sent && is_transient(e));
     Millis pause = pool_->retry_.delay(attempt);
     if (!retryable || !pool_->may_retry(attempt, started, pause)) throw;
     log().debug("retrying transaction after {} (attempt {})", e.sqlstate(), attempt + 1);

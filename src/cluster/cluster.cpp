@@ -124,6 +124,18 @@ bool Cluster::try_replicas(const Route& route, const std::function<void(Connecti
   return false;
 }
 
+Pool& Cluster::reader(const Route& route) {
+  const std::size_t n = impl_->replicas();
+  if (n > 0 && route.target != Target::primary && !impl_->pinned(route.caller)) {
+    const std::size_t start = impl_->next_replica.fetch_add(1, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < n; ++i) {
+      ClusterNode& node = *impl_->nodes[1 + (start + i) % n];
+      if (node.in_rotation.load(std::memory_order_relaxed)) return *node.pool;
+    }
+  }
+  return primary();
+}
+
 Result Cluster::run_read(const Route& route, const ReadFn& fn) {
   std::optional<Result> out;
   if (try_replicas(route, [&](Connection& c) { out.emplace(fn(c, false)); }, "a read")) return std::move(*out);

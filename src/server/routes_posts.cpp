@@ -153,13 +153,21 @@ asio::awaitable<Response> feed(Services& s, Request& req) {
     after_id = cursor->id;
   }
   auto db = s.db();
-  auto rows = co_await db.query(
-      idempotent,
-      std::string("SELECT (extract(epoch FROM p.created_at) * 1000000)::bigint, ") + kPostColumns +
-          " FROM posts p WHERE p.published AND ($1::bigint IS NULL OR (p.created_at, p.id) < "
-          "('epoch'::timestamptz + $1::bigint * interval '1 microsecond', $2::uuid))"
-          " ORDER BY p.created_at DESC, p.id DESC LIMIT $3",
-      after_micros, after_id, limit + 1);
+  const std::string sql = std::string("SELECT (extract(epoch FROM p.created_at) * 1000000)::bigint, ") + kPostColumns +
+                          " FROM posts p WHERE p.published AND ($1::bigint IS NULL OR (p.created_at, p.id) < "
+                          "('epoch'::timestamptz + $1::bigint * interval '1 microsecond', $2::uuid))"
+                          " ORDER BY p.created_at DESC, p.id DESC LIMIT $3";
+  // The public feed is read-only and may be a moment stale: a replica serves it when one is in
+  // rotation (DATABASE_REPLICA_URL); if it fails or is slow, the primary does.
+  std::optional<Result> replica_rows;
+  Pool& reader = s.database.cluster().reader();
+  AsyncPool replica(reader);  // named: the awaitable below refers to it until it completes
+  if (&reader != &s.database.pool()) {
+    auto work = replica.query(sql, after_micros, after_id, limit + 1);
+    replica_rows = co_await with_deadline(std::move(work), s.settings.replica_read_deadline);
+  }
+  if (!replica_rows) replica_rows = co_await db.query(idempotent, sql, after_micros, after_id, limit + 1);
+  Result rows = std::move(*replica_rows);
   std::string body = "{\"posts\":[";
   int shown = std::min(rows.size(), limit);
   for (int i = 0; i < shown; ++i) {

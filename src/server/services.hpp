@@ -26,6 +26,9 @@ struct Settings {
   int magic_links_per_address = 20;                  ///< MAGIC_LINK_LIMIT_ADDRESS per window
   std::chrono::seconds rate_window{15 * 60};         ///< MAGIC_LINK_LIMIT_WINDOW seconds
   std::chrono::milliseconds health_deadline{2000};   ///< a health check's round trip
+  /// A read on a replica that takes longer (a replica just gone, still in rotation) runs on the
+  /// primary instead.
+  std::chrono::milliseconds replica_read_deadline{1000};
 };
 
 struct Services {

@@ -190,7 +190,46 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
   EXPECT_NE(report.find("replica:"), std::string::npos) << report;
   EXPECT_NE(report.find("reachable, standby, in rotation, lag"), std::string::npos) << report;
 
+  // The public feed is served by the replica: with its replay paused, a new post is not in it
+  // yet; once replay resumes, it is.
+  std::string token = sign_in(server, http, "replica-reader@example.com").field("accessToken");
+  // Caught up first: a pause in the middle of a migration's replay would hold its locks on the
+  // replica, and the feed would (rightly) time out there and be served by the primary.
+  const std::string lsn = primary->sql("SELECT pg_current_wal_insert_lsn()")[0];
+  for (int i = 0; i < 500 && standby->sql("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")[0] != "t"; ++i)
+    std::this_thread::sleep_for(10ms);
+  standby->sql("SELECT pg_wal_replay_pause()");
+  auto created = http.post("/api/posts", R"({"title":"fresh on the primary","published":true})", bearer(token));
+  ASSERT_EQ(created.status, 201) << created.body;
+  HttpReply stale;
+  try {
+    stale = http.get("/api/posts");
+  } catch (const std::exception& e) {
+    FAIL() << e.what() << "\n" << server.log();
+  }
+  EXPECT_EQ(stale.status, 200);
+  EXPECT_EQ(stale.body.find("fresh on the primary"), std::string::npos) << "the feed was not read from the replica\n"
+                                                                        << server.log();
+  standby->sql("SELECT pg_wal_replay_resume()");
+  bool caught_up = false;
+  for (int i = 0; i < 100 && !caught_up; ++i) {
+    caught_up = http.get("/api/posts").body.find("fresh on the primary") != std::string::npos;
+    if (!caught_up) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(caught_up);
+
+  // Killed, the replica's feed requests go to the primary before the monitor even notices.
   standby->kill();
+  int feed_ok = 0;
+  for (int i = 0; i < 20; ++i) {
+    try {
+      feed_ok += http.get("/api/posts").status == 200;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what() << "\n" << server.log();
+      break;
+    }
+  }
+  EXPECT_EQ(feed_ok, 20) << "a feed request failed with the replica down";
   auto down = replica_in(false);
   std::printf("[ figures  ] replica killed: health %d, %s\n", down.status, down.body.c_str());
   EXPECT_EQ(down.status, 200) << "a replica out of rotation must not fail the health check";
@@ -206,5 +245,6 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
 
   standby->start();
   auto back = replica_in(true);
+  EXPECT_TRUE(server.running()) << server.log();
   EXPECT_TRUE(back.json().at("nodes").at(1).at("inRotation").as_bool()) << back.body;
 }

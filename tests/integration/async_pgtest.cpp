@@ -15,6 +15,8 @@
 #include <boost/asio/use_future.hpp>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "pg_config.hpp"
 #include "pgkit/async.hpp"
 #include "pgkit/error.hpp"
@@ -455,4 +457,34 @@ TEST(Async, CallerCancellationIsNotCountedAsATimeout) {
   EXPECT_EQ(stats.connect_errors, 0u);
   EXPECT_EQ(stats.in_use, 0);
   EXPECT_EQ(stats.waiting, 0);
+}
+
+// The failover rules of Pool hold for coroutines: a node that turned read-only is left, and
+// idempotent statements and transactions move to the writable host of a multi-host URL.
+TEST(Async, APoolLeavesANodeThatTurnedReadOnly) {
+  auto a = test::private_server();
+  auto b = test::private_server();
+  for (auto* s : {a.get(), b.get()}) s->sql("CREATE TABLE kv (k int PRIMARY KEY, port int)");
+  auto loaded = parse_url(fmt::format("postgresql://{}:{}@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+                                      a->user(), a->password(), a->port(), b->port()));
+  ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
+  Pool pool(loaded.config);
+  AsyncPool db(pool);
+  const std::string upsert =
+      "INSERT INTO kv VALUES ($1, inet_server_port()) ON CONFLICT (k) DO UPDATE SET port = excluded.port RETURNING port";
+  auto write = [&](int k) {
+    return run_on(1, [&]() -> asio::awaitable<int> { co_return (co_await db.query(idempotent, upsert, k)).scalar<int>(); });
+  };
+  EXPECT_EQ(write(1), a->port());
+  a->sql("ALTER SYSTEM SET default_transaction_read_only = on");
+  a->sql("SELECT pg_reload_conf()");
+  std::this_thread::sleep_for(200ms);
+  for (int k = 2; k < 6; ++k) EXPECT_EQ(write(k), b->port());
+  auto in_tx = run_on(1, [&]() -> asio::awaitable<int> {
+    co_return co_await db.transaction([&](AsyncTransaction& tx) -> asio::awaitable<int> {
+      co_return (co_await tx.query(upsert, 9)).scalar<int>();
+    });
+  });
+  EXPECT_EQ(in_tx, b->port());
+  EXPECT_GE(pool.stats().read_only_discards, 1u);
 }
