@@ -206,7 +206,8 @@ class Pool {
   [[noreturn]] void throw_closed(std::source_location where);
   void close_entry(detail::PoolEntry* entry) noexcept;
   void discard(detail::PoolEntry* entry) noexcept;
-  bool usable(detail::PoolEntry* entry, Clock::time_point deadline);
+  /// Checks an idle connection; a ping is bounded by deadline (the acquire's), else by timeout.
+  bool usable(detail::PoolEntry* entry, std::optional<Clock::time_point> deadline, Millis timeout);
   /// The pool wants a writable server but this connection's server is read-only now.
   bool turned_read_only(const Connection& conn) const noexcept;
   void drain_read_only(const detail::PoolEntry* entry) noexcept;

@@ -129,7 +129,8 @@ void Pool::discard(PoolEntry* e) noexcept {
 Pool::IdleCheck Pool::check_idle(PoolEntry* e) const {
   auto now = coarse_now();
   if (now >= e->expires || e->conn->broken()) return IdleCheck::discard;
-  if (ns_of(e->created) < impl_->drain_before_ns.load(std::memory_order_relaxed)) return IdleCheck::discard;
+  if (needs_writable_ && ns_of(e->created) < impl_->drain_before_ns.load(std::memory_order_relaxed))
+    return IdleCheck::discard;
   bool idle_long = now - e->last_used > config_.pool.validation_window;
   bool suspect = ns_of(e->last_used) < impl_->suspect_before_ns.load(std::memory_order_relaxed);
   return idle_long || suspect ? IdleCheck::ping : IdleCheck::ok;
@@ -137,14 +138,14 @@ Pool::IdleCheck Pool::check_idle(PoolEntry* e) const {
 
 void Pool::validation_failed() noexcept { impl_->validation_failures.fetch_add(1, std::memory_order_relaxed); }
 
-bool Pool::usable(PoolEntry* e, Clock::time_point deadline) {
+bool Pool::usable(PoolEntry* e, std::optional<Clock::time_point> deadline, Millis timeout) {
   switch (check_idle(e)) {
     case IdleCheck::ok: return true;
     case IdleCheck::discard: return false;
     case IdleCheck::ping: break;
   }
   // Within the acquire's own deadline: a dead idle connection must not cost more than it.
-  auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+  auto left = deadline ? std::chrono::duration_cast<Millis>(*deadline - Clock::now()) : timeout;
   if (e->conn->ping(std::clamp(left, Millis{100}, std::max(Millis{100}, config_.pool.connect_timeout)))) {
     if (!turned_read_only(*e->conn)) return true;
     drain_read_only(e);
@@ -213,7 +214,8 @@ PooledConnection Pool::acquire_within(Millis timeout, std::source_location where
     }
     switch (a.got) {
       case Core::Got::resource:
-        if (!usable(a.resource, start ? deadline : Clock::now() + timeout)) {
+        // No clock read on the fast path: most idle connections need no ping.
+        if (!usable(a.resource, start ? std::optional<Clock::time_point>(deadline) : std::nullopt, timeout)) {
           discard(a.resource);
           continue;
         }
@@ -287,7 +289,7 @@ void Pool::release(PoolEntry* e) noexcept {
   }
   auto now = coarse_now();
   if (keep && now >= e->expires) keep = false;
-  if (keep && turned_read_only(c)) {
+  if (keep && needs_writable_ && turned_read_only(c)) {
     log().warn("{} is read-only now (a failover or a read-only switch): discarding its connections",
                c.display_url());
     drain_read_only(e);
