@@ -94,31 +94,20 @@ bool Cluster::try_replicas(const Route& route, const std::function<void(Connecti
     } catch (const Error& e) {
       // Whatever kept us from connecting (down, refused credentials, a certificate) is the
       // node's problem, never the caller's: it leaves the rotation until a check passes.
-      {
-        std::lock_guard lk(impl_->mu);
-        node.status.reachable = false;
-      }
-      impl_->set_rotation(node, false, fmt::format("{} could not connect: {}", what, e.message()));
+      impl_->take_out(node, fmt::format("{} could not connect: {}", what, e.message()));
       continue;
     }
     try {
       work(*conn);
       return true;
     } catch (const Error& e) {
-      if (node_failed(e)) {
-        {
-          std::lock_guard lk(impl_->mu);
-          node.status.reachable = false;
-        }
-        impl_->set_rotation(node, false, fmt::format("{} failed: {}", what, e.message()));
-      } else if (!node_busy(e)) {
-        throw;  // the work's own error: the same on every node
-      }
+      if (node_failed(e)) impl_->take_out(node, fmt::format("{} failed: {}", what, e.message()));
+      else if (!node_busy(e)) throw;  // the work's own error: the same on every node
     }
   }
   std::lock_guard lk(impl_->mu);
   if (Clock::now() - impl_->last_fallback_warning > std::chrono::seconds(10)) {
-    log().warn("no replica is in the read rotation: read-only work goes to the primary");
+    log().warn("no replica could take read-only work (none in rotation, or all busy): it goes to the primary");
     impl_->last_fallback_warning = Clock::now();
   }
   return false;
@@ -158,6 +147,14 @@ void Cluster::run_in_transaction(const std::function<void(Transaction&)>& fn, co
   // Read only: running it again elsewhere cannot apply anything twice.
   auto on_replica = [&](Connection& c) { run_transaction(c, fn, options, nullptr); };
   if (!try_replicas(route, on_replica, "a read transaction")) primary().transaction(fn, options);
+}
+
+void Cluster::Impl::take_out(ClusterNode& node, const std::string& reason) {
+  {
+    std::lock_guard lk(mu);
+    node.status.reachable = false;
+  }
+  set_rotation(node, false, reason);
 }
 
 void Cluster::Impl::set_rotation(ClusterNode& node, bool in, const std::string& reason) {

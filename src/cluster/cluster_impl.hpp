@@ -58,6 +58,8 @@ struct Cluster::Impl {
   void monitor_loop();
   /// Move a replica in or out of the read rotation, logging the change once.
   void set_rotation(detail::ClusterNode& node, bool in, const std::string& reason);
+  /// A replica that failed a read or could not connect: unreachable, out of the rotation.
+  void take_out(detail::ClusterNode& node, const std::string& reason);
   /// Whether caller wrote within the read-your-writes window.
   bool pinned(std::string_view caller);
 };
