@@ -107,12 +107,10 @@ int to_int(std::string_view text, const char* what, int min, int max) {
 
 Options parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&]() -> std::string_view {
-      if (i + 1 >= argc) usage(fmt::format("{} needs a value", arg));
-      return argv[++i];
-    };
+  pgkit::bench::Args args(argc, argv, usage);
+  while (args.next()) {
+    const std::string_view arg = args.arg();
+    auto value = [&] { return args.value(); };
     if (arg == "--seconds") {
       o.seconds = to_int(value(), "--seconds", 1, 3600);
     } else if (arg == "--rounds") {

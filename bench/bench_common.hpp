@@ -81,6 +81,38 @@ inline std::optional<int> parse_int(std::string_view text, int min, int max) {
   return v;
 }
 
+/// Walks a bench program's argv: the option at hand, its value, or its value as a bounded
+/// integer. A missing or bad value goes to usage(problem), which must not return.
+class Args {
+ public:
+  using Usage = void (*)(const std::string& problem);
+  Args(int argc, char** argv, Usage usage) : argc_(argc), argv_(argv), usage_(usage) {}
+  /// Moves to the next option; false after the last.
+  bool next() { return ++at_ < argc_; }
+  std::string_view arg() const { return argv_[at_]; }
+  std::string_view value() {
+    if (at_ + 1 >= argc_) fail(fmt::format("{} needs a value", arg()));
+    return argv_[++at_];
+  }
+  int number(int min, int max) {
+    const std::string_view option = arg();
+    const std::string_view text = value();
+    auto v = parse_int(text, min, max);
+    if (!v) fail(fmt::format("{} must be an integer in [{}, {}], got '{}'", option, min, max, text));
+    return *v;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& problem) {
+    usage_(problem);
+    std::abort();  // usage exits; this only tells the compiler so
+  }
+  int argc_;
+  char** argv_;
+  Usage usage_;
+  int at_ = 0;
+};
+
 /// "8,32,128" as integers, each in [min, max]; nullopt when any is not.
 inline std::optional<std::vector<int>> parse_int_list(std::string_view list, int min, int max) {
   std::vector<int> out;

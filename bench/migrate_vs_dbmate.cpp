@@ -78,18 +78,11 @@ struct Options {
 
 Options parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&]() -> std::string_view {
-      if (i + 1 >= argc) usage(fmt::format("{} needs a value", arg));
-      return argv[++i];
-    };
-    auto number = [&](int min, int max) {
-      std::string_view text = value();
-      auto v = pgkit::bench::parse_int(text, min, max);
-      if (!v) usage(fmt::format("{} must be an integer in [{}, {}], got '{}'", arg, min, max, text));
-      return *v;
-    };
+  pgkit::bench::Args args(argc, argv, usage);
+  while (args.next()) {
+    const std::string_view arg = args.arg();
+    auto value = [&] { return args.value(); };
+    auto number = [&](int min, int max) { return args.number(min, max); };
     if (arg == "--migrations") o.migrations = number(1, 100'000);
     else if (arg == "--rounds") o.rounds = number(1, 100);
     else if (arg == "--status-runs") o.status_runs = number(1, 100);
