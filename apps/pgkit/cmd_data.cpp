@@ -16,14 +16,7 @@ struct DataOptions {
   bool clean = false;
 };
 
-Config configured(const DataOptions& o) {
-  LoadedConfig loaded = load(o.common);
-  for (const auto& w : loaded.warnings) fmt::print(stderr, "warning: {}\n", w);
-  if (!loaded.ok()) throw ConfigError({.message = "the configuration has problems:\n" + loaded.problems_text()});
-  if (!loaded.config.configured())
-    throw ConfigError({.message = "no database configured", .hint = "set DATABASE_URL or pass --database-url"});
-  return loaded.config;
-}
+Config configured(const DataOptions& o) { return require_database(o.common); }
 
 }  // namespace
 

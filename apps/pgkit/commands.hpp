@@ -21,6 +21,8 @@ struct CommonOptions {
 };
 void add_common_options(CLI::App& cmd, CommonOptions& options);
 LoadedConfig load(const CommonOptions& options);
+// The configured database, or a ConfigError naming what to set. Prints config warnings.
+Config require_database(const CommonOptions& options);
 // An error as a person at a terminal needs it: message, detail, hint (masked).
 std::string describe(const Error& e);
 
@@ -28,7 +30,9 @@ std::string describe(const Error& e);
 void add_config_command(CLI::App& app, int& exit_code);
 void add_doctor_command(CLI::App& app, int& exit_code);
 void add_dev_command(CLI::App& app, int& exit_code);
-void add_migrate_command(CLI::App& app, int& exit_code);
+CLI::App& add_migrate_command(CLI::App& app, int& exit_code);
+// schema validate|format, migrate dev|deploy|diff (under `migrate`), db push.
+void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code);
 void add_data_commands(CLI::App& app, int& exit_code);  // seed, backup, restore
 
 }  // namespace pgkit::cli

@@ -1,6 +1,8 @@
 // pgkit: the command-line face of the pgkit library.
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "pgkit/error.hpp"
 
@@ -27,6 +29,16 @@ LoadedConfig load(const CommonOptions& options) {
   return load_config(o);
 }
 
+Config require_database(const CommonOptions& options) {
+  LoadedConfig loaded = load(options);
+  for (const auto& w : loaded.warnings) fmt::print(stderr, "warning: {}\n", w);
+  if (!loaded.ok()) throw ConfigError({.message = "the configuration has problems:\n" + loaded.problems_text()});
+  if (!loaded.config.configured())
+    throw ConfigError({.message = "no database configured",
+                       .hint = "set DATABASE_URL (or pass --database-url); `pgkit dev` starts a local one"});
+  return loaded.config;
+}
+
 }  // namespace pgkit::cli
 
 int main(int argc, char** argv) {
@@ -37,7 +49,8 @@ int main(int argc, char** argv) {
   pgkit::cli::add_config_command(app, exit_code);
   pgkit::cli::add_doctor_command(app, exit_code);
   pgkit::cli::add_dev_command(app, exit_code);
-  pgkit::cli::add_migrate_command(app, exit_code);
+  auto& migrate = pgkit::cli::add_migrate_command(app, exit_code);
+  pgkit::cli::add_schema_commands(app, migrate, exit_code);
   pgkit::cli::add_data_commands(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -36,10 +36,14 @@ class Connection;
 namespace pgkit::migrate {
 
 inline constexpr const char* kDefaultTable = "pgkit_migrations";
+/// Prisma Migrate's history table. A Migrator given it reads and writes it exactly as Prisma
+/// does (uuid ids, checksums, started/finished times, logs of failures, rolled-back rows, the
+/// same advisory lock), so `prisma migrate deploy` and `pgkit migrate deploy` can take turns.
+inline constexpr const char* kPrismaTable = "_prisma_migrations";
 
 struct Options {
   std::filesystem::path dir = "migrations";  ///< default ./migrations
-  std::string table = kDefaultTable;         ///< tracking table, optionally schema-qualified
+  std::string table = kDefaultTable;         ///< tracking table, optionally schema-qualified; kPrismaTable for Prisma's
   Millis lock_timeout{60'000};               ///< waiting for another migrator; default 60 s
   bool allow_drift = false;                  ///< apply even when applied files changed; off
   bool allow_out_of_order = false;           ///< apply pending versions older than applied ones; off
@@ -104,6 +108,8 @@ class Migrator {
   std::vector<std::string> foreign_tables();
 
   Connection& connection() { return *conn_; }
+  /// True when this Migrator keeps Prisma's history (Options::table is kPrismaTable).
+  bool prisma() const { return prisma_; }
 
  private:
   class Lock;
@@ -117,8 +123,14 @@ class Migrator {
   void revert(const Migration& m, RunReport& report);
   void mark_failed(const std::string& version, const std::string& error) noexcept;
   void say(const std::string& line) const;
+  // Prisma's history table (prisma_history.cpp).
+  void ensure_prisma_table();
+  std::vector<Applied> load_prisma_applied();
+  void apply_prisma(const Migration& m, RunReport& report);
+  void resolve_prisma(const std::vector<Migration>& files, const std::string& name, bool applied);
 
   Options options_;
+  bool prisma_ = false;
   std::string table_;  // quoted, validated identifier
   std::unique_ptr<Connection> conn_;
 };

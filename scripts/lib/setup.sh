@@ -35,6 +35,35 @@ install_missing() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The Prisma oracle (tests/oracle): Prisma's schema engine as WebAssembly, run by Node.js for
+# the tests that compare pgkit with Prisma. `npm ci` from its lock file when node_modules is
+# missing or the lock changed since (a stamp in node_modules records the lock's checksum); then
+# one run proves this Node.js can load Prisma's WebAssembly. Fails loudly, never skips.
+ORACLE_DIR=$PGKIT_ROOT/tests/oracle
+install_oracle() {
+  if ! command -v node >/dev/null; then
+    echo "pgkit: installing nodejs npm (the Prisma oracle's runtime)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if ! command -v npm >/dev/null; then
+    echo "pgkit: node is installed without npm; install npm (apt-get install npm), then run this again" >&2
+    return 1
+  fi
+  local stamp=$ORACLE_DIR/node_modules/.pgkit-lock-sha256 lock
+  lock=$(sha256sum "$ORACLE_DIR/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock" ]; then
+    echo "pgkit: installing the Prisma oracle (npm ci in tests/oracle)" >&2
+    (cd "$ORACLE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock" >"$stamp"
+  fi
+  if ! node --experimental-wasm-modules "$ORACLE_DIR/prisma.mjs" validate \
+       "$PGKIT_ROOT/tests/fixtures/prisma/corpus/000_minimal.prisma" >/dev/null; then
+    echo "pgkit: the Prisma oracle does not run with node $(node --version) (tested with Node.js 20)" >&2
+    return 1
+  fi
+}
+
 # build [TARGET…]: everything, or only the targets named.
 build() {
   cmake -S "$PGKIT_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -40,7 +40,9 @@ const char* to_string(State s) {
 }
 
 Migrator::Migrator(const Config& config, Options options)
-    : options_(std::move(options)), table_(quoted_table(options_.table)) {
+    : options_(std::move(options)),
+      prisma_(options_.table == kPrismaTable || options_.table.ends_with(std::string(".") + kPrismaTable)),
+      table_(quoted_table(options_.table)) {
   Config session = config;
   session.pool.slow_query = Millis{0};  // migrations are slow by nature; progress lines give their times
   conn_ = std::make_unique<Connection>(session);
@@ -104,7 +106,7 @@ std::vector<StatusEntry> Migrator::entries(const std::vector<Migration>& files, 
 RunReport Migrator::up(std::optional<int> count) {
   auto started = Clock::now();
   auto files = read_directory(options_.dir);  // a bad directory stops everything before any change
-  Lock lock(*conn_, table_, options_.lock_timeout);
+  Lock lock = prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
   if (!options_.dry_run) ensure_table();
   auto rows = entries(files, load_applied(false));
   check_blocked(rows);
@@ -127,7 +129,9 @@ RunReport Migrator::up(std::optional<int> count) {
   for (const auto& r : rows) {
     if (r.state != State::pending && r.state != State::out_of_order) continue;
     if (limit-- <= 0) break;
-    apply(*find(files, r.version), report);
+    const Migration& m = *find(files, r.version);
+    if (prisma_) apply_prisma(m, report);
+    else apply(m, report);
   }
   report.elapsed = since(started);
   say(report.versions.empty() ? "nothing to apply: the database is up to date"
@@ -139,7 +143,7 @@ RunReport Migrator::up(std::optional<int> count) {
 RunReport Migrator::down(int count) {
   auto started = Clock::now();
   auto files = read_directory(options_.dir);
-  Lock lock(*conn_, table_, options_.lock_timeout);
+  Lock lock = prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
   auto rows = entries(files, load_applied(false));
   check_blocked(rows);
   RunReport report;
@@ -178,7 +182,12 @@ RunReport Migrator::reset() {
 
 void Migrator::resolve(const std::string& version, bool applied) {
   auto files = read_directory(options_.dir);
-  Lock lock(*conn_, table_, options_.lock_timeout);
+  if (prisma_) {
+    Lock lock(*conn_, kPrismaLockKey, options_.lock_timeout);
+    resolve_prisma(files, version, applied);
+    return;
+  }
+  Lock lock = prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
   ensure_table();
   if (!applied) {
     // Versions compare as numbers: "1" resolves a row recorded as "001".

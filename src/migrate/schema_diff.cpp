@@ -1,173 +1,191 @@
-// diff_schema: what differs between two snapshots from dump_schema, one line per difference,
-// each naming the object (and, in a table, the column or constraint). See schema_text.hpp.
+// diff_schema: what differs between two snapshots, one line per difference — both read back
+// into catalogs and compared by the one differ (catalog_diff.hpp), its steps said as `migrate
+// verify` says them: the expected side is the snapshot, the actual side the database.
 #include <algorithm>
-#include <map>
-#include <set>
-#include <string>
-#include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include "migrate/schema_text.hpp"
+#include "pgkit/catalog.hpp"
+#include "pgkit/catalog_diff.hpp"
 #include "pgkit/migrate.hpp"
 
 namespace pgkit::migrate {
 namespace {
 
-using schema_text::kIndent;
-using schema_text::leading_identifier;
+using catalog::Step;
+using catalog::TableChange;
 
-// A snapshot's objects by (kind's rank, kind, name) → the block's lines: the order they are
-// reported in.
-using Objects = std::map<std::tuple<std::size_t, std::string, std::string>, std::vector<std::string>>;
+std::string object(const std::string& schema, const std::string& name) { return catalog::qualified(schema, name); }
 
-// The kind of a header line ("-- table public.users" → "table"), or "" when line is none.
-std::string_view header_kind(std::string_view line) {
-  if (line.substr(0, 3) != "-- ") return {};
-  line.remove_prefix(3);
-  for (auto kind : schema_text::kKinds)
-    if (line.size() > kind.size() + 1 && line.substr(0, kind.size()) == kind && line[kind.size()] == ' ') return kind;
-  return {};
+// A column as the snapshot writes it, without its name: "text NOT NULL DEFAULT 'x'::text".
+std::string column_text(const catalog::Column& c) {
+  std::string out = c.type.sql;
+  if (!c.collation.empty()) out += " COLLATE " + c.collation;
+  if (c.default_value) out += " DEFAULT " + c.default_value->expression;
+  if (!c.generated.empty()) out += fmt::format(" GENERATED ALWAYS AS ({}) STORED", c.generated);
+  if (c.identity) out += fmt::format(" GENERATED {} AS IDENTITY", c.identity->always ? "ALWAYS" : "BY DEFAULT");
+  if (c.not_null) out += " NOT NULL";
+  return out;
 }
 
-// A header starts a block only after a blank line (or at the top), so that a comment inside a
-// function's body is not taken for one. Lines before the first header are ignored.
-Objects parse(const std::string& text) {
-  Objects objects;
-  std::vector<std::string>* current = nullptr;
-  bool after_blank = true;
-  for (auto& line : schema_text::split_lines(text)) {
-    auto kind = after_blank ? header_kind(line) : std::string_view{};
-    after_blank = line.find_first_not_of(" \t") == std::string::npos;
-    if (!kind.empty()) {
-      auto name = line.substr(3 + kind.size() + 1);
-      current = &objects[{schema_text::kind_rank(kind), std::string(kind), name}];
-      continue;
-    }
-    if (current) current->push_back(after_blank ? std::string() : std::move(line));
-  }
-  for (auto& [key, lines] : objects)
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  return objects;
+std::string keys(const catalog::Index& i) {
+  std::vector<std::string> out;
+  for (const auto& k : i.keys) out.push_back(k.column.empty() ? k.expression : catalog::quote_ident(k.column));
+  return fmt::format("{}", fmt::join(out, ", "));
 }
 
-std::string trimmed(std::string_view s) {
-  auto first = s.find_first_not_of(' ');
-  return first == std::string_view::npos ? std::string() : std::string(s.substr(first));
+const catalog::Index* index_named(const catalog::Table* t, const std::string& name) {
+  if (!t) return nullptr;
+  auto it = std::find_if(t->indexes.begin(), t->indexes.end(), [&](const catalog::Index& i) { return i.name == name; });
+  return it == t->indexes.end() ? nullptr : &*it;
 }
 
-// "(expected: …; actual: …)" for the first line where two line lists part.
-std::string first_difference(const std::vector<std::string>& expected, const std::vector<std::string>& actual) {
-  std::size_t i = 0;
-  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
-  return fmt::format("(expected: {}; actual: {})", i < expected.size() ? trimmed(expected[i]) : "nothing more",
-                     i < actual.size() ? trimmed(actual[i]) : "nothing more");
-}
-
-// A table block cut into what differences are attributed to.
-struct TableParts {
-  std::vector<std::pair<std::string, std::string>> columns;  // name → "name type …", in order
-  std::map<std::string, std::string> constraints;            // name → "name PRIMARY KEY (id)"
-  std::vector<std::string> other;                             // CREATE line, closing line, ATTACH …
-};
-
-TableParts split_table(const std::vector<std::string>& lines) {
-  TableParts parts;
-  bool in_columns = false;
-  for (const auto& line : lines) {
-    if (in_columns && line.starts_with(kIndent)) {
-      std::string text = line.substr(kIndent.size());
-      if (!text.empty() && text.back() == ',') text.pop_back();
-      parts.columns.emplace_back(leading_identifier(text), text);
-    } else if (in_columns && !line.starts_with(")") && !parts.columns.empty()) {
-      parts.columns.back().second += "\n" + line;  // a default with a newline in a literal
-    } else if (auto at = line.find(schema_text::kAddConstraint); !in_columns && at != std::string::npos) {
-      std::string text = line.substr(at + schema_text::kAddConstraint.size());
-      if (!text.empty() && text.back() == ';') text.pop_back();
-      parts.constraints[std::string(leading_identifier(text))] = text;
-    } else {
-      if (line.starts_with("CREATE ") && line.ends_with("(")) in_columns = true;
-      else if (line.starts_with(")")) in_columns = false;
-      parts.other.push_back(line);
+void table_changes(const catalog::Plan& plan, const Step& s, std::vector<std::string>& out) {
+  const catalog::Table& before = *plan.from.table(s.schema, s.table);
+  const catalog::Table& after = *plan.to.table(s.schema, s.table);
+  std::string label = "table " + object(s.schema, s.table);
+  for (const auto& c : s.changes) {
+    std::string column = fmt::format("\"{}\"", c.column);
+    switch (c.kind) {
+      case TableChange::Kind::add_column: out.push_back(fmt::format("{}: column {} only in the database", label, column)); break;
+      case TableChange::Kind::drop_column:
+        out.push_back(fmt::format("{}: column {} missing from the database", label, column));
+        break;
+      case TableChange::Kind::alter_column:
+      case TableChange::Kind::recreate_column:
+        out.push_back(fmt::format("{}: column {} differs (expected: {}; actual: {})", label, column,
+                                  column_text(*before.column(c.column)), column_text(*after.column(c.column))));
+        break;
+      case TableChange::Kind::drop_primary_key:
+        if (after.primary_key())
+          out.push_back(fmt::format("{}: primary key differs (expected: ({}); actual: ({}))", label,
+                                    keys(*before.primary_key()), keys(*after.primary_key())));
+        else
+          out.push_back(fmt::format("{}: primary key missing from the database", label));
+        break;
+      case TableChange::Kind::add_primary_key:
+        if (!before.primary_key()) out.push_back(fmt::format("{}: primary key only in the database", label));
+        break;
+      case TableChange::Kind::rename_primary_key:
+        out.push_back(fmt::format("{}: primary key \"{}\" is named \"{}\" in the database", label,
+                                  before.primary_key()->name, after.primary_key()->name));
+        break;
+      case TableChange::Kind::drop_check:
+        out.push_back(fmt::format("{}: constraint {} missing from the database", label, column));
+        break;
+      case TableChange::Kind::add_check:
+        out.push_back(fmt::format("{}: constraint {} only in the database", label, column));
+        break;
     }
   }
-  return parts;
 }
 
-// An identifier as messages show it: always double-quoted.
-std::string display_name(std::string_view identifier) {
-  return identifier.starts_with('"') ? std::string(identifier) : fmt::format("\"{}\"", identifier);
+const catalog::ForeignKey* foreign_key(const catalog::Catalog& c, const Step& s) {
+  const catalog::Table* t = c.table(s.schema, s.table);
+  for (const auto& fk : t->foreign_keys)
+    if (fk.name == s.name) return &fk;
+  return nullptr;
 }
 
-void diff_table(const std::string& label, const std::vector<std::string>& expected_lines,
-                const std::vector<std::string>& actual_lines, std::vector<std::string>& out) {
-  auto expected = split_table(expected_lines), actual = split_table(actual_lines);
-  auto before = out.size();
-  if (expected.other != actual.other)
-    out.push_back(fmt::format("{}: differs {}", label, first_difference(expected.other, actual.other)));
+// "function public.f(integer)", "trigger users_touch ON public.users".
+std::string other_label(const catalog::Plan& plan, const Step& s, bool from_side) {
+  const auto& list = from_side ? plan.from.others : plan.to.others;
+  for (const auto& o : list)
+    if (o.kind == s.name && o.schema == s.schema && o.name == s.table) return o.kind + " " + catalog::qualified(o);
+  return s.name + " " + s.table;
+}
 
-  std::map<std::string, std::string> actual_columns(actual.columns.begin(), actual.columns.end());
-  std::set<std::string> expected_names;
-  std::vector<std::string> common_in_expected, common_in_actual;
-  for (const auto& [name, text] : expected.columns) {
-    expected_names.insert(name);
-    auto it = actual_columns.find(name);
-    if (it == actual_columns.end()) {
-      out.push_back(fmt::format("{}: column {} missing from the database", label, display_name(name)));
-      continue;
-    }
-    common_in_expected.push_back(name);
-    if (it->second != text)
-      out.push_back(fmt::format("{}: column {} differs (expected: {}; actual: {})", label, display_name(name), text,
-                                it->second));
-  }
-  for (const auto& [name, text] : actual.columns) {
-    if (expected_names.count(name)) common_in_actual.push_back(name);
-    else out.push_back(fmt::format("{}: column {} only in the database", label, display_name(name)));
-  }
-  if (common_in_expected != common_in_actual)
-    out.push_back(fmt::format("{}: column order differs (expected: {}; actual: {})", label,
-                              fmt::join(common_in_expected, ", "), fmt::join(common_in_actual, ", ")));
-
-  for (const auto& [name, text] : expected.constraints) {
-    auto it = actual.constraints.find(name);
-    if (it == actual.constraints.end())
-      out.push_back(fmt::format("{}: constraint {} missing from the database", label, display_name(name)));
-    else if (it->second != text)
-      out.push_back(fmt::format("{}: constraint {} differs (expected: {}; actual: {})", label, display_name(name), text,
-                                it->second));
-  }
-  for (const auto& [name, text] : actual.constraints)
-    if (!expected.constraints.count(name))
-      out.push_back(fmt::format("{}: constraint {} only in the database", label, display_name(name)));
-
-  // Nothing attributable (lines merely moved, in a hand-edited file): still a difference.
-  if (out.size() == before)
-    out.push_back(fmt::format("{}: differs {}", label, first_difference(expected_lines, actual_lines)));
+// A changed function, view or trigger is a drop and a create: said once, as "differs".
+bool recreated(const catalog::Plan& plan, const Step& s, Step::Kind other) {
+  return std::any_of(plan.steps.begin(), plan.steps.end(), [&](const Step& o) {
+    return o.kind == other && o.schema == s.schema && o.table == s.table && o.name == s.name;
+  });
 }
 
 }  // namespace
 
 std::vector<std::string> diff_schema(const std::string& expected, const std::string& actual) {
-  auto want = parse(expected), have = parse(actual);
+  auto plan = catalog::diff(catalog::read_snapshot(expected), catalog::read_snapshot(actual));
   std::vector<std::string> out;
-  auto w = want.begin(), h = have.begin();
-  while (w != want.end() || h != have.end()) {
-    if (h == have.end() || (w != want.end() && w->first < h->first)) {
-      out.push_back(fmt::format("{} {}: missing from the database", std::get<1>(w->first), std::get<2>(w->first)));
-      ++w;
-    } else if (w == want.end() || h->first < w->first) {
-      out.push_back(fmt::format("{} {}: only in the database", std::get<1>(h->first), std::get<2>(h->first)));
-      ++h;
-    } else {
-      if (w->second != h->second) {
-        auto label = fmt::format("{} {}", std::get<1>(w->first), std::get<2>(w->first));
-        if (std::get<1>(w->first) == "table" || std::get<1>(w->first) == "type")
-          diff_table(label, w->second, h->second, out);
+  for (const auto& s : plan.steps) {
+    std::string name = object(s.schema, s.table);
+    switch (s.kind) {
+      case Step::Kind::create_schema: out.push_back(fmt::format("schema {}: only in the database", s.schema)); break;
+      case Step::Kind::create_extension: out.push_back(fmt::format("extension {}: only in the database", s.table)); break;
+      case Step::Kind::drop_extension: out.push_back(fmt::format("extension {}: missing from the database", s.table)); break;
+      case Step::Kind::alter_extension: out.push_back(fmt::format("extension {}: differs", s.table)); break;
+      case Step::Kind::create_enum: out.push_back(fmt::format("enum {}: only in the database", name)); break;
+      case Step::Kind::drop_enum: out.push_back(fmt::format("enum {}: missing from the database", name)); break;
+      case Step::Kind::alter_enum:
+        out.push_back(fmt::format("enum {}: values differ (expected: {}; actual: {})", name,
+                                  fmt::join(plan.from.enumeration(s.schema, s.table)->values, ", "),
+                                  fmt::join(plan.to.enumeration(s.schema, s.table)->values, ", ")));
+        break;
+      case Step::Kind::create_table: out.push_back(fmt::format("table {}: only in the database", name)); break;
+      case Step::Kind::drop_table: out.push_back(fmt::format("table {}: missing from the database", name)); break;
+      case Step::Kind::alter_table: table_changes(plan, s, out); break;
+      case Step::Kind::create_index:
+        if (s.recreated || recreated(plan, s, Step::Kind::drop_index)) break;
+        out.push_back(s.unique_constraint
+                          ? fmt::format("table {}: constraint \"{}\" only in the database", name, s.name)
+                          : fmt::format("index {}: only in the database", object(s.schema, s.name)));
+        break;
+      case Step::Kind::drop_index: {
+        std::string what = s.unique_constraint ? fmt::format("table {}: constraint \"{}\"", name, s.name)
+                                               : fmt::format("index {}", object(s.schema, s.name));
+        if (s.unique_constraint) what += " ";
+        else what += ": ";
+        if (recreated(plan, s, Step::Kind::create_index))
+          out.push_back(fmt::format("{}differs (expected: {}; actual: {})", what,
+                                    index_named(plan.from.table(s.schema, s.table), s.name)->definition,
+                                    index_named(plan.to.table(s.schema, s.table), s.name)->definition));
         else
-          out.push_back(fmt::format("{}: differs {}", label, first_difference(w->second, h->second)));
+          out.push_back(what + "missing from the database");
+        break;
       }
-      ++w, ++h;
+      case Step::Kind::rename_index:
+        out.push_back(fmt::format("index {}: named {} in the database", object(s.schema, s.name),
+                                  catalog::quote_ident(s.new_name)));
+        break;
+      case Step::Kind::add_foreign_key:
+        if (!recreated(plan, s, Step::Kind::drop_foreign_key))
+          out.push_back(fmt::format("table {}: constraint \"{}\" only in the database", name, s.name));
+        break;
+      case Step::Kind::drop_foreign_key:
+        if (!plan.to.table(s.schema, s.table)) break;  // the table is missing as a whole
+        if (recreated(plan, s, Step::Kind::add_foreign_key))
+          out.push_back(fmt::format("table {}: constraint \"{}\" differs (expected: {}; actual: {})", name, s.name,
+                                    foreign_key(plan.from, s)->definition, foreign_key(plan.to, s)->definition));
+        else
+          out.push_back(fmt::format("table {}: constraint \"{}\" missing from the database", name, s.name));
+        break;
+      case Step::Kind::rename_foreign_key:
+        out.push_back(fmt::format("table {}: constraint \"{}\" is named \"{}\" in the database", name, s.name, s.new_name));
+        break;
+      case Step::Kind::drop_dependent:
+      case Step::Kind::drop_routine:
+        if (recreated(plan, s, s.kind == Step::Kind::drop_dependent ? Step::Kind::create_dependent
+                                                                     : Step::Kind::create_routine))
+          out.push_back(fmt::format("{}: differs", other_label(plan, s, true)));
+        else
+          out.push_back(fmt::format("{}: missing from the database", other_label(plan, s, true)));
+        break;
+      case Step::Kind::create_dependent:
+      case Step::Kind::create_routine:
+        if (!recreated(plan, s, s.kind == Step::Kind::create_dependent ? Step::Kind::drop_dependent
+                                                                        : Step::Kind::drop_routine))
+          out.push_back(fmt::format("{}: only in the database", other_label(plan, s, false)));
+        break;
+      case Step::Kind::drop_sequence:
+        out.push_back(recreated(plan, s, Step::Kind::create_sequence)
+                          ? fmt::format("sequence {}: differs", name)
+                          : fmt::format("sequence {}: missing from the database", name));
+        break;
+      case Step::Kind::create_sequence:
+        if (!recreated(plan, s, Step::Kind::drop_sequence))
+          out.push_back(fmt::format("sequence {}: only in the database", name));
+        break;
     }
   }
   return out;

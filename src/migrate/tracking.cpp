@@ -29,12 +29,18 @@ int line_of(const std::string& sql, int position, int first_line) {
   return line;
 }
 
-Migrator::Lock::Lock(Connection& conn, const std::string& table, Millis timeout)
-    : conn_(conn), key_("pgkit_migrate:" + table) {
+Migrator::Lock::Lock(Connection& conn, const std::string& table, Millis timeout) : conn_(conn) {
+  key_ = conn_.query("SELECT hashtextextended($1, 0)", "pgkit_migrate:" + table).scalar<std::int64_t>();
+  acquire(timeout);
+}
+
+Migrator::Lock::Lock(Connection& conn, std::int64_t key, Millis timeout) : conn_(conn), key_(key) { acquire(timeout); }
+
+void Migrator::Lock::acquire(Millis timeout) {
   auto until = Clock::now() + timeout;
   Millis pause{25};
   for (;;) {
-    if (conn_.query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key_).scalar<bool>()) return;
+    if (conn_.query("SELECT pg_try_advisory_lock($1)", key_).scalar<bool>()) return;
     if (Clock::now() + pause > until)
       throw MigrationError(
           {.message = fmt::format("another migrator held the migration lock for longer than {} ms", timeout.count()),
@@ -46,7 +52,7 @@ Migrator::Lock::Lock(Connection& conn, const std::string& table, Millis timeout)
 
 Migrator::Lock::~Lock() {
   try {
-    if (!conn_.broken()) conn_.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key_);
+    if (!conn_.broken()) conn_.query("SELECT pg_advisory_unlock($1)", key_);
   } catch (...) {  // the lock goes with the session anyway
   }
 }
@@ -87,6 +93,7 @@ void Migrator::refuse_foreign_table() {
 }
 
 void Migrator::ensure_table() {
+  if (prisma_) return ensure_prisma_table();
   refuse_foreign_table();
   if (conn_->query("SELECT to_regclass($1) IS NOT NULL", table_).scalar<bool>()) return;
   conn_->execute(fmt::format(
@@ -104,6 +111,7 @@ void Migrator::ensure_table() {
 
 std::vector<Migrator::Applied> Migrator::load_applied(bool table_must_exist) {
   if (!table_must_exist && !conn_->query("SELECT to_regclass($1) IS NOT NULL", table_).scalar<bool>()) return {};
+  if (prisma_) return load_prisma_applied();
   auto r = conn_->query(fmt::format("SELECT version, name, checksum, status, applied_by, coalesce(error, ''), "
                                     "applied_at, execution_ms FROM {}",
                                     table_));
