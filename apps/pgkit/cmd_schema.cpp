@@ -135,11 +135,15 @@ int diff(const SchemaOptions& o) {
   auto to = side(o.to_empty, o.to_schema, o.to_url, o.to_migrations, "to");
   migrate::LoadOptions load_options;
   if (!o.shadow_url.empty()) load_options.shadow_url = o.shadow_url;
-  if (auto loaded = load(o.common); loaded.ok() && loaded.config.configured()) load_options.server = loaded.config;
+  if (auto loaded = load(o.common); loaded.ok() && loaded.config.configured()) {
+    load_options.server = loaded.config;
+    // The schema file's tables go where its datasource URL's ?schema= says, as Prisma puts them.
+    if (loaded.config.search_path) load_options.default_schema = *loaded.config.search_path;
+  }
   // A live database or a migrations directory is compared only in the schemas a schema file names.
   for (const auto& s : {from, to})
     if (s.kind == migrate::DiffSource::Kind::schema)
-      load_options.schemas = schema::to_catalog(schema::load(s.value)).schemas;
+      load_options.schemas = schema::to_catalog(schema::load(s.value), load_options.default_schema).schemas;
   auto plan = catalog::diff(migrate::load_catalog(from, load_options), migrate::load_catalog(to, load_options));
   std::string text = o.script ? catalog::render_script(plan) : catalog::summary(plan);
   if (o.script && plan.empty()) text = "-- This is an empty migration.";

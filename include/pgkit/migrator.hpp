@@ -131,6 +131,7 @@ class Migrator {
 
   Options options_;
   bool prisma_ = false;
+  std::optional<std::string> search_path_;  // Prisma's ?schema=: where the history table and migrations go
   std::string table_;  // quoted, validated identifier
   std::unique_ptr<Connection> conn_;
 };

@@ -145,23 +145,6 @@ bool is_decimal(std::string_view s) {
   return i == s.size();
 }
 
-// A value as PostgreSQL's array syntax writes an element: quoted when empty, NULL, or holding
-// braces, commas, quotes, backslashes or white space.
-std::string array_element(const std::string& v) {
-  bool quote = v.empty() || iequals(v, "NULL");
-  for (char c : v)
-    if (c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' || c == ' ' || c == '\t' || c == '\n' ||
-        c == '\r' || c == '\v' || c == '\f')
-      quote = true;
-  if (!quote) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + '"';
-}
-
 struct Parser {
   std::vector<Token> tokens;
   std::size_t at = 0;
@@ -454,6 +437,28 @@ std::optional<Default> read_list(Parser& p, ValueFamily family) {
 }
 
 }  // namespace
+
+std::string sql_literal(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string array_element(const std::string& v) {
+  bool quote = v.empty() || iequals(v, "NULL");
+  for (char c : v)
+    if (c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' || c == ' ' || c == '\t' || c == '\n' ||
+        c == '\r' || c == '\v' || c == '\f')
+      quote = true;
+  if (!quote) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
 
 ValueFamily value_family(const Type& type, bool is_enum) {
   if (is_enum) return ValueFamily::enumeration;

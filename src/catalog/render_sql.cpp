@@ -9,6 +9,7 @@
 
 #include "catalog/diff_internal.hpp"
 #include "catalog/native_type.hpp"
+#include "catalog/type_text.hpp"
 #include "pgkit/catalog_diff.hpp"
 
 namespace pgkit::catalog {
@@ -36,11 +37,6 @@ std::string strip_schema(const std::string& name) {
   return out;
 }
 
-std::string literal(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 
 const char* action_sql(Action a) {
   switch (a) {
@@ -212,7 +208,7 @@ struct Renderer {
     std::string enum_name = name(prev.schema, prev.name);
     std::vector<std::string> out;
     if (s.removed_values.empty()) {
-      for (const auto& v : s.added_values) out.push_back(fmt::format("ALTER TYPE {} ADD VALUE {}", enum_name, literal(v)));
+      for (const auto& v : s.added_values) out.push_back(fmt::format("ALTER TYPE {} ADD VALUE {}", enum_name, detail::sql_literal(v)));
       if (out.size() > 1)
         out[0] = "-- This migration adds more than one value to an enum.\n"
                  "-- With PostgreSQL versions 11 and earlier, this is not possible\n"
@@ -226,7 +222,7 @@ struct Renderer {
     // to it, and swap the names — in one transaction.
     std::string tmp = name(prev.schema, prev.name + "_new");
     std::vector<std::string> values;
-    for (const auto& v : next->values) values.push_back(literal(v));
+    for (const auto& v : next->values) values.push_back(detail::sql_literal(v));
     out.push_back("BEGIN");
     out.push_back(fmt::format("CREATE TYPE {} AS ENUM ({})", tmp, fmt::join(values, ", ")));
     struct Usage { const Table* table; const Column* column; const Column* next; };
@@ -321,7 +317,7 @@ struct Renderer {
       case Step::Kind::create_enum: {
         const Enum& e = *plan.to.enumeration(s.schema, s.table);
         std::vector<std::string> values;
-        for (const auto& v : e.values) values.push_back(literal(v));
+        for (const auto& v : e.values) values.push_back(detail::sql_literal(v));
         return {fmt::format("CREATE TYPE {} AS ENUM ({})", name(e.schema, e.name), fmt::join(values, ", "))};
       }
       case Step::Kind::alter_enum: return alter_enum(s);
@@ -423,7 +419,7 @@ std::vector<std::string> Renderer::alter_table(const Step& s) const {
             for (auto& c : sequence) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (next.schema != options.default_schema || options.qualify_all) sequence = quoted(next.schema) + "." + sequence;
             before.push_back("CREATE SEQUENCE " + sequence);
-            lines.push_back(fmt::format("{} SET DEFAULT nextval({})", prefix, literal(sequence)));
+            lines.push_back(fmt::format("{} SET DEFAULT nextval({})", prefix, detail::sql_literal(sequence)));
             after.push_back(fmt::format("ALTER SEQUENCE {} OWNED BY {}.{}", sequence, table, quoted(b.name)));
           }
         }

@@ -47,4 +47,11 @@ ValueFamily value_family(const Type& type, bool is_enum);
 /// nullopt for a NULL default (NULL::text), which Prisma reads as no default at all.
 std::optional<Default> classify_default(const std::string& expression, const Type& type, bool is_enum);
 
+/// A string constant as SQL writes it: 'it''s'.
+std::string sql_literal(const std::string& value);
+
+/// One element of an array constant as PostgreSQL's array_out writes it: quoted when empty,
+/// NULL, or holding braces, commas, quotes, backslashes or white space ("a b" → "\"a b\"").
+std::string array_element(const std::string& value);
+
 }  // namespace pgkit::catalog::detail

@@ -77,6 +77,10 @@ Connection::Connection(const Config& config, Clock::time_point deadline) : Conne
   }
   // Timestamps are parsed from DateStyle ISO output; a server configured otherwise is told.
   if (op.needs_datestyle()) execute("SET DateStyle TO ISO");
+  // Prisma's `?schema=`: the session's schema, for a connection of its own (a migrator's) as for
+  // the pool's. A transaction pooler keeps no session state: the pool warns of that instead.
+  if (config.search_path && !config.pool.pgbouncer)
+    query(QueryOptions{.prepare = false}, "SELECT pg_catalog.set_config('search_path', $1, false)", *config.search_path);
 }
 
 Connection::Connection(const Config& config, Deferred)

@@ -93,6 +93,11 @@ DevResult dev(const Config& database, const DevOptions& o) {
   schema::Schema parsed = schema::load(schema_file);
   std::string default_schema = database.search_path.value_or("public");
   catalog::Catalog wanted = schema::to_catalog(parsed, default_schema);
+  for (const auto& m : parsed.models)
+    if (m.view)
+      say(fmt::format("note: view `{}` is not created by migrations (Prisma's neither): write its CREATE VIEW in a "
+                      "migration (--create-only, then edit)",
+                      m.name));
   fs::path dir = o.dir.empty() ? default_migrations_dir(schema_file) : o.dir;
   std::vector<Migration> files = fs::exists(dir) ? read_directory(dir) : std::vector<Migration>{};
   for (const auto& m : files)
@@ -171,7 +176,8 @@ DevResult dev(const Config& database, const DevOptions& o) {
   for (const auto& m : files)
     if (std::none_of(applied.begin(), applied.end(), [&](const Migration& a) { return a.version == m.version; }))
       rest.push_back(m);
-  auto migrated = in_scope(shadow.replay(rest), wanted.schemas);
+  // Nothing more to replay: the shadow holds what it held for the drift check.
+  auto migrated = rest.empty() ? expected : in_scope(shadow.replay(rest), wanted.schemas);
 
   // 4. The new migration.
   result.plan = catalog::diff(migrated, wanted);

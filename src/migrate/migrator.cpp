@@ -46,6 +46,7 @@ Migrator::Migrator(const Config& config, Options options)
   Config session = config;
   session.pool.slow_query = Millis{0};  // migrations are slow by nature; progress lines give their times
   conn_ = std::make_unique<Connection>(session);
+  search_path_ = config.search_path;
   conn_->execute("SET application_name = 'pgkit migrate'");
   // If this process dies mid-migration, the server notices within a second, rolls back and
   // frees the lock, instead of waiting for the statement to end.
@@ -61,6 +62,17 @@ void Migrator::say(const std::string& line) const {
 void Migrator::check_blocked(const std::vector<StatusEntry>& rows) {
   for (const auto& r : rows) {
     if (r.state != State::failed && r.state != State::running) continue;
+    if (prisma_) {
+      // Prisma's P3009, in its terms: the failed row blocks everything until resolved.
+      std::string name = r.version + "_" + r.name;
+      throw MigrationError(
+          {.message = fmt::format("migrate found failed migrations in the target database, new migrations will not be "
+                                  "applied: the `{}` migration ({}) failed{}",
+                                  name, r.file.empty() ? "(file gone)" : r.file, r.error.empty() ? "" : "\n" + r.error),
+           .hint = fmt::format("undo what it did and run `pgkit migrate resolve --rolled-back {0}`, or finish it by hand "
+                               "and run `pgkit migrate resolve --applied {0}`",
+                               name)});
+    }
     throw MigrationError(
         {.message = fmt::format("migration {} ({}) {} outside a transaction{}; nothing more is applied until it is "
                                 "resolved",

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "migrate/engine_internal.hpp"
+#include "pgkit/catalog.hpp"
 #include "pgkit/error.hpp"
 
 namespace pgkit::migrate {
@@ -93,6 +94,15 @@ void Migrator::refuse_foreign_table() {
 }
 
 void Migrator::ensure_table() {
+  // A URL's ?schema= names a schema that may not exist yet: Prisma creates it, and so do we,
+  // before the first table goes into it.
+  if (search_path_ && !search_path_->empty()) {
+    std::string first = search_path_->substr(0, search_path_->find(','));
+    first.erase(0, first.find_first_not_of(" \""));
+    first.erase(first.find_last_not_of(" \"") + 1);
+    if (!first.empty() && first != "$user")
+      conn_->execute("CREATE SCHEMA IF NOT EXISTS " + catalog::quote_ident(first));
+  }
   if (prisma_) return ensure_prisma_table();
   refuse_foreign_table();
   if (conn_->query("SELECT to_regclass($1) IS NOT NULL", table_).scalar<bool>()) return;

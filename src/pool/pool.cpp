@@ -85,7 +85,8 @@ PoolEntry* Pool::open_entry(Clock::time_point deadline) {
   try {
     auto conn = std::make_unique<Connection>(config_, deadline);
     QueryOptions setup{.timeout = config_.pool.connect_timeout, .prepare = false};
-    for (const auto& s : session_settings()) conn->query(setup, kSetConfig, s.name, s.value);
+    for (const auto& s : session_settings())
+      if (s.name != "search_path") conn->query(setup, kSetConfig, s.name, s.value);  // the Connection set it
     return adopt(std::move(conn));
   } catch (const CannotConnect&) {
     connect_failed();

@@ -9,9 +9,7 @@
 
 namespace pgkit::schema::detail {
 
-std::string attribute_label(const ast::Attribute& a) {
-  return fmt::format("{}{}", a.block ? "@@" : "@", a.name.text);
-}
+std::string attribute_label(const ast::Attribute& a) { return fmt::format("{}{}", a.block ? "@@" : "@", a.name.text); }
 
 namespace {
 
@@ -24,7 +22,8 @@ std::string value_text(const ast::Expression& e) {
 
 }  // namespace
 
-Args::Args(Context& ctx, std::uint32_t file, const ast::Attribute& attr, std::initializer_list<std::string_view> accepted)
+Args::Args(Context& ctx, std::uint32_t file, const ast::Attribute& attr,
+           std::initializer_list<std::string_view> accepted)
     : ctx_(ctx), file_(file), attr_(attr) {
   for (std::string_view a : accepted) {
     if (accepted_count_ < accepted_.size()) accepted_[accepted_count_++] = a;
@@ -110,9 +109,10 @@ void Args::finish() {
       accepted += backquoted(accepted_[k]);
     }
     const std::string takes = accepted_count_ == 0 ? fmt::format("{} takes no arguments", attribute_label(attr_))
-                                                : fmt::format("{} takes {}", attribute_label(attr_), accepted);
+                                                   : fmt::format("{} takes {}", attribute_label(attr_), accepted);
     if (args[i].name.text.empty()) {
-      ctx_.error(file_, args[i].span.start, fmt::format("unexpected argument `{}`: {}", value_text(args[i].value), takes));
+      ctx_.error(file_, args[i].span.start,
+                 fmt::format("unexpected argument `{}`: {}", value_text(args[i].value), takes));
     } else {
       ctx_.error(file_, args[i].span.start, fmt::format("unknown argument `{}`: {}", args[i].name.text, takes));
     }
@@ -186,8 +186,8 @@ void AttributeSet::finish(std::string_view known) {
 std::optional<std::string> expect_string(Context& ctx, std::uint32_t file, const ast::Expression& e,
                                          std::string_view what) {
   if (e.kind == ast::Expression::Kind::string) return e.value;
-  ctx.error(file, e.span.start, fmt::format("{} must be a string (in double quotes), found {} `{}`", what, e.describe(),
-                                            value_text(e)));
+  ctx.error(file, e.span.start,
+            fmt::format("{} must be a string (in double quotes), found {} `{}`", what, e.describe(), value_text(e)));
   return std::nullopt;
 }
 

@@ -30,10 +30,10 @@ struct Argument;
 struct Expression {
   enum class Kind { string, number, constant, function, array, object };
   Kind kind = Kind::constant;
-  std::string_view raw;             ///< source text; for a function, its name
-  std::string value;                ///< a string's unescaped content (other kinds: use raw)
-  std::vector<Argument> args;       ///< function arguments; an object's `key: value` pairs
-  std::vector<Expression> items;    ///< array elements
+  std::string_view raw;           ///< source text; for a function, its name
+  std::string value;              ///< a string's unescaped content (other kinds: use raw)
+  std::vector<Argument> args;     ///< function arguments; an object's `key: value` pairs
+  std::vector<Expression> items;  ///< array elements
   Span span;
 
   bool is(Kind k) const { return kind == k; }
@@ -43,14 +43,14 @@ struct Expression {
 
 /// One argument of an attribute or function: `name: value`, `value`, or `name:` (no value).
 struct Argument {
-  Ident name;                       ///< empty text: unnamed
+  Ident name;  ///< empty text: unnamed
   Expression value;
   bool has_value = true;
   Span span;
 };
 
 struct ArgumentList {
-  bool present = false;             ///< parentheses were written
+  bool present = false;  ///< parentheses were written
   std::vector<Argument> args;
   std::optional<Span> trailing_comma;
   Span span;
@@ -58,10 +58,10 @@ struct ArgumentList {
 
 /// `@id`, `@db.VarChar(255)`, `@@index([a, b])`.
 struct Attribute {
-  Ident name;                       ///< without the @ or @@: "id", "db.VarChar", "index"
-  bool block = false;               ///< written with @@
+  Ident name;          ///< without the @ or @@: "id", "db.VarChar", "index"
+  bool block = false;  ///< written with @@
   ArgumentList args;
-  Span span;                        ///< from the first @ to the closing parenthesis
+  Span span;  ///< from the first @ to the closing parenthesis
 };
 
 /// A `//`, `///` or `/* … */` comment, its text as written.
@@ -85,15 +85,15 @@ struct Comment {
 enum class Arity { required, optional, list, optional_list };
 
 struct FieldType {
-  Ident name;                       ///< "String", "User"; "Unsupported" for Unsupported("…")
+  Ident name;  ///< "String", "User"; "Unsupported" for Unsupported("…")
   bool unsupported = false;
-  std::string_view unsupported_raw; ///< the quoted source text of Unsupported's argument
-  std::string unsupported_text;     ///< its unescaped value
+  std::string_view unsupported_raw;  ///< the quoted source text of Unsupported's argument
+  std::string unsupported_text;      ///< its unescaped value
   Arity arity = Arity::required;
-  bool legacy_list = false;         ///< Prisma 1 `[Type]`
-  bool legacy_required = false;     ///< Prisma 1 `Type!`
-  Span base;                        ///< the type without ? or [] (`Unsupported("x")` whole)
-  Span span;                        ///< the type with its ? or []
+  bool legacy_list = false;      ///< Prisma 1 `[Type]`
+  bool legacy_required = false;  ///< Prisma 1 `Type!`
+  Span base;                     ///< the type without ? or [] (`Unsupported("x")` whole)
+  Span span;                     ///< the type with its ? or []
 };
 
 struct Field {
@@ -102,7 +102,7 @@ struct Field {
   std::vector<Attribute> attributes;
   std::string doc;
   std::optional<Comment> trailing;
-  bool broken = false;              ///< its line had a syntax error: what was read is kept
+  bool broken = false;  ///< its line had a syntax error: what was read is kept
   Span span;
 };
 
@@ -126,7 +126,7 @@ struct Property {
 struct Entry {
   enum class Kind { field, enum_value, property, attribute, comment, blank, block };
   Kind kind = Kind::blank;
-  std::uint32_t index = 0;          ///< into the vector of that kind; unused for blank
+  std::uint32_t index = 0;  ///< into the vector of that kind; unused for blank
 };
 
 struct Block {
@@ -137,20 +137,19 @@ struct Block {
   std::vector<Field> fields;
   std::vector<EnumValue> values;
   std::vector<Property> properties;
-  std::vector<Attribute> attributes;   ///< @@ attributes (and trailing comments in attribute_trailing)
+  std::vector<Attribute> attributes;  ///< @@ attributes (and trailing comments in attribute_trailing)
   std::vector<std::optional<Comment>> attribute_trailing;
   std::vector<Comment> comments;
   std::vector<Entry> entries;
   std::string doc;
-  bool unclosed = false;            ///< no `}` (reported): its contents may be cut short
-  Span span;                        ///< keyword to closing brace
+  bool unclosed = false;  ///< no `}` (reported): its contents may be cut short
+  Span span;              ///< keyword to closing brace
 };
 
 struct File {
   std::vector<Block> blocks;
-  std::vector<Comment> comments;    ///< top-level comments
-  std::vector<Entry> entries;       ///< blocks, comments and blank lines in order
-  bool syntax_errors = false;
+  std::vector<Comment> comments;  ///< top-level comments
+  std::vector<Entry> entries;     ///< blocks, comments and blank lines in order
 };
 
 const char* to_string(Block::Kind kind);

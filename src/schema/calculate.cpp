@@ -16,6 +16,8 @@ namespace pgkit::schema {
 namespace {
 
 using catalog::Type;
+using catalog::detail::array_element;
+using catalog::detail::sql_literal;
 
 struct NativeSpec {
   const char* prisma;   // @db.<prisma>
@@ -93,31 +95,6 @@ Type column_type(const Schema& schema, const Field& f, const std::string& defaul
 }  // namespace detail
 
 namespace {
-
-std::string sql_literal(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-// One element of a PostgreSQL array literal as array_out writes it: quoted when empty, NULL,
-// or holding a delimiter, brace, quote, backslash or space.
-std::string array_element(const std::string& v) {
-  bool quote = v.empty();
-  std::string lowered(v);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (lowered == "null") quote = true;
-  for (char c : v)
-    if (c == ',' || c == '{' || c == '}' || c == '"' || c == '\\' || std::isspace(static_cast<unsigned char>(c)))
-      quote = true;
-  if (!quote) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // Base64 (a Bytes default) → "\x0102…".
 std::string base64_to_hex(const std::string& b64) {

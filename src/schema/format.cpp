@@ -274,8 +274,8 @@ class Renderer {
       if (i < entries.size() && entries[i].kind == Entry::Kind::blank) {
         ate_blank = true;
         ++i;
-        const bool next_is_field_like = i < entries.size() && entries[i].kind != Entry::Kind::attribute &&
-                                        entries[i].kind != Entry::Kind::comment;
+        const bool next_is_field_like =
+            i < entries.size() && entries[i].kind != Entry::Kind::attribute && entries[i].kind != Entry::Kind::comment;
         if (next_is_field_like) {
           table.render(out_);
           table.row();  // the blank line itself
@@ -318,7 +318,8 @@ class Renderer {
       return attribute_rank(b.attributes[x.attribute].name.text) < attribute_rank(b.attributes[y.attribute].name.text);
     });
     for (const auto& m : attributes) {
-      for (std::size_t k = m.first_comment; k < m.end_comment; ++k) comment_rows(table, b.comments[entries[k].index], text_);
+      for (std::size_t k = m.first_comment; k < m.end_comment; ++k)
+        comment_rows(table, b.comments[entries[k].index], text_);
       table.row();
       table.cell(0) = attribute_text(b.attributes[m.attribute]);
       if (b.attribute_trailing[m.attribute]) table.suffix(b.attribute_trailing[m.attribute]->text);

@@ -52,8 +52,10 @@ struct Json {
       while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
       return i > b;
     };
-    if (i < s.size() && s[i] == '0') ++i;
-    else if (!digits()) return false;
+    if (i < s.size() && s[i] == '0')
+      ++i;
+    else if (!digits())
+      return false;
     if (i < s.size() && s[i] == '.') {
       ++i;
       if (!digits()) return false;

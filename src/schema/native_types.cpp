@@ -14,24 +14,37 @@ namespace {
 
 struct NativeSpec {
   std::string_view name;
-  int max_args;          // all arguments are optional
+  int max_args;  // all arguments are optional
   ScalarType scalar;
 };
 
 constexpr std::array<NativeSpec, 26> kNativeTypes = {{
-    {"SmallInt", 0, ScalarType::Int},        {"Integer", 0, ScalarType::Int},
-    {"BigInt", 0, ScalarType::BigInt},       {"Decimal", 2, ScalarType::Decimal},
-    {"Money", 0, ScalarType::Decimal},       {"Inet", 0, ScalarType::String},
-    {"Oid", 0, ScalarType::Int},             {"Citext", 0, ScalarType::String},
-    {"Real", 0, ScalarType::Float},          {"DoublePrecision", 0, ScalarType::Float},
-    {"VarChar", 1, ScalarType::String},      {"Char", 1, ScalarType::String},
-    {"Text", 0, ScalarType::String},         {"ByteA", 0, ScalarType::Bytes},
-    {"Timestamp", 1, ScalarType::DateTime},  {"Timestamptz", 1, ScalarType::DateTime},
-    {"Date", 0, ScalarType::DateTime},       {"Time", 1, ScalarType::DateTime},
-    {"Timetz", 1, ScalarType::DateTime},     {"Boolean", 0, ScalarType::Boolean},
-    {"Bit", 1, ScalarType::String},          {"VarBit", 1, ScalarType::String},
-    {"Uuid", 0, ScalarType::String},         {"Xml", 0, ScalarType::String},
-    {"Json", 0, ScalarType::Json},           {"JsonB", 0, ScalarType::Json},
+    {"SmallInt", 0, ScalarType::Int},
+    {"Integer", 0, ScalarType::Int},
+    {"BigInt", 0, ScalarType::BigInt},
+    {"Decimal", 2, ScalarType::Decimal},
+    {"Money", 0, ScalarType::Decimal},
+    {"Inet", 0, ScalarType::String},
+    {"Oid", 0, ScalarType::Int},
+    {"Citext", 0, ScalarType::String},
+    {"Real", 0, ScalarType::Float},
+    {"DoublePrecision", 0, ScalarType::Float},
+    {"VarChar", 1, ScalarType::String},
+    {"Char", 1, ScalarType::String},
+    {"Text", 0, ScalarType::String},
+    {"ByteA", 0, ScalarType::Bytes},
+    {"Timestamp", 1, ScalarType::DateTime},
+    {"Timestamptz", 1, ScalarType::DateTime},
+    {"Date", 0, ScalarType::DateTime},
+    {"Time", 1, ScalarType::DateTime},
+    {"Timetz", 1, ScalarType::DateTime},
+    {"Boolean", 0, ScalarType::Boolean},
+    {"Bit", 1, ScalarType::String},
+    {"VarBit", 1, ScalarType::String},
+    {"Uuid", 0, ScalarType::String},
+    {"Xml", 0, ScalarType::String},
+    {"Json", 0, ScalarType::Json},
+    {"JsonB", 0, ScalarType::Json},
 }};
 
 const NativeSpec* find_native(std::string_view name) {
@@ -60,13 +73,15 @@ bool parse_count(std::string_view s, unsigned& out) {
 // own (a zero-length varchar or char does not exist). "" when the arguments are fine.
 std::string range_problem(std::string_view name, const std::vector<unsigned>& a) {
   if (name == "Decimal" && a.size() == 2) {
-    if (a[1] > a[0]) return fmt::format("the scale ({}) is larger than the precision ({}): make it at most {}", a[1], a[0], a[0]);
+    if (a[1] > a[0])
+      return fmt::format("the scale ({}) is larger than the precision ({}): make it at most {}", a[1], a[0], a[0]);
     if (a[0] == 0 || a[0] > 1000) return "the precision must be between 1 and 1000";
   }
   if ((name == "Bit" || name == "VarBit" || name == "VarChar" || name == "Char") && a.size() == 1 && a[0] == 0) {
     return "the length must be at least 1";
   }
-  if ((name == "Timestamp" || name == "Timestamptz" || name == "Time" || name == "Timetz") && a.size() == 1 && a[0] > 6) {
+  if ((name == "Timestamp" || name == "Timestamptz" || name == "Time" || name == "Timetz") && a.size() == 1 &&
+      a[0] > 6) {
     return "the precision (fractional second digits) must be between 0 and 6";
   }
   return "";
@@ -91,14 +106,14 @@ void resolve_native_type(Context& ctx, std::size_t model, std::size_t field, con
   if (!spec) {
     std::string hint;
     for (const auto& n : kNativeTypes) {
-      if (n.name.size() == name.size() &&
-          std::equal(n.name.begin(), n.name.end(), name.begin(), [](char x, char y) {
+      if (n.name.size() == name.size() && std::equal(n.name.begin(), n.name.end(), name.begin(), [](char x, char y) {
             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
           })) {
         hint = fmt::format(" — did you mean @{}.{}?", prefix, n.name);
       }
     }
-    if (hint.empty()) hint = fmt::format("; for {} the types are {}", to_string(f.type.scalar), natives_for(f.type.scalar));
+    if (hint.empty())
+      hint = fmt::format("; for {} the types are {}", to_string(f.type.scalar), natives_for(f.type.scalar));
     ctx.error(file, at, fmt::format("unknown PostgreSQL native type {}{}", backquoted(name), hint));
     return;
   }
@@ -112,9 +127,10 @@ void resolve_native_type(Context& ctx, std::size_t model, std::size_t field, con
     return;
   }
   if (spec->name == "Decimal" && args.size() == 1) {
-    ctx.error(file, at, fmt::format("@{}.Decimal takes no arguments or two, the precision and the scale: "
-                                    "@{}.Decimal(10, 2)",
-                                    prefix, prefix));
+    ctx.error(file, at,
+              fmt::format("@{}.Decimal takes no arguments or two, the precision and the scale: "
+                          "@{}.Decimal(10, 2)",
+                          prefix, prefix));
     return;
   }
   if (spec->scalar != f.type.scalar) {
@@ -130,8 +146,8 @@ void resolve_native_type(Context& ctx, std::size_t model, std::size_t field, con
     unsigned n = 0;
     if (!arg.name.text.empty() || arg.value.kind != ast::Expression::Kind::number || !parse_count(arg.value.raw, n)) {
       ctx.error(file, at,
-                fmt::format("the arguments of @{}.{} are whole numbers of zero or more, found `{}`", prefix,
-                            spec->name, arg.value.raw));
+                fmt::format("the arguments of @{}.{} are whole numbers of zero or more, found `{}`", prefix, spec->name,
+                            arg.value.raw));
       return;
     }
     numbers.push_back(n);

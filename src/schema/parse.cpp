@@ -3,7 +3,6 @@
 // based: a field, enum value, property or block attribute ends at the end of its line. A line
 // that makes no sense is reported (saying what was expected) and skipped, so one run reports
 // every bad line; a block left open is reported at its keyword.
-#include <array>
 #include <utility>
 
 #include <fmt/format.h>
@@ -44,19 +43,17 @@ std::optional<Block::Kind> block_kind(std::string_view keyword) {
 class FileParser {
  public:
   FileParser(std::string_view text, std::uint32_t file, Problems& problems)
-      : c_(text, file, problems), errors_before_(problems.error_count()), problems_(problems) {}
+      : c_(text, file, problems), problems_(problems) {}
 
   ast::File run() {
     if (c_.starts_with("\xEF\xBB\xBF")) c_.advance(3);  // a UTF-8 byte-order mark
     skip_blank_lines();
     while (!c_.eof()) top_level_item();
-    file_.syntax_errors = problems_.error_count() > errors_before_;
     return std::move(file_);
   }
 
  private:
   Cursor c_;
-  std::size_t errors_before_;
   Problems& problems_;
   ast::File file_;
   // Doc comments waiting for the next declaration (Prisma's "pending comment block").
@@ -93,8 +90,10 @@ class FileParser {
       for (std::uint32_t i = from; i < to; ++i) {
         const char ch = c_.text()[i];
         if (in_string) {
-          if (ch == '\\') ++i;
-          else if (ch == '"') in_string = false;
+          if (ch == '\\')
+            ++i;
+          else if (ch == '"')
+            in_string = false;
         } else if (ch == '"') {
           in_string = true;
         } else if (ch == '(' || ch == '[' || ch == '{') {
@@ -220,22 +219,22 @@ class FileParser {
     c_.skip_spaces();
     auto name = c_.identifier();
     if (!name) {
-      c_.error_here(fmt::format("expected the {}'s name after `{}`, found {}", keyword.text, keyword.text,
-                                c_.describe_here()));
+      c_.error_here(
+          fmt::format("expected the {}'s name after `{}`, found {}", keyword.text, keyword.text, c_.describe_here()));
       c_.next_line();
       return;
     }
     b.name = *name;
     c_.skip_spaces();
     if (kind == Block::Kind::type && c_.peek() == '=') {
-      c_.error(keyword.span.start, "type aliases (`type A = B`) are not supported: declare the field's type "
-                                   "directly");
+      c_.error(keyword.span.start,
+               "type aliases (`type A = B`) are not supported: declare the field's type "
+               "directly");
       c_.next_line();
       return;
     }
     if (c_.peek() != '{') {
-      c_.error_here(fmt::format("expected `{{` after `{} {}`, found {}", keyword.text, name->text,
-                                c_.describe_here()));
+      c_.error_here(fmt::format("expected `{{` after `{} {}`, found {}", keyword.text, name->text, c_.describe_here()));
       c_.next_line();
       return;
     }
@@ -317,7 +316,6 @@ class FileParser {
     }
     return false;
   }
-
 };
 
 }  // namespace

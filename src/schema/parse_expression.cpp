@@ -30,11 +30,11 @@ std::size_t Cursor::space_length() const {
   if (b < 0xC2) return 0;
   // Unicode space separators (Zs) other than the ASCII space, as UTF-8.
   auto at = [&](std::size_t k) { return static_cast<unsigned char>(peek(k)); };
-  if (b == 0xC2 && at(1) == 0xA0) return 2;                                    // U+00A0
-  if (b == 0xE1 && at(1) == 0x9A && at(2) == 0x80) return 3;                   // U+1680
+  if (b == 0xC2 && at(1) == 0xA0) return 2;                                      // U+00A0
+  if (b == 0xE1 && at(1) == 0x9A && at(2) == 0x80) return 3;                     // U+1680
   if (b == 0xE2 && at(1) == 0x80 && (at(2) <= 0x8A || at(2) == 0xAF)) return 3;  // U+2000–200A, U+202F
-  if (b == 0xE2 && at(1) == 0x81 && at(2) == 0x9F) return 3;                   // U+205F
-  if (b == 0xE3 && at(1) == 0x80 && at(2) == 0x80) return 3;                   // U+3000
+  if (b == 0xE2 && at(1) == 0x81 && at(2) == 0x9F) return 3;                     // U+205F
+  if (b == 0xE3 && at(1) == 0x80 && at(2) == 0x80) return 3;                     // U+3000
   return 0;
 }
 
@@ -215,8 +215,9 @@ bool parse_expression(Cursor& c, ast::Expression& out) {
           continue;
         }
         if (c.peek() == ']') break;
-        c.error_here(c.at_line_end() ? std::string("this list is not closed: add `]` (an attribute must fit on one line)")
-                                     : fmt::format("expected `,` or `]` in this list, found {}", c.describe_here()));
+        c.error_here(c.at_line_end()
+                         ? std::string("this list is not closed: add `]` (an attribute must fit on one line)")
+                         : fmt::format("expected `,` or `]` in this list, found {}", c.describe_here()));
         return false;
       }
     }
@@ -359,8 +360,8 @@ bool parse_attribute(Cursor& c, ast::Attribute& out) {
   c.skip_spaces();
   auto name = c.path();
   if (!name) {
-    c.error_here(fmt::format("expected an attribute name after `{}`, found {}", out.block ? "@@" : "@",
-                             c.describe_here()));
+    c.error_here(
+        fmt::format("expected an attribute name after `{}`, found {}", out.block ? "@@" : "@", c.describe_here()));
     return false;
   }
   out.name = *name;

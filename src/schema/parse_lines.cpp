@@ -114,7 +114,7 @@ void field_line(Cursor& c, ast::Block& b, std::string doc) {
   auto name = c.identifier();
   if (!name) {
     c.error_here(fmt::format("expected a field (`name Type @attributes`) or a block attribute (`@@…`), found {}",
-                              c.describe_here()));
+                             c.describe_here()));
     c.next_line();
     return;
   }
@@ -122,9 +122,10 @@ void field_line(Cursor& c, ast::Block& b, std::string doc) {
   f.doc = std::move(doc);
   c.skip_spaces();
   if (c.peek() == ':') {
-    c.error_here(fmt::format("remove the `:` after {}: fields are written `name Type` (the colon is Prisma 1 "
-                              "syntax)",
-                              backquoted(name->text)));
+    c.error_here(
+        fmt::format("remove the `:` after {}: fields are written `name Type` (the colon is Prisma 1 "
+                    "syntax)",
+                    backquoted(name->text)));
     c.advance();
     c.skip_spaces();
   }
@@ -221,8 +222,8 @@ void enum_value_line(Cursor& c, ast::Block& b, std::string doc) {
   const std::uint32_t start = c.pos();
   auto name = c.identifier();
   if (!name) {
-    c.error_here(fmt::format("expected an enum value (a name) or a block attribute (`@@…`), found {}",
-                              c.describe_here()));
+    c.error_here(
+        fmt::format("expected an enum value (a name) or a block attribute (`@@…`), found {}", c.describe_here()));
     c.next_line();
     return;
   }
@@ -246,8 +247,8 @@ void property_line(Cursor& c, ast::Block& b) {
   const std::uint32_t start = c.pos();
   auto name = c.identifier();
   if (!name) {
-    c.error_here(fmt::format("expected `key = value` in this {} block, found {}", ast::to_string(b.kind),
-                              c.describe_here()));
+    c.error_here(
+        fmt::format("expected `key = value` in this {} block, found {}", ast::to_string(b.kind), c.describe_here()));
     c.next_line();
     return;
   }

@@ -10,16 +10,14 @@ namespace pgkit::schema {
 
 std::string Diagnostic::text() const {
   if (where.line == 0) return fmt::format("{}: {}: {}", where.file, warning ? "warning" : "error", message);
-  return fmt::format("{}:{}:{}: {}: {}", where.file, where.line, where.column, warning ? "warning" : "error",
-                     message);
+  return fmt::format("{}:{}:{}: {}: {}", where.file, where.line, where.column, warning ? "warning" : "error", message);
 }
 
 namespace {
 
 std::string compose(const std::vector<Diagnostic>& diagnostics) {
-  std::string out = diagnostics.size() == 1
-                        ? std::string("1 problem in the Prisma schema:")
-                        : fmt::format("{} problems in the Prisma schema:", diagnostics.size());
+  std::string out = diagnostics.size() == 1 ? std::string("1 problem in the Prisma schema:")
+                                            : fmt::format("{} problems in the Prisma schema:", diagnostics.size());
   for (const auto& d : diagnostics) out += "\n  " + d.text();
   return out;
 }
@@ -87,13 +85,17 @@ std::vector<Diagnostic> Problems::take(bool warnings) const {
   }
   auto key = [](const Diagnostic& d) { return std::tie(d.where.file, d.where.line, d.where.column); };
   std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const auto& a, const auto& b) {
-                          return a.where.file == b.where.file && a.where.line == b.where.line &&
-                                 a.where.column == b.where.column && a.message == b.message;
-                        }),
-            out.end());
-  return out;
+  // The same message twice at one place (a relation seen from both of its sides) is said once.
+  std::vector<Diagnostic> unique;
+  unique.reserve(out.size());
+  std::size_t group = 0;  // where the diagnostics at the current position start in unique
+  for (auto& d : out) {
+    if (!unique.empty() && key(unique.back()) != key(d)) group = unique.size();
+    bool seen = false;
+    for (std::size_t k = group; k < unique.size() && !seen; ++k) seen = unique[k].message == d.message;
+    if (!seen) unique.push_back(std::move(d));
+  }
+  return unique;
 }
 
 }  // namespace detail

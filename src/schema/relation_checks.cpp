@@ -22,12 +22,27 @@ std::string names(const Model& m, const std::vector<std::size_t>& fields, std::s
   return out;
 }
 
-
 // lowerCamel plural of a model name, for "add `posts Post[]`" suggestions.
 std::string field_suggestion(const std::string& model, bool list) {
   std::string out = model;
   if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
   return list ? out + "s" : out;
+}
+
+// Whether some unique criterion of m (its primary key or a unique constraint) is exactly the
+// fields `keys` (indices into m.fields), in any order. Names in a key are distinct, so equal
+// sizes and each name present make the same set.
+bool unique_over(const Model& m, const std::vector<std::size_t>& keys) {
+  auto same = [&](const IndexDef& idx) {
+    if (idx.fields.size() != keys.size()) return false;
+    return std::all_of(keys.begin(), keys.end(), [&](std::size_t k) {
+      return std::any_of(idx.fields.begin(), idx.fields.end(),
+                         [&](const IndexField& f) { return f.field == m.fields[k].name; });
+    });
+  };
+  if (m.primary_key && same(*m.primary_key)) return true;
+  return std::any_of(m.indexes.begin(), m.indexes.end(),
+                     [&](const IndexDef& idx) { return idx.kind == IndexDef::Kind::unique && same(idx); });
 }
 
 bool same_type(const Field& a, const Field& b) {
@@ -54,8 +69,10 @@ class Checks {
       case Shape::one_to_one:
       case Shape::one_to_many:
         inline_common();
-        if (r_.shape == Shape::one_to_one) one_to_one();
-        else one_to_many();
+        if (r_.shape == Shape::one_to_one)
+          one_to_one();
+        else
+          one_to_many();
         break;
     }
     return ok_;
@@ -75,9 +92,7 @@ class Checks {
     ctx_.error(s_.file(in), offset, std::move(message));
     ok_ = false;
   }
-  std::string where(FieldRef f) const {
-    return fmt::format("{}.{}", s_.model(f.model).name, s_.field(f).name);
-  }
+  std::string where(FieldRef f) const { return fmt::format("{}.{}", s_.model(f.model).name, s_.field(f).name); }
 
   // relation_fields.rs: per field.
   void field_checks(const std::optional<FieldRef>& ref) {
@@ -131,8 +146,9 @@ class Checks {
     const Model& other = s_.model(s_.info(f).model);
     error(f, fmt::format("{} on {} {} has no opposite relation field on model {}: add one, such as `{} {}{}` (pgkit "
                          "does not add it for you)",
-                         backquoted(field.name), model.view ? "view" : "model", backquoted(model.name), backquoted(other.name),
-                         field_suggestion(model.name, list_suggestion), model.name, list_suggestion ? "[]" : "?"));
+                         backquoted(field.name), model.view ? "view" : "model", backquoted(model.name),
+                         backquoted(other.name), field_suggestion(model.name, list_suggestion), model.name,
+                         list_suggestion ? "[]" : "?"));
   }
 
   // Checks every 1:1 and 1:n relation gets (relations.rs).
@@ -145,17 +161,7 @@ class Checks {
     const Model& b = s_.model(r_.model_b);
     // references point at a unique criterion of the other model.
     if (s_.has_references(fwd)) {
-      std::vector<std::string> wanted;
-      for (std::size_t k : *ri.references) wanted.push_back(b.fields[k].name);
-      std::sort(wanted.begin(), wanted.end());
-      auto matches = [&](const IndexDef& idx) {
-        std::vector<std::string> have;
-        for (const auto& k : idx.fields) have.push_back(k.field);
-        std::sort(have.begin(), have.end());
-        return have == wanted;
-      };
-      bool unique = b.primary_key && matches(*b.primary_key);
-      for (const auto& idx : b.indexes) unique = unique || (idx.kind == IndexDef::Kind::unique && matches(idx));
+      const bool unique = unique_over(b, *ri.references);
       if (!unique) {
         error(fwd, ri.references->size() == 1
                        ? fmt::format("references: [{}] must be a unique key of model {}: add @unique to {}.{}",
@@ -225,54 +231,51 @@ class Checks {
       return;
     }
     const FieldRef back = *r_.field_b;
-    const std::string both = fmt::format("{} and {}", where(fwd), where(back));
+    // In name order: when both sides carry fields:, Prisma infers the relation from each side,
+    // and the same message from the second is then dropped as a duplicate.
+    auto both = [&] {
+      return where(fwd) < where(back) ? fmt::format("{} and {}", where(fwd), where(back))
+                                      : fmt::format("{} and {}", where(back), where(fwd));
+    };
     const bool fwd_fields = s_.has_fields(fwd), back_fields = s_.has_fields(back);
     const bool fwd_refs = s_.has_references(fwd), back_refs = s_.has_references(back);
     if (!fwd_fields && !back_fields) {
-      const std::string m = fmt::format("neither side of the one-to-one relation {} has fields: — add "
-                                        "@relation(fields: [...], references: [...]) to the side that stores the key",
-                                        both);
+      const std::string m = fmt::format(
+          "neither side of the one-to-one relation {} has fields: — add "
+          "@relation(fields: [...], references: [...]) to the side that stores the key",
+          both());
       error(fwd, m);
       error(back, m);
     }
     if (!fwd_refs && !back_refs && (fwd_fields || back_fields)) {
-      const std::string m = fmt::format("neither side of the one-to-one relation {} has references: — add it next to "
-                                        "fields:",
-                                        both);
+      const std::string m = fmt::format(
+          "neither side of the one-to-one relation {} has references: — add it next to "
+          "fields:",
+          both());
       error(fwd, m);
       error(back, m);
     }
     if (fwd_fields && back_fields) {
-      const std::string m = fmt::format("both sides of the one-to-one relation {} have fields:: keep them on one side",
-                                        both);
+      const std::string m =
+          fmt::format("both sides of the one-to-one relation {} give fields: — keep it on one side only", both());
       error(fwd, m);
       error(back, m);
     }
     if (fwd_refs && back_refs) {
       const std::string m =
-          fmt::format("both sides of the one-to-one relation {} have references:: keep them on one side", both);
+          fmt::format("both sides of the one-to-one relation {} give references: — keep it on one side only", both());
       error(fwd, m);
       error(back, m);
     }
     if (s_.has_actions(back)) {
-      error(back, s_.has_actions(fwd)
-                      ? fmt::format("both sides of {} set onDelete/onUpdate: keep them on {} only", both, where(fwd))
-                      : fmt::format("onDelete/onUpdate go on {}, the side with fields:, not on {}", where(fwd),
-                                    where(back)));
+      error(back,
+            s_.has_actions(fwd)
+                ? fmt::format("both sides of {} set onDelete/onUpdate: keep them on {} only", both(), where(fwd))
+                : fmt::format("onDelete/onUpdate go on {}, the side with fields:, not on {}", where(fwd), where(back)));
     }
     if (fwd_fields) {
       const Model& a = s_.model(r_.model_a);
-      std::vector<std::string> wanted;
-      for (std::size_t k : *s_.info(fwd).relation.fields) wanted.push_back(a.fields[k].name);
-      std::sort(wanted.begin(), wanted.end());
-      auto matches = [&](const IndexDef& idx) {
-        std::vector<std::string> have;
-        for (const auto& k : idx.fields) have.push_back(k.field);
-        std::sort(have.begin(), have.end());
-        return have == wanted;
-      };
-      bool unique = a.primary_key && matches(*a.primary_key);
-      for (const auto& idx : a.indexes) unique = unique || (idx.kind == IndexDef::Kind::unique && matches(idx));
+      const bool unique = unique_over(a, *s_.info(fwd).relation.fields);
       if (!unique) {
         const auto& fields = *s_.info(fwd).relation.fields;
         error(fwd, fields.size() == 1
@@ -286,21 +289,21 @@ class Checks {
     }
     if (!ok_) return;  // the remaining checks only make sense on an otherwise sound relation
     if (fwd_fields && back_refs) {
-      const std::string m = fmt::format("{} has fields: and {} has references:: put both on the same side", where(fwd),
-                                        where(back));
+      const std::string m =
+          fmt::format("{} gives fields: but {} gives references: — put both on the same side", where(fwd), where(back));
       error(fwd, m);
       error(back, m);
     }
     if (fwd_refs && back_fields) {
-      error(fwd, fmt::format("{} has references: and {} has fields:: put both on the same side", where(fwd),
+      error(fwd, fmt::format("{} gives references: but {} gives fields: — put both on the same side", where(fwd),
                              where(back)));
     }
     if (!ok_) return;
     if (s_.field(back).arity == Arity::required) {
-      error(back, fmt::format("{} is required, but the database cannot make every {} have a {}: make it optional "
-                              "(`{}?`)",
-                              where(back), s_.model(r_.model_b).name, s_.model(r_.model_a).name,
-                              s_.model(r_.model_a).name));
+      error(back,
+            fmt::format("{} is required, but the database cannot make every {} have a {}: make it optional "
+                        "(`{}?`)",
+                        where(back), s_.model(r_.model_b).name, s_.model(r_.model_a).name, s_.model(r_.model_a).name));
     } else if (s_.field(fwd).arity == Arity::required && (back_fields || back_refs)) {
       error(back, fmt::format("fields:/references: belong on the required side {} (it is the one the database can "
                               "enforce), not on {}",

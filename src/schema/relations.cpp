@@ -87,10 +87,9 @@ class Inference {
       for (const FieldRef& rf : fields) {
         const Field& f = field(rf);
         const std::size_t other = target(rf);
-        keys.push_back({rf.model, other,
-                        f.relation_name.empty() ? generated_name(model_name(rf.model), model_name(other))
-                                                : f.relation_name,
-                        rf});
+        keys.push_back(
+            {rf.model, other,
+             f.relation_name.empty() ? generated_name(model_name(rf.model), model_name(other)) : f.relation_name, rf});
       }
     }
     std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
@@ -119,23 +118,27 @@ class Inference {
       const std::string list = field_list_text(model, indices);
       std::string message;
       if (!named && self && fields.size() == 2) {
-        message = fmt::format("{} of model {} both refer to {} without a relation name: if they are the two sides of "
-                              "one relation, give both the same name (@relation(\"{}Tree\")); if not, give each its "
-                              "own",
-                              list, backquoted(model.name), backquoted(model.name), model.name);
+        message = fmt::format(
+            "{} of model {} both refer to {} without a relation name: if they are the two sides of "
+            "one relation, give both the same name (@relation(\"{}Tree\")); if not, give each its "
+            "own",
+            list, backquoted(model.name), backquoted(model.name), model.name);
       } else if (!named && self) {
-        message = fmt::format("{} of model {} refer to {} without relation names: name them so that each relation has "
-                              "its own name, shared by at most two fields",
-                              list, backquoted(model.name), backquoted(model.name));
+        message = fmt::format(
+            "{} of model {} refer to {} without relation names: name them so that each relation has "
+            "its own name, shared by at most two fields",
+            list, backquoted(model.name), backquoted(model.name));
       } else if (self) {
-        message = fmt::format("{} of model {} share the relation name \"{}\", but a relation has at most two fields: "
-                              "rename one",
-                              list, backquoted(model.name), name);
+        message = fmt::format(
+            "{} of model {} share the relation name \"{}\", but a relation has at most two fields: "
+            "rename one",
+            list, backquoted(model.name), name);
       } else if (!named) {
-        message = fmt::format("{} of model {} both refer to {} without a relation name, so Prisma cannot pair them with "
-                              "fields of {}: give each relation its own name, the same on both sides — "
-                              "@relation(\"…\")",
-                              list, backquoted(model.name), backquoted(model_name(other)), backquoted(model_name(other)));
+        message = fmt::format(
+            "{} of model {} both refer to {} without a relation name, so Prisma cannot pair them with "
+            "fields of {}: give each relation its own name, the same on both sides — "
+            "@relation(\"…\")",
+            list, backquoted(model.name), backquoted(model_name(other)), backquoted(model_name(other)));
       } else {
         message = fmt::format("{} of model {} use the same relation name \"{}\" to {}: give each relation its own name",
                               list, backquoted(model.name), name, backquoted(model_name(other)));
@@ -324,10 +327,11 @@ void check_cycles(Context& ctx, const std::vector<InferredRelation>& relations) 
       }
     }
     if (cycle) {
-      ctx.error(file, at,
-                fmt::format("with relationMode = \"prisma\", {} starts a cycle of cascading relations back to model {}: "
-                            "set onDelete and onUpdate to Restrict on one @relation in the cycle{}",
-                            backquoted(field.name), backquoted(model.name), defaults()));
+      ctx.error(
+          file, at,
+          fmt::format("with relationMode = \"prisma\", {} starts a cycle of cascading relations back to model {}: "
+                      "set onDelete and onUpdate to Restrict on one @relation in the cycle{}",
+                      backquoted(field.name), backquoted(model.name), defaults()));
     }
   }
 }

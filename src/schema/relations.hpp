@@ -23,7 +23,7 @@ struct InferredRelation {
   Shape shape = Shape::one_to_many;
   std::size_t model_a = 0, model_b = 0;  ///< inline: a holds the foreign key; m:n: names in order
   std::optional<FieldRef> field_a, field_b;
-  std::string name;                      ///< explicit, or generated "AToB"
+  std::string name;  ///< explicit, or generated "AToB"
   bool explicit_name = false;
 };
 
@@ -36,9 +36,7 @@ struct RelationSides {
   std::uint32_t file(FieldRef r) const { return ctx.models[r.model].file; }
   std::uint32_t at(FieldRef r) const { return info(r).ast->span.start; }
   bool has_fields(FieldRef r) const { return info(r).relation.fields && !info(r).relation.fields->empty(); }
-  bool has_references(FieldRef r) const {
-    return info(r).relation.references && !info(r).relation.references->empty();
-  }
+  bool has_references(FieldRef r) const { return info(r).relation.references && !info(r).relation.references->empty(); }
   bool has_actions(FieldRef r) const { return info(r).relation.on_delete || info(r).relation.on_update; }
 };
 

@@ -27,16 +27,16 @@ constexpr std::array<std::pair<std::string_view, ScalarType>, 9> kScalars = {{
 
 // Names Prisma Client cannot use for a model or enum (parser-database's reserved_model_names.rs).
 constexpr std::array<std::string_view, 45> kReservedNames = {
-    "PrismaClient", "break",    "case",       "catch",     "class",   "const",    "continue", "debugger",
-    "default",      "delete",   "do",         "else",      "enum",    "export",   "extends",  "false",
-    "finally",      "for",      "function",   "if",        "implements", "import", "in",      "instanceof",
-    "interface",    "let",      "new",        "null",      "package", "private",  "protected", "public",
-    "return",       "super",    "switch",     "this",      "throw",   "true",     "try",      "typeof",
-    "var",          "void",     "while",      "with",      "yield"};
+    "PrismaClient", "break",   "case",       "catch",     "class",  "const",      "continue",  "debugger", "default",
+    "delete",       "do",      "else",       "enum",      "export", "extends",    "false",     "finally",  "for",
+    "function",     "if",      "implements", "import",    "in",     "instanceof", "interface", "let",      "new",
+    "null",         "package", "private",    "protected", "public", "return",     "super",     "switch",   "this",
+    "throw",        "true",    "try",        "typeof",    "var",    "void",       "while",     "with",     "yield"};
 
 std::optional<ScalarType> scalar_named(std::string_view name) {
+  if (name.empty() || !(name[0] >= 'B' && name[0] <= 'S')) return std::nullopt;  // models are the common case
   for (const auto& [n, t] : kScalars) {
-    if (n == name) return t;
+    if (n.size() == name.size() && n == name) return t;
   }
   return std::nullopt;
 }
@@ -58,6 +58,11 @@ class Names {
   explicit Names(Context& ctx) : ctx_(ctx) {}
 
   void run() {
+    std::size_t blocks = 0;
+    for (const auto& tree : ctx_.trees) blocks += tree.blocks.size();
+    ctx_.schema.models.reserve(blocks);
+    ctx_.models.reserve(blocks);
+    tops_.reserve(blocks);
     for (std::uint32_t f = 0; f < ctx_.trees.size(); ++f) {
       for (const auto& b : ctx_.trees[f].blocks) top(f, b);
     }
@@ -83,8 +88,9 @@ class Names {
 
   void reserved(std::uint32_t file, const ast::Block& b) {
     if (scalar_named(b.name.text) || b.name.text == "Unsupported") {
-      ctx_.error(file, b.name.span.start,
-                 fmt::format("{} is a built-in type name: rename the {}", backquoted(b.name.text), ast::to_string(b.kind)));
+      ctx_.error(
+          file, b.name.span.start,
+          fmt::format("{} is a built-in type name: rename the {}", backquoted(b.name.text), ast::to_string(b.kind)));
     } else if (std::find(kReservedNames.begin(), kReservedNames.end(), b.name.text) != kReservedNames.end()) {
       ctx_.error(file, b.name.span.start,
                  fmt::format("{} is reserved by Prisma Client (a JavaScript keyword or PrismaClient): rename the {} "
@@ -142,7 +148,7 @@ class Names {
         break;
       }
       case K::type:
-        ctx_.composite_types.emplace(b.name.text, std::pair{file, &b});
+        ctx_.composite_types.insert(b.name.text);
         ctx_.error(file, b.keyword.span.start,
                    fmt::format("composite type {} is for MongoDB only; PostgreSQL has none: make it a model with a "
                                "relation, or store the value in a Json field",
@@ -193,16 +199,14 @@ class Names {
         continue;
       }
       position[i] = model.fields.size();
-      Field field;
-      field.name = std::string(f.name.text);
+      Field& field = model.fields.emplace_back();  // built in place: a Field is large
+      field.name = f.name.text;
       field.db_name = field.name;
       field.doc = f.doc;
       field.where = ctx_.problems.locate(info.file, f.name.span.start);
-      FieldInfo fi;
+      FieldInfo& fi = info.fields.emplace_back();
       fi.ast = &f;
       field_type(info.file, f, field, fi);
-      model.fields.push_back(std::move(field));
-      info.fields.push_back(std::move(fi));
     }
     std::erase_if(index, [&](const auto& e) { return duplicate[e.second]; });
     for (auto& e : index) e.second = position[e.second];
@@ -225,8 +229,9 @@ class Names {
       case ast::Arity::list: field.arity = Arity::list; break;
       case ast::Arity::optional_list:
         field.arity = Arity::list;
-        ctx_.error(file, t.span.start, "optional lists are not supported: write `Type[]` (a list may be empty) or "
-                                       "`Type?`");
+        ctx_.error(file, t.span.start,
+                   "optional lists are not supported: write `Type[]` (a list may be empty) or "
+                   "`Type?`");
         break;
     }
     if (t.legacy_required) {
@@ -258,14 +263,12 @@ class Names {
     }
     fi.type_known = false;
     if (f.broken) return;  // its line is reported already; the "type" may be a word of it
-    if (ctx_.composite_types.count(t.name.text)) {
-      fi.composite = true;  // the type block is reported already
-      return;
-    }
-    ctx_.error(file, t.name.span.start,
-               fmt::format("unknown type {} for field {}: it is not a scalar type (String, Boolean, Int, BigInt, Float, "
-                           "Decimal, DateTime, Json, Bytes), a model or an enum{}",
-                           backquoted(t.name.text), backquoted(f.name.text), suggestion(t.name.text)));
+    if (ctx_.composite_types.count(t.name.text)) return;  // the type block is reported already
+    ctx_.error(
+        file, t.name.span.start,
+        fmt::format("unknown type {} for field {}: it is not a scalar type (String, Boolean, Int, BigInt, Float, "
+                    "Decimal, DateTime, Json, Bytes), a model or an enum{}",
+                    backquoted(t.name.text), backquoted(f.name.text), suggestion(t.name.text)));
   }
 };
 
@@ -294,7 +297,8 @@ void resolve_enums(Context& ctx) {
       }
       if (!names.emplace(v.name.text, en.values.size()).second) {
         ctx.error(info.file, v.name.span.start,
-                  fmt::format("value {} is defined twice in enum {}: remove one", backquoted(v.name.text), backquoted(en.name)));
+                  fmt::format("value {} is defined twice in enum {}: remove one", backquoted(v.name.text),
+                              backquoted(en.name)));
         continue;
       }
       EnumValue value{.name = std::string(v.name.text), .db_name = std::string(v.name.text), .doc = v.doc};

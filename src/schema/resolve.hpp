@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "schema/internal.hpp"
@@ -20,7 +21,7 @@ namespace pgkit::schema::detail {
 
 /// Where a relation field's @relation put things (for messages) and what it resolved to.
 struct RelationInfo {
-  const ast::Attribute* attribute = nullptr;   ///< @relation, when written
+  const ast::Attribute* attribute = nullptr;           ///< @relation, when written
   std::optional<std::vector<std::size_t>> fields;      ///< fields: [...], as field indices; nullopt: not given
   std::optional<std::vector<std::size_t>> references;  ///< references: [...] in the other model
   const ast::Expression* on_delete = nullptr;
@@ -30,11 +31,9 @@ struct RelationInfo {
 
 struct FieldInfo {
   const ast::Field* ast = nullptr;
-  std::size_t model = 0;              ///< relation fields: the other model's index
-  bool composite = false;             ///< its type is a composite type (an error on PostgreSQL)
-  bool type_known = true;             ///< false after an unknown-type error
+  std::size_t model = 0;   ///< relation fields: the other model's index
+  bool type_known = true;  ///< false after an unknown-type error
   RelationInfo relation;
-  const ast::Attribute* default_attr = nullptr;
 };
 
 /// A @@id/@@unique/@@index or field-level @id/@unique, with its source.
@@ -46,14 +45,14 @@ struct IndexInfo {
 struct ModelInfo {
   const ast::Block* block = nullptr;
   std::uint32_t file = 0;
-  std::vector<FieldInfo> fields;      ///< parallel to Model::fields
+  std::vector<FieldInfo> fields;  ///< parallel to Model::fields
   /// (name, index in Model::fields), sorted by name: find_field() looks names up.
   std::vector<std::pair<std::string_view, std::size_t>> field_index;
   IndexInfo primary_key;
-  std::vector<IndexInfo> indexes;     ///< parallel to Model::indexes
+  std::vector<IndexInfo> indexes;  ///< parallel to Model::indexes
   const ast::Attribute* map_attr = nullptr;
   const ast::Attribute* schema_attr = nullptr;
-  bool broken = false;                ///< a line had a syntax error: skip checks that would mislead
+  bool broken = false;  ///< a line had a syntax error: skip checks that would mislead
 };
 
 /// The index in Model::fields of the field called name, or nullopt.
@@ -77,16 +76,13 @@ struct Context {
   Problems& problems;
   Schema& schema;
 
-  std::vector<ModelInfo> models;      ///< parallel to schema.models
-  std::vector<EnumInfo> enums;        ///< parallel to schema.enums
+  std::vector<ModelInfo> models;  ///< parallel to schema.models
+  std::vector<EnumInfo> enums;    ///< parallel to schema.enums
   std::unordered_map<std::string_view, std::size_t> model_index, enum_index;
-  std::unordered_map<std::string_view, std::pair<std::uint32_t, const ast::Block*>> composite_types;
+  std::unordered_set<std::string_view> composite_types;  ///< `type` blocks: reported, their fields skipped
   std::set<std::string, std::less<>> preview_features;
-  bool has_datasource = false;
-  std::string datasource_name = "db";
-  std::uint32_t datasource_file = 0;
-  const ast::Block* datasource_block = nullptr;
-  const ast::Property* schemas_property = nullptr;
+  std::string datasource_name = "db";               ///< the prefix of native types: @db.Text
+  const ast::Property* schemas_property = nullptr;  ///< `schemas = [...]`: every model needs @@schema
 
   void error(std::uint32_t file, std::uint32_t offset, std::string message) {
     problems.error(file, offset, std::move(message));
@@ -115,7 +111,7 @@ class Args {
   const ast::Attribute& attr_;
   std::array<std::string_view, 8> accepted_{};  // no attribute takes more
   std::size_t accepted_count_ = 0;
-  std::uint64_t used_ = 0;                      // bit i: argument i was taken (arguments past 64: never)
+  std::uint64_t used_ = 0;  // bit i: argument i was taken (arguments past 64: never)
   bool ok_ = true;
 
   bool used(std::size_t i) const { return i < 64 && (used_ >> i & 1u); }
@@ -171,9 +167,9 @@ std::optional<long long> expect_integer(Context& ctx, std::uint32_t file, const 
                                         std::string_view what);
 
 // The steps of resolve(), in order.
-void resolve_config(Context& ctx);                                  // resolve_config.cpp
-void resolve_field_attributes(Context& ctx, std::size_t model);     // resolve_attributes.cpp
-void resolve_model_attributes(Context& ctx, std::size_t model);     // resolve_model_attributes.cpp
+void resolve_config(Context& ctx);                               // resolve_config.cpp
+void resolve_field_attributes(Context& ctx, std::size_t model);  // resolve_attributes.cpp
+void resolve_model_attributes(Context& ctx, std::size_t model);  // resolve_model_attributes.cpp
 /// where: of @unique/@@unique/@@index (a partial index) into def.
 void read_predicate(Context& ctx, std::uint32_t file, const ast::Attribute& a, const ast::Expression& e, IndexDef& def);
 // Literal syntax for @default values (literals.cpp).
@@ -190,8 +186,8 @@ void resolve_native_type(Context& ctx, std::size_t model, std::size_t field, con
 /// Unsupported("…") that names a type Prisma supports natively: an error suggesting it.
 void check_unsupported_type(Context& ctx, std::size_t model, std::size_t field);
 bool native_type_is_xml(const Field& f);
-void resolve_relations(Context& ctx);                               // relations.cpp
-void validate_models(Context& ctx);                                 // validate.cpp
-void validate_names(Context& ctx);                                  // validate_names.cpp
+void resolve_relations(Context& ctx);  // relations.cpp
+void validate_models(Context& ctx);    // validate.cpp
+void validate_names(Context& ctx);     // validate_names.cpp
 
 }  // namespace pgkit::schema::detail

@@ -55,8 +55,10 @@ class FieldAttributes {
     for (std::size_t f = 0; f < model_.fields.size(); ++f) {
       FieldInfo& fi = info_.fields[f];
       if (!fi.type_known && model_.fields[f].type.kind != FieldType::Kind::unsupported) continue;
-      if (model_.fields[f].is_relation()) relation_field(f);
-      else scalar_field(f);
+      if (model_.fields[f].is_relation())
+        relation_field(f);
+      else
+        scalar_field(f);
     }
   }
 
@@ -83,8 +85,7 @@ class FieldAttributes {
     if (const ast::Attribute* a = attrs.single("ignore")) {
       Args(ctx_, file(), *a, {}).finish();
       if (field.type.kind == FieldType::Kind::unsupported) {
-        ctx_.error(file(), a->span.start,
-                   "remove @ignore: an Unsupported field is already left out of Prisma Client");
+        ctx_.error(file(), a->span.start, "remove @ignore: an Unsupported field is already left out of Prisma Client");
       } else {
         field.ignored = true;
       }
@@ -108,19 +109,17 @@ class FieldAttributes {
       }
       field.updated_at = true;
     }
-    if (const ast::Attribute* a = attrs.single("default")) {
-      info_.fields[f].default_attr = a;
-      resolve_default(ctx_, m_, f, *a);
-    }
+    if (const ast::Attribute* a = attrs.single("default")) resolve_default(ctx_, m_, f, *a);
     if (const ast::Attribute* a = attrs.native_type()) {
       if (field.type.kind == FieldType::Kind::scalar) {
         resolve_native_type(ctx_, m_, f, *a);
       } else {
-        ctx_.error(file(), a->span.start,
-                   fmt::format("{} applies to scalar fields, and {} is {}: remove it", attribute_label(*a),
-                               backquoted(field.name),
-                               field.type.kind == FieldType::Kind::enumeration ? "an enum (its database type is the enum)"
-                                                                               : "Unsupported"));
+        ctx_.error(
+            file(), a->span.start,
+            fmt::format("{} applies to scalar fields, and {} is {}: remove it", attribute_label(*a),
+                        backquoted(field.name),
+                        field.type.kind == FieldType::Kind::enumeration ? "an enum (its database type is the enum)"
+                                                                        : "Unsupported"));
       }
     }
     if (const ast::Attribute* a = attrs.single("unique")) unique(f, *a);
@@ -140,8 +139,9 @@ class FieldAttributes {
     IndexField key{.field = model_.fields[f].name};
     if (const ast::Expression* e = args.take("sort")) {
       key.descending = read_sort(ctx_, file(), e);
-      ctx_.error(file(), argument_start(a, "sort"), "sort: on a primary key is for SQL Server and MySQL; PostgreSQL primary keys "
-                                        "are ascending — remove it");
+      ctx_.error(file(), argument_start(a, "sort"),
+                 "sort: on a primary key is for SQL Server and MySQL; PostgreSQL primary keys "
+                 "are ascending — remove it");
     }
     unsupported_arguments(ctx_, file(), a, args);
     args.finish();
@@ -257,8 +257,8 @@ class FieldAttributes {
       }
       if (target.fields[*found].is_relation()) {
         ctx_.error(file(), item.span.start,
-                   fmt::format("{}: must list scalar fields, and {} is a relation field of {}", arg, backquoted(item.raw),
-                               backquoted(target.name)));
+                   fmt::format("{}: must list scalar fields, and {} is a relation field of {}", arg,
+                               backquoted(item.raw), backquoted(target.name)));
         ok = false;
         continue;
       }
@@ -300,7 +300,8 @@ class FieldAttributes {
       const std::size_t other = info_.fields[f].model;
       ri.references = field_list(*e, other, "references");
       if (!ri.references) ri.references = std::vector<std::size_t>{};
-      for (std::size_t k : *ri.references) field.relation_references.push_back(ctx_.schema.models[other].fields[k].name);
+      for (std::size_t k : *ri.references)
+        field.relation_references.push_back(ctx_.schema.models[other].fields[k].name);
     }
     if (const ast::Expression* e = args.take_default("name", false)) {
       if (auto s = expect_string(ctx_, file(), *e, "the relation's name")) {
@@ -326,7 +327,8 @@ class FieldAttributes {
 
 }  // namespace
 
-void read_predicate(Context& ctx, std::uint32_t file, const ast::Attribute& a, const ast::Expression& e, IndexDef& def) {
+void read_predicate(Context& ctx, std::uint32_t file, const ast::Attribute& a, const ast::Expression& e,
+                    IndexDef& def) {
   if (!ctx.preview_features.count("partialIndexes")) {
     ctx.error(file, e.span.start,
               fmt::format("where: on {} makes a partial index, a preview feature: add previewFeatures = "

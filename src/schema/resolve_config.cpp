@@ -137,8 +137,6 @@ void datasource(Context& ctx, std::uint32_t file, const ast::Block& b) {
   ds.provider.clear();
   ds.where = ctx.problems.locate(file, b.keyword.span.start);
   ctx.datasource_name = ds.name;
-  ctx.datasource_file = file;
-  ctx.datasource_block = &b;
   auto props = properties(ctx, file, b);
   auto take = [&](std::string_view name) -> const ast::Property* {
     auto it = props.find(name);
@@ -215,7 +213,8 @@ void datasource(Context& ctx, std::uint32_t file, const ast::Block& b) {
     ctx.error(file, p->name.span.start, "previewFeatures belongs in the generator block: move it there");
   }
   for (const auto& p : b.properties) {
-    if (props.count(p.name.text) && props[p.name.text] == &p) {
+    auto it = props.find(p.name.text);  // what no rule above took (each name once)
+    if (it != props.end() && it->second == &p) {
       ctx.error(file, p.name.span.start,
                 fmt::format("unknown datasource property {}: a datasource takes provider, url, directUrl, "
                             "shadowDatabaseUrl, relationMode, extensions and schemas",
@@ -245,8 +244,10 @@ void generator(Context& ctx, std::uint32_t file, const ast::Block& b) {
     const ast::Expression& v = *it->second->value;
     bool ok = v.kind == ast::Expression::Kind::array;
     for (const auto& item : v.items) {
-      if (item.kind != ast::Expression::Kind::string) ok = false;
-      else g.preview_features.push_back(item.value);
+      if (item.kind != ast::Expression::Kind::string)
+        ok = false;
+      else
+        g.preview_features.push_back(item.value);
     }
     if (!ok) ctx.error(file, v.span.start, "previewFeatures must be a list of strings: previewFeatures = [\"views\"]");
     for (const auto& f : g.preview_features) ctx.preview_features.insert(f);
@@ -275,11 +276,11 @@ void resolve_config(Context& ctx) {
     }
   }
   if (sources.empty()) {
-    ctx.error(0, 0, "the schema has no datasource: add a datasource block — datasource db { provider = \"postgresql\" } "
-                    "(the braces' contents on lines of their own)");
+    ctx.error(0, 0,
+              "the schema has no datasource: add a datasource block — datasource db { provider = \"postgresql\" } "
+              "(the braces' contents on lines of their own)");
     return;
   }
-  ctx.has_datasource = true;
   if (sources.size() > 1) {
     for (const auto& [f, b] : sources) {
       ctx.error(f, b->keyword.span.start,

@@ -92,8 +92,9 @@ class DefaultReader {
       return std::nullopt;
     }
     if (v.args[0].value.value.empty()) {
-      value_error(v.args[0].value, "dbgenerated(\"\") is empty: give the SQL expression, or write dbgenerated() for a default "
-                             "that only the database knows");
+      value_error(v.args[0].value,
+                  "dbgenerated(\"\") is empty: give the SQL expression, or write dbgenerated() for a default "
+                  "that only the database knows");
       return std::nullopt;
     }
     out.value = v.args[0].value.value;
@@ -106,8 +107,8 @@ class DefaultReader {
     long long n = 0;
     const ast::Expression& a = v.args[0].value;
     if (v.args.size() == 1 && v.args[0].name.text.empty() && a.kind == ast::Expression::Kind::number &&
-        fits_i64(a.raw) && std::from_chars(a.raw.data(), a.raw.data() + a.raw.size(), n).ec == std::errc() &&
-        n >= 0 && n < 1000) {
+        fits_i64(a.raw) && std::from_chars(a.raw.data(), a.raw.data() + a.raw.size(), n).ec == std::errc() && n >= 0 &&
+        n < 1000) {
       return static_cast<int>(n);
     }
     error(v, std::string(usage));
@@ -177,17 +178,19 @@ class DefaultReader {
       return DefaultValue{.kind = DefaultValue::Kind::nanoid, .length = *n};
     }
     if (name == "sequence") {
-      value_error(v, "sequence() is CockroachDB's; on PostgreSQL use autoincrement() (a serial column) or "
-               "dbgenerated(\"nextval('name')\")");
+      value_error(v,
+                  "sequence() is CockroachDB's; on PostgreSQL use autoincrement() (a serial column) or "
+                  "dbgenerated(\"nextval('name')\")");
       return std::nullopt;
     }
     if (name == "auto") {
       value_error(v, "auto() is MongoDB's: use autoincrement(), uuid(), cuid() or dbgenerated(\"…\")");
       return std::nullopt;
     }
-    value_error(v, fmt::format("unknown function {}() in @default: the functions are autoincrement(), now(), uuid(), cuid(), "
-                         "nanoid(), ulid() and dbgenerated(\"SQL\")",
-                         name));
+    value_error(
+        v, fmt::format("unknown function {}() in @default: the functions are autoincrement(), now(), uuid(), cuid(), "
+                       "nanoid(), ulid() and dbgenerated(\"SQL\")",
+                       name));
     return std::nullopt;
   }
 
@@ -206,7 +209,8 @@ class DefaultReader {
       }
       std::string values;
       for (const auto& value : e.values) values += (values.empty() ? "" : ", ") + value.name;
-      error(x, fmt::format("{} is not a value of enum {}: use one of {}", backquoted(x.raw), backquoted(e.name), values));
+      error(x,
+            fmt::format("{} is not a value of enum {}: use one of {}", backquoted(x.raw), backquoted(e.name), values));
       return std::nullopt;
     };
     if (field_.arity != Arity::list) {
@@ -237,7 +241,9 @@ class DefaultReader {
                            expected, v.describe(), v.raw));
       return std::nullopt;
     };
-    auto ok = [&](std::string value) { return DefaultValue{.kind = DefaultValue::Kind::literal, .value = std::move(value)}; };
+    auto ok = [&](std::string value) {
+      return DefaultValue{.kind = DefaultValue::Kind::literal, .value = std::move(value)};
+    };
     switch (t) {
       case ScalarType::String:
         if (K != ast::Expression::Kind::string) return mismatch("a string in double quotes");
@@ -252,7 +258,7 @@ class DefaultReader {
         if (K != ast::Expression::Kind::number) return mismatch("a whole number");
         if (!fits_i64(v.raw)) {
           value_error(v, fmt::format("{} is not a whole number that fits 64 bits: the default of {} must be one", v.raw,
-                               backquoted(field_.name)));
+                                     backquoted(field_.name)));
           return std::nullopt;
         }
         return ok(std::string(v.raw));
@@ -270,24 +276,27 @@ class DefaultReader {
       case ScalarType::DateTime:
         if (K != ast::Expression::Kind::string) return mismatch("now() or an RFC 3339 date-time string");
         if (!valid_rfc3339(v.value)) {
-          value_error(v, fmt::format("\"{}\" is not an RFC 3339 date-time: write it as \"2024-01-31T12:00:00Z\" (or use now())",
-                               v.value));
+          value_error(
+              v, fmt::format("\"{}\" is not an RFC 3339 date-time: write it as \"2024-01-31T12:00:00Z\" (or use now())",
+                             v.value));
           return std::nullopt;
         }
         return ok(v.value);
       case ScalarType::Json:
         if (K != ast::Expression::Kind::string) return mismatch("JSON in a string, such as \"{}\"");
         if (!valid_json(v.value)) {
-          value_error(v, fmt::format("the default of {} is not valid JSON: write JSON inside the string, with inner quotes "
-                               "escaped (\"{{\\\"a\\\": 1}}\")",
-                               backquoted(field_.name)));
+          value_error(
+              v, fmt::format("the default of {} is not valid JSON: write JSON inside the string, with inner quotes "
+                             "escaped (\"{{\\\"a\\\": 1}}\")",
+                             backquoted(field_.name)));
           return std::nullopt;
         }
         return ok(v.value);
       case ScalarType::Bytes:
         if (K != ast::Expression::Kind::string) return mismatch("base64 in a string");
         if (!valid_base64(v.value)) {
-          value_error(v, fmt::format("\"{}\" is not base64: a Bytes default is written in base64 with = padding", v.value));
+          value_error(
+              v, fmt::format("\"{}\" is not base64: a Bytes default is written in base64 with = padding", v.value));
           return std::nullopt;
         }
         return ok(v.value);

@@ -12,21 +12,62 @@ namespace pgkit::schema::detail {
 namespace {
 
 // Prisma's named operator classes (parser-database's OperatorClass).
-constexpr std::array<std::string_view, 56> kOperatorClasses = {
-    "InetOps",           "JsonbOps",           "JsonbPathOps",         "ArrayOps",
-    "TextOps",           "BitMinMaxOps",       "VarBitMinMaxOps",      "BpcharBloomOps",
-    "BpcharMinMaxOps",   "ByteaBloomOps",      "ByteaMinMaxOps",       "DateBloomOps",
-    "DateMinMaxOps",     "DateMinMaxMultiOps", "Float4BloomOps",       "Float4MinMaxOps",
-    "Float4MinMaxMultiOps", "Float8BloomOps",  "Float8MinMaxOps",      "Float8MinMaxMultiOps",
-    "InetInclusionOps",  "InetBloomOps",       "InetMinMaxOps",        "InetMinMaxMultiOps",
-    "Int2BloomOps",      "Int2MinMaxOps",      "Int2MinMaxMultiOps",   "Int4BloomOps",
-    "Int4MinMaxOps",     "Int4MinMaxMultiOps", "Int8BloomOps",         "Int8MinMaxOps",
-    "Int8MinMaxMultiOps", "NumericBloomOps",   "NumericMinMaxOps",     "NumericMinMaxMultiOps",
-    "OidBloomOps",       "OidMinMaxOps",       "OidMinMaxMultiOps",    "TextBloomOps",
-    "TextMinMaxOps",     "TimestampBloomOps",  "TimestampMinMaxOps",   "TimestampMinMaxMultiOps",
-    "TimestampTzBloomOps", "TimestampTzMinMaxOps", "TimestampTzMinMaxMultiOps", "TimeBloomOps",
-    "TimeMinMaxOps",     "TimeMinMaxMultiOps", "TimeTzBloomOps",       "TimeTzMinMaxOps",
-    "TimeTzMinMaxMultiOps", "UuidBloomOps",    "UuidMinMaxOps",        "UuidMinMaxMultiOps"};
+constexpr std::array<std::string_view, 56> kOperatorClasses = {"InetOps",
+                                                               "JsonbOps",
+                                                               "JsonbPathOps",
+                                                               "ArrayOps",
+                                                               "TextOps",
+                                                               "BitMinMaxOps",
+                                                               "VarBitMinMaxOps",
+                                                               "BpcharBloomOps",
+                                                               "BpcharMinMaxOps",
+                                                               "ByteaBloomOps",
+                                                               "ByteaMinMaxOps",
+                                                               "DateBloomOps",
+                                                               "DateMinMaxOps",
+                                                               "DateMinMaxMultiOps",
+                                                               "Float4BloomOps",
+                                                               "Float4MinMaxOps",
+                                                               "Float4MinMaxMultiOps",
+                                                               "Float8BloomOps",
+                                                               "Float8MinMaxOps",
+                                                               "Float8MinMaxMultiOps",
+                                                               "InetInclusionOps",
+                                                               "InetBloomOps",
+                                                               "InetMinMaxOps",
+                                                               "InetMinMaxMultiOps",
+                                                               "Int2BloomOps",
+                                                               "Int2MinMaxOps",
+                                                               "Int2MinMaxMultiOps",
+                                                               "Int4BloomOps",
+                                                               "Int4MinMaxOps",
+                                                               "Int4MinMaxMultiOps",
+                                                               "Int8BloomOps",
+                                                               "Int8MinMaxOps",
+                                                               "Int8MinMaxMultiOps",
+                                                               "NumericBloomOps",
+                                                               "NumericMinMaxOps",
+                                                               "NumericMinMaxMultiOps",
+                                                               "OidBloomOps",
+                                                               "OidMinMaxOps",
+                                                               "OidMinMaxMultiOps",
+                                                               "TextBloomOps",
+                                                               "TextMinMaxOps",
+                                                               "TimestampBloomOps",
+                                                               "TimestampMinMaxOps",
+                                                               "TimestampMinMaxMultiOps",
+                                                               "TimestampTzBloomOps",
+                                                               "TimestampTzMinMaxOps",
+                                                               "TimestampTzMinMaxMultiOps",
+                                                               "TimeBloomOps",
+                                                               "TimeMinMaxOps",
+                                                               "TimeMinMaxMultiOps",
+                                                               "TimeTzBloomOps",
+                                                               "TimeTzMinMaxOps",
+                                                               "TimeTzMinMaxMultiOps",
+                                                               "UuidBloomOps",
+                                                               "UuidMinMaxOps",
+                                                               "UuidMinMaxMultiOps"};
 
 constexpr std::array<std::string_view, 6> kIndexTypes = {"BTree", "Hash", "Gist", "Gin", "SpGist", "Brin"};
 
@@ -43,7 +84,8 @@ class ModelAttributes {
       for (std::size_t f = 0; f < model_.fields.size(); ++f) {
         if (model_.fields[f].ignored) {
           ctx_.error(file(), info_.fields[f].ast->span.start,
-                     fmt::format("remove @ignore from {}: its model is @@ignore'd already", backquoted(model_.fields[f].name)));
+                     fmt::format("remove @ignore from {}: its model is @@ignore'd already",
+                                 backquoted(model_.fields[f].name)));
         }
       }
     }
@@ -53,8 +95,10 @@ class ModelAttributes {
       Args args(ctx_, file(), *a, {"name"});
       if (const ast::Expression* e = args.take_default("name")) {
         if (auto s = expect_string(ctx_, file(), *e, "@@map's name")) {
-          if (s->empty()) ctx_.error(file(), e->span.start, "@@map's name is empty: give the table's name");
-          else model_.db_name = *s;
+          if (s->empty())
+            ctx_.error(file(), e->span.start, "@@map's name is empty: give the table's name");
+          else
+            model_.db_name = *s;
         }
       }
       args.finish();
@@ -131,7 +175,8 @@ class ModelAttributes {
         ok = false;
         continue;
       }
-      if (std::any_of(def.fields.begin(), def.fields.end(), [&](const IndexField& k) { return k.field == field.name; })) {
+      if (std::any_of(def.fields.begin(), def.fields.end(),
+                      [&](const IndexField& k) { return k.field == field.name; })) {
         ctx_.error(file(), item.span.start, fmt::format("{} lists {} twice: remove one", label, backquoted(item.raw)));
         ok = false;
         continue;
@@ -150,8 +195,9 @@ class ModelAttributes {
         key.descending = v.raw == "Desc";
         key.sort_given = true;
         if (kind == IndexDef::Kind::id) {
-          ctx_.error(file(), arg.span.start, "sort: on a primary key is for SQL Server and MySQL; PostgreSQL primary "
-                                             "keys are ascending — remove it");
+          ctx_.error(file(), arg.span.start,
+                     "sort: on a primary key is for SQL Server and MySQL; PostgreSQL primary "
+                     "keys are ascending — remove it");
         }
       } else {
         ctx_.error(file(), v.span.start, fmt::format("sort must be Asc or Desc, found `{}`", v.raw));
@@ -212,9 +258,9 @@ class ModelAttributes {
       return;
     }
     if (model_.primary_key) {
-      ctx_.error(file(), a.span.start,
-                 fmt::format("{} has both @id and @@id: a model has one primary key — keep one",
-                             backquoted(model_.name)));
+      ctx_.error(
+          file(), a.span.start,
+          fmt::format("{} has both @id and @@id: a model has one primary key — keep one", backquoted(model_.name)));
       return;
     }
     model_.primary_key = std::move(def);
@@ -227,7 +273,8 @@ class ModelAttributes {
     auto s = expect_string(ctx_, file(), *e, fmt::format("{}'s name", attribute_label(a)));
     if (!s) return;
     if (s->empty()) {
-      ctx_.error(file(), e->span.start, fmt::format("{}'s name is empty: give a name, or remove it", attribute_label(a)));
+      ctx_.error(file(), e->span.start,
+                 fmt::format("{}'s name is empty: give a name, or remove it", attribute_label(a)));
       return;
     }
     const bool client_name_ok = std::all_of(s->begin(), s->end(), [](char c) {
@@ -284,7 +331,8 @@ class ModelAttributes {
     }
     args.finish();
     if (ok && def.fields.empty()) {
-      ctx_.error(file(), a.span.start, fmt::format("{}([]) lists no fields: name at least one field", attribute_label(a)));
+      ctx_.error(file(), a.span.start,
+                 fmt::format("{}([]) lists no fields: name at least one field", attribute_label(a)));
     }
     if (!ok) return;  // reported; an index of the fields that did resolve would only mislead
     model_.indexes.push_back(std::move(def));

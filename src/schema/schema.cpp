@@ -61,10 +61,14 @@ std::size_t invalid_utf8_at(std::string_view s) {
       ++i;
       continue;
     }
-    if (b >= 0xC2 && b <= 0xDF) n = 1, cp = b & 0x1F;
-    else if (b >= 0xE0 && b <= 0xEF) n = 2, cp = b & 0x0F;
-    else if (b >= 0xF0 && b <= 0xF4) n = 3, cp = b & 0x07;
-    else return i;
+    if (b >= 0xC2 && b <= 0xDF)
+      n = 1, cp = b & 0x1F;
+    else if (b >= 0xE0 && b <= 0xEF)
+      n = 2, cp = b & 0x0F;
+    else if (b >= 0xF0 && b <= 0xF4)
+      n = 3, cp = b & 0x07;
+    else
+      return i;
     for (std::size_t k = 1; k <= n; ++k) {
       if (i + k >= s.size()) return i;
       const auto c = static_cast<unsigned char>(s[i + k]);
@@ -151,6 +155,11 @@ std::vector<SchemaFile> read_files(const fs::path& file_or_folder) {
 }
 
 Schema parse(std::vector<SchemaFile> files) {
+  if (files.empty()) {
+    throw SchemaError({{.where = {.file = "(no files)"},
+                        .message = "no .prisma files were given: pass schema.prisma, or the files of a multi-file "
+                                   "schema"}});
+  }
   detail::Problems problems(files);
   std::vector<ast::File> trees;
   trees.reserve(files.size());

@@ -78,8 +78,8 @@ std::string index_type_problem(const Model& m, const IndexDef& idx, const IndexF
   auto is = [&](ScalarType t) { return scalar && f->type.scalar == t; };
   if (f->type.kind == FieldType::Kind::unsupported) return "";
   if (!ops.empty()) {
-    const bool brin = ops.find("MinMax") != std::string::npos || ops.find("Bloom") != std::string::npos ||
-                      ops == "InetInclusionOps";
+    const bool brin =
+        ops.find("MinMax") != std::string::npos || ops.find("Bloom") != std::string::npos || ops == "InetInclusionOps";
     const bool fits = (ops == "InetOps" && (algo == "Gist" || algo == "SpGist")) ||
                       ((ops == "JsonbOps" || ops == "JsonbPathOps" || ops == "ArrayOps") && algo == "Gin") ||
                       (ops == "TextOps" && algo == "SpGist") || (brin && algo == "Brin");
@@ -88,9 +88,10 @@ std::string index_type_problem(const Model& m, const IndexDef& idx, const IndexF
   if (algo == "Gist") {
     if (native == "Inet" && ops == "InetOps") return "";
     if (ops.empty() && is(ScalarType::String) && native.empty()) return "";
-    return fmt::format("a Gist index on {} needs a type with an operator class Prisma knows (an @db.Inet field "
-                       "with ops: InetOps), or ops: raw(\"…\")",
-                       backquoted(f->name));
+    return fmt::format(
+        "a Gist index on {} needs a type with an operator class Prisma knows (an @db.Inet field "
+        "with ops: InetOps), or ops: raw(\"…\")",
+        backquoted(f->name));
   }
   if (algo == "Gin") {
     if (ops.empty() && ((is(ScalarType::Json) && (native.empty() || native == "JsonB")) || list)) return "";
@@ -119,17 +120,31 @@ std::string index_type_problem(const Model& m, const IndexDef& idx, const IndexF
     std::string type = native;
     if (type.empty()) {
       static const std::map<ScalarType, std::string> defaults = {
-          {ScalarType::String, "Text"},     {ScalarType::Int, "Integer"},      {ScalarType::BigInt, "BigInt"},
+          {ScalarType::String, "Text"},           {ScalarType::Int, "Integer"},     {ScalarType::BigInt, "BigInt"},
           {ScalarType::Float, "DoublePrecision"}, {ScalarType::Decimal, "Decimal"}, {ScalarType::Bytes, "ByteA"},
           {ScalarType::DateTime, "Timestamp"}};
       type = defaults.at(f->type.scalar);
     }
-    static const std::map<std::string, std::string> family = {
-        {"Bit", "BitMinMax"},    {"VarBit", "VarBitMinMax"}, {"Char", "Bpchar"},      {"Date", "Date"},
-        {"Real", "Float4"},      {"DoublePrecision", "Float8"}, {"Inet", "Inet"},     {"SmallInt", "Int2"},
-        {"Integer", "Int4"},     {"BigInt", "Int8"},         {"Decimal", "Numeric"},  {"Oid", "Oid"},
-        {"ByteA", "Bytea"},      {"Text", "Text"},           {"VarChar", "Text"},     {"Timestamp", "Timestamp"},
-        {"Timestamptz", "TimestampTz"}, {"Time", "Time"},    {"Timetz", "TimeTz"},    {"Uuid", "Uuid"}};
+    static const std::map<std::string, std::string> family = {{"Bit", "BitMinMax"},
+                                                              {"VarBit", "VarBitMinMax"},
+                                                              {"Char", "Bpchar"},
+                                                              {"Date", "Date"},
+                                                              {"Real", "Float4"},
+                                                              {"DoublePrecision", "Float8"},
+                                                              {"Inet", "Inet"},
+                                                              {"SmallInt", "Int2"},
+                                                              {"Integer", "Int4"},
+                                                              {"BigInt", "Int8"},
+                                                              {"Decimal", "Numeric"},
+                                                              {"Oid", "Oid"},
+                                                              {"ByteA", "Bytea"},
+                                                              {"Text", "Text"},
+                                                              {"VarChar", "Text"},
+                                                              {"Timestamp", "Timestamp"},
+                                                              {"Timestamptz", "TimestampTz"},
+                                                              {"Time", "Time"},
+                                                              {"Timetz", "TimeTz"},
+                                                              {"Uuid", "Uuid"}};
     auto it = family.find(type);
     if (it != family.end() && ops.rfind(it->second, 0) == 0) {
       const std::string rest = ops.substr(it->second.size());
@@ -243,8 +258,8 @@ class ModelChecks {
     for (std::string_view name : client_names) {
       if (const Field* f = model.field(std::string(name))) {
         ctx_.error(info.file, ctx_.models[m].fields[f - model.fields.data()].ast->span.start,
-                   fmt::format("field {} has the name a key of {} {} is given with name:: rename one", backquoted(f->name),
-                               container, backquoted(model.name)));
+                   fmt::format("field {} has the name a key of {} {} is given with name:: rename one",
+                               backquoted(f->name), container, backquoted(model.name)));
       }
     }
   }
@@ -297,7 +312,8 @@ class ModelChecks {
     if (idx.type == "SpGist" && idx.fields.size() > 1) {
       ctx_.error(ii.file, at, "an SpGist index covers one field: split it into one @@index per field");
     }
-    if (idx.type == "Hash" && std::any_of(idx.fields.begin(), idx.fields.end(), [](const auto& k) { return k.descending; })) {
+    if (idx.type == "Hash" &&
+        std::any_of(idx.fields.begin(), idx.fields.end(), [](const auto& k) { return k.descending; })) {
       ctx_.error(ii.file, at, "a Hash index has no order: remove sort:");
     }
     if (idx.type == "Hash" && idx.fields.size() > 1) {
@@ -326,7 +342,8 @@ class ModelChecks {
     const RelationInfo& ri = ctx_.models[m].fields[f].relation;
     std::string fields;
     for (const auto& n : field.relation_fields) fields += (fields.empty() ? "" : ", ") + n;
-    ctx_.warning(ctx_.models[m].file, ri.attribute ? ri.attribute->span.start : ctx_.models[m].fields[f].ast->span.start,
+    ctx_.warning(ctx_.models[m].file,
+                 ri.attribute ? ri.attribute->span.start : ctx_.models[m].fields[f].ast->span.start,
                  fmt::format("with relationMode = \"prisma\" there is no foreign key, so no index on {}: queries "
                              "following {} will scan the table — add @@index([{}])",
                              fields, backquoted(field.name), fields));
@@ -340,7 +357,8 @@ class ModelChecks {
     });
     for (std::size_t i = 0; i < global_.size();) {
       std::size_t j = i + 1;
-      while (j < global_.size() && *global_[j].schema == *global_[i].schema && global_[j].named.name == global_[i].named.name) {
+      while (j < global_.size() && *global_[j].schema == *global_[i].schema &&
+             global_[j].named.name == global_[i].named.name) {
         ++j;
       }
       // Names used twice within one table are reported per table; here: across tables.

@@ -25,10 +25,10 @@ void field_columns(Context& ctx, std::size_t m, std::vector<std::pair<std::strin
     if (columns[k].first != columns[k - 1].first) continue;
     const Field& other = model.fields[columns[k - 1].second];
     const Field& field = model.fields[columns[k].second];
-    ctx.error(info.file, info.fields[columns[k].second].ast->span.start,
-              fmt::format("{} and {} of {} {} are both stored in column \"{}\": change one @map", backquoted(other.name),
-                          backquoted(field.name), model.view ? "view" : "model", backquoted(model.name),
-                          field.db_name));
+    ctx.error(
+        info.file, info.fields[columns[k].second].ast->span.start,
+        fmt::format("{} and {} of {} {} are both stored in column \"{}\": change one @map", backquoted(other.name),
+                    backquoted(field.name), model.view ? "view" : "model", backquoted(model.name), field.db_name));
   }
 }
 
@@ -41,12 +41,13 @@ void schema_of(Context& ctx, std::uint32_t file, const ast::Attribute* attr, con
   const auto& schemas = ctx.schema.datasource.schemas;
   if (attr && std::find(schemas.begin(), schemas.end(), schema) == schemas.end()) {
     ctx.error(file, attr->span.start,
-              schemas.empty() ? fmt::format("@@schema(\"{}\") needs the datasource to list its schemas: add schemas = "
-                                            "[\"{}\"] to the datasource",
-                                            schema, schema)
-                              : fmt::format("schema \"{}\" is not in the datasource's schemas: add it there, or use one "
-                                            "of them",
-                                            schema));
+              schemas.empty()
+                  ? fmt::format("@@schema(\"{}\") needs the datasource to list its schemas: add schemas = "
+                                "[\"{}\"] to the datasource",
+                                schema, schema)
+                  : fmt::format("schema \"{}\" is not in the datasource's schemas: add it there, or use one "
+                                "of them",
+                                schema));
   }
   if (!attr && ctx.schemas_property) {
     ctx.error(file, block.keyword.span.start,

@@ -69,6 +69,42 @@ check "migrate with a bad table name is refused" 1 "not a usable tracking table"
 check "doctor reports migrations and findings" 0 "migrations: +0 applied" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor --dir mig
 check "backup writes a dump" 0 "wrote backups/postgres-" -- clean_env DATABASE_URL="$URL" "$PGKIT" backup --keep 2
 
+# The schema-first workflow, in a schema of its own (Prisma's ?schema=): validate, format,
+# migrate dev, status, diff, deploy, db pull; bad input changes nothing.
+mkdir -p proj/prisma && cd proj
+APP="$URL?schema=app"
+printf 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n\nmodel User {\n  id Int @id @default(autoincrement())\n  email String @unique\n}\n' > prisma/schema.prisma
+check "schema validate" 0 "is valid" -- "$PGKIT" schema validate
+check "schema format --check finds an unformatted file" 1 "is not formatted" -- "$PGKIT" schema format --check
+check "schema format" 0 "Formatted prisma/schema.prisma" -- "$PGKIT" schema format
+check "schema format --check passes once formatted" 0 "" -- "$PGKIT" schema format --check
+cp prisma/schema.prisma good.prisma
+printf 'model Post {\n  id Int @id\n  title Strin\n}\n' >> prisma/schema.prisma
+check "schema validate names file:line:column" 1 "prisma/schema.prisma:12:[0-9]+: error" -- "$PGKIT" schema validate
+check "migrate dev with a bad schema changes nothing" 1 "Strin" -- clean_env DATABASE_URL="$APP" "$PGKIT" migrate dev --name init
+check "…and writes no migration" 1 "" -- test -e prisma/migrations
+cp good.prisma prisma/schema.prisma
+check "migrate dev writes and applies the first migration" 0 "Applied migration .[0-9]{14}_init" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" migrate dev --name init
+check "migrate dev with nothing to do" 0 "Already in sync" -- clean_env DATABASE_URL="$APP" "$PGKIT" migrate dev --name again
+check "migrate status reads _prisma_migrations" 0 "Database schema is up to date" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" migrate status
+check "migrate deploy has nothing to apply" 0 "No pending migrations" -- clean_env DATABASE_URL="$APP" "$PGKIT" migrate deploy
+sed -i 's/  email String @unique/  email String @unique\n  bio   String?/' prisma/schema.prisma
+check "migrate diff --exit-code says 2 for a difference" 2 "Added column .bio." -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" migrate diff --from-url "$APP" --to-schema prisma/schema.prisma --exit-code
+check "migrate diff --script prints Prisma's SQL" 0 'ADD COLUMN     "bio" TEXT' -- \
+  clean_env "$PGKIT" migrate diff --from-schema good.prisma --to-schema prisma/schema.prisma --script
+check "migrate status reports a schema change no migration makes" 1 "no migration makes yet" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" migrate status
+check "db pull --print writes the database as a schema" 0 "model User" -- clean_env DATABASE_URL="$APP" "$PGKIT" db pull --print
+mkdir -p seeds && printf "INSERT INTO \"User\"(email) VALUES ('seeded@example.com');\n" > seeds/001_user.sql
+check "migrate reset drops, applies every migration and seeds" 0 "seeded seeds/001_user.sql" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" migrate reset
+check "…so seeding again meets the unique email it inserted" 1 "duplicate key|unique" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" seed seeds
+cd "$WORK"
+
 # --watch runs until SIGTERM, then closes its pool and exits 0.
 env -u DB_CONNECTION_STRING -u DB_HOST -u POSTGRES_HOST -u PGHOST DATABASE_URL="$URL" "$PGKIT" doctor --watch 1 --json > watch.out 2> watch.err &
 watcher=$!

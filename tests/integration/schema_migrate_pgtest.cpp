@@ -238,3 +238,17 @@ TEST(SchemaMigrate, DbPushRefusesDataLossUnlessAccepted) {
   EXPECT_EQ(p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tag'")[0], "0");
   EXPECT_FALSE(fs::exists(p.migrations()));
 }
+
+TEST(SchemaMigrate, AUrlsSchemaParameterPutsTablesAndHistoryInThatSchema) {
+  Project p("schema_param");
+  p.config.search_path = "app";  // DATABASE_URL=…?schema=app, as Prisma reads it
+  p.schema(kUser);
+  auto first = p.dev("init");
+  ASSERT_TRUE(first.written);
+  EXPECT_EQ(p.sql("SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY table_name) FROM "
+                  "information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')")[0],
+            "app.User,app._prisma_migrations");
+  EXPECT_NE(read(*first.written).find("CREATE SCHEMA IF NOT EXISTS \"app\";"), std::string::npos);
+  auto again = p.dev("again");
+  EXPECT_FALSE(again.written) << "the second run finds the tables where the first put them";
+}

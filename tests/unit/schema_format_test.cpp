@@ -103,8 +103,9 @@ TEST(SchemaFormat, KeepsCommentsAndMovesThoseAboveBlockAttributes) {
 }
 
 TEST(SchemaFormat, NormalisesSpacingInsideAttributes) {
-  EXPECT_EQ(fmt("model A {\n  id Int @id @default( dbgenerated( \"1\" ) )\n  t String[] @default([ \"a\",\"b\" ])\n}\n"),
-            "model A {\n  id Int      @id @default(dbgenerated(\"1\"))\n  t  String[] @default([\"a\", \"b\"])\n}\n");
+  EXPECT_EQ(
+      fmt("model A {\n  id Int @id @default( dbgenerated( \"1\" ) )\n  t String[] @default([ \"a\",\"b\" ])\n}\n"),
+      "model A {\n  id Int      @id @default(dbgenerated(\"1\"))\n  t  String[] @default([\"a\", \"b\"])\n}\n");
 }
 
 TEST(SchemaFormat, DoesNotAddMissingBackRelationFields) {

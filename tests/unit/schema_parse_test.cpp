@@ -43,8 +43,8 @@ class TempDir {
  public:
   TempDir() {
     static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("pgkit-schema-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
+    path_ =
+        fs::temp_directory_path() / ("pgkit-schema-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -165,9 +165,9 @@ TEST(SchemaParse, EveryScalarTypeListAndOptional) {
 }
 )psl");
   const Model& t = s.models[0];
-  const std::vector<ScalarType> types = {ScalarType::Int,     ScalarType::String,   ScalarType::Boolean,
-                                         ScalarType::BigInt,  ScalarType::Float,    ScalarType::Decimal,
-                                         ScalarType::DateTime, ScalarType::Json,    ScalarType::Bytes};
+  const std::vector<ScalarType> types = {ScalarType::Int,      ScalarType::String, ScalarType::Boolean,
+                                         ScalarType::BigInt,   ScalarType::Float,  ScalarType::Decimal,
+                                         ScalarType::DateTime, ScalarType::Json,   ScalarType::Bytes};
   for (std::size_t i = 0; i < types.size(); ++i) {
     EXPECT_EQ(t.fields[i].type.kind, FieldType::Kind::scalar);
     EXPECT_EQ(t.fields[i].type.scalar, types[i]) << t.fields[i].name;
@@ -213,13 +213,33 @@ TEST(SchemaParse, EveryPostgresNativeTypeOnItsScalar) {
 }
 )psl");
   const Model& n = s.models[0];
-  const std::vector<std::pair<std::string, std::vector<std::string>>> want = {
-      {"Text", {}},        {"VarChar", {"255"}},  {"Char", {"10"}},      {"Uuid", {}},          {"Citext", {}},
-      {"Inet", {}},        {"Xml", {}},           {"Bit", {"8"}},        {"VarBit", {"16"}},    {"SmallInt", {}},
-      {"Integer", {}},     {"BigInt", {}},        {"Oid", {}},           {"Real", {}},          {"DoublePrecision", {}},
-      {"Decimal", {"10", "2"}}, {"Money", {}},    {"Timestamp", {"3"}},  {"Timestamptz", {"6"}}, {"Date", {}},
-      {"Time", {"2"}},     {"Timetz", {"0"}},     {"Boolean", {}},       {"Json", {}},          {"JsonB", {}},
-      {"ByteA", {}},       {"VarChar", {}}};
+  const std::vector<std::pair<std::string, std::vector<std::string>>> want = {{"Text", {}},
+                                                                              {"VarChar", {"255"}},
+                                                                              {"Char", {"10"}},
+                                                                              {"Uuid", {}},
+                                                                              {"Citext", {}},
+                                                                              {"Inet", {}},
+                                                                              {"Xml", {}},
+                                                                              {"Bit", {"8"}},
+                                                                              {"VarBit", {"16"}},
+                                                                              {"SmallInt", {}},
+                                                                              {"Integer", {}},
+                                                                              {"BigInt", {}},
+                                                                              {"Oid", {}},
+                                                                              {"Real", {}},
+                                                                              {"DoublePrecision", {}},
+                                                                              {"Decimal", {"10", "2"}},
+                                                                              {"Money", {}},
+                                                                              {"Timestamp", {"3"}},
+                                                                              {"Timestamptz", {"6"}},
+                                                                              {"Date", {}},
+                                                                              {"Time", {"2"}},
+                                                                              {"Timetz", {"0"}},
+                                                                              {"Boolean", {}},
+                                                                              {"Json", {}},
+                                                                              {"JsonB", {}},
+                                                                              {"ByteA", {}},
+                                                                              {"VarChar", {}}};
   ASSERT_EQ(n.fields.size(), want.size() + 1);
   for (std::size_t i = 0; i < want.size(); ++i) {
     const Field& f = n.fields[i + 1];

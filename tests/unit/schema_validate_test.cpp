@@ -91,7 +91,8 @@ TEST(SchemaValidate, BraceMustEndItsLine) {
 }
 
 TEST(SchemaValidate, MultiLineAttributesAreRejected) {
-  expect_one("model A {\n  id Int @id\n  x Int\n  @@index([x,\n    id])\n}\n", "7:14", "an attribute must fit on one line");
+  expect_one("model A {\n  id Int @id\n  x Int\n  @@index([x,\n    id])\n}\n", "7:14",
+             "an attribute must fit on one line");
 }
 
 TEST(SchemaValidate, UnknownEscapeSequenceInAString) {
@@ -159,8 +160,9 @@ TEST(SchemaValidate, GeneratorNeedsAProviderAndAUniqueName) {
 }
 
 TEST(SchemaValidate, ReferentialIntegrityIsAWarningNotAnError) {
-  Schema s = parse({{"schema.prisma", "datasource db {\n  provider = \"postgresql\"\n  referentialIntegrity = "
-                                      "\"prisma\"\n}\nmodel A {\n  id Int @id\n}\n"}});
+  Schema s = parse({{"schema.prisma",
+                     "datasource db {\n  provider = \"postgresql\"\n  referentialIntegrity = "
+                     "\"prisma\"\n}\nmodel A {\n  id Int @id\n}\n"}});
   EXPECT_TRUE(s.datasource.relation_mode_prisma);
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_EQ(s.warnings[0].where.line, 3);
@@ -267,6 +269,40 @@ TEST(SchemaValidate, AttributeGivenTwiceIsReportedAtEach) {
   EXPECT_EQ(positions(errors), (std::vector<std::string>{"5:14", "5:26"}));
 }
 
+TEST(SchemaValidate, AttributesInTheWrongPlaceSayWhereTheyBelong) {
+  auto errors = errors_in(R"psl(model User {
+  id    Int    @id @relation("x")
+  posts Post[] @map("p") @unique @default(1) @id
+  geo   Unsupported("circle") @ignore
+  a_b   Int
+  a     Int
+  b     Int
+  @@unique([a, b])
+}
+model Post {
+  id       Int  @id @ignore
+  authorId Int
+  author   User @relation("", fields: [authorId], references: [id]) @db.Text @updatedAt
+  @@ignore
+}
+)psl");
+  EXPECT_EQ(positions(errors), (std::vector<std::string>{"5:20", "6:3", "6:16", "6:26", "6:34", "6:46", "7:31", "11:3",
+                                                         "14:3", "16:27", "16:69", "16:78"}))
+      << ::testing::PrintToString(errors);
+  EXPECT_TRUE(mentions(errors[0], "@relation belongs on a relation field"));
+  EXPECT_TRUE(mentions(errors[1], "add @ignore to `posts`"));
+  EXPECT_TRUE(mentions(errors[2], "@relation(map:"));
+  EXPECT_TRUE(mentions(errors[3], "cannot be @unique"));
+  EXPECT_TRUE(mentions(errors[4], "cannot have a @default"));
+  EXPECT_TRUE(mentions(errors[5], "cannot be @id"));
+  EXPECT_TRUE(mentions(errors[6], "already left out of Prisma Client"));
+  EXPECT_TRUE(mentions(errors[7], "name the key with name:"));
+  EXPECT_TRUE(mentions(errors[8], "@@ignore'd already"));
+  EXPECT_TRUE(mentions(errors[9], "relation's name is empty"));
+  EXPECT_TRUE(mentions(errors[10], "put it on the scalar field"));
+  EXPECT_TRUE(mentions(errors[11], "not a relation field"));
+}
+
 TEST(SchemaValidate, UpdatedAtNeedsASingleDateTime) {
   auto errors = errors_in("model A {\n  id Int @id\n  a String @updatedAt\n  b DateTime[] @updatedAt\n}\n");
   EXPECT_EQ(positions(errors), (std::vector<std::string>{"6:12", "7:16"}));
@@ -330,6 +366,11 @@ model B {
   EXPECT_TRUE(mentions(errors[0], "`nope`, which is not a field of model `A`"));
   EXPECT_TRUE(mentions(errors[1], "@@unique([bId])"));
   EXPECT_TRUE(mentions(errors[2], "twice"));
+}
+
+TEST(SchemaValidate, CompoundIdRefersToFieldsOfTheModel) {
+  expect_one("model A {\n  a Int\n  b Int\n  @@id([a, nope])\n}\n", "7:12",
+             "`nope`, which is not a field of model `A`");
 }
 
 TEST(SchemaValidate, MapClashes) {
@@ -407,9 +448,9 @@ model A {
 }
 )psl");
   // Values that do not fit are reported at @default, values that do not parse at the value.
-  const std::vector<std::string> want = {"8:19",  "9:15",  "10:15", "11:15", "12:24", "13:24", "14:24", "15:15",
-                                         "16:15", "17:15", "18:24", "19:15", "20:15", "21:24", "22:24", "23:24",
-                                         "24:15", "25:15", "26:28", "27:36"};
+  const std::vector<std::string> want = {"8:19",  "9:15",  "10:15", "11:15", "12:24", "13:24", "14:24",
+                                         "15:15", "16:15", "17:15", "18:24", "19:15", "20:15", "21:24",
+                                         "22:24", "23:24", "24:15", "25:15", "26:28", "27:36"};
   EXPECT_EQ(positions(errors), want) << ::testing::PrintToString(errors);
   ASSERT_EQ(errors.size(), want.size());
   EXPECT_TRUE(mentions(errors[0], "must be a whole number"));
@@ -458,7 +499,7 @@ model A {
 }
 )psl");
   EXPECT_EQ(positions(errors), (std::vector<std::string>{"9:15", "10:15", "11:15", "12:15", "13:15", "14:15", "15:15",
-                                                          "16:15", "17:15", "18:15", "19:24", "20:15", "21:6"}))
+                                                         "16:15", "17:15", "18:15", "19:24", "20:15", "21:6"}))
       << ::testing::PrintToString(errors);
   EXPECT_TRUE(mentions(errors[0], "unknown PostgreSQL native type `Foo`"));
   EXPECT_TRUE(mentions(errors[1], "@db.VarChar fits String fields"));
@@ -494,8 +535,8 @@ TEST(SchemaValidate, IndexTypesAndOperatorClassesMustFitTheField) {
   @@fulltext([s])
 }
 )psl");
-  EXPECT_EQ(positions(errors), (std::vector<std::string>{"11:3", "12:3", "13:3", "14:3", "15:3", "16:19", "17:3",
-                                                          "18:15", "19:3"}))
+  EXPECT_EQ(positions(errors),
+            (std::vector<std::string>{"11:3", "12:3", "13:3", "14:3", "15:3", "16:19", "17:3", "18:15", "19:3"}))
       << ::testing::PrintToString(errors);
   EXPECT_TRUE(mentions(errors[0], "Gin index"));
   EXPECT_TRUE(mentions(errors[1], "TextOps does not work with a Gin index"));
@@ -509,8 +550,7 @@ TEST(SchemaValidate, IndexTypesAndOperatorClassesMustFitTheField) {
 }
 
 TEST(SchemaValidate, PartialIndexesNeedThePreviewFeature) {
-  expect_one("model A {\n  id Int @id\n  x Int\n  @@index([x], where: raw(\"x > 0\"))\n}\n", "7:23",
-             "partialIndexes");
+  expect_one("model A {\n  id Int @id\n  x Int\n  @@index([x], where: raw(\"x > 0\"))\n}\n", "7:23", "partialIndexes");
 }
 
 TEST(SchemaValidate, SchemaAttributeMustNameADatasourceSchema) {
@@ -565,8 +605,9 @@ model Post {
 }
 
 TEST(SchemaValidate, AmbiguousSelfRelation) {
-  auto errors = errors_in("model A {\n  id Int @id\n  pid Int?\n  parent A? @relation(fields: [pid], references: "
-                          "[id])\n  children A[]\n}\n");
+  auto errors = errors_in(
+      "model A {\n  id Int @id\n  pid Int?\n  parent A? @relation(fields: [pid], references: "
+      "[id])\n  children A[]\n}\n");
   EXPECT_EQ(positions(errors), (std::vector<std::string>{"7:3", "8:3"}));
   EXPECT_TRUE(mentions(errors[0], "give both the same name"));
 }
@@ -751,6 +792,12 @@ TEST(SchemaValidate, ColumnsCountCharactersNotBytes) {
   auto errors = errors_in("model A {\n  id Int @id\n  /// café ☕\n  b String @default(\"é☕\") @foo\n}\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(positions(errors)[0], "7:27");
+}
+
+TEST(SchemaValidate, NoFilesAtAllIsAnError) {
+  auto errors = errors_of(std::vector<SchemaFile>{});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(mentions(errors[0], "no .prisma files"));
 }
 
 TEST(SchemaValidate, DatasourceInAnotherFileOfAMultiFileSchema) {
