@@ -8,8 +8,12 @@
 //      migration.sql (with Prisma's warnings comment), written and applied.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
+#include <iomanip>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -38,12 +42,30 @@ std::string slug(const std::string& name) {
   return out.empty() ? "migration" : out;
 }
 
-fs::path new_migration_dir(const fs::path& dir, const std::string& name) {
-  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  for (int i = 0;; ++i) {
-    fs::path candidate = dir / fmt::format("{:%Y%m%d%H%M%S}_{}", now + std::chrono::seconds(i), slug(name));
-    if (!fs::exists(candidate)) return candidate;
+// The latest `<timestamp>_` already in dir, as a time: a new migration must sort after it, and two
+// made in the same second (a script, a test) must not share a version.
+std::optional<std::chrono::sys_seconds> latest_timestamp(const fs::path& dir) {
+  std::optional<std::chrono::sys_seconds> latest;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() < 15 || name[14] != '_' ||
+        !std::all_of(name.begin(), name.begin() + 14, [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    std::tm tm{};
+    std::istringstream in(name.substr(0, 14));
+    in >> std::get_time(&tm, "%Y%m%d%H%M%S");
+    if (in.fail()) continue;
+    auto t = std::chrono::sys_seconds(std::chrono::seconds(timegm(&tm)));
+    if (!latest || t > *latest) latest = t;
   }
+  return latest;
+}
+
+fs::path new_migration_dir(const fs::path& dir, const std::string& name) {
+  auto at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (auto latest = latest_timestamp(dir); latest && *latest >= at) at = *latest + std::chrono::seconds(1);
+  return dir / fmt::format("{:%Y%m%d%H%M%S}_{}", at, slug(name));
 }
 
 // Only what the schema speaks for: tables and enums of its schemas.

@@ -102,6 +102,13 @@ TEST(SchemaMigrate, AddingAModelWritesAndAppliesASecondMigration) {
            "  author   User @relation(fields: [authorId], references: [id], onDelete: Cascade)\n\n  @@index([authorId])\n}\n");
   auto result = p.dev("add_posts");
   ASSERT_TRUE(result.written);
+  // Made in the same second as the first (as here, or by a script), it still gets a timestamp of
+  // its own that sorts after it.
+  auto files = p.migration_files();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_LT(files[0].parent_path().filename().string().substr(0, 14),
+            files[1].parent_path().filename().string().substr(0, 14));
+  EXPECT_EQ(files[1], *result.written);
   std::string sql = read(*result.written);
   EXPECT_NE(sql.find("-- CreateTable\nCREATE TABLE \"Post\""), std::string::npos) << sql;
   EXPECT_NE(sql.find("CREATE INDEX \"Post_authorId_idx\" ON \"Post\"(\"authorId\");"), std::string::npos) << sql;
@@ -110,6 +117,18 @@ TEST(SchemaMigrate, AddingAModelWritesAndAppliesASecondMigration) {
             std::string::npos)
       << sql;
   EXPECT_EQ(p.sql("SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")[0], "2");
+}
+
+TEST(SchemaMigrate, ANewMigrationSortsAfterOneDatedAheadOfTheClock) {
+  Project p("schema_ahead");
+  fs::create_directories(p.migrations() / "20991231235959_ahead");
+  std::ofstream(p.migrations() / "20991231235959_ahead" / "migration.sql") << "SELECT 1;\n";
+  p.schema(kUser);
+  auto result = p.dev("init");
+  ASSERT_TRUE(result.written);
+  EXPECT_EQ(result.written->parent_path().filename().string(), "21000101000000_init");
+  EXPECT_EQ(p.sql("SELECT string_agg(migration_name, ' ' ORDER BY migration_name) FROM _prisma_migrations")[0],
+            "20991231235959_ahead 21000101000000_init");
 }
 
 TEST(SchemaMigrate, ARequiredFieldWithoutDefaultIsRefusedOnATableWithRowsAndNothingIsWritten) {
