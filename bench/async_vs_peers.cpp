@@ -517,11 +517,5 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse_options(argc, argv);
-  try {
-    return run(options);  // the server is gone by the time run returns or throws
-  } catch (const std::exception& e) {
-    std::cerr << "pgkit_async_bench: " << e.what() << "\n";
-    return 1;
-  }
+  return pgkit::bench::run_reporting_errors("pgkit_async_bench", parse_options(argc, argv), run);
 }

@@ -15,7 +15,9 @@
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -191,6 +193,19 @@ inline ToolRun run_captured(const std::vector<std::string>& argv, const std::vec
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   run.cost = cost_of(usage);
   return run;
+}
+
+/// A benchmark's main() after its options are read: run(options), and any exception printed as
+/// "program: what" with exit 1. What run started (servers, peers) is gone by the time it returns
+/// or throws.
+template <class Options, class Run>
+int run_reporting_errors(const char* program, const Options& options, Run&& run) {
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return 1;
+  }
 }
 
 /// "a b c", for messages.

@@ -343,11 +343,5 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse_options(argc, argv);
-  try {
-    return run(options);  // the server is gone by the time run returns or throws
-  } catch (const std::exception& e) {
-    std::cerr << kProgram << ": " << e.what() << "\n";
-    return 1;
-  }
+  return pgkit::bench::run_reporting_errors(kProgram, parse_options(argc, argv), run);
 }

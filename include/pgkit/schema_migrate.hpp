@@ -37,25 +37,39 @@ using Confirm = std::function<bool(const std::string& question)>;
 /// A scratch database to replay migrations in. In order of preference: the URL given (or
 /// SHADOW_DATABASE_URL; emptied first, as Prisma does), a database created on the development
 /// server and dropped when this object dies, or a local PostgreSQL started in a temporary
-/// directory (when the server refuses CREATE DATABASE).
+/// directory (when the server refuses CREATE DATABASE). Made on first use, not before.
+///
+/// What a list of migrations builds is kept in a cache, keyed by each migration's name and
+/// checksum, the shadow server's address and version, and pgkit's version: the same list on the
+/// same server is replayed once, so a `migrate dev` or `migrate status` with nothing new makes
+/// no shadow database at all. A migration whose result depends on more than its text (the clock,
+/// a setting, another database) would be remembered as it first ran: turn the cache off with
+/// PGKIT_SHADOW_CACHE=off.
 class ShadowDatabase {
  public:
   struct Options {
     std::optional<std::string> url;    ///< a shadow database of the user's; default SHADOW_DATABASE_URL
     std::optional<Config> server;      ///< the development database, whose server may host a temporary one
+    int server_version = 0;            ///< server's PQserverVersion when known (saves a connection); 0: asked
     Progress progress;
+    /// The cache's directory. Default: $PGKIT_CACHE_DIR/shadow, else $XDG_CACHE_HOME/pgkit/shadow,
+    /// else ~/.cache/pgkit/shadow; none when PGKIT_SHADOW_CACHE=off. An empty path: no cache.
+    /// A local server (the last resort) is never cached.
+    std::optional<std::filesystem::path> cache_dir;
   };
   explicit ShadowDatabase(Options options);
   ~ShadowDatabase();
   ShadowDatabase(const ShadowDatabase&) = delete;
   ShadowDatabase& operator=(const ShadowDatabase&) = delete;
 
-  /// How to connect to it.
-  const Config& config() const;
-  /// Where it is, for messages: "temporary database pgkit_shadow_… on 127.0.0.1:5432".
+  /// How to connect to it (made now if it was not yet).
+  const Config& config();
+  /// Where the last replay came from, for messages: "temporary database pgkit_shadow_… on the
+  /// development server", or "the cache of what these migrations build (FILE)".
   const std::string& description() const;
 
-  /// Apply migrations in order (each as its file is written), then describe the result.
+  /// Apply migrations in order (each as its file is written), after the ones of earlier calls,
+  /// then describe the result: from the cache when it knows this list.
   /// @throws MigrationError naming the migration, file and line that failed
   catalog::Catalog replay(const std::vector<Migration>& migrations);
 
@@ -95,6 +109,9 @@ struct DevOptions {
   bool force = false;                             ///< reset without asking when drift or edits require it
   bool accept_data_loss = false;                  ///< apply steps that drop data without asking
   std::optional<std::string> shadow_url;          ///< default SHADOW_DATABASE_URL, else a temporary database
+  /// Where replayed migrations are remembered: ShadowDatabase::Options::cache_dir (default
+  /// ~/.cache/pgkit/shadow; an empty path: replay every time).
+  std::optional<std::filesystem::path> shadow_cache;
   Progress progress;
   Confirm confirm;                                ///< asked before a reset or data loss; default: refuse
 };

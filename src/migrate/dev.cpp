@@ -159,7 +159,8 @@ DevResult dev(const Config& database, const DevOptions& o) {
       reasons.push_back(fmt::format("The migration `{}_{}` is recorded as applied in the database but is missing "
                                     "from the local migrations directory.", e.version, e.name));
   }
-  ShadowDatabase shadow({.url = o.shadow_url, .server = database, .progress = o.progress});
+  ShadowDatabase shadow({.url = o.shadow_url, .server = database, .server_version = conn.server_version(),
+                         .progress = o.progress, .cache_dir = o.shadow_cache});
   auto applied = select(files, status, {State::applied, State::changed});
   auto expected = in_scope(shadow.replay(applied), wanted.schemas);
   auto actual = catalog::describe(conn, scope);
@@ -190,14 +191,14 @@ DevResult dev(const Config& database, const DevOptions& o) {
 
   // 3. Pending migrations (after a reset: all of them), in the database and in the shadow,
   // which already holds the applied ones.
-  {
-    Migrator fresh(database, {.dir = dir, .table = kPrismaTable, .allow_out_of_order = true, .progress = o.progress});
-    for (const auto& v : fresh.up().versions) result.applied.push_back(v);
-  }
   std::vector<Migration> rest;
   for (const auto& m : files)
     if (std::none_of(applied.begin(), applied.end(), [&](const Migration& a) { return a.version == m.version; }))
       rest.push_back(m);
+  if (result.reset || !rest.empty()) {
+    Migrator fresh(database, {.dir = dir, .table = kPrismaTable, .allow_out_of_order = true, .progress = o.progress});
+    for (const auto& v : fresh.up().versions) result.applied.push_back(v);
+  }
   // Nothing more to replay: the shadow holds what it held for the drift check.
   auto migrated = rest.empty() ? expected : in_scope(shadow.replay(rest), wanted.schemas);
 
@@ -252,7 +253,7 @@ DriftReport check_drift(const Config& database, const fs::path& dir, const std::
   auto files = read_directory(dir);
   Migrator migrator(database, {.dir = dir, .table = history_table(dir)});
   auto applied = select(files, migrator.status(), {State::applied, State::changed});
-  ShadowDatabase shadow({.url = shadow_url, .server = database, .progress = {}});
+  ShadowDatabase shadow({.url = shadow_url, .server = database, .server_version = migrator.connection().server_version()});
   auto expected = in_scope(shadow.replay(applied), schemas);
   catalog::DescribeOptions scope;
   scope.schemas = schemas;

@@ -3,6 +3,9 @@
 // dropped afterwards, else a local PostgreSQL in a temporary directory.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
@@ -42,15 +45,43 @@ bool same_database(const Config& a, const Config& b) {
          get(a, "dbname", "") == get(b, "dbname", "");
 }
 
+// Where replay() keeps what a list of migrations builds: see ShadowDatabase::Options::cache_dir.
+std::optional<fs::path> default_cache_dir() {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  std::string off = env("PGKIT_SHADOW_CACHE");
+  if (off == "off" || off == "0" || off == "false") return std::nullopt;
+  if (!env("PGKIT_CACHE_DIR").empty()) return fs::path(env("PGKIT_CACHE_DIR")) / "shadow";
+  if (!env("XDG_CACHE_HOME").empty()) return fs::path(env("XDG_CACHE_HOME")) / "pgkit" / "shadow";
+  if (!env("HOME").empty()) return fs::path(env("HOME")) / ".cache" / "pgkit" / "shadow";
+  return std::nullopt;
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 }  // namespace
 
 struct ShadowDatabase::State {
-  Config config;
+  enum class Kind { url, temporary, local };
+  Kind kind = Kind::url;
+  Progress progress;
+  Config config;             // the shadow database (Kind::url), or the server's own (Kind::temporary)
   std::string description;
+  std::optional<fs::path> cache_dir;
+  bool opened = false;       // created (or emptied) and ready for migrations
   std::optional<Config> admin;  // where the temporary database was created, to drop it
   std::string temporary;
   std::unique_ptr<LocalCluster> local;
   fs::path local_dir;
+  // Every migration replay() was given, in order, and how many of them the database holds
+  // (the rest were answered from the cache and are replayed before the next ones).
+  std::vector<Migration> replayed;
+  std::size_t in_database = 0;
 
   ~State() {
     if (admin && !temporary.empty()) {
@@ -69,12 +100,80 @@ struct ShadowDatabase::State {
       fs::remove_all(local_dir, ec);
     }
   }
+
+  void say(const std::string& line) const {
+    if (progress) progress(line);
+  }
+
+  // Make the shadow database usable: the user's emptied, a temporary one created, or a local
+  // server started when the development server refuses CREATE DATABASE.
+  void open() {
+    if (opened) return;
+    if (kind == Kind::url) {
+      // Emptied first, as Prisma does: it must hold exactly what the migrations build.
+      Connection conn(config);
+      for (auto row : conn.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> "
+                                 "'information_schema' ORDER BY 1"))
+        conn.execute(fmt::format("DROP SCHEMA {} CASCADE", catalog::quote_ident(row.get<std::string>(0))));
+      conn.execute("CREATE SCHEMA public");
+      say("Using " + description);
+    } else if (kind == Kind::temporary) {
+      std::string name = "pgkit_shadow_" + random_hex(6);
+      try {
+        Connection conn(config);
+        conn.execute(fmt::format("CREATE DATABASE {}", catalog::quote_ident(name)));
+        admin = config;
+        temporary = name;
+        config = with_database(config, name);
+        description = fmt::format("temporary database {} on the development server", name);
+      } catch (const ConnectionError&) {
+        throw;  // the development server itself is unreachable: say so, rather than start another
+      } catch (const Error& e) {
+        say(fmt::format("cannot create a temporary shadow database ({}); starting a local PostgreSQL instead",
+                        e.message()));
+        kind = Kind::local;
+      }
+    }
+    if (kind == Kind::local) {
+      local_dir = fs::temp_directory_path() / ("pgkit-shadow-" + random_hex(6));
+      LocalCluster::prepare_dir(local_dir);
+      local = std::make_unique<LocalCluster>(LocalClusterOptions{.data_dir = local_dir / "data", .throwaway = true});
+      local->start();
+      config = with_database(parse_url(local->url("postgres")).config, "postgres");
+      description = "a local PostgreSQL started for the shadow database";
+      say("Using " + description);
+    }
+    opened = true;
+  }
+
+  // The cache file for `replayed` on this server: every migration's name and checksum, the
+  // server (host, port, database; version), and pgkit's version, whose catalog may read more.
+  // None for a local server, which has no address worth keying on.
+  std::optional<fs::path> cache_file() {
+    if (!cache_dir || kind == Kind::local) return std::nullopt;
+    std::string key = fmt::format("pgkit {} shadow cache 1\n", PGKIT_VERSION_TEXT);
+    for (const char* k : {"host", "hostaddr", "port", "dbname"}) {
+      auto it = config.params.find(k);
+      key += fmt::format("{}={}\n", k, it == config.params.end() ? "" : it->second);
+    }
+    key += fmt::format("server_version_num={}\n", server_version());
+    for (const auto& m : replayed) key += fmt::format("{}_{} {}\n", m.version, m.name, m.checksum);
+    return *cache_dir / (checksum(key) + ".catalog");
+  }
+
+  // The shadow server's version (known for the development server's temporary database, else
+  // one short connection, once), for the cache key.
+  int server_version() {
+    if (version == 0) version = Connection(admin.value_or(config)).server_version();
+    return version;
+  }
+  int version = 0;
 };
 
 ShadowDatabase::ShadowDatabase(Options options) : state_(std::make_unique<State>()) {
-  auto say = [&](const std::string& line) {
-    if (options.progress) options.progress(line);
-  };
+  state_->progress = options.progress;
+  state_->cache_dir = options.cache_dir ? (options.cache_dir->empty() ? std::nullopt : options.cache_dir)
+                                        : default_cache_dir();
   std::optional<std::string> url = options.url;
   if (!url)
     if (const char* env = std::getenv("SHADOW_DATABASE_URL"); env && *env) url = env;
@@ -86,56 +185,47 @@ ShadowDatabase::ShadowDatabase(Options options) : state_(std::make_unique<State>
     if (options.server && same_database(loaded.config, *options.server))
       throw ConfigError({.message = "the shadow database is the development database itself",
                          .hint = "SHADOW_DATABASE_URL must name another, empty database: it is wiped before each use"});
+    state_->kind = State::Kind::url;
     state_->config = with_database(loaded.config, loaded.config.params.count("dbname") ? loaded.config.params["dbname"]
                                                                                       : "postgres");
     state_->description = "shadow database " + loaded.config.masked();
-    // Emptied first, as Prisma does: it must hold exactly what the migrations build.
-    Connection conn(state_->config);
-    for (auto row : conn.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> "
-                               "'information_schema' ORDER BY 1"))
-      conn.execute(fmt::format("DROP SCHEMA {} CASCADE", catalog::quote_ident(row.get<std::string>(0))));
-    conn.execute("CREATE SCHEMA public");
-    say("Using " + state_->description);
-    return;
-  }
-  if (options.server) {
-    std::string name = "pgkit_shadow_" + random_hex(6);
-    try {
-      Connection conn(with_database(*options.server, options.server->params.count("dbname")
+  } else if (options.server) {
+    state_->kind = State::Kind::temporary;
+    state_->config = with_database(*options.server, options.server->params.count("dbname")
                                                          ? options.server->params.at("dbname")
-                                                         : "postgres"));
-      conn.execute(fmt::format("CREATE DATABASE {}", catalog::quote_ident(name)));
-      state_->admin = with_database(*options.server, options.server->params.count("dbname")
-                                                          ? options.server->params.at("dbname")
-                                                          : "postgres");
-      state_->temporary = name;
-      state_->config = with_database(*options.server, name);
-      state_->description = fmt::format("temporary database {} on the development server", name);
-      return;
-    } catch (const ConnectionError&) {
-      throw;  // the development server itself is unreachable: say so, rather than start another
-    } catch (const Error& e) {
-      say(fmt::format("cannot create a temporary shadow database ({}); starting a local PostgreSQL instead", e.message()));
-    }
+                                                         : "postgres");
+    state_->description = "a temporary database on the development server";
+    state_->version = options.server_version;
+  } else {
+    state_->kind = State::Kind::local;
   }
-  state_->local_dir = fs::temp_directory_path() / ("pgkit-shadow-" + random_hex(6));
-  LocalCluster::prepare_dir(state_->local_dir);
-  state_->local = std::make_unique<LocalCluster>(LocalClusterOptions{.data_dir = state_->local_dir / "data", .throwaway = true});
-  state_->local->start();
-  auto loaded = parse_url(state_->local->url("postgres"));
-  state_->config = with_database(loaded.config, "postgres");
-  state_->description = "a local PostgreSQL started for the shadow database";
-  say("Using " + state_->description);
 }
 
 ShadowDatabase::~ShadowDatabase() = default;
 
-const Config& ShadowDatabase::config() const { return state_->config; }
+const Config& ShadowDatabase::config() {
+  state_->open();
+  return state_->config;
+}
+
 const std::string& ShadowDatabase::description() const { return state_->description; }
 
 catalog::Catalog ShadowDatabase::replay(const std::vector<Migration>& migrations) {
-  Connection conn(state_->config);
-  for (const auto& m : migrations) {
+  State& st = *state_;
+  st.replayed.insert(st.replayed.end(), migrations.begin(), migrations.end());
+  std::optional<fs::path> cached = st.cache_file();
+  if (cached && fs::exists(*cached)) {
+    try {
+      catalog::Catalog c = catalog::read_snapshot(read_file(*cached));
+      st.description = "the cache of what these migrations build (" + cached->string() + ")";
+      return c;
+    } catch (const Error&) {  // unreadable (another pgkit's, or cut short): replay instead
+    }
+  }
+  st.open();
+  Connection conn(st.config);
+  for (; st.in_database < st.replayed.size(); ++st.in_database) {
+    const Migration& m = st.replayed[st.in_database];
     try {
       conn.execute(m.up_sql);
       if (conn.transaction_status() != TxStatus::idle) conn.execute("ROLLBACK");
@@ -145,11 +235,20 @@ catalog::Catalog ShadowDatabase::replay(const std::vector<Migration>& migrations
       f.message = fmt::format("migration {}_{} failed to apply cleanly to the shadow database at {}: {}", m.version, m.name,
                               line > 0 ? fmt::format("{}:{}", m.file.string(), line) : m.file.string(), e.message());
       f.hint = "fix the migration file (an edited or hand-written migration that does not run on an empty "
-               "database); the shadow database is " + state_->description;
+               "database); the shadow database is " + st.description;
       throw MigrationError(std::move(f));
     }
   }
-  return catalog::describe(conn);
+  catalog::Catalog built = catalog::describe(conn);
+  if (cached) {  // written whole then renamed: a reader never sees half a file
+    std::error_code ec;
+    fs::create_directories(cached->parent_path(), ec);
+    fs::path part = cached->string() + "." + random_hex(4) + ".part";
+    std::ofstream(part, std::ios::binary) << catalog::snapshot(built);
+    fs::rename(part, *cached, ec);
+    if (ec) fs::remove(part, ec);
+  }
+  return built;
 }
 
 }  // namespace pgkit::migrate

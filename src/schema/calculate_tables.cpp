@@ -216,10 +216,12 @@ catalog::Catalog calculate(const Schema& schema, const std::string& default_sche
     for (const auto& f : m.fields)
       if (!f.is_relation()) t.columns.push_back(column_for(schema, f, default_schema));
     if (m.primary_key) t.indexes.push_back(index_for(m, *m.primary_key, t.name));
-    // Field-level @unique first, then @@unique and @@index, each in schema order.
-    for (bool field_level : {true, false})
+    // In the order Prisma's parser collects them (and so creates them): field-level @unique,
+    // then every @@index, then every @@unique, each group in schema order.
+    auto group = [](const IndexDef& def) { return def.field_attribute ? 0 : def.kind == IndexDef::Kind::index ? 1 : 2; };
+    for (int g : {0, 1, 2})
       for (const auto& def : m.indexes)
-        if (def.field_attribute == field_level) t.indexes.push_back(index_for(m, def, t.name));
+        if (group(def) == g) t.indexes.push_back(index_for(m, def, t.name));
     table_of_model[m.name] = out.tables.size();
     out.tables.push_back(std::move(t));
   }

@@ -5,6 +5,7 @@ set -uo pipefail
 PGKIT=$(realpath "${1:?usage: cli_test.sh path/to/pgkit}")
 WORK=$(mktemp -d /tmp/pgkit-cli-XXXXXX)
 chmod 755 "$WORK"
+export PGKIT_CACHE_DIR="$WORK/cache"  # the shadow cache: this run's, not the user's
 cd "$WORK"
 passed=0 failed=0
 SECRET='Sup3rS3cretPa55'

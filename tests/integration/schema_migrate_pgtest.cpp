@@ -271,3 +271,66 @@ TEST(SchemaMigrate, AUrlsSchemaParameterPutsTablesAndHistoryInThatSchema) {
   auto again = p.dev("again");
   EXPECT_FALSE(again.written) << "the second run finds the tables where the first put them";
 }
+
+// The shadow cache: the same migrations on the same server are replayed once; the cached catalog
+// is the replayed one; an edited migration is replayed again. A user's shadow database shows
+// which: it is emptied before a replay, and left alone when the cache answers.
+TEST(SchemaMigrate, TheShadowCacheAnswersForTheSameMigrationsAndAnEditIsReplayed) {
+  Project p("schema_cache");
+  p.server.sql("DROP DATABASE IF EXISTS schema_cache_shadow WITH (FORCE)");
+  p.server.sql("CREATE DATABASE schema_cache_shadow");
+  const std::string shadow_url = p.server.url("schema_cache_shadow");
+  auto marker = [&](bool put) {
+    if (put) return p.server.sql("CREATE TABLE marker (id int)", "schema_cache_shadow"), true;
+    return p.server.sql("SELECT count(*) FROM pg_class WHERE relname = 'marker'", "schema_cache_shadow")[0] == "1";
+  };
+  std::string sql = "CREATE TABLE \"User\" (id SERIAL PRIMARY KEY, email TEXT NOT NULL);\n";
+  migrate::Migration init{.version = "20250101000000", .name = "init", .file = p.root / "init.sql", .up_sql = sql,
+                          .checksum = migrate::checksum(sql)};
+  migrate::ShadowDatabase::Options options{.url = shadow_url, .server = p.config, .cache_dir = p.root / "cache"};
+
+  marker(true);
+  auto replayed = migrate::ShadowDatabase(options).replay({init});
+  EXPECT_FALSE(marker(false)) << "a replay empties the shadow database first";
+  marker(true);
+  migrate::ShadowDatabase again(options);
+  auto cached = again.replay({init});
+  EXPECT_TRUE(marker(false)) << "the cache answered: the shadow database was not touched";
+  EXPECT_NE(again.description().find("cache"), std::string::npos) << again.description();
+  EXPECT_TRUE(cached == replayed);
+  ASSERT_EQ(cached.tables.size(), 1u);
+  EXPECT_EQ(cached.tables[0].name, "User");
+
+  // Edited: replayed, and the catalog says so.
+  init.up_sql = "CREATE TABLE \"User\" (id SERIAL PRIMARY KEY, email TEXT NOT NULL, name TEXT);\n";
+  init.checksum = migrate::checksum(init.up_sql);
+  auto edited = migrate::ShadowDatabase(options).replay({init});
+  EXPECT_FALSE(marker(false));
+  ASSERT_EQ(edited.tables.size(), 1u);
+  EXPECT_EQ(edited.tables[0].columns.size(), 3u);
+
+  // Off: every replay goes to the database.
+  marker(true);
+  options.cache_dir = fs::path();
+  migrate::ShadowDatabase(options).replay({init});
+  EXPECT_FALSE(marker(false));
+}
+
+// A cached replay still finds drift: what the cache holds is what the migrations build, and the
+// database is read afresh every time.
+TEST(SchemaMigrate, DriftIsFoundWhenTheShadowCacheAnswers) {
+  Project p("schema_cache_drift");
+  p.schema(kUser);
+  migrate::DevOptions o;
+  o.shadow_cache = p.root / "cache";
+  p.dev("init", o);
+  EXPECT_FALSE(p.dev("again", o).written);  // fills the cache with what `init` builds
+  p.sql("ALTER TABLE \"User\" ADD COLUMN nickname text");
+  try {
+    p.dev("again", o);
+    FAIL() << "expected drift";
+  } catch (const migrate::MigrationError& e) {
+    EXPECT_NE(std::string(e.what()).find("Drift detected"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nickname"), std::string::npos) << e.what();
+  }
+}
