@@ -1,12 +1,15 @@
 // ShadowDatabase: somewhere to replay a migrations directory and read back what it builds.
 // The user's shadow URL (emptied first), else a database created on the development server and
 // dropped afterwards, else a local PostgreSQL in a temporary directory.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -62,6 +65,18 @@ std::optional<fs::path> default_cache_dir() {
 std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The cache keeps the newest files only: each migrations list a project ever had leaves one.
+void prune_cache(const fs::path& dir) {
+  constexpr std::size_t kKept = 64;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".catalog") files.emplace_back(e.last_write_time(ec), e.path());
+  if (files.size() <= kKept) return;
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = kKept; i < files.size(); ++i) fs::remove(files[i].second, ec);
 }
 
 }  // namespace
@@ -247,6 +262,7 @@ catalog::Catalog ShadowDatabase::replay(const std::vector<Migration>& migrations
     std::ofstream(part, std::ios::binary) << catalog::snapshot(built);
     fs::rename(part, *cached, ec);
     if (ec) fs::remove(part, ec);
+    prune_cache(cached->parent_path());
   }
   return built;
 }

@@ -195,12 +195,6 @@ bool ServerProcess::wait_for_status(const std::string& path, int status, std::ch
   return false;
 }
 
-std::string fresh_database_url(const std::string& name) {
-  auto& server = shared_server();
-  server.sql("CREATE DATABASE " + name);
-  return server.url(name);
-}
-
 HttpReply sign_in(ServerProcess& server, HttpClient& client, const std::string& email) {
   auto before = server.mails().size();
   auto asked = client.post("/api/auth/magic-link", "{\"email\":\"" + email + "\"}");

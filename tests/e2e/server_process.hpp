@@ -81,10 +81,6 @@ class ServerProcess {
   std::filesystem::path dir_;
 };
 
-/// A fresh database on the shared test server (dropped never: the server is temporary), and
-/// its URL.
-std::string fresh_database_url(const std::string& name);
-
 /// Signs in email through the magic-link flow; returns the /verify reply.
 HttpReply sign_in(ServerProcess& server, HttpClient& client, const std::string& email);
 

@@ -32,18 +32,7 @@ using namespace pgkit::catalog;
 
 namespace {
 
-// A database of the test's own on the shared server, so tests never see each other's objects.
-Config fresh_database(const std::string& name) {
-  auto& server = test::shared_server();
-  if (!server.sql("SELECT 1 FROM pg_database WHERE datname = '" + name + "'").empty())
-    server.sql("DROP DATABASE " + name);  // a repeated run (--gtest_repeat)
-  server.sql("CREATE DATABASE " + name);
-  auto loaded = parse_url(server.url(name));
-  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
-  Config config = loaded.config;
-  config.pool.slow_query = Millis{0};
-  return config;
-}
+using test::fresh_database;
 
 void build(Connection& conn, const std::vector<std::string>& statements) {
   for (const auto& s : statements) conn.execute(s);

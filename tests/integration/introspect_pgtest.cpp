@@ -28,6 +28,10 @@
 using namespace pgkit;
 
 namespace {
+
+using test::config_for;
+using test::fresh_database_url;
+using test::identifier;
 namespace fs = std::filesystem;
 
 const fs::path kFixtures = fs::path(PGKIT_FIXTURES);
@@ -39,27 +43,6 @@ std::string read(const fs::path& p) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-/// A name PostgreSQL and GoogleTest both accept.
-std::string identifier(const std::string& text, std::size_t max = 40) {
-  std::string out;
-  for (char ch : text) out += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(ch)) : '_';
-  return out.substr(0, max);
-}
-
-/// An empty database of the test's own on the shared server; returns its URL.
-std::string fresh_database(const std::string& name) {
-  auto& server = test::shared_server();
-  server.sql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");  // a repeated run (--gtest_repeat)
-  server.sql("CREATE DATABASE " + name);
-  return server.url(name);
-}
-
-Config config_for(const std::string& url) {
-  auto loaded = parse_url(url);
-  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
-  return loaded.config;
 }
 
 void execute(const std::string& url, const std::string& script) {
@@ -138,7 +121,7 @@ std::string case_name(const fs::path& p) { return identifier(p.parent_path().fil
 // and the pulled schema; pgkit's must see an identity column as autoincrement() and leave
 // indexes on expressions alone, as Prisma's describer does (it reads neither).
 TEST(IntrospectDatabase, RepositoryMigrationsRoundTripThroughDbPull) {
-  const std::string url = fresh_database("intro_migrations");
+  const std::string url = fresh_database_url("intro_migrations");
   for (const auto& m : migrate::read_directory(kMigrations)) execute(url, m.up_sql);
   auto pulled = pull_and_round_trip(describe(url));
   // What Prisma says about it too: one model a table, the CHECKs and the expression index warned.
@@ -153,7 +136,7 @@ class IntrospectSchema : public testing::TestWithParam<fs::path> {};
 
 TEST_P(IntrospectSchema, DatabaseBuiltFromTheSchemaRoundTrips) {
   schema::Schema original = schema::load(GetParam());
-  const std::string url = fresh_database("intro_" + identifier(GetParam().stem().string()));
+  const std::string url = fresh_database_url("intro_" + identifier(GetParam().stem().string()));
   build_with_pgkit(url, original);
   catalog::Catalog db = describe(url);
   if (original.datasource.schemas.empty()) {
@@ -170,7 +153,7 @@ INSTANTIATE_TEST_SUITE_P(IntrospectDatabase, IntrospectSchema, testing::ValuesIn
 TEST(IntrospectDatabase, ReintrospectionKeepsTheUsersNamesDocumentationAndBlocks) {
   const fs::path before = kIntrospect / "reintrospect" / "before.prisma";
   schema::Schema previous = schema::load(before);
-  const std::string url = fresh_database("intro_reintrospect");
+  const std::string url = fresh_database_url("intro_reintrospect");
   build_with_pgkit(url, previous);
   execute(url, read(kIntrospect / "reintrospect" / "changes.sql"));
   auto pulled = pull_and_round_trip(describe(url), &previous);
@@ -182,7 +165,7 @@ TEST(IntrospectDatabase, ReintrospectionKeepsTheUsersNamesDocumentationAndBlocks
 TEST(IntrospectDatabase, AMultiFileSchemaIsPulledIntoItsFiles) {
   const fs::path folder = kFixtures / "prisma" / "corpus" / "100_multi_file";
   schema::Schema previous = schema::load(folder);
-  const std::string url = fresh_database("intro_multi_file");
+  const std::string url = fresh_database_url("intro_multi_file");
   build_with_pgkit(url, previous);
   execute(url, "CREATE TABLE \"Coupon\" (id INTEGER PRIMARY KEY)");
   auto pulled = pull_and_round_trip(describe(url), &previous);
@@ -210,7 +193,7 @@ class IntrospectLikePrisma : public testing::TestWithParam<fs::path> {
 
 TEST_P(IntrospectLikePrisma, PrismaBuiltDatabaseIsPulledAsPrismaPullsIt) {
   const fs::path path = GetParam();
-  const std::string url = fresh_database("intro_prisma_" + identifier(path.stem().string()));
+  const std::string url = fresh_database_url("intro_prisma_" + identifier(path.stem().string()));
   build_with_prisma(url, path);
   test::PrismaOracle prisma({.database_url = url});
   catalog::Catalog db = describe(url);
@@ -234,7 +217,7 @@ INSTANTIATE_TEST_SUITE_P(IntrospectDatabase, IntrospectLikePrisma, testing::Valu
 TEST(IntrospectDatabase, ReintrospectionIsPrismasOnAChangedDatabase) {
   test::PrismaOracle::require_installed();
   const fs::path before = kIntrospect / "reintrospect" / "before.prisma";
-  const std::string url = fresh_database("intro_prisma_reintrospect");
+  const std::string url = fresh_database_url("intro_prisma_reintrospect");
   build_with_prisma(url, before);
   execute(url, read(kIntrospect / "reintrospect" / "changes.sql"));
   schema::Schema previous = schema::load(before);
@@ -250,7 +233,7 @@ class IntrospectCorpusLikePrisma : public testing::TestWithParam<fs::path> {
 
 TEST_P(IntrospectCorpusLikePrisma, PrismaBuiltDatabaseIsPulledAsPrismaPullsIt) {
   const fs::path path = GetParam();
-  const std::string url = fresh_database("intro_corpus_" + identifier(path.stem().string()));
+  const std::string url = fresh_database_url("intro_corpus_" + identifier(path.stem().string()));
   build_with_prisma(url, path);
   schema::Schema base = schema::load(kIntrospect / "base.prisma");
   auto pulled = pull_and_round_trip(describe(url), &base);

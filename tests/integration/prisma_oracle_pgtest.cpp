@@ -34,6 +34,10 @@ using test::DiffSource;
 using test::PrismaOracle;
 
 namespace {
+
+using test::config_for;
+using test::fresh_database_url;
+using test::identifier;
 namespace fs = std::filesystem;
 
 const fs::path kPrismaFixtures = fs::path(PGKIT_FIXTURES) / "prisma";
@@ -124,29 +128,6 @@ SqlSource pgkit_source() {
 /// Every source, Prisma first: the others are compared with it.
 std::vector<SqlSource> sql_sources() { return {prisma_source(), pgkit_source()}; }
 
-/// A name PostgreSQL and GoogleTest both accept: lower case letters, digits and underscores.
-std::string identifier(const std::string& text, size_t max = 40) {
-  std::string out;
-  for (char ch : text) out += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(ch)) : '_';
-  return out.substr(0, max);
-}
-
-/// An empty database of the case's own on the shared server; returns its URL.
-std::string fresh_database(const std::string& name) {
-  auto& server = test::shared_server();
-  if (!server.sql("SELECT 1 FROM pg_database WHERE datname = '" + name + "'").empty()) {
-    server.sql("DROP DATABASE " + name + " WITH (FORCE)");  // a repeated run (--gtest_repeat)
-  }
-  server.sql("CREATE DATABASE " + name);
-  return server.url(name);
-}
-
-Config config_for(const std::string& url) {
-  auto loaded = parse_url(url);
-  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
-  return loaded.config;
-}
-
 /// What the database holds, as pgkit dumps it (for comparisons and failure messages).
 std::string dump(const std::string& url) {
   Connection conn(config_for(url));
@@ -195,7 +176,7 @@ void run_every_source(const std::string& case_name,
   std::map<std::string, std::string> dumps, scripts;
   for (const auto& source : sql_sources()) {
     SCOPED_TRACE("source " + source.name);
-    const std::string url = fresh_database(identifier("po_" + case_name) + "_" + source.name);
+    const std::string url = fresh_database_url(identifier("po_" + case_name) + "_" + source.name);
     if (prepare) prepare(url);
     std::string sql;
     try {
@@ -305,7 +286,7 @@ class PrismaOracleCommands : public testing::Test {
 };
 
 TEST_F(PrismaOracleCommands, ApplyMigrationsRecordsEachInPrismaMigrationsWithItsChecksum) {
-  const std::string url = fresh_database("po_apply_migrations");
+  const std::string url = fresh_database_url("po_apply_migrations");
   PrismaOracle prisma = prisma_at(url);
   ScratchDir dir("apply");
   seed_migrations(prisma, dir.path);
@@ -333,7 +314,7 @@ TEST_F(PrismaOracleCommands, ApplyMigrationsRecordsEachInPrismaMigrationsWithIts
 }
 
 TEST_F(PrismaOracleCommands, StatusReportsAFailedMigrationUntilItIsResolved) {
-  const std::string url = fresh_database("po_status");
+  const std::string url = fresh_database_url("po_status");
   PrismaOracle prisma = prisma_at(url);
   ScratchDir dir("status");
   seed_migrations(prisma, dir.path);
@@ -369,7 +350,7 @@ TEST_F(PrismaOracleCommands, CreateMigrationWritesWhatMigrateDevWould) {
 }
 
 TEST_F(PrismaOracleCommands, IntrospectReadsTheSeedSchemaBack) {
-  const std::string url = fresh_database("po_introspect");
+  const std::string url = fresh_database_url("po_introspect");
   PrismaOracle prisma = prisma_at(url);
   ASSERT_EQ(run_script(url, prisma.diff(DiffSource::empty(), DiffSource::schema(kSeed))), "");
   const std::string pulled = prisma.introspect();
@@ -399,7 +380,7 @@ TEST_F(PrismaOracleCommands, ValidateAndFormatAnswerAsPrismaDoes) {
 // Switching: Prisma and pgkit take turns on one database and one migrations directory.
 
 TEST_F(PrismaOracleCommands, PgkitTakesOverADatabasePrismaDeployedAndPrismaTakesItBack) {
-  const std::string url = fresh_database("po_takeover");
+  const std::string url = fresh_database_url("po_takeover");
   PrismaOracle prisma = prisma_at(url);
   ScratchDir project("takeover");
   const fs::path dir = project.path / "migrations";
@@ -438,7 +419,7 @@ TEST_F(PrismaOracleCommands, PgkitTakesOverADatabasePrismaDeployedAndPrismaTakes
 }
 
 TEST_F(PrismaOracleCommands, PrismaContinuesADirectoryPgkitStarted) {
-  const std::string url = fresh_database("po_giveback");
+  const std::string url = fresh_database_url("po_giveback");
   ScratchDir project("giveback");
   const fs::path dir = project.path / "migrations";
   write_file(project.path / "schema.prisma", read_file(kSeed));
@@ -455,7 +436,7 @@ TEST_F(PrismaOracleCommands, PrismaContinuesADirectoryPgkitStarted) {
   migrate::Migrator m(config, {.dir = dir, .table = migrate::history_table(dir)});
   EXPECT_EQ(m.up().versions.size(), 1u);
   EXPECT_EQ(dump(url), [&] {
-    const std::string reference = fresh_database("po_giveback_ref");
+    const std::string reference = fresh_database_url("po_giveback_ref");
     prisma_at(reference).apply_migrations(dir);
     return dump(reference);
   }());

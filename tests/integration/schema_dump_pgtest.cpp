@@ -17,18 +17,7 @@ using migrate::dump_schema;
 
 namespace {
 
-// A database of the test's own on the shared server, so tests never see each other's objects.
-Config fresh_database(const std::string& name) {
-  auto& server = test::shared_server();
-  if (!server.sql("SELECT 1 FROM pg_database WHERE datname = '" + name + "'").empty())
-    server.sql("DROP DATABASE " + name);  // a repeated run (--gtest_repeat)
-  server.sql("CREATE DATABASE " + name);
-  auto loaded = parse_url(server.url(name));
-  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
-  Config config = loaded.config;
-  config.pool.slow_query = Millis{0};
-  return config;
-}
+using test::fresh_database;
 
 // One of each kind of object, in an order that works. kReordered builds the same schema in
 // another order (tables before what they reference, constraints added later).

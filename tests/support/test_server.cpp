@@ -6,12 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -166,6 +168,30 @@ std::unique_ptr<LocalCluster> standby_of(const LocalCluster& primary, std::map<s
   auto server = std::make_unique<LocalCluster>(std::move(options));
   server->start();
   return server;
+}
+
+std::string fresh_database_url(const std::string& name) {
+  auto& server = shared_server();
+  if (!server.sql("SELECT 1 FROM pg_database WHERE datname = '" + name + "'").empty())
+    server.sql("DROP DATABASE " + name + " WITH (FORCE)");  // a repeated run (--gtest_repeat)
+  server.sql("CREATE DATABASE " + name);
+  return server.url(name);
+}
+
+Config fresh_database(const std::string& name) { return config_for(fresh_database_url(name)); }
+
+Config config_for(const std::string& url) {
+  auto loaded = parse_url(url);
+  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
+  Config config = loaded.config;
+  config.pool.slow_query = Millis{0};
+  return config;
+}
+
+std::string identifier(const std::string& text, std::size_t max) {
+  std::string out;
+  for (char ch : text) out += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(ch)) : '_';
+  return out.substr(0, max);
 }
 
 }  // namespace pgkit::test

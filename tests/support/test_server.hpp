@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "pgkit/config.hpp"
 #include "pgkit/local_cluster.hpp"
 
 namespace pgkit::test {
@@ -24,5 +25,16 @@ std::unique_ptr<LocalCluster> private_server(std::map<std::string, std::string> 
 /// A streaming standby of primary (pg_basebackup -R), on its own port, started; settings as in
 /// private_server. Removed when the returned object dies.
 std::unique_ptr<LocalCluster> standby_of(const LocalCluster& primary, std::map<std::string, std::string> settings = {});
+
+/// An empty database of the caller's own on the shared server, so tests never see each other's
+/// objects (one a repeated run left behind is dropped first). Returns its URL.
+std::string fresh_database_url(const std::string& name);
+/// The same database as a Config (slow-query logging off).
+Config fresh_database(const std::string& name);
+/// A URL as a Config, slow-query logging off. @throws std::runtime_error naming its problems
+Config config_for(const std::string& url);
+/// A name PostgreSQL and GoogleTest both accept: lower case letters, digits and underscores,
+/// at most max of them.
+std::string identifier(const std::string& text, std::size_t max = 40);
 
 }  // namespace pgkit::test
