@@ -166,12 +166,8 @@ struct ShadowDatabase::State {
   // None for a local server, which has no address worth keying on.
   std::optional<fs::path> cache_file() {
     if (!cache_dir || kind == Kind::local) return std::nullopt;
-    std::string key = fmt::format("pgkit {} shadow cache 1\n", PGKIT_VERSION_TEXT);
-    for (const char* k : {"host", "hostaddr", "port", "dbname"}) {
-      auto it = config.params.find(k);
-      key += fmt::format("{}={}\n", k, it == config.params.end() ? "" : it->second);
-    }
-    key += fmt::format("server_version_num={}\n", server_version());
+    std::string key = fmt::format("pgkit {} shadow cache 1\n{}server_version_num={}\n", PGKIT_VERSION_TEXT, address,
+                                  server_version());
     for (const auto& m : replayed) key += fmt::format("{}_{} {}\n", m.version, m.name, m.checksum);
     return *cache_dir / (checksum(key) + ".catalog");
   }
@@ -183,6 +179,16 @@ struct ShadowDatabase::State {
     return version;
   }
   int version = 0;
+  // Host, port and database of the shadow (or of the development database whose server makes
+  // temporary ones), as given: config changes once a temporary database is made.
+  std::string address;
+
+  void remember_address() {
+    for (const char* k : {"host", "hostaddr", "port", "dbname"}) {
+      auto it = config.params.find(k);
+      address += fmt::format("{}={}\n", k, it == config.params.end() ? "" : it->second);
+    }
+  }
 };
 
 ShadowDatabase::ShadowDatabase(Options options) : state_(std::make_unique<State>()) {
@@ -214,6 +220,7 @@ ShadowDatabase::ShadowDatabase(Options options) : state_(std::make_unique<State>
   } else {
     state_->kind = State::Kind::local;
   }
+  state_->remember_address();
 }
 
 ShadowDatabase::~ShadowDatabase() = default;

@@ -314,6 +314,21 @@ TEST(SchemaMigrate, TheShadowCacheAnswersForTheSameMigrationsAndAnEditIsReplayed
   options.cache_dir = fs::path();
   migrate::ShadowDatabase(options).replay({init});
   EXPECT_FALSE(marker(false));
+
+  // A temporary database on the development server: what one shadow built in two calls (as
+  // `migrate dev` replays the applied migrations, then the pending ones) answers the next shadow
+  // asking for both at once.
+  std::string more_sql = "CREATE TABLE \"Post\" (id SERIAL PRIMARY KEY);\n";
+  migrate::Migration more{.version = "20250102000000", .name = "posts", .file = p.root / "posts.sql",
+                          .up_sql = more_sql, .checksum = migrate::checksum(more_sql)};
+  migrate::ShadowDatabase::Options on_server{.server = p.config, .cache_dir = p.root / "cache"};
+  migrate::ShadowDatabase first(on_server);
+  first.replay({init});
+  auto both = first.replay({more});
+  EXPECT_EQ(first.description().find("cache"), std::string::npos) << first.description();
+  migrate::ShadowDatabase next(on_server);
+  EXPECT_TRUE(next.replay({init, more}) == both);
+  EXPECT_NE(next.description().find("cache"), std::string::npos) << next.description();
 }
 
 // A cached replay still finds drift: what the cache holds is what the migrations build, and the
