@@ -86,7 +86,8 @@ struct ShadowDatabase::State {
   Kind kind = Kind::url;
   Progress progress;
   Config config;             // the shadow database (Kind::url), or the server's own (Kind::temporary)
-  std::string description;
+  std::string database;     // where migrations replay, for messages
+  std::string description;  // where the last replay() came from: database, or the cache
   std::optional<fs::path> cache_dir;
   bool opened = false;       // created (or emptied) and ready for migrations
   std::optional<Config> admin;  // where the temporary database was created, to drop it
@@ -131,7 +132,7 @@ struct ShadowDatabase::State {
                                  "'information_schema' ORDER BY 1"))
         conn.execute(fmt::format("DROP SCHEMA {} CASCADE", catalog::quote_ident(row.get<std::string>(0))));
       conn.execute("CREATE SCHEMA public");
-      say("Using " + description);
+      say("Using " + database);
     } else if (kind == Kind::temporary) {
       std::string name = "pgkit_shadow_" + random_hex(6);
       try {
@@ -140,7 +141,7 @@ struct ShadowDatabase::State {
         admin = config;
         temporary = name;
         config = with_database(config, name);
-        description = fmt::format("temporary database {} on the development server", name);
+        database = fmt::format("temporary database {} on the development server", name);
       } catch (const ConnectionError&) {
         throw;  // the development server itself is unreachable: say so, rather than start another
       } catch (const Error& e) {
@@ -155,8 +156,8 @@ struct ShadowDatabase::State {
       local = std::make_unique<LocalCluster>(LocalClusterOptions{.data_dir = local_dir / "data", .throwaway = true});
       local->start();
       config = with_database(parse_url(local->url("postgres")).config, "postgres");
-      description = "a local PostgreSQL started for the shadow database";
-      say("Using " + description);
+      database = "a local PostgreSQL started for the shadow database";
+      say("Using " + database);
     }
     opened = true;
   }
@@ -209,18 +210,19 @@ ShadowDatabase::ShadowDatabase(Options options) : state_(std::make_unique<State>
     state_->kind = State::Kind::url;
     state_->config = with_database(loaded.config, loaded.config.params.count("dbname") ? loaded.config.params["dbname"]
                                                                                       : "postgres");
-    state_->description = "shadow database " + loaded.config.masked();
+    state_->database = "shadow database " + loaded.config.masked();
   } else if (options.server) {
     state_->kind = State::Kind::temporary;
     state_->config = with_database(*options.server, options.server->params.count("dbname")
                                                          ? options.server->params.at("dbname")
                                                          : "postgres");
-    state_->description = "a temporary database on the development server";
+    state_->database = "a temporary database on the development server";
     state_->version = options.server_version;
   } else {
     state_->kind = State::Kind::local;
   }
   state_->remember_address();
+  state_->description = state_->database;
 }
 
 ShadowDatabase::~ShadowDatabase() = default;
@@ -245,6 +247,7 @@ catalog::Catalog ShadowDatabase::replay(const std::vector<Migration>& migrations
     }
   }
   st.open();
+  st.description = st.database;
   Connection conn(st.config);
   for (; st.in_database < st.replayed.size(); ++st.in_database) {
     const Migration& m = st.replayed[st.in_database];
@@ -257,12 +260,14 @@ catalog::Catalog ShadowDatabase::replay(const std::vector<Migration>& migrations
       f.message = fmt::format("migration {}_{} failed to apply cleanly to the shadow database at {}: {}", m.version, m.name,
                               line > 0 ? fmt::format("{}:{}", m.file.string(), line) : m.file.string(), e.message());
       f.hint = "fix the migration file (an edited or hand-written migration that does not run on an empty "
-               "database); the shadow database is " + st.description;
+               "database); the shadow database is " + st.database;
       throw MigrationError(std::move(f));
     }
   }
   catalog::Catalog built = catalog::describe(conn);
-  if (cached) {  // written whole then renamed: a reader never sees half a file
+  // Written whole then renamed: a reader never sees half a file. Not when the server refused
+  // a temporary database and a local one replayed instead: the key names the server.
+  if (cached && st.kind != State::Kind::local) {
     std::error_code ec;
     fs::create_directories(cached->parent_path(), ec);
     fs::path part = cached->string() + "." + random_hex(4) + ".part";
