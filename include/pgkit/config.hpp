@@ -43,6 +43,10 @@ inline constexpr double kLifetimeJitter = 0.1;
 inline constexpr Millis kIdlePing{60'000};
 /// A connection idle longer than this is checked with a round trip before it is handed out.
 inline constexpr Millis kValidationWindow{1'000};
+/// How long that round trip may take before the connection counts as dead: a link a NAT or
+/// load balancer forgot swallows it without a reset, and must cost the caller this, not the
+/// acquire timeout. Well above a round trip within a region (and most between regions).
+inline constexpr Millis kValidationTimeout{250};
 inline constexpr Millis kSlowQuery{1'000};
 inline constexpr Millis kKeepaliveIdle{10'000};
 inline constexpr Millis kKeepaliveInterval{5'000};
@@ -65,6 +69,7 @@ struct PoolSettings {
   Millis max_lifetime = defaults::kMaxLifetime;        ///< retire after this (jittered); 30 min; 0 = never
   double lifetime_jitter = defaults::kLifetimeJitter;  ///< fraction of max_lifetime; 0.1
   Millis validation_window = defaults::kValidationWindow;  ///< check after this idle; 1 s
+  Millis validation_timeout = defaults::kValidationTimeout;  ///< DB_VALIDATION_TIMEOUT_MS: that check's bound; 250 ms
   Millis idle_ping = defaults::kIdlePing;  ///< DB_IDLE_PING_MS: ping connections idle this long; 60 s; 0 = off
   Millis leak_threshold{0};                            ///< log a connection held longer; 0 = off
   Millis statement_timeout{0};                         ///< server-side statement_timeout; 0 = none

@@ -82,6 +82,9 @@ class Connection {
   /// A round trip (an empty query) within timeout. False when the connection is dead; one that
   /// does not answer in time is closed (no cancel: its verdict comes within timeout).
   bool ping(Millis timeout) noexcept;
+  /// ping() on every connection at once: one wait of at most timeout for all of them, however
+  /// many are dead. alive[i] is connections[i]'s verdict; those that did not answer are closed.
+  static std::vector<bool> ping_all(const std::vector<Connection*>& connections, Millis timeout) noexcept;
   /// Ask the server to cancel whatever this connection is running. Thread-safe.
   bool cancel() noexcept;
 

@@ -206,8 +206,14 @@ class Pool {
   [[noreturn]] void throw_closed(std::source_location where);
   void close_entry(detail::PoolEntry* entry) noexcept;
   void discard(detail::PoolEntry* entry) noexcept;
-  /// Checks an idle connection; a ping is bounded by deadline (the acquire's), else by timeout.
+  /// Checks an idle connection; a ping is bounded by DB_VALIDATION_TIMEOUT_MS and by deadline
+  /// (the acquire's), else by timeout. A dead one's quiet siblings are checked at once.
   bool usable(detail::PoolEntry* entry, std::optional<Clock::time_point> deadline, Millis timeout);
+  /// The idle connections quiet at least as long as dead, which the same NAT or load balancer
+  /// will have forgotten too if it forgot dead: taken out of the idle list to be checked.
+  std::vector<detail::PoolEntry*> borrow_quiet_siblings(const detail::PoolEntry* dead);
+  /// A borrowed connection's verdict: alive, back to the idle list as just used; else closed.
+  void settle_checked(detail::PoolEntry* entry, bool alive) noexcept;
   /// The pool wants a writable server but this connection's server is read-only now.
   bool turned_read_only(const Connection& conn) const noexcept;
   void drain_read_only(const detail::PoolEntry* entry) noexcept;

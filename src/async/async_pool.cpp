@@ -2,7 +2,10 @@
 // uses the same FIFO queue as blocking callers; a coroutine's place in it wakes by a post.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>
@@ -89,6 +92,22 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
 
 }  // namespace
 
+// A dead idle connection's siblings quiet as long are pinged together, in one wait of at most
+// the validation timeout, rather than each costing the next caller one of its own.
+asio::awaitable<void> AsyncPool::check_quiet_siblings(Pool& p, const PoolEntry* dead) {
+  std::vector<PoolEntry*> siblings = p.borrow_quiet_siblings(dead);
+  if (siblings.empty()) co_return;
+  auto executor = co_await this_coro::executor;
+  using Ping = decltype(asio::co_spawn(executor, detail::async_ping(*siblings[0]->conn, Millis{}), asio::deferred));
+  std::vector<Ping> pings;
+  for (PoolEntry* e : siblings)
+    pings.push_back(asio::co_spawn(executor, detail::async_ping(*e->conn, p.config_.pool.validation_timeout),
+                                   asio::deferred));
+  auto [order, errors, alive] = co_await asio::experimental::make_parallel_group(std::move(pings))
+                                    .async_wait(asio::experimental::wait_for_all(), use_awaitable);
+  for (std::size_t i = 0; i < siblings.size(); ++i) p.settle_checked(siblings[i], !errors[i] && alive[i]);
+}
+
 asio::awaitable<Result> AsyncConnection::run(QueryOptions options, Sql sql, std::shared_ptr<Params> params) {
   co_return co_await detail::async_run(*lease_, options, sql, params.get());
 }
@@ -116,7 +135,11 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
           bool alive = false;
           std::exception_ptr cancelled;
           try {
-            alive = co_await detail::async_ping(*e->conn, s.connect_timeout);
+            // Bounded as the blocking pool's ping is (Pool::usable): a forgotten link must cost
+            // the validation timeout, not the acquire's.
+            Millis left = std::chrono::duration_cast<Millis>((start ? deadline : Clock::now() + s.acquire_timeout) -
+                                                             Clock::now());
+            alive = co_await detail::async_ping(*e->conn, std::min(s.validation_timeout, std::max(left, Millis{10})));
           } catch (...) {
             cancelled = std::current_exception();  // our caller gave up mid-ping
           }
@@ -126,6 +149,7 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
           }
           if (!alive) {
             p.validation_failed();
+            co_await check_quiet_siblings(p, e);
             check = Pool::IdleCheck::discard;
           } else if (p.turned_read_only(*e->conn)) {
             p.drain_read_only(e);  // its server became a standby or read-only: a failover

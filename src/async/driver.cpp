@@ -128,12 +128,26 @@ asio::awaitable<void> async_connect(Connection& conn, const Config& config, Cloc
   if (op.needs_datestyle()) co_await async_run(conn, {}, "SET DateStyle TO ISO", nullptr);
 }
 
+// As Connection::ping: no answer within timeout and the connection is closed at once. A query's
+// timeout would send a cancel and wait for it, which on a link that swallows everything is a
+// wait as long again for nothing.
 asio::awaitable<bool> async_ping(Connection& conn, Millis timeout) {
+  const auto deadline = Clock::now() + timeout;
   try {
-    co_await async_run(conn, QueryOptions{.timeout = timeout}, "", nullptr);
+    QueryOp op(conn, "", nullptr, false);
+    for (Want w = op.start(); w != Want::done; w = op.resume()) {
+      if (!co_await wait(conn, w, deadline)) {
+        conn.close();
+        co_return false;
+      }
+    }
+    op.finish();
     co_return true;
   } catch (const Error&) {
     co_return false;
+  } catch (const boost::system::system_error&) {  // our caller gave up: mid-protocol, not reusable
+    conn.close();
+    throw;
   }
 }
 

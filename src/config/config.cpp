@@ -167,7 +167,7 @@ struct MillisVar {
   const char* param = nullptr;  // a libpq keyword this overrides when it came from a URL
 };
 
-const std::array<MillisVar, 11> kMillisVars = {{
+const std::array<MillisVar, 12> kMillisVars = {{
     {"DB_IDLE_TIMEOUT_MS", "DB_POOL_IDLE_TIMEOUT", &PoolSettings::idle_timeout, false},
     {"DB_CONNECTION_TIMEOUT_MS", "DB_POOL_CONNECTION_TIMEOUT", &PoolSettings::connect_timeout, false,
      "connect_timeout"},
@@ -177,6 +177,7 @@ const std::array<MillisVar, 11> kMillisVars = {{
     {"DB_SLOW_QUERY_MS", nullptr, &PoolSettings::slow_query, true},
     {"DB_LEAK_THRESHOLD_MS", nullptr, &PoolSettings::leak_threshold, true},
     {"DB_VALIDATION_WINDOW_MS", nullptr, &PoolSettings::validation_window, true},
+    {"DB_VALIDATION_TIMEOUT_MS", nullptr, &PoolSettings::validation_timeout, false},
     {"DB_IDLE_PING_MS", nullptr, &PoolSettings::idle_ping, true},
     {"DB_KEEPALIVE_IDLE_MS", nullptr, &PoolSettings::keepalive_idle, false, "keepalives_idle"},
     {"DB_TCP_USER_TIMEOUT_MS", nullptr, &PoolSettings::tcp_user_timeout, true, "tcp_user_timeout"},

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <random>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -192,6 +194,62 @@ bool Connection::ping(Millis timeout) noexcept {
   } catch (...) {
     return false;
   }
+}
+
+std::vector<bool> Connection::ping_all(const std::vector<Connection*>& connections, Millis timeout) noexcept {
+  std::vector<bool> alive(connections.size(), false);
+  struct Pending {
+    std::size_t index;
+    std::unique_ptr<detail::QueryOp> op;
+    Want want;
+  };
+  std::vector<Pending> pending;
+  for (std::size_t i = 0; i < connections.size(); ++i) {
+    try {
+      auto op = std::make_unique<detail::QueryOp>(*connections[i], "", nullptr, false);
+      Want w = op->start();
+      if (w == Want::done) {
+        op->finish();
+        alive[i] = true;
+      } else {
+        pending.push_back({i, std::move(op), w});
+      }
+    } catch (...) {  // broken already: dead
+    }
+  }
+  const auto deadline = Clock::now() + timeout;
+  std::vector<pollfd> fds;
+  while (!pending.empty()) {
+    auto left = std::chrono::ceil<Millis>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    fds.clear();
+    for (const auto& p : pending) {
+      short events = p.want == Want::write ? POLLOUT : p.want == Want::read_or_write ? POLLIN | POLLOUT : POLLIN;
+      fds.push_back({PQsocket(connections[p.index]->conn_), events, 0});
+    }
+    int rc = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left, 1 << 30)));
+    if (rc == 0) break;
+    if (rc < 0 && errno == EINTR) continue;
+    for (std::size_t k = pending.size(); k-- > 0;) {
+      if (rc > 0 && fds[k].revents == 0) continue;  // (rc < 0: let libpq report the socket's error)
+      Pending& p = pending[k];
+      bool finished = true;
+      try {
+        p.want = p.op->resume();
+        if (p.want == Want::done) {
+          p.op->finish();
+          alive[p.index] = true;
+        } else {
+          finished = false;
+        }
+      } catch (...) {
+      }
+      if (finished) pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+  }
+  // No answer within timeout: as ping() does, closed without a cancel that would wait as long.
+  for (const auto& p : pending) connections[p.index]->close();
+  return alive;
 }
 
 void Connection::log_query(Sql sql, Clock::time_point started) const {

@@ -145,15 +145,43 @@ bool Pool::usable(PoolEntry* e, std::optional<Clock::time_point> deadline, Milli
     case IdleCheck::discard: return false;
     case IdleCheck::ping: break;
   }
-  // Within the acquire's own deadline: a dead idle connection must not cost more than it.
+  // A forgotten link swallows the ping without a reset: its bound is the validation timeout
+  // (well under a second), within what is left of the acquire's own deadline.
   auto left = deadline ? std::chrono::duration_cast<Millis>(*deadline - Clock::now()) : timeout;
-  if (e->conn->ping(std::clamp(left, Millis{100}, std::max(Millis{100}, config_.pool.connect_timeout)))) {
+  if (e->conn->ping(std::min(config_.pool.validation_timeout, std::max(left, Millis{10})))) {
     if (!turned_read_only(*e->conn)) return true;
     drain_read_only(e);
     return false;
   }
   validation_failed();
+  // Its siblings quiet as long are checked together, in one wait, rather than each costing the
+  // next caller a validation timeout of its own.
+  std::vector<PoolEntry*> siblings = borrow_quiet_siblings(e);
+  std::vector<Connection*> conns;
+  for (PoolEntry* s : siblings) conns.push_back(s->conn.get());
+  std::vector<bool> alive = Connection::ping_all(conns, config_.pool.validation_timeout);
+  for (std::size_t i = 0; i < siblings.size(); ++i) settle_checked(siblings[i], alive[i]);
   return false;
+}
+
+std::vector<PoolEntry*> Pool::borrow_quiet_siblings(const PoolEntry* dead) {
+  const auto quiet_since = dead->last_used;
+  return impl_->core.borrow_idle([&](PoolEntry* e) { return e->last_used <= quiet_since; });
+}
+
+void Pool::settle_checked(PoolEntry* e, bool alive) noexcept {
+  if (alive && turned_read_only(*e->conn)) {
+    drain_read_only(e);
+    alive = false;
+  } else if (!alive) {
+    validation_failed();
+  }
+  if (!alive) {
+    discard(e);
+    return;
+  }
+  e->last_used = coarse_now();
+  if (!impl_->core.release(e)) close_entry(e);
 }
 
 // Servers report both settings whenever they change (PostgreSQL 14+), so a connection learns

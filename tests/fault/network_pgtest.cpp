@@ -3,7 +3,9 @@
 // Each test prints its figures.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "pgkit/error.hpp"
 #include "pgkit/pool.hpp"
 #include "fault_clock.hpp"
+#include "quiet_rounds.hpp"
 #include "test_server.hpp"
 
 using namespace pgkit;
@@ -112,6 +115,37 @@ TEST(FaultNetwork, ConnectionsTheNetworkForgetsWhileIdleNeverReachTheCaller) {
   EXPECT_EQ(unpinged.errors, 0);
   EXPECT_GE(unpinged.dropped_by_proxy, 2);
   EXPECT_GE(unpinged.stats.validation_failures, 1u);
+}
+
+// With default settings (no idle ping before the NAT's limit), behind a link that forgets
+// connections quiet for 5 s: 10 s of quiet, then 20 queries one after another, three rounds.
+// The first query of a round finds its connection forgotten within the validation timeout
+// (not the acquire timeout), its forgotten siblings are checked together in one more such wait,
+// and it runs on a fresh connection: no query fails or waits the 3 s a client would give it.
+TEST(FaultNetwork, AForgottenIdleConnectionCostsTheValidationTimeoutNotTheAcquireTimeout) {
+  auto& server = test::shared_server();
+  test::FaultProxy proxy(server.port());
+  proxy.drop_idle_after(5s);
+  Config c = through(proxy, server);
+  c.pool.idle_ping = defaults::kIdlePing;  // 60 s: the link forgets first
+  Pool pool(c);
+  {  // four connections open, then idle: the siblings a forgotten link leaves behind
+    std::vector<PooledConnection> held;
+    for (int i = 0; i < 4; ++i) held.push_back(pool.acquire());
+  }
+  constexpr long long kClientLimitMs = 3000;
+  test::QuietRounds r = test::after_quiet([&](int i) { return pool.query("SELECT $1::int", i).scalar<int>() == i; },
+                                          kClientLimitMs);
+  auto st = pool.stats();
+  std::printf("[ figures  ] forgotten idle connections, default settings (validation timeout %lld ms): 60 queries in 3 "
+              "rounds after 10 s of quiet, %ld failed or over %lld ms; first of each round %lld, %lld, %lld ms; slowest "
+              "%lld ms; %d connections forgotten by the link, %llu validation failures, %llu opened\n",
+              static_cast<long long>(c.pool.validation_timeout.count()), r.failed, kClientLimitMs, r.first_ms[0],
+              r.first_ms[1], r.first_ms[2], r.slowest_ms, proxy.stats().dropped_idle,
+              static_cast<unsigned long long>(st.validation_failures), static_cast<unsigned long long>(st.created));
+  EXPECT_EQ(r.failed, 0);
+  EXPECT_LT(r.slowest_ms, 1000) << "a forgotten connection cost more than the validation timeouts and a connect";
+  EXPECT_GE(st.validation_failures, 4u) << "the forgotten siblings were found too";
 }
 
 // Packets vanish and nothing is reset: every wait ends at its configured bound, with the error

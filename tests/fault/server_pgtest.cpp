@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -12,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "fault_proxy.hpp"
+#include "quiet_rounds.hpp"
 #include "server_process.hpp"
 #include "test_server.hpp"
 
@@ -153,6 +156,35 @@ TEST(FaultServer, DatabaseRestartUnderMixedLoad) {
   EXPECT_GT(healthy_at, start_at) << "health never turned 200 again";
   // Nothing waits without end: the pool's acquire bound, plus room for a loaded machine.
   EXPECT_LT(slowest, kAcquireMs + 3000);
+  EXPECT_TRUE(server.running());
+}
+
+// The scenario of a user behind a NAT that forgets connections quiet for 5 s, with pgkit-server's
+// default settings: 10 s of quiet, then 20 requests one after another (each with the 3 s a
+// client like `curl --max-time 3` gives it), three rounds. The server's AsyncPool finds a
+// forgotten connection within the validation timeout and its siblings together: no request
+// fails, none waits a second.
+TEST(FaultServer, ConnectionsANatForgotCostNoRequest) {
+  auto& pg = shared_server();
+  FaultProxy proxy(pg.port());
+  ServerProcess server({.database_url = proxy.url_through(fresh_database_url("fault_nat"))});
+  HttpClient http(server.port());
+  {  // four requests at once: connections open beside the pool's two
+    std::vector<std::thread> warm;
+    for (int i = 0; i < 4; ++i) warm.emplace_back([&] { HttpClient(server.port()).get("/api/posts?limit=5"); });
+    for (auto& t : warm) t.join();
+  }
+  proxy.drop_idle_after(5s);
+  constexpr long long kClientLimitMs = 3000;
+  QuietRounds r = after_quiet([&](int) { return http.get("/api/posts?limit=5").status == 200; }, kClientLimitMs);
+  std::printf("[ figures  ] pgkit-server behind a NAT forgetting connections quiet for 5 s, default settings: 60 requests "
+              "in 3 rounds after 10 s of quiet, %ld failed or over %lld ms; first of each round %lld, %lld, %lld ms; "
+              "slowest %lld ms; %d connections forgotten\n",
+              r.failed, kClientLimitMs, r.first_ms[0], r.first_ms[1], r.first_ms[2], r.slowest_ms,
+              proxy.stats().dropped_idle);
+  EXPECT_EQ(r.failed, 0);
+  EXPECT_LT(r.slowest_ms, 1000);
+  EXPECT_GE(proxy.stats().dropped_idle, 2);
   EXPECT_TRUE(server.running());
 }
 

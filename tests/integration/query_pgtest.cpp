@@ -167,3 +167,18 @@ TEST(Database, OptionalModeNeverThrowsAtStart) {
   EXPECT_TRUE(up.test_connection());
   EXPECT_TRUE(up.connected());
 }
+
+// ping_all: one verdict a connection, in one wait; a connection the server ended is dead, and
+// its neighbours' answers are not lost.
+TEST(Query, PingAllGivesEachConnectionItsVerdict) {
+  auto& server = test::shared_server();
+  Config c = test::config_for(server, "ping-all");
+  Connection a(c), b(c), d(c);
+  const int pid = b.query("SELECT pg_backend_pid()").scalar<int>();
+  server.sql("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+  auto alive = Connection::ping_all({&a, &b, &d}, 2000ms);
+  EXPECT_EQ(alive, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(a.query("SELECT 1").scalar<int>(), 1);
+  EXPECT_EQ(d.query("SELECT 2").scalar<int>(), 2);
+  EXPECT_TRUE(Connection::ping_all({}, 10ms).empty());
+}

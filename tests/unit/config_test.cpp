@@ -388,6 +388,7 @@ TEST(PoolSettingsFromEnv, EveryVariable) {
                       {"DB_SLOW_QUERY_MS", "500"},
                       {"DB_LEAK_THRESHOLD_MS", "60000"},
                       {"DB_VALIDATION_WINDOW_MS", "250"},
+                      {"DB_VALIDATION_TIMEOUT_MS", "120"},
                       {"DB_KEEPALIVE", "no"},
                       {"DB_KEEPALIVE_IDLE_MS", "15000"},
                       {"DB_TCP_USER_TIMEOUT_MS", "9000"},
@@ -404,6 +405,7 @@ TEST(PoolSettingsFromEnv, EveryVariable) {
   EXPECT_EQ(p.slow_query, Millis(500));
   EXPECT_EQ(p.leak_threshold, Millis(60000));
   EXPECT_EQ(p.validation_window, Millis(250));
+  EXPECT_EQ(p.validation_timeout, Millis(120));
   EXPECT_FALSE(p.keepalive);
   EXPECT_EQ(p.keepalive_idle, Millis(15000));
   EXPECT_EQ(p.tcp_user_timeout, Millis(9000));
