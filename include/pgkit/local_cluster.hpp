@@ -1,7 +1,8 @@
 #pragma once
 /// @file local_cluster.hpp
 /// A throwaway or development PostgreSQL server run from the machine's own server binaries
-/// (Debian's postgresql-15: /usr/lib/postgresql/15/bin, else `pg_config --bindir`).
+/// (PGKIT_PG_BINDIR when set, else `pg_config --bindir`: on Debian /usr/lib/postgresql/15/bin).
+/// Its failures are pgkit errors (pgkit::Error; ConfigError when the binaries are missing).
 ///
 /// Used by `pgkit dev` (the embedded default when no DATABASE_URL is set), by the test
 /// harness and by the benchmarks. When the calling process is root, every server binary runs
@@ -82,8 +83,12 @@ class LocalCluster {
   /// The server log's last lines, for error messages.
   std::string log_tail(int lines = 30) const;
 
-  /// Directory of the server binaries (initdb, pg_ctl, postgres, pgbench, pg_dump).
+  /// Directory of the server binaries (initdb, pg_ctl, postgres, pgbench, pg_dump): the first
+  /// answer of find_bin_dir(), kept for the life of the process.
   static std::filesystem::path bin_dir();
+  /// PGKIT_PG_BINDIR when set (it must hold pg_ctl), else what `pg_config --bindir` names.
+  /// @throws ConfigError saying what to install or set
+  static std::filesystem::path find_bin_dir();
   /// Run a server binary (as `postgres` when root); returns its exit code. Output → log file.
   static int run_tool(const std::vector<std::string>& argv, const std::filesystem::path& log);
   /// Make a directory usable by the server user (chown to postgres when root).

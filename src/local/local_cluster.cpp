@@ -1,3 +1,4 @@
+#include "pgkit/error.hpp"
 #include "pgkit/local_cluster.hpp"
 
 #include <fcntl.h>
@@ -46,7 +47,8 @@ std::string trim(std::string s) {
 
 std::string read_text(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + file.string());
+  if (!in)
+    throw Error({.message = "cannot read " + file.string(), .hint = "check that the file exists and is readable"});
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -55,7 +57,9 @@ std::string read_text(const fs::path& file) {
 void write_text(const fs::path& file, const std::string& text, std::ios::openmode mode) {
   std::ofstream out(file, mode);
   out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+  if (!out.flush())
+    throw Error(
+        {.message = "cannot write " + file.string(), .hint = "check the disk space and the folder's permissions"});
 }
 
 /// Create (or replace) file with mode 0600 from the start: it may hold a password.
@@ -74,7 +78,7 @@ std::string random_password() {
   std::string password;
   while (password.size() < kPasswordLength) {
     const int byte = urandom.get();
-    if (byte == EOF) throw std::runtime_error("cannot read /dev/urandom");
+    if (byte == EOF) throw Error({.message = "cannot read /dev/urandom", .hint = {}});
     // 248 = 4 × 62: dropping the bytes above keeps every character equally likely.
     if (byte < 248) password += kAlphabet[static_cast<size_t>(byte) % kAlphabet.size()];
   }
@@ -190,8 +194,10 @@ void LocalCluster::start() {
       port_ = 0;
       continue;
     }
-    throw std::runtime_error(fmt::format("pg_ctl start failed (exit {}) for {} on port {}; last lines of {}:\n{}", code,
-                                         data.string(), port_, log_file(data).string(), tail));
+    throw Error({.message = fmt::format("pg_ctl start failed (exit {}) for {} on port {}; last lines of {}:\n{}", code,
+                                        data.string(), port_, log_file(data).string(), tail),
+                 .hint = "the lines above are the server's own log: a port in use, a data directory of another "
+                         "PostgreSQL major version, or too little shared memory are the usual causes"});
   }
   started_here_ = true;
   wait_ready(kStartTimeout);
@@ -204,8 +210,9 @@ void LocalCluster::stop() {
                              std::to_string(kStartTimeout.count() / 1000), "stop"},
                             log_file(data));
   if (code != 0 && live_postmaster(data) != 0) {
-    throw std::runtime_error(fmt::format("pg_ctl stop failed (exit {}) for {}; last lines of {}:\n{}", code,
-                                         data.string(), log_file(data).string(), log_tail()));
+    throw Error({.message = fmt::format("pg_ctl stop failed (exit {}) for {}; last lines of {}:\n{}", code,
+                                        data.string(), log_file(data).string(), log_tail()),
+                 .hint = "the lines above are the server's own log"});
   }
 }
 
@@ -221,8 +228,9 @@ void LocalCluster::restart() {
                              std::to_string(kStartTimeout.count() / 1000), "restart"},
                             log_file(data));
   if (code != 0) {
-    throw std::runtime_error(fmt::format("pg_ctl restart failed (exit {}) for {}; last lines of {}:\n{}", code,
-                                         data.string(), log_file(data).string(), log_tail()));
+    throw Error({.message = fmt::format("pg_ctl restart failed (exit {}) for {}; last lines of {}:\n{}", code,
+                                        data.string(), log_file(data).string(), log_tail()),
+                 .hint = "the lines above are the server's own log"});
   }
   wait_ready(kStartTimeout);
 }
@@ -240,8 +248,9 @@ void LocalCluster::promote() {
                              "promote"},
                             log_file(data));
   if (code != 0) {
-    throw std::runtime_error(fmt::format("pg_ctl promote failed (exit {}) for {}; last lines of {}:\n{}", code,
-                                         data.string(), log_file(data).string(), log_tail()));
+    throw Error({.message = fmt::format("pg_ctl promote failed (exit {}) for {}; last lines of {}:\n{}", code,
+                                        data.string(), log_file(data).string(), log_tail()),
+                 .hint = "the lines above are the server's own log; only a standby can be promoted"});
   }
 }
 
@@ -274,14 +283,16 @@ std::vector<std::string> LocalCluster::sql(const std::string& statement, const s
   const std::string conninfo = url(dbname) + "?connect_timeout=10";
   const std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(conninfo.c_str()), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    throw std::runtime_error(fmt::format("cannot connect to 127.0.0.1:{}/{} as {}: {}", port_, dbname, options_.user,
-                                         masked(PQerrorMessage(conn.get()))));
+    throw CannotConnect({.message = fmt::format("cannot connect to 127.0.0.1:{}/{} as {}: {}", port_, dbname,
+                                                options_.user, masked(PQerrorMessage(conn.get()))),
+                         .hint = "is the server started? (LocalCluster::start)"});
   }
   const std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), statement.c_str()), &PQclear);
   const ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    throw std::runtime_error(fmt::format("SQL failed on 127.0.0.1:{}/{}: {}", port_, dbname,
-                                         masked(PQresultErrorMessage(result.get()))));
+    throw Error({.message = fmt::format("SQL failed on 127.0.0.1:{}/{}: {}", port_, dbname,
+                                        masked(PQresultErrorMessage(result.get()))),
+                 .hint = {}});
   }
   std::vector<std::string> rows;
   for (int row = 0; row < PQntuples(result.get()); ++row) {
@@ -309,8 +320,10 @@ void LocalCluster::load_password() {
   if (!options_.password.empty()) return;
   const fs::path file = password_file(options_.data_dir);
   if (!fs::exists(file)) {
-    throw std::runtime_error(fmt::format("{} holds a cluster but {} is missing: set LocalClusterOptions.password",
-                                         options_.data_dir.string(), file.string()));
+    throw Error(
+        {.message = fmt::format("{} holds a cluster but {} is missing: set LocalClusterOptions.password",
+                                options_.data_dir.string(), file.string()),
+         .hint = "a data directory made by LocalCluster keeps its password beside it; pass the one it was made with"});
   }
   options_.password = trim(read_text(file));
 }
@@ -319,24 +332,28 @@ void LocalCluster::init_data_dir() {
   const fs::path& data = options_.data_dir;
   const fs::path& from = options_.template_dir;
   if (!options_.primary_url.empty()) {
-    if (options_.password.empty()) throw std::runtime_error("a standby needs the primary's password: set LocalClusterOptions.password");
+    if (options_.password.empty())
+      throw Error({.message = "a standby needs the primary's password: set LocalClusterOptions.password", .hint = {}});
     write_private(password_file(data), options_.password + "\n");
     // -R writes primary_conninfo and standby.signal; -X stream copies the WAL made meanwhile.
-    std::vector<std::string> argv{"pg_basebackup", "-d", options_.primary_url, "-D", data.string(), "-R",
-                                  "-X", "stream", "-c", "fast"};
+    std::vector<std::string> argv{
+        "pg_basebackup", "-d", options_.primary_url, "-D", data.string(), "-R", "-X", "stream", "-c", "fast"};
     if (!options_.fsync) argv.emplace_back("--no-sync");
     if (const int code = run_tool(argv, log_file(data)); code != 0) {
-      throw std::runtime_error(fmt::format("pg_basebackup failed (exit {}) for {}; last lines of {}:\n{}", code,
-                                           data.string(), log_file(data).string(), mask_secrets(log_tail())));
+      throw Error({.message = fmt::format("pg_basebackup failed (exit {}) for {}; last lines of {}:\n{}", code,
+                                          data.string(), log_file(data).string(), mask_secrets(log_tail())),
+                   .hint = "the lines above are pg_basebackup's log: the primary must allow replication connections"});
     }
     return;
   }
   if (!from.empty()) {
-    if (!has_cluster(from)) throw std::runtime_error("template_dir " + from.string() + " holds no cluster (no PG_VERSION)");
+    if (!has_cluster(from))
+      throw Error({.message = "template_dir " + from.string() + " holds no cluster (no PG_VERSION)", .hint = {}});
     // The copy keeps the template's roles, so its password comes along.
     const std::string template_password = trim(read_text(password_file(from)));
     if (!options_.password.empty() && options_.password != template_password) {
-      throw std::runtime_error("LocalClusterOptions.password differs from template_dir's password: leave it empty");
+      throw Error(
+          {.message = "LocalClusterOptions.password differs from template_dir's password: leave it empty", .hint = {}});
     }
     options_.password = template_password;
   } else if (options_.password.empty()) {
@@ -347,7 +364,9 @@ void LocalCluster::init_data_dir() {
   std::vector<std::string> argv;
   if (!from.empty()) {
     if (fs::exists(data) && !fs::is_empty(data)) {
-      throw std::runtime_error(data.string() + " is not empty but holds no cluster: remove it or choose another data_dir");
+      throw Error(
+          {.message = data.string() + " is not empty but holds no cluster: remove it or choose another data_dir",
+           .hint = {}});
     }
     fs::remove(data);  // cp -a copies *into* an existing directory
     // Run as postgres, cp -a gives the copy the owner and the 0700 mode PostgreSQL insists on.
@@ -359,8 +378,9 @@ void LocalCluster::init_data_dir() {
   }
   const int code = run_tool(argv, log_file(data));
   if (code != 0) {
-    throw std::runtime_error(fmt::format("{} failed (exit {}) for {}; last lines of {}:\n{}", argv[0], code,
-                                         data.string(), log_file(data).string(), log_tail()));
+    throw Error({.message = fmt::format("{} failed (exit {}) for {}; last lines of {}:\n{}", argv[0], code,
+                                        data.string(), log_file(data).string(), log_tail()),
+                 .hint = "the lines above are the program's own log"});
   }
 }
 
@@ -407,8 +427,10 @@ void LocalCluster::wait_ready(Millis timeout) const {
   const std::string conninfo = url() + "?connect_timeout=2";
   while (PQping(conninfo.c_str()) != PQPING_OK) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error(fmt::format("the server on 127.0.0.1:{} did not accept connections within {} ms; last lines of {}:\n{}",
-                                           port_, timeout.count(), log_file(options_.data_dir).string(), log_tail()));
+      throw Error({.message = fmt::format(
+                       "the server on 127.0.0.1:{} did not accept connections within {} ms; last lines of {}:\n{}",
+                       port_, timeout.count(), log_file(options_.data_dir).string(), log_tail()),
+                   .hint = "the lines above are the server's own log"});
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -417,7 +439,7 @@ void LocalCluster::wait_ready(Millis timeout) const {
 int LocalCluster::read_port_from_pidfile() const {
   const auto lines = pid_file_lines(options_.data_dir);
   const int port = lines.size() >= 4 ? std::atoi(lines[3].c_str()) : 0;
-  if (port <= 0) throw std::runtime_error("no port in " + (options_.data_dir / "postmaster.pid").string());
+  if (port <= 0) throw Error({.message = "no port in " + (options_.data_dir / "postmaster.pid").string(), .hint = {}});
   return port;
 }
 

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "local/server_user.hpp"
+#include "pgkit/error.hpp"
 #include "pgkit/local_cluster.hpp"
 
 namespace pgkit {
@@ -22,7 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kDebianBinDir = "/usr/lib/postgresql/15/bin";
 constexpr int kPortMin = 20000;  // [kPortMin, kPortEnd): below Linux's ephemeral ports (32768+)
 constexpr int kPortEnd = 32000;
 constexpr int kPortTries = 100;
@@ -39,9 +39,16 @@ bool port_binds(int port) {
   return ok;
 }
 
-fs::path find_bin_dir() {
-  if (fs::exists(fs::path(kDebianBinDir) / "pg_ctl")) return kDebianBinDir;
-  // Elsewhere pg_config knows; on Debian it may name the client's /usr/bin, hence second.
+}  // namespace
+
+// On Debian, `pg_config --bindir` names /usr/lib/postgresql/<major>/bin.
+fs::path LocalCluster::find_bin_dir() {
+  if (const char* given = std::getenv("PGKIT_PG_BINDIR"); given && *given) {
+    if (fs::exists(fs::path(given) / "pg_ctl")) return given;
+    throw ConfigError({.message = fmt::format("PGKIT_PG_BINDIR={} holds no pg_ctl", given),
+                       .hint = "name the folder of PostgreSQL's server programs (initdb, pg_ctl, postgres), or "
+                               "unset it to use `pg_config --bindir`"});
+  }
   std::string out;
   if (FILE* pipe = ::popen("pg_config --bindir 2>/dev/null", "r")) {
     char buffer[512];
@@ -50,12 +57,14 @@ fs::path find_bin_dir() {
   }
   const fs::path dir = out.substr(0, out.find_first_of("\r\n"));
   if (!dir.empty() && fs::exists(dir / "pg_ctl")) return dir;
-  throw std::runtime_error(fmt::format(
-      "PostgreSQL 15 server binaries not found: install postgresql-15 (looked for pg_ctl in {} and in `pg_config --bindir`)",
-      kDebianBinDir));
+  throw ConfigError(
+      {.message = dir.empty() ? "PostgreSQL's server programs not found: `pg_config --bindir` gave no folder"
+                              : fmt::format("PostgreSQL's server programs not found: `pg_config --bindir` names {}, "
+                                            "which holds no pg_ctl",
+                                            dir.string()),
+       .hint = "install postgresql-15 (Debian: apt-get install postgresql-15), or set PGKIT_PG_BINDIR to the folder "
+               "holding pg_ctl"});
 }
-
-}  // namespace
 
 fs::path LocalCluster::bin_dir() {
   // Never destroyed: a static LocalCluster (or the test harness) stops its server at exit,
@@ -87,10 +96,12 @@ void LocalCluster::prepare_dir(const fs::path& dir) {
   if (blocked.empty()) return;
   struct stat st{};
   ::stat(blocked.c_str(), &st);
-  throw std::runtime_error(fmt::format(
-      "the postgres user (which runs the server, as pgkit runs as root) cannot {} {} (mode {:04o}, owner uid {}): "
-      "make it mode 0755 (a root-only `mktemp -d` is 0700) or chown it to postgres",
-      blocked == target ? "write to" : "enter", blocked.string(), st.st_mode & 07777, st.st_uid));
+  throw Error(
+      {.message = fmt::format(
+           "the postgres user (which runs the server, as pgkit runs as root) cannot {} {} (mode {:04o}, owner uid {}): "
+           "make it mode 0755 (a root-only `mktemp -d` is 0700) or chown it to postgres",
+           blocked == target ? "write to" : "enter", blocked.string(), st.st_mode & 07777, st.st_uid),
+       .hint = {}});
 }
 
 int LocalCluster::free_port() {
@@ -100,8 +111,10 @@ int LocalCluster::free_port() {
     const int port = pick(random);
     if (port_binds(port)) return port;
   }
-  throw std::runtime_error(fmt::format("no free TCP port on 127.0.0.1 in [{}, {}) after {} tries: too many servers running?",
-                                       kPortMin, kPortEnd, kPortTries));
+  throw Error(
+      {.message = fmt::format("no free TCP port on 127.0.0.1 in [{}, {}) after {} tries: too many servers running?",
+                              kPortMin, kPortEnd, kPortTries),
+       .hint = "stop servers left running by earlier runs (ps -C postgres)"});
 }
 
 }  // namespace pgkit

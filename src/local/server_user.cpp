@@ -1,4 +1,5 @@
 #include "local/server_user.hpp"
+#include "pgkit/error.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -39,9 +40,11 @@ const Account& server_account() {
   static const Account& account = *new Account([] {
     const passwd* pw = getpwnam(kServerUser);
     if (pw == nullptr) {
-      throw std::runtime_error(fmt::format(
-          "no `{}` system user, which runs the server when pgkit runs as root: install postgresql-15 "
-          "(it creates the user) or run as an ordinary user", kServerUser));
+      throw Error({.message = fmt::format(
+                       "no `{}` system user, which runs the server when pgkit runs as root: install postgresql-15 "
+                       "(it creates the user) or run as an ordinary user",
+                       kServerUser),
+                   .hint = {}});
     }
     Account a{pw->pw_uid, pw->pw_gid, std::vector<gid_t>(32)};
     int count = static_cast<int>(a.groups.size());
@@ -199,7 +202,8 @@ fs::path unreachable_component(const fs::path& dir) {
     _exit(0);
   });
   if (code == 0) return {};
-  if (code == 255) throw std::runtime_error(fmt::format("cannot switch to the postgres user to check {}", dir.string()));
+  if (code == 255)
+    throw Error({.message = fmt::format("cannot switch to the postgres user to check {}", dir.string()), .hint = {}});
   return steps[std::min(static_cast<size_t>(code - 1), steps.size() - 1)];
 }
 
@@ -228,8 +232,9 @@ void kill_with_children(pid_t pid, std::chrono::milliseconds timeout) {
     std::erase_if(doomed, [](pid_t p) { return !alive(p); });
     if (doomed.empty()) return;
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error(fmt::format("processes {} still run {} ms after SIGKILL (stuck in the kernel?)",
-                                           fmt::join(doomed, ", "), timeout.count()));
+      throw Error({.message = fmt::format("processes {} still run {} ms after SIGKILL (stuck in the kernel?)",
+                                          fmt::join(doomed, ", "), timeout.count()),
+                   .hint = {}});
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

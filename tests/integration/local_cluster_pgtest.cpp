@@ -13,6 +13,8 @@
 #include <libpq-fe.h>
 
 #include "../support/test_server.hpp"
+#include "pgkit/error.hpp"
+#include "pgkit/local_cluster.hpp"
 
 namespace pgkit {
 namespace {
@@ -84,6 +86,24 @@ TEST(LocalCluster, ThrowawayServerRemovesItsDataDirWhenItDies) {
   const std::filesystem::path data_dir = server->data_dir();
   server.reset();
   EXPECT_FALSE(std::filesystem::exists(data_dir));
+}
+
+// The server binaries: PGKIT_PG_BINDIR when set, else `pg_config --bindir`; a folder without
+// them is named, with what to do.
+TEST(LocalCluster, ServerBinariesComeFromPgkitPgBindirElsePgConfig) {
+  const std::filesystem::path found = LocalCluster::find_bin_dir();
+  EXPECT_TRUE(std::filesystem::exists(found / "pg_ctl")) << found;
+  ::setenv("PGKIT_PG_BINDIR", found.c_str(), 1);
+  EXPECT_EQ(LocalCluster::find_bin_dir(), found);
+  ::setenv("PGKIT_PG_BINDIR", "/tmp", 1);
+  try {
+    LocalCluster::find_bin_dir();
+    ADD_FAILURE() << "a folder without pg_ctl was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("PGKIT_PG_BINDIR=/tmp holds no pg_ctl"), std::string::npos) << e.what();
+  }
+  ::unsetenv("PGKIT_PG_BINDIR");
+  EXPECT_EQ(LocalCluster::find_bin_dir(), found);
 }
 
 TEST(LocalCluster, PrepareDirNamesADirectoryThePostgresUserCannotEnter) {
