@@ -60,6 +60,10 @@ class ConnectionError : public Error { using Error::Error; };
 class CannotConnect : public ConnectionError { using ConnectionError::ConnectionError; };
 /// The server refused our credentials (28P01, 28000).
 class AuthenticationFailed : public CannotConnect { using CannotConnect::CannotConnect; };
+/// TLS refused the connection: the server's certificate is not signed by the CA given, names
+/// another host, the CA file is missing, or the server has TLS off while sslmode requires it.
+/// Not a credentials problem (and not retried): the hint says which TLS setting to fix.
+class TlsRefused : public CannotConnect { using CannotConnect::CannotConnect; };
 /// Too many clients already (53300).
 class TooManyConnections : public CannotConnect { using CannotConnect::CannotConnect; };
 /// An open connection broke (class 08, or the socket died). The statement's outcome is unknown.

@@ -426,7 +426,8 @@ void ConnectOp::fail(std::string msg) {
   ErrorFields f{.sqlstate = state,
                 .message = fmt::format("cannot connect to {}: {}", conn_.display_url(), msg),
                 .hint = tls_hint(msg, config_)};
-  if (f.hint.empty()) f.hint = connect_hint(state);
+  if (!f.hint.empty()) throw TlsRefused(std::move(f), {});
+  f.hint = connect_hint(state);
   if (state == "28P01" || state == "28000") throw AuthenticationFailed(std::move(f), {});
   if (state == "53300") throw TooManyConnections(std::move(f), {});
   throw CannotConnect(std::move(f), {});

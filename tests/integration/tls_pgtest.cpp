@@ -65,8 +65,9 @@ std::optional<Refusal> refusal(const std::string& url) {
     Connection conn(config_of(url));
     ADD_FAILURE() << "connected, but should have been refused: " << config_of(url).masked();
     return std::nullopt;
-  } catch (const CannotConnect& e) {
-    // Trying again cannot fix a certificate: the pool must not retry it to its deadline.
+  } catch (const TlsRefused& e) {
+    // Its own type, not AuthenticationFailed (whose advice is to check the password); and trying
+    // again cannot fix a certificate: the pool must not retry it to its deadline.
     EXPECT_FALSE(is_transient(e)) << "a TLS refusal counts as transient: " << e.what();
     return Refusal{e.what(), e.message(), e.hint(), e.sqlstate()};
   }
