@@ -7,6 +7,7 @@
 #include "pgkit/log.hpp"
 #include "pgkit/shutdown.hpp"
 #include "server/app.hpp"
+#include "server/request_log.hpp"
 
 namespace {
 

@@ -36,7 +36,4 @@ class App {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Logs as text (development) or one JSON object per line (production). LOG_LEVEL sets the level.
-void configure_logging(bool json, const std::string& level);
-
 }  // namespace pgkit::server

@@ -6,7 +6,6 @@
 
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
-#include "server/app.hpp"
 
 namespace pgkit::server {
 

@@ -1,5 +1,5 @@
 #pragma once
-// One line per request, and the mapping from a handler's exception to the client's answer.
+// The log's format, one line per request, and the mapping from a handler's exception to the client's answer.
 #include <chrono>
 #include <exception>
 #include <string>
@@ -8,6 +8,10 @@
 #include "server/metrics.hpp"
 
 namespace pgkit::server {
+
+/// Logs as text (development) or one JSON object per line (production), request lines
+/// included. LOG_LEVEL sets the level.
+void configure_logging(bool json, const std::string& level);
 
 /// method, route, status, duration and request id; never the query string, body or headers
 /// (they may hold tokens).
