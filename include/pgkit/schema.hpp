@@ -100,6 +100,8 @@ struct DefaultValue {
 
 /// What to do with referencing rows (`onDelete:` / `onUpdate:`).
 enum class ReferentialAction { Cascade, Restrict, NoAction, SetNull, SetDefault };
+/// As the schema language spells it: "Cascade", "SetNull", …
+const char* to_string(ReferentialAction action) noexcept;
 
 /// One field of a model or view, in schema order: a scalar field or a relation field.
 struct Field {

@@ -201,16 +201,6 @@ const char* action_name(catalog::Action a) {
   return "NoAction";
 }
 
-const char* action_name(ReferentialAction a) {
-  switch (a) {
-    case ReferentialAction::Cascade: return "Cascade";
-    case ReferentialAction::Restrict: return "Restrict";
-    case ReferentialAction::NoAction: return "NoAction";
-    case ReferentialAction::SetNull: return "SetNull";
-    case ReferentialAction::SetDefault: return "SetDefault";
-  }
-  return "NoAction";
-}
 
 // A back-relation is 1:1 when a key or unique index of the referencing table lies within the
 // foreign key's columns (forward_relation_field_is_unique).
@@ -303,8 +293,8 @@ FieldText emulated_field(const Field& prev) {
   if (!prev.relation_fields.empty()) arguments.push_back(fmt::format("fields: [{}]", fmt::join(prev.relation_fields, ", ")));
   if (!prev.relation_references.empty())
     arguments.push_back(fmt::format("references: [{}]", fmt::join(prev.relation_references, ", ")));
-  if (prev.on_delete) arguments.push_back(fmt::format("onDelete: {}", action_name(*prev.on_delete)));
-  if (prev.on_update) arguments.push_back(fmt::format("onUpdate: {}", action_name(*prev.on_update)));
+  if (prev.on_delete) arguments.push_back(fmt::format("onDelete: {}", to_string(*prev.on_delete)));
+  if (prev.on_update) arguments.push_back(fmt::format("onUpdate: {}", to_string(*prev.on_update)));
   if (!prev.relation_map.empty()) arguments.push_back("map: " + psl_string(prev.relation_map));
   if (!arguments.empty()) f.attributes.push_back(relation_attribute(arguments));
   if (prev.ignored) f.attributes.push_back("@ignore");

@@ -14,10 +14,9 @@
 
 #include "schema/relations.hpp"
 
-namespace pgkit::schema::detail {
-namespace {
+namespace pgkit::schema {
 
-const char* action_name(ReferentialAction a) {
+const char* to_string(ReferentialAction a) noexcept {
   switch (a) {
     case ReferentialAction::Cascade: return "Cascade";
     case ReferentialAction::Restrict: return "Restrict";
@@ -25,8 +24,11 @@ const char* action_name(ReferentialAction a) {
     case ReferentialAction::SetNull: return "SetNull";
     case ReferentialAction::SetDefault: return "SetDefault";
   }
-  return "";
+  return "NoAction";
 }
+
+namespace detail {
+namespace {
 
 std::string generated_name(std::string_view a, std::string_view b) {
   return a < b ? fmt::format("{}To{}", a, b) : fmt::format("{}To{}", b, a);
@@ -297,8 +299,8 @@ void check_cycles(Context& ctx, const std::vector<InferredRelation>& relations) 
     const std::uint32_t at = ctx.models[start.from].fields[start.field.field].ast->span.start;
     auto defaults = [&] {
       std::string out;
-      if (!field.on_delete) out += fmt::format(" (onDelete defaults to {})", action_name(start.on_delete));
-      if (!field.on_update) out += fmt::format(" (onUpdate defaults to {})", action_name(start.on_update));
+      if (!field.on_delete) out += fmt::format(" (onDelete defaults to {})", to_string(start.on_delete));
+      if (!field.on_update) out += fmt::format(" (onUpdate defaults to {})", to_string(start.on_update));
       return out;
     };
     if (start.to == start.from) {
@@ -338,4 +340,5 @@ void check_cycles(Context& ctx, const std::vector<InferredRelation>& relations) 
 
 void resolve_relations(Context& ctx) { Inference(ctx).run(); }
 
-}  // namespace pgkit::schema::detail
+}  // namespace detail
+}  // namespace pgkit::schema

@@ -42,46 +42,48 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::string user_json(const Row& row, int first) {
+namespace {
+
+// One JSON object from consecutive columns, each written as its kind says.
+enum class Kind { text, boolean, time };
+struct Member {
+  const char* key;
+  Kind kind;
+};
+
+template <std::size_t N>
+std::string object_json(const Row& row, int first, const Member (&members)[N], std::size_t reserve) {
   std::string out;
-  out.reserve(256);
-  out += "{\"id\":";
-  append_json_string(out, row.text(first));
-  out += ",\"email\":";
-  append_json_string(out, row.text(first + 1));
-  out += ",\"role\":";
-  append_json_string(out, row.text(first + 2));
-  out += ",\"isActive\":";
-  append_bool(out, row, first + 3);
-  out += ",\"lastLoginAt\":";
-  append_time(out, row, first + 4);
-  out += ",\"createdAt\":";
-  append_time(out, row, first + 5);
-  out += ",\"updatedAt\":";
-  append_time(out, row, first + 6);
+  out.reserve(reserve);
+  for (std::size_t i = 0; i < N; ++i) {
+    const int column = first + static_cast<int>(i);
+    out += i == 0 ? "{\"" : ",\"";
+    out += members[i].key;
+    out += "\":";
+    switch (members[i].kind) {
+      case Kind::text: append_json_string(out, row.text(column)); break;
+      case Kind::boolean: append_bool(out, row, column); break;
+      case Kind::time: append_time(out, row, column); break;
+    }
+  }
   out += '}';
   return out;
 }
 
+// In the order of kUserColumns and kPostColumns (json_text.hpp).
+constexpr Member kUser[] = {{"id", Kind::text},          {"email", Kind::text},     {"role", Kind::text},
+                            {"isActive", Kind::boolean}, {"lastLoginAt", Kind::time}, {"createdAt", Kind::time},
+                            {"updatedAt", Kind::time}};
+constexpr Member kPost[] = {{"id", Kind::text},           {"title", Kind::text},    {"content", Kind::text},
+                            {"published", Kind::boolean}, {"authorId", Kind::text}, {"createdAt", Kind::time},
+                            {"updatedAt", Kind::time}};
+
+}  // namespace
+
+std::string user_json(const Row& row, int first) { return object_json(row, first, kUser, 256); }
+
 std::string post_json(const Row& row, int first) {
-  std::string out;
-  out.reserve(256 + row.text(first + 2).size());
-  out += "{\"id\":";
-  append_json_string(out, row.text(first));
-  out += ",\"title\":";
-  append_json_string(out, row.text(first + 1));
-  out += ",\"content\":";
-  append_json_string(out, row.text(first + 2));
-  out += ",\"published\":";
-  append_bool(out, row, first + 3);
-  out += ",\"authorId\":";
-  append_json_string(out, row.text(first + 4));
-  out += ",\"createdAt\":";
-  append_time(out, row, first + 5);
-  out += ",\"updatedAt\":";
-  append_time(out, row, first + 6);
-  out += '}';
-  return out;
+  return object_json(row, first, kPost, 256 + row.text(first + 2).size());
 }
 
 }  // namespace pgkit::server
