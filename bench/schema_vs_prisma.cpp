@@ -134,7 +134,7 @@ double percentile(std::vector<double> v, double p) {
   return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
 }
 
-double median(const std::vector<double>& v) { return pgkit::bench::median(v); }
+using pgkit::bench::median;
 
 template <class F>
 Samples timed(int iterations, int warmup, F&& f) {

@@ -27,12 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw migrate::MigrationError({.message = fmt::format("cannot read {}", p.string())});
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // The connection as pg_dump's --dbname: every parameter but the password, which goes to the
 // child's environment so that no process listing shows it.
 std::string conninfo_without_password(const Config& config) {
@@ -68,7 +62,7 @@ std::pair<int, std::string> run_client(const std::vector<std::string>& argv, con
   int status = 0;
   ::waitpid(pid, &status, 0);
   ::close(log_fd);
-  std::string err = read_file(log_template);
+  std::string err = migrate::read_file(log_template);
   ::unlink(log_template);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, mask_secrets(err)};
 }
@@ -94,7 +88,7 @@ std::vector<fs::path> seed(Connection& conn, const fs::path& file_or_dir) {
   }
   conn.execute("BEGIN");
   for (const auto& f : files) {
-    std::string sql = read_file(f);
+    std::string sql = migrate::read_file(f);
     try {
       conn.execute(sql);
     } catch (const Error& e) {

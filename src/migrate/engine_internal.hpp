@@ -1,5 +1,6 @@
 #pragma once
 // Shared by the migration engine's files: the tracking rows and the advisory lock.
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -35,5 +36,8 @@ inline constexpr std::int64_t kPrismaLockKey = 72707369;
 
 /// Maps a server error position (1-based, in characters) in sql to a line of the file.
 int line_of(const std::string& sql, int position, int first_line);
+
+/// A whole file's bytes. @throws MigrationError naming the file when it cannot be read
+std::string read_file(const std::filesystem::path& file);
 
 }  // namespace pgkit::migrate

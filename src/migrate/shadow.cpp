@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <optional>
 #include <random>
 #include <utility>
@@ -60,11 +59,6 @@ std::optional<fs::path> default_cache_dir() {
   if (!env("XDG_CACHE_HOME").empty()) return fs::path(env("XDG_CACHE_HOME")) / "pgkit" / "shadow";
   if (!env("HOME").empty()) return fs::path(env("HOME")) / ".cache" / "pgkit" / "shadow";
   return std::nullopt;
-}
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // The cache keeps the newest files only: each migrations list a project ever had leaves one.

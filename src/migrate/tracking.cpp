@@ -1,5 +1,8 @@
 // The tracking table, the advisory lock, and other tools' tables.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <thread>
 
@@ -18,6 +21,12 @@ std::string quoted_table(const std::string& name) {
     throw MigrationError({.message = fmt::format("\"{}\" is not a usable tracking table name", name),
                           .hint = "use letters, digits and underscores, optionally schema-qualified (app.migrations)"});
   return m[3].matched ? fmt::format("\"{}\".\"{}\"", m[1].str(), m[3].str()) : fmt::format("\"{}\"", m[1].str());
+}
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw MigrationError({.message = fmt::format("cannot read {}", file.string())});
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 int line_of(const std::string& sql, int position, int first_line) {

@@ -10,21 +10,10 @@
 #include "catalog/catalog_internal.hpp"
 #include "catalog/definitions.hpp"
 #include "catalog/type_text.hpp"
+#include "catalog_print.hpp"
 #include "pgkit/catalog.hpp"
 #include "pgkit/error.hpp"
 
-namespace pgkit::catalog {
-// Catalogs in failure messages: as their snapshot, with each column's structured fields.
-void PrintTo(const Catalog& c, std::ostream* os) {
-  *os << "\n" << snapshot(c);
-  for (const auto& t : c.tables)
-    for (const auto& col : t.columns)
-      *os << t.name << "." << col.name << ": " << col.type.schema << "." << col.type.name << " args "
-          << col.type.args.size() << " dims " << col.type.dimensions << " default "
-          << (col.default_value ? static_cast<int>(col.default_value->kind) : -1) << " '"
-          << (col.default_value ? col.default_value->value : "") << "'\n";
-}
-}  // namespace pgkit::catalog
 
 using namespace pgkit::catalog;
 using detail::classify_default;

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
 #include "pgkit/migrate.hpp"
 
 namespace pgkit::migrate {
@@ -19,27 +20,8 @@ fs::path fixture(const std::string& name) {
   return fs::path(__FILE__).parent_path().parent_path() / "fixtures" / "migrations" / name;
 }
 
-// A directory of its own, removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("pgkit-migrate-files-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& bytes) const {
-    fs::path file = path_ / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << bytes;
-    return file;
-  }
-
- private:
-  fs::path path_;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("pgkit-migrate-files-test") {}
 };
 
 // The message of the MigrationError read_directory throws for dir ("" when it does not throw).

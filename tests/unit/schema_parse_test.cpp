@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
 #include "pgkit/schema.hpp"
 
 namespace pgkit::schema {
@@ -38,27 +39,8 @@ const Relation* relation_named(const Schema& s, const std::string& name) {
   return nullptr;
 }
 
-// A directory of its own, removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ =
-        fs::temp_directory_path() / ("pgkit-schema-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& bytes) const {
-    fs::path file = path_ / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << bytes;
-    return file;
-  }
-
- private:
-  fs::path path_;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("pgkit-schema-test") {}
 };
 
 TEST(SchemaParse, SeedSchemaResolvesModelsFieldsAndRelations) {
