@@ -71,3 +71,38 @@ build() {
   for t in "$@"; do targets+=(--target "$t"); done
   cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
 }
+
+# build_with CMAKE_ARG…: everything, configured with these arguments too.
+build_with() {
+  cmake -S "$PGKIT_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+# sanitized_build asan|tsan: the preset's build (CMakePresets.json) in build-asan or build-tsan.
+sanitized_build() {
+  (cd "$PGKIT_ROOT" && cmake --preset "$1" >/dev/null && cmake --build --preset "$1" -j"$(nproc)")
+}
+
+# sanitizer_env DIR: every sanitized process logs its findings under DIR/sanitizer-reports
+# (one file per process), with stack traces; suppressions, each with its reason, are in
+# tests/sanitizers/.
+sanitizer_env() {
+  local reports=$1/sanitizer-reports
+  rm -rf "$reports" && mkdir -p "$reports"
+  export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:strict_string_checks=1:check_initialization_order=1"
+  export LSAN_OPTIONS="suppressions=$PGKIT_ROOT/tests/sanitizers/lsan.supp"
+  export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1"
+  export TSAN_OPTIONS="log_path=$reports/tsan:second_deadlock_stack=1:suppressions=$PGKIT_ROOT/tests/sanitizers/tsan.supp"
+}
+
+# sanitizer_reports_empty DIR: true when no sanitized process reported anything; else prints them.
+sanitizer_reports_empty() {
+  local reports=$1/sanitizer-reports
+  if [ -z "$(ls -A "$reports" 2>/dev/null)" ]; then
+    echo "--- sanitizer reports ($(basename "$1")): none"
+    return 0
+  fi
+  echo "--- sanitizer reports ($(basename "$1")): $(ls "$reports" | wc -l) files" >&2
+  for f in "$reports"/*; do echo "### $f" >&2; head -c 20000 "$f" >&2; done
+  return 1
+}
