@@ -9,10 +9,10 @@
 
 namespace pgkit {
 
-bool Pool::may_retry(int attempt, Clock::time_point started, Millis pause) {
-  if (attempt >= retry_.max_attempts) return false;
-  if (Clock::now() + pause - started > retry_.max_elapsed) return false;
-  if (!impl_->budget.try_spend()) {
+bool Pool::Impl::may_retry(int attempt, Clock::time_point started, Millis pause) {
+  if (attempt >= retry.max_attempts) return false;
+  if (Clock::now() + pause - started > retry.max_elapsed) return false;
+  if (!budget.try_spend()) {
     log().warn("retry budget spent (retries are capped at a fraction of requests): not retrying");
     return false;
   }
@@ -30,9 +30,9 @@ void Pool::retry_loop(const std::function<void()>& fn) {
     } catch (const CannotConnect&) {
       throw;  // acquire already retried connecting up to its own deadline
     } catch (const Error& e) {
-      if (!is_transient(e) && !failed_over_since(discards, e)) throw;
-      auto pause = retry_.delay(attempt);
-      if (!may_retry(attempt, started, pause)) throw;
+      if (!is_transient(e) && !impl_->failed_over_since(discards, e)) throw;
+      auto pause = impl_->retry.delay(attempt);
+      if (!impl_->may_retry(attempt, started, pause)) throw;
       log().debug("retrying after {} (attempt {}): {}", e.sqlstate(), attempt + 1, e.message());
       std::this_thread::sleep_for(pause);
     }
@@ -53,10 +53,10 @@ void Pool::run_in_transaction(const std::function<void(Transaction&)>& fn, const
       throw;
     } catch (const Error& e) {
       // A connection lost after COMMIT was sent leaves the outcome unknown: never repeat that.
-      bool retryable = options.retry && (is_transaction_retryable(e) || failed_over_since(discards, e)) &&
+      bool retryable = options.retry && (is_transaction_retryable(e) || impl_->failed_over_since(discards, e)) &&
                        !(commit_sent && is_transient(e));
-      auto pause = retry_.delay(attempt);
-      if (!retryable || !may_retry(attempt, started, pause)) throw;
+      auto pause = impl_->retry.delay(attempt);
+      if (!retryable || !impl_->may_retry(attempt, started, pause)) throw;
       log().debug("retrying transaction after {} (attempt {})", e.sqlstate(), attempt + 1);
       std::this_thread::sleep_for(pause);
     }
