@@ -186,8 +186,6 @@ class AsyncPool {
   static asio::awaitable<void> rollback(AsyncConnection& conn);
   static asio::awaitable<void> commit(AsyncConnection& conn, bool& commit_sent);
   static asio::awaitable<void> sleep(Millis pause);
-  /// Pings together the idle connections quiet as long as dead (Pool::borrow_quiet_siblings).
-  static asio::awaitable<void> check_quiet_siblings(Pool& p, const detail::PoolEntry* dead);
 
   Pool* pool_;
 };

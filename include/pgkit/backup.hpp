@@ -1,6 +1,7 @@
 #pragma once
 /// @file backup.hpp
-/// Seeding, backups and restores (seed 002's seed script, backup script and cron line).
+/// Seeding, backups and restores: SQL seed files run in one transaction, pg_dump backups with
+/// rotation, pg_restore.
 ///
 /// @code
 ///   pgkit::seed(conn, "seeds");                                  // every .sql file, one transaction

@@ -1,7 +1,8 @@
 #pragma once
 /// @file database.hpp
-/// Optional database mode (seed 004): a program that starts whether or not a database is
-/// configured or reachable, and asks before it uses one.
+/// Optional database mode: a program that starts whether or not a database is configured or
+/// reachable, and asks before it uses one. A facade over Cluster (the cluster layer): the
+/// primary's Pool, and its replicas when DATABASE_REPLICA_URL names some.
 ///
 /// @code
 ///   auto db = pgkit::Database::from_environment();     // never throws
@@ -18,6 +19,7 @@
 
 namespace pgkit {
 
+/// A database that may be missing: configuration problems are kept, not thrown, until used.
 class Database {
  public:
   /// Load the configuration (environment, .env) and, when one is configured and valid, start a

@@ -96,6 +96,11 @@ class Migrator {
   RunReport reset();
   /// Every migration on disk or in the table, with its state.
   std::vector<StatusEntry> status();
+  /// What the tracking table records, without reading the migrations directory (for reports
+  /// where it may be absent): applied, failed or interrupted; nothing is pending or changed.
+  std::vector<StatusEntry> recorded();
+  /// Whether the tracking table exists yet (the first up() creates it).
+  bool tracking_table_exists();
   /// Mark version applied (its changes are in place) or rolled back (they are not), after a
   /// failed transaction:false migration or to adopt an existing database.
   void resolve(const std::string& version, bool applied);

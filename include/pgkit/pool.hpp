@@ -14,7 +14,6 @@
 /// @warning Every lease (PooledConnection) must be returned before the Pool is destroyed.
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,9 +30,6 @@
 namespace pgkit {
 
 class Pool;
-class AsyncPool;
-class Cluster;
-namespace detail { struct PoolEntry; }
 
 /// A setting applied to each new session (search_path, statement_timeout).
 struct SessionSetting {
@@ -54,7 +50,7 @@ struct PoolHooks {
   std::function<bool(Connection&)> after_release;
 };
 
-/// A snapshot of the pool (seed 004's getPoolStats, and more).
+/// A snapshot of the pool: its size, what waits, and counters since it started.
 struct PoolStats {
   int total = 0;    ///< open connections, plus ones being opened
   int idle = 0;
@@ -87,7 +83,6 @@ struct PoolStats {
 class PooledConnection {
  public:
   PooledConnection() = default;
-  PooledConnection(Pool* pool, detail::PoolEntry* entry) : pool_(pool), entry_(entry) {}
   PooledConnection(PooledConnection&& o) noexcept : pool_(o.pool_), entry_(o.entry_) { o.entry_ = nullptr; }
   PooledConnection& operator=(PooledConnection&& o) noexcept;
   ~PooledConnection() { release(); }
@@ -99,8 +94,12 @@ class PooledConnection {
   void release() noexcept;
 
  private:
+  friend struct PoolAccess;  // the pool itself, inside the library (src/pool/pool_impl.hpp)
+  struct Entry;              // the pool's record of one connection
+  PooledConnection(Pool* pool, Entry* entry) : pool_(pool), entry_(entry) {}
+
   Pool* pool_ = nullptr;
-  detail::PoolEntry* entry_ = nullptr;
+  Entry* entry_ = nullptr;
 };
 
 /// A thread-safe pool of connections to one server (or one multi-host URL).
@@ -171,66 +170,30 @@ class Pool {
     }
   }
 
-  /// Borrow a connection and make a round trip within timeout (seed 004's testConnection).
+  /// Borrow a connection and make a round trip within timeout; false when either fails.
   bool test_connection(Millis timeout = Millis{2000}) noexcept;
-  /// Whether the last attempt to use or open a connection succeeded (seed 004's isDbConnected).
-  bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
+  /// Whether the last attempt to use or open a connection succeeded.
+  bool connected() const noexcept;
 
+  /// The pool's size, waiters and counters now.
   PoolStats stats() const;
-  const Config& config() const { return config_; }
-  const RetryPolicy& retry_policy() const { return retry_; }
+  /// The configuration the pool was started with (frozen).
+  const Config& config() const;
+  /// How with_retry(), query(idempotent, …) and transaction() retry.
+  const RetryPolicy& retry_policy() const;
 
   /// Stop handing out connections, wait up to deadline for those in use, close everything.
   /// Idempotent.
   void close(Millis deadline = Millis{30'000});
 
  private:
-  friend class PooledConnection;
-  friend class AsyncPool;
-  friend class Cluster;
+  friend struct PoolAccess;  // the library's async and cluster layers (src/pool/pool_impl.hpp)
   struct Impl;
-  enum class IdleCheck { ok, ping, discard };
 
-  void release(detail::PoolEntry* entry) noexcept;
-  detail::PoolEntry* open_entry(Clock::time_point deadline);
-  std::vector<SessionSetting> session_settings() const;
-  detail::PoolEntry* adopt(std::unique_ptr<Connection> conn);
-  void connect_failed() noexcept;
-  IdleCheck check_idle(detail::PoolEntry* entry) const;
-  void validation_failed() noexcept;
-  [[noreturn]] void throw_exhausted(Clock::time_point start, std::source_location where);
-  /// acquire() with its own bound on waiting and connecting (test_connection's timeout).
-  /// retry_connect=false gives up at the first failed connection attempt (a replica that is
-  /// down, whose reads should move on at once).
-  PooledConnection acquire_within(Millis timeout, std::source_location where, bool retry_connect = true);
-  [[noreturn]] void throw_closed(std::source_location where);
-  void close_entry(detail::PoolEntry* entry) noexcept;
-  void discard(detail::PoolEntry* entry) noexcept;
-  /// Checks an idle connection; a ping is bounded by DB_VALIDATION_TIMEOUT_MS and by deadline
-  /// (the acquire's), else by timeout. A dead one's quiet siblings are checked at once.
-  bool usable(detail::PoolEntry* entry, std::optional<Clock::time_point> deadline, Millis timeout);
-  /// The idle connections quiet at least as long as dead, which the same NAT or load balancer
-  /// will have forgotten too if it forgot dead: taken out of the idle list to be checked.
-  std::vector<detail::PoolEntry*> borrow_quiet_siblings(const detail::PoolEntry* dead);
-  /// A borrowed connection's verdict: alive, back to the idle list as just used; else closed.
-  void settle_checked(detail::PoolEntry* entry, bool alive) noexcept;
-  /// The pool wants a writable server but this connection's server is read-only now.
-  bool turned_read_only(const Connection& conn) const noexcept;
-  void drain_read_only(const detail::PoolEntry* entry) noexcept;
-  /// A 25006 after the pool found its server read-only: the next connection reaches the new primary.
-  bool failed_over_since(std::uint64_t read_only_discards, const Error& e) const noexcept;
-  PooledConnection lease(detail::PoolEntry* entry, std::source_location where,
-                         std::optional<Clock::time_point> wait_start, bool for_coroutine = false);
-  void housekeeping();
-  bool may_retry(int attempt, Clock::time_point started, Millis pause);
+  // The loops behind with_retry() and transaction(), out of line (pool_retry.cpp).
   void retry_loop(const std::function<void()>& fn);
   void run_in_transaction(const std::function<void(Transaction&)>& fn, const TransactionOptions& options);
 
-  Config config_;
-  bool needs_writable_ = false;  // target_session_attrs asks for a primary
-  PoolHooks hooks_;
-  RetryPolicy retry_;
-  std::atomic<bool> connected_{false};
   std::unique_ptr<Impl> impl_;
 };
 

@@ -19,6 +19,7 @@
 namespace pgkit {
 
 using detail::PoolEntry;
+using PoolImpl = PoolAccess::Impl;
 using Core = detail::ResourcePool<PoolEntry>;
 using boost::asio::use_awaitable;
 namespace this_coro = boost::asio::this_coro;
@@ -90,32 +91,32 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
   co_return Core::Attempt{Core::Got::closed};
 }
 
-}  // namespace
-
 // A dead idle connection's siblings quiet as long are pinged together, in one wait of at most
 // the validation timeout, rather than each costing the next caller one of its own.
-asio::awaitable<void> AsyncPool::check_quiet_siblings(Pool& p, const PoolEntry* dead) {
+asio::awaitable<void> check_quiet_siblings(PoolImpl& p, const PoolEntry* dead) {
   std::vector<PoolEntry*> siblings = p.borrow_quiet_siblings(dead);
   if (siblings.empty()) co_return;
   auto executor = co_await this_coro::executor;
   using Ping = decltype(asio::co_spawn(executor, detail::async_ping(*siblings[0]->conn, Millis{}), asio::deferred));
   std::vector<Ping> pings;
   for (PoolEntry* e : siblings)
-    pings.push_back(asio::co_spawn(executor, detail::async_ping(*e->conn, p.config_.pool.validation_timeout),
+    pings.push_back(asio::co_spawn(executor, detail::async_ping(*e->conn, p.config.pool.validation_timeout),
                                    asio::deferred));
   auto [order, errors, alive] = co_await asio::experimental::make_parallel_group(std::move(pings))
                                     .async_wait(asio::experimental::wait_for_all(), use_awaitable);
   for (std::size_t i = 0; i < siblings.size(); ++i) p.settle_checked(siblings[i], !errors[i] && alive[i]);
 }
 
+}  // namespace
+
 asio::awaitable<Result> AsyncConnection::run(QueryOptions options, Sql sql, std::shared_ptr<Params> params) {
   co_return co_await detail::async_run(*lease_, options, sql, params.get());
 }
 
 asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) {
-  Pool& p = *pool_;
-  Core& core = p.impl_->core;
-  const PoolSettings& s = p.config_.pool;
+  PoolImpl& p = PoolAccess::impl(*pool_);
+  Core& core = p.core;
+  const PoolSettings& s = p.config.pool;
   std::optional<Clock::time_point> start;
   Clock::time_point deadline;
   int connect_failures = 0;
@@ -130,8 +131,8 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
     switch (a.got) {
       case Core::Got::resource: {
         PoolEntry* e = a.resource;
-        Pool::IdleCheck check = p.check_idle(e);
-        if (check == Pool::IdleCheck::ping) {
+        detail::IdleCheck check = p.check_idle(e);
+        if (check == detail::IdleCheck::ping) {
           bool alive = false;
           std::exception_ptr cancelled;
           try {
@@ -150,13 +151,13 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
           if (!alive) {
             p.validation_failed();
             co_await check_quiet_siblings(p, e);
-            check = Pool::IdleCheck::discard;
+            check = detail::IdleCheck::discard;
           } else if (p.turned_read_only(*e->conn)) {
             p.drain_read_only(e);  // its server became a standby or read-only: a failover
-            check = Pool::IdleCheck::discard;
+            check = detail::IdleCheck::discard;
           }
         }
-        if (check == Pool::IdleCheck::discard) {
+        if (check == detail::IdleCheck::discard) {
           p.discard(e);
           continue;
         }
@@ -166,8 +167,8 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
         PoolEntry* e = nullptr;
         std::exception_ptr failure;
         try {
-          auto conn = detail::ConnectionAccess::make_unconnected(p.config_);
-          co_await detail::async_connect(*conn, p.config_, std::min(deadline, Clock::now() + s.connect_timeout));
+          auto conn = detail::ConnectionAccess::make_unconnected(p.config);
+          co_await detail::async_connect(*conn, p.config, std::min(deadline, Clock::now() + s.connect_timeout));
           QueryOptions setup{.timeout = s.connect_timeout, .prepare = false};
           for (const auto& setting : p.session_settings()) {
             Params params(setting.name, setting.value);
@@ -182,7 +183,7 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
           co_return AsyncConnection(p.lease(e, where, start, true));
         }
         core.create_failed();
-        Millis pause = p.retry_.delay(++connect_failures);
+        Millis pause = p.retry.delay(++connect_failures);
         try {
           std::rethrow_exception(failure);
         } catch (const CannotConnect& err) {
@@ -203,6 +204,7 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
 }
 
 asio::awaitable<Result> AsyncPool::run(bool idempotent, QueryOptions options, Sql sql, std::shared_ptr<Params> params) {
+  PoolImpl& p = PoolAccess::impl(*pool_);
   auto started = Clock::now();
   if (idempotent) begin_request();
   for (int attempt = 1;; ++attempt) {
@@ -214,11 +216,11 @@ asio::awaitable<Result> AsyncPool::run(bool idempotent, QueryOptions options, Sq
     } catch (const CannotConnect&) {
       throw;  // acquire already retried connecting up to its own deadline
     } catch (const Error& e) {
-      if (!idempotent || (!is_transient(e) && !pool_->failed_over_since(discards, e))) throw;
+      if (!idempotent || (!is_transient(e) && !p.failed_over_since(discards, e))) throw;
       failure = std::current_exception();
     }
-    Millis pause = pool_->retry_.delay(attempt);
-    if (!pool_->may_retry(attempt, started, pause)) std::rethrow_exception(failure);
+    Millis pause = p.retry.delay(attempt);
+    if (!p.may_retry(attempt, started, pause)) std::rethrow_exception(failure);
     co_await sleep(pause);
   }
 }
@@ -228,14 +230,15 @@ asio::awaitable<std::vector<Result>> AsyncPool::pipeline(const Pipeline& batch, 
   co_return co_await conn.pipeline(batch, options);
 }
 
-void AsyncPool::begin_request() { pool_->impl_->budget.on_request(); }
+void AsyncPool::begin_request() { PoolAccess::impl(*pool_).budget.on_request(); }
 
 std::uint64_t AsyncPool::read_only_discards() const {
-  return pool_->impl_->read_only_discards.load(std::memory_order_relaxed);
+  return PoolAccess::impl(*pool_).read_only_discards.load(std::memory_order_relaxed);
 }
 
 Millis AsyncPool::retry_pause(std::exception_ptr failure, bool commit_sent, int attempt, Clock::time_point started,
                               const TransactionOptions& options, std::uint64_t discards) {
+  PoolImpl& p = PoolAccess::impl(*pool_);
   try {
     std::rethrow_exception(failure);
   } catch (const CannotConnect&) {
@@ -243,10 +246,10 @@ Millis AsyncPool::retry_pause(std::exception_ptr failure, bool commit_sent, int 
   } catch (const Error& e) {
     // The rules of Pool::run_in_transaction: never repeat a transaction whose COMMIT was sent
     // when the connection broke.
-    bool retryable = options.retry && (is_transaction_retryable(e) || pool_->failed_over_since(discards, e)) &&
+    bool retryable = options.retry && (is_transaction_retryable(e) || p.failed_over_since(discards, e)) &&
                      !(commit_sent && is_transient(e));
-    Millis pause = pool_->retry_.delay(attempt);
-    if (!retryable || !pool_->may_retry(attempt, started, pause)) throw;
+    Millis pause = p.retry.delay(attempt);
+    if (!retryable || !p.may_retry(attempt, started, pause)) throw;
     log().debug("retrying transaction after {} (attempt {})", e.sqlstate(), attempt + 1);
     return pause;
   }

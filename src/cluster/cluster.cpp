@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cluster/cluster_impl.hpp"
+#include "pool/pool_impl.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
 #include "pgkit/retry.hpp"
@@ -88,7 +89,8 @@ bool Cluster::try_replicas(const Route& route, const std::function<void(Connecti
     try {
       // No waiting for a replica that is down: its reads move on at once.
       Pool& pool = *node.pool;
-      conn = pool.acquire_within(pool.config().pool.acquire_timeout, std::source_location::current(), false);
+      conn = PoolAccess::impl(pool).acquire_within(pool.config().pool.acquire_timeout, std::source_location::current(),
+                                                  false);
     } catch (const PoolExhausted&) {
       continue;  // busy, not broken: the next node takes this one
     } catch (const Error& e) {

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "local/server_binaries.hpp"
 #include "local/server_user.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/local_cluster.hpp"
@@ -42,7 +43,7 @@ bool port_binds(int port) {
 }  // namespace
 
 // On Debian, `pg_config --bindir` names /usr/lib/postgresql/<major>/bin.
-fs::path LocalCluster::find_bin_dir() {
+fs::path detail::find_server_bin_dir() {
   if (const char* given = std::getenv("PGKIT_PG_BINDIR"); given && *given) {
     if (fs::exists(fs::path(given) / "pg_ctl")) return given;
     throw ConfigError({.message = fmt::format("PGKIT_PG_BINDIR={} holds no pg_ctl", given),
@@ -66,12 +67,15 @@ fs::path LocalCluster::find_bin_dir() {
                "holding pg_ctl"});
 }
 
-fs::path LocalCluster::bin_dir() {
+fs::path detail::server_bin_dir() {
   // Never destroyed: a static LocalCluster (or the test harness) stops its server at exit,
   // after function statics made later than it are gone.
-  static const fs::path* const dir = new fs::path(find_bin_dir());
+  static const fs::path* const dir = new fs::path(find_server_bin_dir());
   return *dir;
 }
+
+fs::path LocalCluster::find_bin_dir() { return detail::find_server_bin_dir(); }
+fs::path LocalCluster::bin_dir() { return detail::server_bin_dir(); }
 
 int LocalCluster::run_tool(const std::vector<std::string>& argv, const fs::path& log) {
   if (argv.empty() || argv[0].find('/') != std::string::npos) return detail::run_as_server_user(argv, log);

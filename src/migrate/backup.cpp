@@ -15,9 +15,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "local/server_binaries.hpp"
 #include "migrate/engine_internal.hpp"
 #include "pgkit/connection.hpp"
-#include "pgkit/local_cluster.hpp"
 #include "pgkit/migrate.hpp"
 
 extern char** environ;
@@ -109,7 +109,7 @@ fs::path backup(const Config& config, const BackupOptions& options) {
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   std::string prefix = db_name(config) + "-";
   fs::path file = options.out / fmt::format("{}{:%Y%m%dT%H%M%SZ}.dump", prefix, now);
-  auto [rc, err] = run_client({(LocalCluster::bin_dir() / "pg_dump").string(), "--format=custom", "--no-password",
+  auto [rc, err] = run_client({(detail::server_bin_dir() / "pg_dump").string(), "--format=custom", "--no-password",
                                "--file=" + file.string(), "--dbname=" + conninfo_without_password(config)},
                               config);
   if (rc != 0) {
@@ -143,7 +143,7 @@ void restore(const Config& config, const fs::path& file, const RestoreOptions& o
       throw Error({.message = fmt::format("the database {} is not empty ({} tables)", db_name(config), tables),
                    .hint = "restore into an empty database, or pass --clean to drop the existing objects first"});
   }
-  std::vector<std::string> argv{(LocalCluster::bin_dir() / "pg_restore").string(), "--no-password", "--no-owner",
+  std::vector<std::string> argv{(detail::server_bin_dir() / "pg_restore").string(), "--no-password", "--no-owner",
                                 "--dbname=" + conninfo_without_password(config)};
   if (options.clean) {
     argv.push_back("--clean");

@@ -87,6 +87,18 @@ void Migrator::check_blocked(const std::vector<StatusEntry>& rows) {
 
 std::vector<StatusEntry> Migrator::status() { return entries(read_directory(options_.dir), load_applied(false)); }
 
+std::vector<StatusEntry> Migrator::recorded() {
+  std::vector<StatusEntry> out = entries({}, load_applied(false));
+  // No file was looked for, so a row recorded as applied is applied, not missing its file.
+  for (auto& e : out)
+    if (e.state == State::missing_file) e.state = State::applied;
+  return out;
+}
+
+bool Migrator::tracking_table_exists() {
+  return conn_->query("SELECT to_regclass($1) IS NOT NULL", table_).scalar<bool>();
+}
+
 std::vector<StatusEntry> Migrator::entries(const std::vector<Migration>& files, const std::vector<Applied>& applied) {
   std::vector<StatusEntry> out;
   std::string newest_applied;

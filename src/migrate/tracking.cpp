@@ -114,7 +114,7 @@ void Migrator::ensure_table() {
   }
   if (prisma_) return ensure_prisma_table();
   refuse_foreign_table();
-  if (conn_->query("SELECT to_regclass($1) IS NOT NULL", table_).scalar<bool>()) return;
+  if (tracking_table_exists()) return;
   conn_->execute(fmt::format(
       "CREATE TABLE IF NOT EXISTS {} ("
       " version text PRIMARY KEY,"
@@ -129,7 +129,7 @@ void Migrator::ensure_table() {
 }
 
 std::vector<Migrator::Applied> Migrator::load_applied(bool table_must_exist) {
-  if (!table_must_exist && !conn_->query("SELECT to_regclass($1) IS NOT NULL", table_).scalar<bool>()) return {};
+  if (!table_must_exist && !tracking_table_exists()) return {};
   if (prisma_) return load_prisma_applied();
   auto r = conn_->query(fmt::format("SELECT version, name, checksum, status, applied_by, coalesce(error, ''), "
                                     "applied_at, execution_ms FROM {}",

@@ -28,8 +28,8 @@ Millis tick_of(const PoolSettings& s) {
 
 }  // namespace
 
-void Pool::housekeeping() {
-  const PoolSettings& s = config_.pool;
+void Pool::Impl::housekeeping() {
+  const PoolSettings& s = config.pool;
   const Millis tick = tick_of(s);
   int refill_failures = 0;
   Clock::time_point next_refill{};
@@ -38,12 +38,12 @@ void Pool::housekeeping() {
     auto now = Clock::now();
 
     // Retire: aged connections whatever the count (refilled below), idle ones above min.
-    auto aged = impl_->core.evict_idle([&](PoolEntry* e) { return now >= e->expires; }, 0);
-    auto idle = impl_->core.evict_idle(
+    auto aged = core.evict_idle([&](PoolEntry* e) { return now >= e->expires; }, 0);
+    auto idle = core.evict_idle(
         [&](PoolEntry* e) { return s.idle_timeout.count() > 0 && now - e->last_used >= s.idle_timeout; }, s.min);
     // Drained: opened before their server turned read-only under a pool that wants a primary.
-    const auto drain_before = impl_->drain_before_ns.load(std::memory_order_relaxed);
-    auto drained = impl_->core.evict_idle([&](PoolEntry* e) { return detail::ns_of(e->created) < drain_before; }, 0);
+    const auto drain_before = drain_before_ns.load(std::memory_order_relaxed);
+    auto drained = core.evict_idle([&](PoolEntry* e) { return detail::ns_of(e->created) < drain_before; }, 0);
     for (PoolEntry* e : drained) close_entry(e);
     for (PoolEntry* e : aged) close_entry(e);
     for (PoolEntry* e : idle) close_entry(e);
@@ -55,17 +55,17 @@ void Pool::housekeeping() {
     // suspects (checked by acquire within its own deadline) instead of each costing a ping here.
     if (s.idle_ping.count() > 0) {
       for (;;) {
-        auto quiet = impl_->core.borrow_idle(
+        auto quiet = core.borrow_idle(
             [&, taken = false](PoolEntry* e) mutable { return !taken && now - e->last_used >= s.idle_ping && (taken = true); });
         if (quiet.empty()) break;
         PoolEntry* e = quiet.front();
         if (e->conn->ping(std::min(s.connect_timeout, s.idle_ping))) {
           e->last_used = detail::coarse_now();
-          if (!impl_->core.release(e)) close_entry(e);
+          if (!core.release(e)) close_entry(e);
           continue;
         }
         validation_failed();
-        impl_->suspect_before_ns.store(detail::ns_of(detail::coarse_now()), std::memory_order_relaxed);
+        suspect_before_ns.store(detail::ns_of(detail::coarse_now()), std::memory_order_relaxed);
         discard(e);
         break;
       }
@@ -73,15 +73,15 @@ void Pool::housekeeping() {
 
     // Keep min open, backing off while the server is unreachable.
     if (now >= next_refill) {
-      int slots = impl_->core.reserve_to(s.min);
+      int slots = core.reserve_to(s.min);
       for (int i = 0; i < slots; ++i) {
         try {
           PoolEntry* e = open_entry(Clock::now() + s.connect_timeout);
-          if (!impl_->core.created_idle(e)) close_entry(e);
-          if (refill_failures > 0) log().info("database reachable again: {}", config_.masked());
+          if (!core.created_idle(e)) close_entry(e);
+          if (refill_failures > 0) log().info("database reachable again: {}", config.masked());
           refill_failures = 0;
         } catch (const Error& err) {
-          for (int j = i; j < slots; ++j) impl_->core.create_failed();
+          for (int j = i; j < slots; ++j) core.create_failed();
           auto pause = std::min<Millis>(Millis{5000}, Millis{100L << std::min(refill_failures++, 6)});
           next_refill = Clock::now() + pause;
           // One warning now, then one every 30 s: an outage should not flood the log.
@@ -91,7 +91,7 @@ void Pool::housekeeping() {
           }
           break;
         } catch (const std::exception& err) {  // a throwing after_connect hook
-          for (int j = i; j < slots; ++j) impl_->core.create_failed();
+          for (int j = i; j < slots; ++j) core.create_failed();
           next_refill = Clock::now() + Millis{1000};
           log().warn("after_connect hook failed: {}", err.what());
           break;
@@ -103,10 +103,10 @@ void Pool::housekeeping() {
     if (s.leak_threshold.count() > 0) {
       auto limit = detail::ns_of(detail::coarse_now()) - std::chrono::nanoseconds(s.leak_threshold).count();
       std::vector<std::source_location> leaks;  // logged after the pool lock is released
-      impl_->core.for_each([&](PoolEntry* e, bool is_idle) {
+      core.for_each([&](PoolEntry* e, bool is_idle) {
         auto at = e->acquired_ns.load(std::memory_order_acquire);
         if (is_idle || at == 0 || at > limit || e->leak_reported.exchange(true)) return;
-        impl_->leaks_reported.fetch_add(1, std::memory_order_relaxed);
+        leaks_reported.fetch_add(1, std::memory_order_relaxed);
         leaks.push_back(e->acquired_where);
       });
       for (const auto& where : leaks)
@@ -114,8 +114,8 @@ void Pool::housekeeping() {
                    s.leak_threshold.count(), where.file_name(), where.line(), where.function_name());
     }
 
-    std::unique_lock lk(impl_->stop_mu);
-    if (impl_->stop_cv.wait_for(lk, tick, [&] { return impl_->stopping; })) return;
+    std::unique_lock lk(stop_mu);
+    if (stop_cv.wait_for(lk, tick, [&] { return stopping; })) return;
   }
 }
 

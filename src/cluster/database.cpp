@@ -1,3 +1,4 @@
+// Database: optional database mode over a Cluster, which starts only when one is configured.
 #include "pgkit/database.hpp"
 
 #include "pgkit/error.hpp"
