@@ -50,7 +50,9 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
+#include "bench_cli.hpp"
 #include "bench_common.hpp"
+#include "bench_tools.hpp"
 #include "pgkit/async.hpp"
 #include "pgkit/pgkit.hpp"
 #include "pgkit/pipeline.hpp"
@@ -66,13 +68,11 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using pgkit::bench::Measured;
-using Seconds = std::chrono::duration<double>;
 
 constexpr auto kWarmup = 1s;
 constexpr int kPoolCap = 32;       // pgkit's and the Node clients' pool: min(C, 32) connections
 constexpr std::size_t kIoThreads = 2;  // threads running pgkit's io_context
 constexpr int kBatch = 16;         // point selects per pipeline
-constexpr int kMaxClients = 190;   // the server allows 200 connections
 
 enum Client { pgbench, pgkit_async, pgkit_pipelined, node_postgres, postgres_js, pgkit_held, kClients };
 constexpr std::array<const char*, kClients> kNames{"pgbench", "pgkit async", "pgkit pipelined", "node-postgres",
@@ -81,109 +81,61 @@ constexpr std::array<const char*, kClients> kNames{"pgbench", "pgkit async", "pg
 constexpr std::array<std::string_view, kClients> kOnlyNames{"pgbench", "async", "pipelined", "node-postgres",
                                                             "postgres.js", "async-held"};
 
-struct Options {
-  int seconds = 10;
-  std::vector<int> clients{8, 32, 128};
-  int rounds = 1;
-  int scale = 10;
-  int pgbench_jobs = 2;
+struct Options : pgkit::bench::PointSelectOptions {
+  Options() : PointSelectOptions({8, 32, 128}) {}
   fs::path node_dir = PGKIT_BENCH_NODE_DIR;
   std::array<bool, kClients> run{true, true, true, true, true, false};  // async-held: with --only
   bool io_per_thread = false;  // --io-context-per-thread
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::cerr << "pgkit_async_bench: " << problem << "\n"
-            << "usage: pgkit_async_bench [--seconds N] [--clients 8,32,128] [--rounds N] [--scale N] "
-               "[--pgbench-jobs N] [--node-dir DIR] [--only NAME,…] [--io-context-per-thread]\n"
-            << "NAME: pgbench, async, pipelined, node-postgres, postgres.js, async-held\n";
-  std::exit(2);
-}
-
-int to_int(std::string_view text, const char* what, int min, int max) {
-  if (auto v = pgkit::bench::parse_int(text, min, max)) return *v;
-  usage(fmt::format("{} must be an integer in [{}, {}], got '{}'", what, min, max, text));
-}
-
-Options parse_options(int argc, char** argv) {
-  Options o;
-  pgkit::bench::Args args(argc, argv, usage);
-  while (args.next()) {
-    const std::string_view arg = args.arg();
-    auto value = [&] { return args.value(); };
-    if (arg == "--seconds") {
-      o.seconds = to_int(value(), "--seconds", 1, 3600);
-    } else if (arg == "--rounds") {
-      o.rounds = to_int(value(), "--rounds", 1, 100);
-    } else if (arg == "--scale") {
-      o.scale = to_int(value(), "--scale", 1, 1000);
-    } else if (arg == "--pgbench-jobs") {
-      o.pgbench_jobs = to_int(value(), "--pgbench-jobs", 1, kMaxClients);
-    } else if (arg == "--node-dir") {
-      o.node_dir = value();
-    } else if (arg == "--clients") {
-      std::string_view list = value();
-      auto clients = pgkit::bench::parse_int_list(list, 1, kMaxClients);
-      if (!clients) usage(fmt::format("--clients wants integers in [1, {}] separated by commas, got '{}'", kMaxClients, list));
-      o.clients = *clients;
-    } else if (arg == "--only") {
-      o.run.fill(false);
-      std::string_view list = value();
-      for (std::size_t at = 0; at <= list.size();) {
-        std::size_t comma = std::min(list.find(',', at), list.size());
-        auto name = list.substr(at, comma - at);
-        auto it = std::find(kOnlyNames.begin(), kOnlyNames.end(), name);
-        if (it == kOnlyNames.end()) usage(fmt::format("--only: unknown client '{}'", name));
-        o.run[static_cast<std::size_t>(it - kOnlyNames.begin())] = true;
-        at = comma + 1;
-      }
-    } else if (arg == "--io-context-per-thread") {
-      o.io_per_thread = true;
-    } else if (arg == "--help" || arg == "-h") {
-      usage("asynchronous pgkit against pgbench -S -M prepared, node-postgres and postgres.js");
-    } else {
-      usage(fmt::format("unknown argument '{}'", arg));
+void declare_options(CLI::App& cli, Options& o) {
+  pgkit::bench::add_point_select_options(cli, o);
+  cli.add_option("--node-dir", o.node_dir, "the Node scripts and their node_modules (bench/peers/node)");
+  auto only = [&o](const std::vector<std::string>& names) {
+    o.run.fill(false);
+    for (const auto& name : names) {  // each one of kOnlyNames: IsMember checked it
+      auto at = std::find(kOnlyNames.begin(), kOnlyNames.end(), name) - kOnlyNames.begin();
+      o.run[static_cast<std::size_t>(at)] = true;
     }
-  }
-  return o;
+  };
+  cli.add_option_function<std::vector<std::string>>("--only", only,
+                                                     "run only these clients, separated by commas (async-held only so)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(std::vector<std::string>(kOnlyNames.begin(), kOnlyNames.end())));
+  cli.add_flag("--io-context-per-thread", o.io_per_thread, "an io_context per io thread instead of one they share");
 }
 
 // ---------------------------------------------------------------------------------------------
 // pgkit: C coroutines on 2 threads sharing a pool of min(C, 32) connections.
 
-struct alignas(64) Counter {  // one cache line each: counting must not make threads contend
-  std::atomic<std::uint64_t> done{0};
-};
-
-std::uint64_t total(const std::vector<Counter>& counters) {
-  std::uint64_t n = 0;
-  for (const auto& c : counters) n += c.done.load(std::memory_order_relaxed);
-  return n;
-}
-
-std::atomic<std::int64_t> g_sink{0};  // keeps the fetched values alive to the optimiser
-
 // What one coroutine needs; it lives in the measuring function's frame, which outlives them all.
 struct Loop {
   pgkit::AsyncPool db;
-  Counter& counter;
+  pgkit::bench::Counter& counter;
   const std::atomic<bool>& stop;
   unsigned seed;
   std::int32_t max_aid;
 };
 
-asio::awaitable<void> query_loop(const Loop& l) {
+// Loops co_await target.query(point select) until stop, counting each: target is the pool (a
+// connection acquired and released around every query) or one connection held for the run.
+template <class Target>
+asio::awaitable<void> point_selects(const Loop& l, Target& target) {
   std::minstd_rand rng(l.seed);
   std::uniform_int_distribution<std::int32_t> aid(1, l.max_aid);
-  pgkit::AsyncPool db = l.db;
   std::uint64_t done = 0;
   std::int64_t sink = 0;
   while (!l.stop.load(std::memory_order_relaxed)) {
-    pgkit::Result r = co_await db.query(pgkit::bench::kPointSelect, aid(rng));
+    pgkit::Result r = co_await target.query(pgkit::bench::kPointSelect, aid(rng));
     sink += r.scalar<std::int32_t>();
     l.counter.done.store(++done, std::memory_order_relaxed);
   }
-  g_sink += sink;
+  pgkit::bench::g_sink += sink;
+}
+
+asio::awaitable<void> query_loop(const Loop& l) {
+  pgkit::AsyncPool db = l.db;
+  co_await point_selects(l, db);
 }
 
 // A connection is acquired per batch and released after it, as a request handler would: with
@@ -206,32 +158,17 @@ asio::awaitable<void> pipeline_loop(const Loop& l) {
     done += kBatch;
     l.counter.done.store(done, std::memory_order_relaxed);
   }
-  g_sink += sink;
+  pgkit::bench::g_sink += sink;
 }
 
 // The experiment: one connection per coroutine for the whole run (C ≤ pool size).
 asio::awaitable<void> held_loop(const Loop& l) {
-  std::minstd_rand rng(l.seed);
-  std::uniform_int_distribution<std::int32_t> aid(1, l.max_aid);
   pgkit::AsyncPool db = l.db;
   pgkit::AsyncConnection conn = co_await db.acquire();
-  std::uint64_t done = 0;
-  std::int64_t sink = 0;
-  while (!l.stop.load(std::memory_order_relaxed)) {
-    pgkit::Result r = co_await conn.query(pgkit::bench::kPointSelect, aid(rng));
-    sink += r.scalar<std::int32_t>();
-    l.counter.done.store(++done, std::memory_order_relaxed);
-  }
-  g_sink += sink;
+  co_await point_selects(l, conn);
 }
 
 enum class Mode { query, pipelined, held };
-
-// Sleeps for d, or less once stop is set (a coroutine failed).
-void sleep_unless(const std::atomic<bool>& stop, std::chrono::steady_clock::duration d) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
-}
 
 Measured pgkit_select(const pgkit::Config& base, int clients, int seconds, int scale, Mode mode, bool io_per_thread) {
   pgkit::Config config = base;
@@ -244,10 +181,10 @@ Measured pgkit_select(const pgkit::Config& base, int clients, int seconds, int s
   {
     std::vector<pgkit::PooledConnection> held;
     for (int i = 0; i < config.pool.max; ++i) held.push_back(pool.acquire());
-    for (auto& c : held) g_sink += c->query(pgkit::bench::kPointSelect, 1).scalar<std::int32_t>();
+    for (auto& c : held) pgkit::bench::g_sink += c->query(pgkit::bench::kPointSelect, 1).scalar<std::int32_t>();
   }
 
-  std::vector<Counter> counters(static_cast<std::size_t>(clients));
+  std::vector<pgkit::bench::Counter> counters(static_cast<std::size_t>(clients));
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
   std::exception_ptr error;
@@ -271,29 +208,17 @@ Measured pgkit_select(const pgkit::Config& base, int clients, int seconds, int s
       stop = true;
     });
   }
-  std::uint64_t before = 0, after = 0;
-  pgkit::bench::ClientCost cost_before, cost_after;
-  Seconds elapsed{};
+  Measured measured;
   {
     std::vector<std::jthread> threads;
     for (std::size_t i = 0; i < kIoThreads; ++i) {
       asio::io_context& io = *contexts[i % contexts.size()];
       threads.emplace_back([&io] { io.run(); });
     }
-    sleep_unless(stop, kWarmup);
-    before = total(counters);
-    cost_before = pgkit::bench::process_cost();
-    const auto t0 = std::chrono::steady_clock::now();
-    sleep_unless(stop, std::chrono::seconds(seconds));
-    after = total(counters);
-    cost_after = pgkit::bench::process_cost();
-    elapsed = std::chrono::steady_clock::now() - t0;
-    stop = true;
+    measured = pgkit::bench::count_queries(counters, stop, kWarmup, seconds);
   }  // every coroutine ends its current query and returns; io.run() returns; joined
   if (error) std::rethrow_exception(error);
-  const double queries = static_cast<double>(after - before);
-  return pgkit::bench::per_query(queries / elapsed.count(), queries,
-                                 {cost_after.cpu - cost_before.cpu, cost_after.switches - cost_before.switches});
+  return measured;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,31 +229,6 @@ struct NodeTools {
   fs::path dir;  // holds the scripts and node_modules
 };
 
-// apt-get (through sudo when not root) when node is missing.
-void install_node() {
-  std::cerr << "pgkit_async_bench: `node` not found; installing nodejs and npm with apt-get …\n";
-  std::vector<std::string> prefix;
-  if (::geteuid() != 0) {
-    fs::path sudo = pgkit::bench::find_program("sudo");
-    if (sudo.empty()) throw std::runtime_error("`node` is missing, and installing it needs root or sudo: apt-get install nodejs npm");
-    prefix = {sudo.string(), "-n"};
-  }
-  fs::path apt = pgkit::bench::find_program("apt-get");
-  if (apt.empty()) throw std::runtime_error("`node` is missing and there is no apt-get: install Node.js (>= 18) and npm");
-  auto env = pgkit::bench::inherited_environment();
-  env.push_back("DEBIAN_FRONTEND=noninteractive");
-  for (std::vector<std::string> step : {std::vector<std::string>{"update"}, {"install", "-y", "nodejs", "npm"}}) {
-    std::vector<std::string> argv = prefix;
-    argv.push_back(apt.string());
-    argv.insert(argv.end(), step.begin(), step.end());
-    auto run = pgkit::bench::run_captured(argv, env);
-    if (run.status != 0)
-      throw std::runtime_error(fmt::format("installing Node.js failed: `{}` exited {}:\n{}\nInstall Node.js (>= 18) "
-                                           "and npm by hand, then run again",
-                                           pgkit::bench::joined(argv), run.status, run.output));
-  }
-}
-
 // node found (or installed) and the scripts' packages installed (npm install when node_modules
 // lacks them), before the server starts.
 NodeTools prepare_node(const fs::path& dir) {
@@ -336,24 +236,8 @@ NodeTools prepare_node(const fs::path& dir) {
     throw std::runtime_error(fmt::format("no package.json in {}: pass --node-dir with bench/peers/node of the pgkit "
                                          "source tree",
                                          dir.string()));
-  NodeTools tools{pgkit::bench::find_program("node"), fs::absolute(dir)};
-  if (tools.node.empty()) {
-    install_node();
-    tools.node = pgkit::bench::find_program("node");
-    if (tools.node.empty()) throw std::runtime_error("apt-get installed nodejs, yet `node` is still not in PATH");
-  }
-  // Both packages, not just the directory: an interrupted install leaves node_modules behind.
-  if (!fs::exists(tools.dir / "node_modules/pg/package.json") ||
-      !fs::exists(tools.dir / "node_modules/postgres/package.json")) {
-    fs::path npm = pgkit::bench::find_program("npm");
-    if (npm.empty()) throw std::runtime_error("`npm` not found: install it (apt-get install npm), then run again");
-    std::vector<std::string> argv{npm.string(), "install", "--no-audit", "--no-fund"};
-    std::cerr << fmt::format("{} in {} …\n", pgkit::bench::joined(argv), tools.dir.string());
-    auto run = pgkit::bench::run_captured(argv, pgkit::bench::inherited_environment(), tools.dir);
-    if (run.status != 0)
-      throw std::runtime_error(fmt::format("`{}` in {} failed (exit {}):\n{}", pgkit::bench::joined(argv),
-                                           tools.dir.string(), run.status, run.output));
-  }
+  NodeTools tools{pgkit::bench::require_program("node", {"nodejs", "npm"}), fs::absolute(dir)};
+  if (!pgkit::bench::has_node_packages(tools.dir, {"pg", "postgres"})) pgkit::bench::npm_install(tools.dir);
   return tools;
 }
 
@@ -468,22 +352,16 @@ void print_results(const Options& o, const std::vector<Row>& rows) {
 int run(const Options& o) {
   // Before the server: nothing to clean up if it fails.
   const NodeTools node = o.run[node_postgres] || o.run[postgres_js] ? prepare_node(o.node_dir) : NodeTools{};
-  pgkit::bench::ThrowawayServer server(
-      {{"max_connections", "200"}, {"shared_buffers", "256MB"}, {"fsync", "off"}});
+  pgkit::bench::ThrowawayServer server(pgkit::bench::kPointSelectServer);
   pgkit::LocalCluster& pg = server.cluster();
-  std::cerr << fmt::format("server: {} on 127.0.0.1:{} in {}\n", pg.sql("SHOW server_version")[0], pg.port(),
-                           server.root().string());
-  pgkit::bench::prepare_pgbench_data(server, o.scale);
-
-  pgkit::LoadedConfig loaded = pgkit::parse_url(pg.url() + "?application_name=pgkit-async-bench");
-  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
+  const pgkit::Config config = pgkit::bench::prepare_point_select(server, o.scale, "pgkit-async-bench");
 
   auto measure = [&](Client c, int clients) -> Measured {
     switch (c) {
       case pgbench: return pgkit::bench::pgbench_select(pg, clients, o.pgbench_jobs, o.seconds);
-      case pgkit_async: return pgkit_select(loaded.config, clients, o.seconds, o.scale, Mode::query, o.io_per_thread);
-      case pgkit_pipelined: return pgkit_select(loaded.config, clients, o.seconds, o.scale, Mode::pipelined, o.io_per_thread);
-      case pgkit_held: return pgkit_select(loaded.config, clients, o.seconds, o.scale, Mode::held, o.io_per_thread);
+      case pgkit_async: return pgkit_select(config, clients, o.seconds, o.scale, Mode::query, o.io_per_thread);
+      case pgkit_pipelined: return pgkit_select(config, clients, o.seconds, o.scale, Mode::pipelined, o.io_per_thread);
+      case pgkit_held: return pgkit_select(config, clients, o.seconds, o.scale, Mode::held, o.io_per_thread);
       case node_postgres: return node_select(node, "node_postgres.js", pg.url(), clients, o.seconds, o.scale);
       case postgres_js: return node_select(node, "postgres_js.js", pg.url(), clients, o.seconds, o.scale);
       case kClients: break;
@@ -517,5 +395,7 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return pgkit::bench::run_reporting_errors("pgkit_async_bench", parse_options(argc, argv), run);
+  return pgkit::bench::run_main<Options>(
+      argc, argv, "pgkit_async_bench",
+      "asynchronous pgkit against pgbench -S -M prepared, node-postgres and postgres.js", declare_options, run);
 }

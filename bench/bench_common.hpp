@@ -1,7 +1,8 @@
 #pragma once
 // What the benchmark programs share besides the server (throwaway_server.hpp): running a client
 // program (pgbench, node, npm) as a child with its CPU cost measured, pgbench's point-select run
-// and its parsing, loading pgbench's tables, the command-line helpers and medians.
+// and its parsing, loading pgbench's tables, counting pgkit's queries, and medians. The command
+// line and main() are in bench_cli.hpp, finding and installing programs in bench_tools.hpp.
 //
 // Header-only, for bench/ only.
 
@@ -11,22 +12,23 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
-#include <charconv>
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
-#include <exception>
 #include <filesystem>
-#include <iostream>
-#include <optional>
+#include <map>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "pgkit/config.hpp"
 #include "pgkit/local_cluster.hpp"
 #include "throwaway_server.hpp"
 
@@ -73,59 +75,44 @@ inline double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// --- command line ----------------------------------------------------------------------------
+// --- pgkit's side: queries counted by worker threads or coroutines ---------------------------
 
-/// text as an integer in [min, max], or nullopt.
-inline std::optional<int> parse_int(std::string_view text, int min, int max) {
-  int v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) return std::nullopt;
-  return v;
-}
-
-/// Walks a bench program's argv: the option at hand, its value, or its value as a bounded
-/// integer. A missing or bad value goes to usage(problem), which must not return.
-class Args {
- public:
-  using Usage = void (*)(const std::string& problem);
-  Args(int argc, char** argv, Usage usage) : argc_(argc), argv_(argv), usage_(usage) {}
-  /// Moves to the next option; false after the last.
-  bool next() { return ++at_ < argc_; }
-  std::string_view arg() const { return argv_[at_]; }
-  std::string_view value() {
-    if (at_ + 1 >= argc_) fail(fmt::format("{} needs a value", arg()));
-    return argv_[++at_];
-  }
-  int number(int min, int max) {
-    const std::string_view option = arg();
-    const std::string_view text = value();
-    auto v = parse_int(text, min, max);
-    if (!v) fail(fmt::format("{} must be an integer in [{}, {}], got '{}'", option, min, max, text));
-    return *v;
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& problem) {
-    usage_(problem);
-    std::abort();  // usage exits; this only tells the compiler so
-  }
-  int argc_;
-  char** argv_;
-  Usage usage_;
-  int at_ = 0;
+/// One worker's count, on a cache line of its own: counting must not make workers contend.
+struct alignas(64) Counter {
+  std::atomic<std::uint64_t> done{0};
 };
 
-/// "8,32,128" as integers, each in [min, max]; nullopt when any is not.
-inline std::optional<std::vector<int>> parse_int_list(std::string_view list, int min, int max) {
-  std::vector<int> out;
-  for (std::size_t at = 0; at <= list.size();) {
-    std::size_t comma = std::min(list.find(',', at), list.size());
-    auto v = parse_int(list.substr(at, comma - at), min, max);
-    if (!v) return std::nullopt;
-    out.push_back(*v);
-    at = comma + 1;
-  }
-  return out;
+inline std::atomic<std::int64_t> g_sink{0};  // keeps the fetched values alive to the optimiser
+
+/// Sleeps for d, or less once stop is set (a worker failed).
+inline void sleep_unless(const std::atomic<bool>& stop, std::chrono::steady_clock::duration d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.load() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+/// With the workers running: warmup, then `seconds` counted — the queries per second their
+/// counters gained, and this process's CPU and context switches per query. Sets stop at the
+/// end, so that the workers return.
+inline Measured count_queries(const std::vector<Counter>& counters, std::atomic<bool>& stop,
+                              std::chrono::steady_clock::duration warmup, int seconds) {
+  auto total = [&] {
+    std::uint64_t n = 0;
+    for (const auto& c : counters) n += c.done.load(std::memory_order_relaxed);
+    return n;
+  };
+  sleep_unless(stop, warmup);
+  const std::uint64_t before = total();
+  const ClientCost cost_before = process_cost();
+  const auto t0 = std::chrono::steady_clock::now();
+  sleep_unless(stop, std::chrono::seconds(seconds));
+  const std::uint64_t after = total();
+  const ClientCost cost_after = process_cost();
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - t0;
+  stop = true;
+  const double queries = static_cast<double>(after - before);
+  return per_query(queries / elapsed.count(), queries,
+                   {cost_after.cpu - cost_before.cpu, cost_after.switches - cost_before.switches});
 }
 
 // --- child processes -------------------------------------------------------------------------
@@ -195,19 +182,6 @@ inline ToolRun run_captured(const std::vector<std::string>& argv, const std::vec
   return run;
 }
 
-/// A benchmark's main() after its options are read: run(options), and any exception printed as
-/// "program: what" with exit 1. What run started (servers, peers) is gone by the time it returns
-/// or throws.
-template <class Options, class Run>
-int run_reporting_errors(const char* program, const Options& options, Run&& run) {
-  try {
-    return run(options);
-  } catch (const std::exception& e) {
-    std::cerr << program << ": " << e.what() << "\n";
-    return 1;
-  }
-}
-
 /// "a b c", for messages.
 inline std::string joined(const std::vector<std::string>& argv) {
   std::string out;
@@ -274,6 +248,23 @@ inline void prepare_pgbench_data(ThrowawayServer& server, int scale) {
   pgbench(server.cluster(), {"-i", "-s", std::to_string(scale), "-q"});
   server.cluster().sql("CREATE EXTENSION IF NOT EXISTS pg_prewarm");
   server.cluster().sql("SELECT pg_prewarm('pgbench_accounts') + pg_prewarm('pgbench_accounts_pkey')");
+}
+
+/// The point-select benchmarks' server settings: room for kMaxClients clients, pgbench's
+/// tables in memory.
+inline const std::map<std::string, std::string> kPointSelectServer{
+    {"max_connections", "200"}, {"shared_buffers", "256MB"}, {"fsync", "off"}};
+
+/// pgbench's tables at scale on server (which is said on stderr), and the configuration pgkit
+/// connects to it with, as application_name.
+inline Config prepare_point_select(ThrowawayServer& server, int scale, const std::string& application_name) {
+  LocalCluster& pg = server.cluster();
+  fmt::print(stderr, "server: {} on 127.0.0.1:{} in {}\n", pg.sql("SHOW server_version")[0], pg.port(),
+             server.root().string());
+  prepare_pgbench_data(server, scale);
+  LoadedConfig loaded = parse_url(pg.url() + "?application_name=" + application_name);
+  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
+  return loaded.config;
 }
 
 }  // namespace pgkit::bench

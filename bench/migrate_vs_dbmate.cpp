@@ -43,7 +43,9 @@
 
 #include <fmt/format.h>
 
+#include "bench_cli.hpp"
 #include "bench_common.hpp"
+#include "bench_tools.hpp"
 #include "pgkit/pgkit.hpp"
 #include "throwaway_server.hpp"
 
@@ -69,29 +71,13 @@ struct Options {
   fs::path dbmate_dir = PGKIT_BENCH_DBMATE_DIR;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::cerr << kProgram << ": " << problem << "\n"
-            << "usage: " << kProgram
-            << " [--migrations N] [--rounds N] [--status-runs N] [--pgkit PATH] [--dbmate-dir DIR]\n";
-  std::exit(2);
-}
-
-Options parse_options(int argc, char** argv) {
-  Options o;
-  pgkit::bench::Args args(argc, argv, usage);
-  while (args.next()) {
-    const std::string_view arg = args.arg();
-    auto value = [&] { return args.value(); };
-    auto number = [&](int min, int max) { return args.number(min, max); };
-    if (arg == "--migrations") o.migrations = number(1, 100'000);
-    else if (arg == "--rounds") o.rounds = number(1, 100);
-    else if (arg == "--status-runs") o.status_runs = number(1, 100);
-    else if (arg == "--pgkit") o.pgkit = std::string(value());
-    else if (arg == "--dbmate-dir") o.dbmate_dir = std::string(value());
-    else if (arg == "--help" || arg == "-h") usage("`pgkit migrate` against dbmate: up, status, down all");
-    else usage(fmt::format("unknown argument '{}'", arg));
-  }
-  return o;
+void declare_options(CLI::App& cli, Options& o) {
+  cli.add_option("--migrations", o.migrations, "migrations applied and rolled back")->check(CLI::Range(1, 100'000));
+  cli.add_option("--rounds", o.rounds, "rounds; a figure is their median")->check(CLI::Range(1, 100));
+  cli.add_option("--status-runs", o.status_runs, "status runs per round and tool; the round's figure is their median")
+      ->check(CLI::Range(1, 100));
+  cli.add_option("--pgkit", o.pgkit, "the pgkit program (default: beside this one)");
+  cli.add_option("--dbmate-dir", o.dbmate_dir, "the pinned dbmate npm package (bench/peers/dbmate)");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,16 +87,6 @@ struct Tools {
   fs::path pgkit;
   fs::path dbmate;
 };
-
-// `pgkit` in the directory of this very program (/proc/self/exe), unless given.
-fs::path find_pgkit(const fs::path& given) {
-  fs::path p = given.empty() ? fs::read_symlink("/proc/self/exe").parent_path() / "pgkit" : given;
-  if (::access(p.c_str(), X_OK) != 0)
-    throw std::runtime_error(fmt::format("no `pgkit` program at {}: build the pgkit-cli target (it lands beside "
-                                         "this benchmark) or pass --pgkit PATH",
-                                         p.string()));
-  return p;
-}
 
 // The npm package's own binary for this machine (what its dist/cli.js would spawn).
 fs::path dbmate_binary(const fs::path& dir) {
@@ -133,14 +109,7 @@ fs::path prepare_dbmate(const fs::path& given_dir) {
                                          dir.string()));
   fs::path binary = dbmate_binary(dir);
   if (::access(binary.c_str(), X_OK) == 0) return binary;
-  fs::path npm = pgkit::bench::find_program("npm");
-  if (npm.empty()) throw std::runtime_error("`npm` not found: install Node.js and npm (apt-get install npm), then run again");
-  std::vector<std::string> argv{npm.string(), "install", "--no-audit", "--no-fund"};
-  std::cerr << fmt::format("{} in {} …\n", pgkit::bench::joined(argv), dir.string());
-  ToolRun run = pgkit::bench::run_captured(argv, pgkit::bench::inherited_environment(), dir);
-  if (run.status != 0)
-    throw std::runtime_error(fmt::format("`{}` in {} failed (exit {}):\n{}", pgkit::bench::joined(argv), dir.string(),
-                                         run.status, run.output));
+  pgkit::bench::npm_install(dir);
   if (::access(binary.c_str(), X_OK) != 0)
     throw std::runtime_error(fmt::format("npm installed dbmate, but there is no binary for this machine at {}",
                                          binary.string()));
@@ -282,7 +251,7 @@ std::array<StepTime, kSteps> run_tool(const Bench& b, Tool tool, const std::stri
 // ---------------------------------------------------------------------------------------------
 
 int run(const Options& o) {
-  Tools tools{find_pgkit(o.pgkit), prepare_dbmate(o.dbmate_dir)};
+  Tools tools{pgkit::bench::built_program(o.pgkit, "pgkit", "pgkit-cli"), prepare_dbmate(o.dbmate_dir)};
   ToolRun version = pgkit::bench::run_captured({tools.dbmate.string(), "--version"}, {"PATH=/usr/bin:/bin"});
   std::string dbmate_version = version.output.substr(0, version.output.find('\n'));
 
@@ -343,5 +312,6 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return pgkit::bench::run_reporting_errors(kProgram, parse_options(argc, argv), run);
+  return pgkit::bench::run_main<Options>(argc, argv, kProgram, "`pgkit migrate` against dbmate: up, status, down all",
+                                         declare_options, run);
 }

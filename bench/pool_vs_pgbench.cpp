@@ -17,19 +17,9 @@
 // Client CPU and context switches per query (getrusage) are printed too: on a small machine the
 // client's CPU is taken from the server's, so it decides throughput.
 
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <csignal>
-#include <cstring>
 #include <exception>
 #include <iostream>
 #include <mutex>
@@ -41,101 +31,29 @@
 
 #include <fmt/format.h>
 
-#include "pgkit/pgkit.hpp"
+#include "bench_cli.hpp"
 #include "bench_common.hpp"
+#include "pgkit/pgkit.hpp"
 #include "throwaway_server.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using Seconds = std::chrono::duration<double>;
 
-constexpr const char* kPointSelect = "SELECT abalance FROM pgbench_accounts WHERE aid = $1";
-constexpr int kAccountsPerScale = 100'000;  // pgbench: scale 10 = 1,000,000 accounts
 constexpr auto kWarmup = 1s;
-constexpr int kMaxClients = 190;     // the server allows 200 connections
 
-struct Options {
-  int seconds = 10;
-  std::vector<int> clients{1, 8, 32};
-  int rounds = 1;
-  int scale = 10;
-  int pgbench_jobs = 2;  // pgbench -j: its threads, each an event loop over C/j connections
+struct Options : pgkit::bench::PointSelectOptions {
+  Options() : PointSelectOptions({1, 8, 32}) {}
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::cerr << "pgkit_pool_bench: " << problem << "\n"
-            << "usage: pgkit_pool_bench [--seconds N] [--clients 1,8,32] [--rounds N] [--scale N] [--pgbench-jobs N]\n";
-  std::exit(2);
-}
-
-int to_int(std::string_view text, const char* what, int min, int max) {
-  int v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max)
-    usage(fmt::format("{} must be an integer in [{}, {}], got '{}'", what, min, max, text));
-  return v;
-}
-
-Options parse_options(int argc, char** argv) {
-  Options o;
-  pgkit::bench::Args args(argc, argv, usage);
-  while (args.next()) {
-    const std::string_view arg = args.arg();
-    auto value = [&] { return args.value(); };
-    if (arg == "--seconds") {
-      o.seconds = to_int(value(), "--seconds", 1, 3600);
-    } else if (arg == "--rounds") {
-      o.rounds = to_int(value(), "--rounds", 1, 100);
-    } else if (arg == "--scale") {
-      o.scale = to_int(value(), "--scale", 1, 1000);
-    } else if (arg == "--pgbench-jobs") {
-      o.pgbench_jobs = to_int(value(), "--pgbench-jobs", 1, kMaxClients);
-    } else if (arg == "--clients") {
-      o.clients.clear();
-      std::string_view list = value();
-      for (std::size_t at = 0; at <= list.size();) {
-        std::size_t comma = std::min(list.find(',', at), list.size());
-        o.clients.push_back(to_int(list.substr(at, comma - at), "each of --clients", 1, kMaxClients));
-        at = comma + 1;
-      }
-    } else if (arg == "--help" || arg == "-h") {
-      usage("pgkit's pool against pgbench -S -M prepared");
-    } else {
-      usage(fmt::format("unknown argument '{}'", arg));
-    }
-  }
-  return o;
-}
-
-// Child processes, costs and pgbench's own run come from bench_common.hpp.
-using pgkit::bench::ClientCost;
+// Child processes, costs, counting and pgbench's own run come from bench_common.hpp.
+using pgkit::bench::kAccountsPerScale;
+using pgkit::bench::kPointSelect;
 using pgkit::bench::Measured;
 using pgkit::bench::median;
-using pgkit::bench::per_query;
-using pgkit::bench::pgbench_select;
-using pgkit::bench::process_cost;
 
 // ---------------------------------------------------------------------------------------------
 // pgkit: C threads sharing a pool of C connections.
-
-struct alignas(64) Counter {  // one cache line each: counting must not make threads contend
-  std::atomic<std::uint64_t> done{0};
-};
-
-std::uint64_t total(const std::vector<Counter>& counters) {
-  std::uint64_t n = 0;
-  for (const auto& c : counters) n += c.done.load(std::memory_order_relaxed);
-  return n;
-}
-
-// Sleeps for d, or less once stop is set (a worker failed).
-void sleep_unless(const std::atomic<bool>& stop, std::chrono::steady_clock::duration d) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
-}
-
-std::atomic<std::int64_t> g_sink{0};  // keeps the fetched values alive to the optimiser
 
 Measured pgkit_select(const pgkit::Config& base, int clients, int seconds, int scale) {
   pgkit::Config config = base;
@@ -148,16 +66,14 @@ Measured pgkit_select(const pgkit::Config& base, int clients, int seconds, int s
   {
     std::vector<pgkit::PooledConnection> held;
     for (int i = 0; i < clients; ++i) held.push_back(pool.acquire());
-    for (auto& c : held) g_sink += c->query(kPointSelect, 1).scalar<std::int32_t>();
+    for (auto& c : held) pgkit::bench::g_sink += c->query(kPointSelect, 1).scalar<std::int32_t>();
   }
 
-  std::vector<Counter> counters(static_cast<std::size_t>(clients));
+  std::vector<pgkit::bench::Counter> counters(static_cast<std::size_t>(clients));
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
   std::exception_ptr error;
-  std::uint64_t before = 0, after = 0;
-  ClientCost cost_before, cost_after;
-  Seconds elapsed{};
+  Measured measured;
   {
     std::vector<std::jthread> threads;
     for (int i = 0; i < clients; ++i) {
@@ -176,23 +92,13 @@ Measured pgkit_select(const pgkit::Config& base, int clients, int seconds, int s
           if (!error) error = std::current_exception();
           stop = true;
         }
-        g_sink += sink;
+        pgkit::bench::g_sink += sink;
       });
     }
-    sleep_unless(stop, kWarmup);
-    before = total(counters);
-    cost_before = process_cost();
-    const auto t0 = std::chrono::steady_clock::now();
-    sleep_unless(stop, std::chrono::seconds(seconds));
-    after = total(counters);
-    cost_after = process_cost();
-    elapsed = std::chrono::steady_clock::now() - t0;
-    stop = true;
+    measured = pgkit::bench::count_queries(counters, stop, kWarmup, seconds);
   }  // joined
   if (error) std::rethrow_exception(error);
-  const double queries = static_cast<double>(after - before);
-  return per_query(queries / elapsed.count(), queries,
-                   {cost_after.cpu - cost_before.cpu, cost_after.switches - cost_before.switches});
+  return measured;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,15 +109,9 @@ struct Row {
 };
 
 int run(const Options& o) {
-  pgkit::bench::ThrowawayServer server(
-      {{"max_connections", "200"}, {"shared_buffers", "256MB"}, {"fsync", "off"}});
+  pgkit::bench::ThrowawayServer server(pgkit::bench::kPointSelectServer);
   pgkit::LocalCluster& pg = server.cluster();
-  std::cerr << fmt::format("server: {} on 127.0.0.1:{} in {}\n", pg.sql("SHOW server_version")[0], pg.port(),
-                           server.root().string());
-  pgkit::bench::prepare_pgbench_data(server, o.scale);
-
-  pgkit::LoadedConfig loaded = pgkit::parse_url(pg.url() + "?application_name=pgkit-bench");
-  if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
+  const pgkit::Config config = pgkit::bench::prepare_point_select(server, o.scale, "pgkit-bench");
 
   std::vector<Row> rows;
   for (int c : o.clients) rows.push_back({.clients = c});
@@ -221,8 +121,8 @@ int run(const Options& o) {
       const bool pgbench_first = turn++ % 2 == 0;
       for (int side = 0; side < 2; ++side) {
         const bool is_pgbench = (side == 0) == pgbench_first;
-        Measured m = is_pgbench ? pgbench_select(pg, row.clients, o.pgbench_jobs, o.seconds)
-                                : pgkit_select(loaded.config, row.clients, o.seconds, o.scale);
+        Measured m = is_pgbench ? pgkit::bench::pgbench_select(pg, row.clients, o.pgbench_jobs, o.seconds)
+                                : pgkit_select(config, row.clients, o.seconds, o.scale);
         (is_pgbench ? row.pgbench : row.pgkit).push_back(m);
         std::cerr << fmt::format("round {} C={:<3} {:<7} {:>9.0f} tps  {:5.1f} µs CPU/query  {:4.2f} switches/query\n",
                                  round, row.clients, is_pgbench ? "pgbench" : "pgkit", m.tps, m.cpu_us_per_query,
@@ -261,5 +161,6 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return pgkit::bench::run_reporting_errors("pgkit_pool_bench", parse_options(argc, argv), run);
+  return pgkit::bench::run_main<Options>(argc, argv, "pgkit_pool_bench", "pgkit's pool against pgbench -S -M prepared",
+                                         pgkit::bench::add_point_select_options, run);
 }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "bench_common.hpp"
+#include "bench_tools.hpp"
 
 namespace pgkit::bench {
 
@@ -29,21 +30,10 @@ PrismaPeer prepare_prisma_peer(const fs::path& given, const fs::path& oracle) {
   PrismaPeer peer{find_program("node"), dir};
   if (peer.node.empty())
     throw std::runtime_error("`node` not found: install Node.js 20 or later and npm (apt-get install nodejs npm)");
-  // Every package engine.mjs imports, not just the directory: an interrupted install leaves
-  // node_modules behind.
-  for (const char* package : {"@prisma/schema-engine-wasm", "@prisma/prisma-schema-wasm", "@prisma/adapter-pg",
-                              "@prisma/driver-adapter-utils", "pg", "pg-connection-string"}) {
-    if (fs::exists(packages / "node_modules" / package / "package.json")) continue;
-    fs::path npm = find_program("npm");
-    if (npm.empty()) throw std::runtime_error("`npm` not found: install it (apt-get install npm), then run again");
-    std::vector<std::string> argv{npm.string(), "ci", "--no-audit", "--no-fund"};  // exactly the lockfile
-    fmt::print(stderr, "{} in {} …\n", joined(argv), packages.string());
-    ToolRun run = run_captured(argv, inherited_environment(), packages);
-    if (run.status != 0)
-      throw std::runtime_error(fmt::format("`{}` in {} failed (exit {}):\n{}", joined(argv), packages.string(),
-                                           run.status, run.output));
-    break;
-  }
+  // Every package engine.mjs imports; `npm ci` installs exactly the lockfile.
+  if (!has_node_packages(packages, {"@prisma/schema-engine-wasm", "@prisma/prisma-schema-wasm", "@prisma/adapter-pg",
+                                    "@prisma/driver-adapter-utils", "pg", "pg-connection-string"}))
+    npm_install(packages, "ci");
   return peer;
 }
 

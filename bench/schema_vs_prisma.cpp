@@ -34,8 +34,6 @@
 //   - each migrate dev must find nothing to do (no reset, nothing applied, an empty diff), or the
 //     benchmark fails; it never fails on a figure.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -52,7 +50,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bench_cli.hpp"
 #include "bench_common.hpp"
+#include "bench_tools.hpp"
 #include "pgkit/catalog_diff.hpp"
 #include "pgkit/config.hpp"
 #include "pgkit/schema.hpp"
@@ -89,33 +89,19 @@ struct Options {
   fs::path write_schema;    // empty: the schema stays in the server's temporary directory
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::cerr << kProgram << ": " << problem << "\n"
-            << "usage: " << kProgram
-            << " [--models N] [--seed N] [--iterations N] [--dev-iterations N] [--warmup N] [--cli-runs N]\n"
-               "       [--pgkit PATH] [--prisma-dir DIR] [--write-schema FILE]\n";
-  std::exit(2);
-}
-
-Options parse_options(int argc, char** argv) {
-  Options o;
-  pgkit::bench::Args args(argc, argv, usage);
-  while (args.next()) {
-    const std::string_view arg = args.arg();
-    auto number = [&](int min, int max) { return args.number(min, max); };
-    if (arg == "--models") o.models = number(2, 5000);
-    else if (arg == "--seed") o.seed = number(0, 1'000'000'000);
-    else if (arg == "--iterations") o.iterations = number(1, 1000);
-    else if (arg == "--dev-iterations") o.dev_iterations = number(1, 100);
-    else if (arg == "--warmup") o.warmup = number(0, 100);
-    else if (arg == "--cli-runs") o.cli_runs = number(1, 100);
-    else if (arg == "--pgkit") o.pgkit = std::string(args.value());
-    else if (arg == "--prisma-dir") o.prisma_dir = std::string(args.value());
-    else if (arg == "--write-schema") o.write_schema = std::string(args.value());
-    else if (arg == "--help" || arg == "-h") usage("pgkit's schema engine against Prisma's: parse, diff, migrate dev");
-    else usage(fmt::format("unknown argument '{}'", arg));
-  }
-  return o;
+void declare_options(CLI::App& cli, Options& o) {
+  cli.add_option("--models", o.models, "models in the generated schema")->check(CLI::Range(2, 5000));
+  cli.add_option("--seed", o.seed, "the generator's seed")->check(CLI::Range(0, 1'000'000'000));
+  cli.add_option("--iterations", o.iterations, "timed parse and diff runs, each tool")->check(CLI::Range(1, 1000));
+  cli.add_option("--dev-iterations", o.dev_iterations, "timed migrate dev runs in process, each tool")
+      ->check(CLI::Range(1, 100));
+  cli.add_option("--warmup", o.warmup, "untimed runs before each timed series (at most 1 for migrate dev)")
+      ->check(CLI::Range(0, 100));
+  cli.add_option("--cli-runs", o.cli_runs, "`pgkit migrate dev` processes, and cold Prisma processes")
+      ->check(CLI::Range(1, 100));
+  cli.add_option("--pgkit", o.pgkit, "the pgkit program (default: beside this one)");
+  cli.add_option("--prisma-dir", o.prisma_dir, "Prisma's side: measure.mjs (bench/peers/prisma)");
+  cli.add_option("--write-schema", o.write_schema, "also write the generated schema to this file");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,15 +247,6 @@ Samples measure_cli(const fs::path& pgkit, const Project& p, const std::string& 
   return s;
 }
 
-fs::path find_pgkit(const fs::path& given) {
-  fs::path p = given.empty() ? fs::read_symlink("/proc/self/exe").parent_path() / "pgkit" : given;
-  if (::access(p.c_str(), X_OK) != 0)
-    throw std::runtime_error(fmt::format("no `pgkit` program at {}: build the pgkit-cli target (it lands beside this "
-                                         "benchmark) or pass --pgkit PATH",
-                                         p.string()));
-  return p;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 std::vector<double> key(const PeerRun& run, const std::string& name) {
@@ -280,7 +257,7 @@ std::vector<double> key(const PeerRun& run, const std::string& name) {
 }
 
 int run(const Options& o) {
-  const fs::path pgkit_program = find_pgkit(o.pgkit);
+  const fs::path pgkit_program = pgkit::bench::built_program(o.pgkit, "pgkit", "pgkit-cli");
   const pgkit::bench::PrismaPeer peer = pgkit::bench::prepare_prisma_peer(o.prisma_dir, o.oracle_dir);
   const pgkit::bench::GeneratedSchema generated =
       pgkit::bench::generate_schema(o.models, static_cast<std::uint64_t>(o.seed));
@@ -392,5 +369,7 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return pgkit::bench::run_reporting_errors(kProgram, parse_options(argc, argv), run);
+  return pgkit::bench::run_main<Options>(argc, argv, kProgram,
+                                         "pgkit's schema engine against Prisma's: parse, diff, migrate dev",
+                                         declare_options, run);
 }

@@ -59,7 +59,9 @@
 
 #include <fmt/format.h>
 
+#include "bench_cli.hpp"
 #include "bench_common.hpp"
+#include "bench_tools.hpp"
 #include "pgkit/pgkit.hpp"
 #include "throwaway_server.hpp"
 
@@ -108,106 +110,42 @@ struct Options {
   fs::path migrations_dir = PGKIT_BENCH_MIGRATIONS_DIR;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-  std::cerr << kProgram << ": " << problem << "\n"
-            << "usage: " << kProgram
-            << " [--seconds N] [--connections N] [--rounds N] [--warmup N] [--only pgkit|express] [--wrk-threads N]\n"
-               "       [--pool N] [--server-threads N] [--pgkit PATH] [--pgkit-server PATH] [--express-dir DIR]\n"
-               "       [--migrations-dir DIR]\n";
-  std::exit(2);
-}
-
-Options parse_options(int argc, char** argv) {
-  Options o;
-  pgkit::bench::Args args(argc, argv, usage);
-  while (args.next()) {
-    const std::string_view arg = args.arg();
-    auto value = [&] { return args.value(); };
-    auto number = [&](int min, int max) { return args.number(min, max); };
-    if (arg == "--seconds") o.seconds = number(1, 3600);
-    else if (arg == "--connections") o.connections = number(1, 10'000);
-    else if (arg == "--rounds") o.rounds = number(1, 100);
-    else if (arg == "--warmup") o.warmup = number(0, 600);
-    else if (arg == "--wrk-threads") o.wrk_threads = number(1, 64);
-    else if (arg == "--pool") o.pool = number(1, 100);
-    else if (arg == "--server-threads") o.server_threads = number(1, 256);
-    else if (arg == "--pgkit") o.pgkit = std::string(value());
-    else if (arg == "--pgkit-server") o.pgkit_server = std::string(value());
-    else if (arg == "--express-dir") o.express_dir = std::string(value());
-    else if (arg == "--migrations-dir") o.migrations_dir = std::string(value());
-    else if (arg == "--only") {
-      std::string_view name = value();
-      if (name == "pgkit") o.run = {true, false};
-      else if (name == "express") o.run = {false, true};
-      else usage(fmt::format("--only takes pgkit or express, got '{}'", name));
-    } else if (arg == "--help" || arg == "-h") usage("pgkit-server against Express + node-postgres, driven by wrk");
-    else usage(fmt::format("unknown argument '{}'", arg));
-  }
-  if (o.connections < o.wrk_threads) usage("--connections must be at least --wrk-threads (wrk's rule)");
-  return o;
+void declare_options(CLI::App& cli, Options& o) {
+  cli.add_option("--seconds", o.seconds, "seconds of each counted wrk run")->check(CLI::Range(1, 3600));
+  cli.add_option("--connections", o.connections, "wrk -c: its connections")->check(CLI::Range(1, 10'000));
+  cli.add_option("--rounds", o.rounds, "rounds; a figure is their median")->check(CLI::Range(1, 100));
+  cli.add_option("--warmup", o.warmup, "seconds of wrk before each counted run; 0: none")->check(CLI::Range(0, 600));
+  cli.add_option("--wrk-threads", o.wrk_threads, "wrk -t: its threads")->check(CLI::Range(1, 64));
+  cli.add_option("--pool", o.pool, "both servers' pool max")->check(CLI::Range(1, 100));
+  cli.add_option("--server-threads", o.server_threads, "pgkit-server --threads (default: its own, the cores)")
+      ->check(CLI::Range(1, 256));
+  cli.add_option("--pgkit", o.pgkit, "the pgkit program (default: beside this one)");
+  cli.add_option("--pgkit-server", o.pgkit_server, "the pgkit-server program (default: beside this one)");
+  cli.add_option("--express-dir", o.express_dir, "the Express peer: server.js (bench/peers/express)");
+  cli.add_option("--migrations-dir", o.migrations_dir, "the schema's migrations (the source tree's migrations/)");
+  cli.add_option_function<std::string>(
+         "--only", [&o](const std::string& name) { o.run = {name == "pgkit", name == "express"}; },
+         "run only this server")
+      ->check(CLI::IsMember({"pgkit", "express"}));
+  cli.callback([&o] {
+    if (o.connections < o.wrk_threads)
+      throw CLI::ValidationError("--connections", "must be at least --wrk-threads (wrk's rule)");
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The tools: wrk, node and the Express peer's packages, the pgkit programs.
 
-// apt-get install packages (through `sudo -n` when not root). @throws with apt-get's output.
-void apt_install(const std::vector<std::string>& packages) {
-  std::vector<std::string> prefix;
-  if (::geteuid() != 0) {
-    fs::path sudo = pgkit::bench::find_program("sudo");
-    if (sudo.empty()) throw std::runtime_error("installing " + pgkit::bench::joined(packages) + " needs root or sudo");
-    prefix = {sudo.string(), "-n"};
-  }
-  fs::path apt = pgkit::bench::find_program("apt-get");
-  if (apt.empty()) throw std::runtime_error("there is no apt-get: install " + pgkit::bench::joined(packages) + " by hand");
-  std::cerr << fmt::format("{}: installing {} with apt-get …\n", kProgram, pgkit::bench::joined(packages));
-  auto env = pgkit::bench::inherited_environment();
-  env.push_back("DEBIAN_FRONTEND=noninteractive");
-  std::vector<std::string> install{"install", "-y"};
-  install.insert(install.end(), packages.begin(), packages.end());
-  for (const auto& step : {std::vector<std::string>{"update"}, install}) {
-    std::vector<std::string> argv = prefix;
-    argv.push_back(apt.string());
-    argv.insert(argv.end(), step.begin(), step.end());
-    ToolRun run = pgkit::bench::run_captured(argv, env);
-    if (run.status != 0)
-      throw std::runtime_error(fmt::format("`{}` exited {}:\n{}\nInstall {} by hand, then run again",
-                                           pgkit::bench::joined(argv), run.status, run.output,
-                                           pgkit::bench::joined(packages)));
-  }
-}
-
-// The program name in PATH, installed from the Debian package when missing.
-fs::path require_program(const std::string& name, const std::vector<std::string>& packages) {
-  fs::path p = pgkit::bench::find_program(name);
-  if (!p.empty()) return p;
-  apt_install(packages);
-  p = pgkit::bench::find_program(name);
-  if (p.empty()) throw std::runtime_error(fmt::format("apt-get installed {}, yet `{}` is still not in PATH",
-                                                      pgkit::bench::joined(packages), name));
-  return p;
-}
-
 struct Tools {
   fs::path wrk, node, pgkit, pgkit_server, express_dir, migrations_dir;
 };
 
-// A program of this build: beside this one (/proc/self/exe) unless given.
-fs::path built_program(const fs::path& given, const char* name, const char* target) {
-  fs::path p = given.empty() ? fs::read_symlink("/proc/self/exe").parent_path() / name : given;
-  if (::access(p.c_str(), X_OK) != 0)
-    throw std::runtime_error(fmt::format("no `{}` program at {}: build the {} target (it lands beside this benchmark) "
-                                         "or pass --{} PATH",
-                                         name, p.string(), target, name));
-  return p;
-}
-
 // Everything found or installed before the PostgreSQL server starts: nothing to clean up if it fails.
 Tools prepare_tools(const Options& o) {
   Tools t;
-  t.wrk = require_program("wrk", {"wrk"});
-  t.pgkit = built_program(o.pgkit, "pgkit", "pgkit-cli");
-  if (o.run[kPgkit]) t.pgkit_server = built_program(o.pgkit_server, "pgkit-server", "pgkit-server");
+  t.wrk = pgkit::bench::require_program("wrk", {"wrk"});
+  t.pgkit = pgkit::bench::built_program(o.pgkit, "pgkit", "pgkit-cli");
+  if (o.run[kPgkit]) t.pgkit_server = pgkit::bench::built_program(o.pgkit_server, "pgkit-server", "pgkit-server");
   t.migrations_dir = fs::absolute(o.migrations_dir);
   if (!fs::is_directory(t.migrations_dir))
     throw std::runtime_error(fmt::format("no migrations directory {}: pass --migrations-dir with the pgkit source "
@@ -219,18 +157,8 @@ Tools prepare_tools(const Options& o) {
     throw std::runtime_error(fmt::format("no server.js in {}: pass --express-dir with bench/peers/express of the pgkit "
                                          "source tree",
                                          t.express_dir.string()));
-  t.node = require_program("node", {"nodejs", "npm"});
-  // Both packages, not just the directory: an interrupted install leaves node_modules behind.
-  if (!fs::exists(t.express_dir / "node_modules/express/package.json") ||
-      !fs::exists(t.express_dir / "node_modules/pg/package.json")) {
-    fs::path npm = require_program("npm", {"npm"});
-    std::vector<std::string> argv{npm.string(), "install", "--no-audit", "--no-fund"};
-    std::cerr << fmt::format("{} in {} …\n", pgkit::bench::joined(argv), t.express_dir.string());
-    ToolRun run = pgkit::bench::run_captured(argv, pgkit::bench::inherited_environment(), t.express_dir);
-    if (run.status != 0)
-      throw std::runtime_error(fmt::format("`{}` in {} failed (exit {}):\n{}", pgkit::bench::joined(argv),
-                                           t.express_dir.string(), run.status, run.output));
-  }
+  t.node = pgkit::bench::require_program("node", {"nodejs", "npm"});
+  if (!pgkit::bench::has_node_packages(t.express_dir, {"express", "pg"})) pgkit::bench::npm_install(t.express_dir);
   return t;
 }
 
@@ -792,5 +720,7 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return pgkit::bench::run_reporting_errors(kProgram, parse_options(argc, argv), run);
+  return pgkit::bench::run_main<Options>(argc, argv, kProgram,
+                                         "pgkit-server against Express + node-postgres, driven by wrk",
+                                         declare_options, run);
 }

@@ -21,14 +21,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// One side of `migrate diff`: --from-… or --to-…, exactly one of them given.
+struct DiffSideOptions {
+  bool empty = false;
+  std::string schema, url, migrations;
+};
+
 struct SchemaOptions {
   CommonOptions common;
   std::string schema, dir, name, shadow_url, output;
   bool create_only = false, force = false, accept_data_loss = false, force_reset = false, check = false;
   bool print = false;
   bool script = false, exit_code = false;
-  std::string from_schema, from_url, from_migrations, to_schema, to_url, to_migrations;
-  bool from_empty = false, to_empty = false;
+  DiffSideOptions from, to;
 };
 
 fs::path schema_or_default(const std::string& given) {
@@ -117,22 +122,21 @@ int deploy(const SchemaOptions& o) {
   return kOk;
 }
 
-migrate::DiffSource side(bool empty, const std::string& schema, const std::string& url, const std::string& migrations,
-                         const char* which) {
-  int given = (empty ? 1 : 0) + !schema.empty() + !url.empty() + !migrations.empty();
+migrate::DiffSource side(const DiffSideOptions& o, const char* which) {
+  int given = (o.empty ? 1 : 0) + !o.schema.empty() + !o.url.empty() + !o.migrations.empty();
   if (given != 1)
     throw ConfigError({.message = fmt::format("give exactly one --{0}-empty, --{0}-schema, --{0}-url or --{0}-migrations",
                                               which),
                        .hint = "e.g. `pgkit migrate diff --from-empty --to-schema prisma/schema.prisma --script`"});
-  if (empty) return {migrate::DiffSource::Kind::empty, ""};
-  if (!schema.empty()) return {migrate::DiffSource::Kind::schema, schema};
-  if (!url.empty()) return {migrate::DiffSource::Kind::url, url};
-  return {migrate::DiffSource::Kind::migrations, migrations};
+  if (o.empty) return {migrate::DiffSource::Kind::empty, ""};
+  if (!o.schema.empty()) return {migrate::DiffSource::Kind::schema, o.schema};
+  if (!o.url.empty()) return {migrate::DiffSource::Kind::url, o.url};
+  return {migrate::DiffSource::Kind::migrations, o.migrations};
 }
 
 int diff(const SchemaOptions& o) {
-  auto from = side(o.from_empty, o.from_schema, o.from_url, o.from_migrations, "from");
-  auto to = side(o.to_empty, o.to_schema, o.to_url, o.to_migrations, "to");
+  auto from = side(o.from, "from");
+  auto to = side(o.to, "to");
   migrate::LoadOptions load_options;
   if (!o.shadow_url.empty()) load_options.shadow_url = o.shadow_url;
   if (auto loaded = load(o.common); loaded.ok() && loaded.config.configured()) {
@@ -205,6 +209,16 @@ int pull(const SchemaOptions& o) {
   return kOk;
 }
 
+// --from-empty, --from-schema, --from-url, --from-migrations (or the same with --to-).
+void add_diff_side(CLI::App* cmd, DiffSideOptions& o, const std::string& which) {
+  const std::string label = which == "from" ? "From" : "To";  // how each help line starts
+  cmd->add_flag("--" + which + "-empty", o.empty, label + " nothing");
+  cmd->add_option("--" + which + "-schema", o.schema, label + " a schema.prisma (file or folder)");
+  cmd->add_option("--" + which + "-url", o.url, label + " a live database");
+  cmd->add_option("--" + which + "-migrations", o.migrations,
+                  label + " a migrations directory (replayed in a shadow database)");
+}
+
 }  // namespace
 
 void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
@@ -247,14 +261,8 @@ void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
   auto* diff_cmd = migrate.add_subcommand("diff", "Compare two schemas: empty, a schema file, a database or a migrations "
                                                   "directory");
   add_common_options(*diff_cmd, o->common);
-  diff_cmd->add_flag("--from-empty", o->from_empty, "From nothing");
-  diff_cmd->add_option("--from-schema", o->from_schema, "From a schema.prisma (file or folder)");
-  diff_cmd->add_option("--from-url", o->from_url, "From a live database");
-  diff_cmd->add_option("--from-migrations", o->from_migrations, "From a migrations directory (replayed in a shadow database)");
-  diff_cmd->add_flag("--to-empty", o->to_empty, "To nothing");
-  diff_cmd->add_option("--to-schema", o->to_schema, "To a schema.prisma (file or folder)");
-  diff_cmd->add_option("--to-url", o->to_url, "To a live database");
-  diff_cmd->add_option("--to-migrations", o->to_migrations, "To a migrations directory");
+  add_diff_side(diff_cmd, o->from, "from");
+  add_diff_side(diff_cmd, o->to, "to");
   diff_cmd->add_flag("--script", o->script, "Print the SQL instead of a summary");
   diff_cmd->add_flag("--exit-code", o->exit_code, "Exit 2 when they differ, 0 when they do not");
   diff_cmd->add_option("--output,-o", o->output, "Write to this file instead of stdout");

@@ -49,7 +49,19 @@ const char* action_sql(Action a) {
   return "NO ACTION";
 }
 
-const char* description(Step::Kind k, const std::string& other_kind) {
+// A view, trigger, domain, type or routine as Prisma's step comments name its kind:
+// "materialized view" → "MaterializedView"; a routine that is not a procedure is a function.
+std::string dependent_noun(const std::string& kind) {
+  return kind == "view"                ? "View"
+         : kind == "materialized view" ? "MaterializedView"
+         : kind == "trigger"           ? "Trigger"
+         : kind == "domain"            ? "Domain"
+         : kind == "type"              ? "Type"
+         : kind == "procedure"         ? "Procedure"
+                                       : "Function";
+}
+
+std::string description(Step::Kind k, const std::string& other_kind) {
   switch (k) {
     case Step::Kind::create_schema: return "CreateSchema";
     case Step::Kind::drop_extension: return "DropExtension";
@@ -70,23 +82,9 @@ const char* description(Step::Kind k, const std::string& other_kind) {
     case Step::Kind::create_sequence: return "CreateSequence";
     case Step::Kind::drop_sequence: return "DropSequence";
     case Step::Kind::drop_dependent:
-    case Step::Kind::drop_routine:
-      return other_kind == "view" ? "DropView"
-             : other_kind == "materialized view" ? "DropMaterializedView"
-             : other_kind == "trigger" ? "DropTrigger"
-             : other_kind == "domain" ? "DropDomain"
-             : other_kind == "type" ? "DropType"
-             : other_kind == "procedure" ? "DropProcedure"
-                                       : "DropFunction";
+    case Step::Kind::drop_routine: return "Drop" + dependent_noun(other_kind);
     case Step::Kind::create_dependent:
-    case Step::Kind::create_routine:
-      return other_kind == "view" ? "CreateView"
-             : other_kind == "materialized view" ? "CreateMaterializedView"
-             : other_kind == "trigger" ? "CreateTrigger"
-             : other_kind == "domain" ? "CreateDomain"
-             : other_kind == "type" ? "CreateType"
-             : other_kind == "procedure" ? "CreateProcedure"
-                                       : "CreateFunction";
+    case Step::Kind::create_routine: return "Create" + dependent_noun(other_kind);
   }
   return "Step";
 }

@@ -66,26 +66,16 @@ std::size_t skip_quoted(std::string_view text, std::size_t at) {
   return std::string_view::npos;
 }
 
-std::size_t matching_close(std::string_view text, std::size_t open) {
-  int depth = 0;
-  for (std::size_t i = open; i < text.size();) {
-    if (quote_starts(text, i)) {
-      i = skip_quoted(text, i);
-      if (i == std::string_view::npos) return i;
-      continue;
-    }
-    char c = text[i];
-    if (c == '(' || c == '[') ++depth;
-    else if ((c == ')' || c == ']') && --depth == 0) return i;
-    ++i;
-  }
-  return std::string_view::npos;
-}
+namespace {
 
-std::size_t find_top_level(std::string_view text, std::string_view needle, std::size_t from) {
+// The first i from `from` where stop(i, depth) holds, depth being how many brackets ( [ are
+// open before text[i]. Quoted text ('…', E'…', "…", $tag$…$tag$) is skipped whole, so its
+// brackets do not count. npos when stop never holds or a quote is not closed.
+template <class Stop>
+std::size_t scan_outside_quotes(std::string_view text, std::size_t from, Stop stop) {
   int depth = 0;
   for (std::size_t i = from; i < text.size();) {
-    if (depth == 0 && text.substr(i, needle.size()) == needle) return i;
+    if (stop(i, depth)) return i;
     if (quote_starts(text, i)) {
       i = skip_quoted(text, i);
       if (i == std::string_view::npos) return i;
@@ -97,6 +87,20 @@ std::size_t find_top_level(std::string_view text, std::string_view needle, std::
     ++i;
   }
   return std::string_view::npos;
+}
+
+}  // namespace
+
+std::size_t matching_close(std::string_view text, std::size_t open) {
+  return scan_outside_quotes(text, open, [&](std::size_t i, int depth) {
+    return depth == 1 && (text[i] == ')' || text[i] == ']');
+  });
+}
+
+std::size_t find_top_level(std::string_view text, std::string_view needle, std::size_t from) {
+  return scan_outside_quotes(text, from, [&](std::size_t i, int depth) {
+    return depth == 0 && text.substr(i, needle.size()) == needle;
+  });
 }
 
 std::vector<std::string_view> split_top_level(std::string_view text, std::string_view sep) {

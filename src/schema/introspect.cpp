@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "json_string.hpp"
 #include "schema/introspect_internal.hpp"
 
 namespace pgkit::schema {
@@ -222,21 +223,9 @@ std::string sanitize(std::string_view s) {
 }
 
 std::string psl_string(std::string_view s) {
-  // psl's string_literal: the JSON escapes the schema language reads back.
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else out += c;
-    }
-  }
-  return out + '"';
+  std::string out;  // psl's string_literal is a JSON string
+  pgkit::detail::append_json_string(out, s);
+  return out;
 }
 
 const catalog::Index* Table::primary_key() const {

@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "json_string.hpp"
 #include "pgkit/types.hpp"
 
 namespace pgkit::server {
@@ -23,27 +24,6 @@ void append_time(std::string& out, const Row& row, int column) {
 
 void append_bool(std::string& out, const Row& row, int column) { out += row.get<bool>(column) ? "true" : "false"; }
 
-}  // namespace
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        else out += static_cast<char>(c);  // text from PostgreSQL is valid UTF-8
-    }
-  }
-  out += '"';
-}
-
-namespace {
-
 // One JSON object from consecutive columns, each written as its kind says.
 enum class Kind { text, boolean, time };
 struct Member {
@@ -61,7 +41,7 @@ std::string object_json(const Row& row, int first, const Member (&members)[N], s
     out += members[i].key;
     out += "\":";
     switch (members[i].kind) {
-      case Kind::text: append_json_string(out, row.text(column)); break;
+      case Kind::text: detail::append_json_string(out, row.text(column)); break;
       case Kind::boolean: append_bool(out, row, column); break;
       case Kind::time: append_time(out, row, column); break;
     }

@@ -3,7 +3,6 @@
 // by PostgreSQL (json_build_object): the database's CPU is the scarcer, shared resource, and the
 // feed's page cost it ~60 µs more that way (docs/performance.md).
 #include <string>
-#include <string_view>
 
 #include "pgkit/result.hpp"
 
@@ -21,8 +20,5 @@ inline constexpr const char* kPostColumns =
 std::string user_json(const Row& row, int first);
 /// {"id","title","content","published","authorId","createdAt","updatedAt"} from kPostColumns.
 std::string post_json(const Row& row, int first);
-
-/// s as a JSON string, quotes included, appended to out.
-void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace pgkit::server

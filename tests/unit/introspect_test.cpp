@@ -9,6 +9,7 @@
 
 #include "pgkit/catalog_diff.hpp"
 #include "pgkit/introspect.hpp"
+#include "schema_test_helpers.hpp"
 
 namespace pgkit::schema {
 namespace {
@@ -77,7 +78,7 @@ catalog::Catalog database(std::vector<catalog::Table> tables, std::vector<catalo
   return c;
 }
 
-Schema parse_text(const std::string& text) { return parse({{.path = "schema.prisma", .text = text}}); }
+using test::parse_text;
 
 constexpr const char* kBlocks = R"P(generator client {
   provider = "prisma-client-js"
@@ -589,43 +590,10 @@ These enums were enriched with `@@map` information taken from the previous Prism
 }
 
 TEST(Introspect, RelationModePrismaKeepsThePreviousRelationFields) {
-  Schema previous = parse_text(R"P(datasource db {
-  provider     = "postgresql"
-  relationMode = "prisma"
-}
-
-model User {
-  id    Int    @id
-  posts Post[]
-}
-
-model Post {
-  id       Int  @id
-  authorId Int
-  author   User @relation(fields: [authorId], references: [id], onDelete: Cascade)
-
-  @@index([authorId])
-}
-)P");
+  const std::string text = test::relation_mode_prisma_users_and_posts("\n  @@index([authorId])\n");
+  Schema previous = parse_text(text);
   auto r = introspect(to_catalog(previous), {.previous = &previous});
-  EXPECT_EQ(r.text, R"P(datasource db {
-  provider     = "postgresql"
-  relationMode = "prisma"
-}
-
-model User {
-  id    Int    @id
-  posts Post[]
-}
-
-model Post {
-  id       Int  @id
-  authorId Int
-  author   User @relation(fields: [authorId], references: [id], onDelete: Cascade)
-
-  @@index([authorId])
-}
-)P");
+  EXPECT_EQ(r.text, text);
 }
 
 // ---- The round trip, without a database ------------------------------------------------------

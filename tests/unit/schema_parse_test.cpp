@@ -9,15 +9,16 @@
 
 #include "temp_dir.hpp"
 #include "pgkit/schema.hpp"
+#include "schema_test_helpers.hpp"
 
 namespace pgkit::schema {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kDatasource = "datasource db {\n  provider = \"postgresql\"\n}\n";
+using test::kDatasource;
+using test::parse_text;
 
-Schema parse_text(const std::string& text) { return parse({{"schema.prisma", text}}); }
 Schema parse_body(const std::string& body) { return parse_text(kDatasource + body); }
 
 fs::path fixture(const std::string& name) {
@@ -162,74 +163,42 @@ TEST(SchemaParse, EveryScalarTypeListAndOptional) {
   EXPECT_EQ(u.arity, Arity::optional);
 }
 
-TEST(SchemaParse, EveryPostgresNativeTypeOnItsScalar) {
-  Schema s = parse_body(R"psl(model N {
-  id    Int      @id
-  a     String   @db.Text
-  b     String   @db.VarChar(255)
-  c     String   @db.Char(10)
-  d     String   @db.Uuid
-  e     String   @db.Citext
-  f     String   @db.Inet
-  g     String   @db.Xml
-  h     String   @db.Bit(8)
-  i     String   @db.VarBit(16)
-  j     Int      @db.SmallInt
-  k     Int      @db.Integer
-  l     BigInt   @db.BigInt
-  m     Int      @db.Oid
-  n     Float    @db.Real
-  o     Float    @db.DoublePrecision
-  p     Decimal  @db.Decimal(10, 2)
-  q     Decimal  @db.Money
-  r     DateTime @db.Timestamp(3)
-  s     DateTime @db.Timestamptz(6)
-  t     DateTime @db.Date
-  u     DateTime @db.Time(2)
-  v     DateTime @db.Timetz(0)
-  w     Boolean  @db.Boolean
-  x     Json     @db.Json
-  y     Json     @db.JsonB
-  z     Bytes    @db.ByteA
-  plain String   @db.VarChar
+// A PostgreSQL native type on its scalar: `x Scalar @db.Name(args…)` is read as Name and args.
+struct NativeTypeCase {
+  std::string scalar, name;
+  std::vector<std::string> args;
+};
+
+class SchemaParseNativeType : public ::testing::TestWithParam<NativeTypeCase> {};
+
+TEST_P(SchemaParseNativeType, IsReadOnItsScalar) {
+  const NativeTypeCase& c = GetParam();
+  std::string attribute = "@db." + c.name;
+  for (std::size_t i = 0; i < c.args.size(); ++i) attribute += (i == 0 ? "(" : ", ") + c.args[i];
+  if (!c.args.empty()) attribute += ")";
+  Schema s = parse_body("model N {\n  id Int @id\n  x " + c.scalar + " " + attribute + "\n}\n");
+  const Field& x = field_of(s, "N", "x");
+  ASSERT_TRUE(x.native_type) << attribute;
+  EXPECT_EQ(x.native_type->name, c.name);
+  EXPECT_EQ(x.native_type->args, c.args);
 }
-)psl");
-  const Model& n = s.models[0];
-  const std::vector<std::pair<std::string, std::vector<std::string>>> want = {{"Text", {}},
-                                                                              {"VarChar", {"255"}},
-                                                                              {"Char", {"10"}},
-                                                                              {"Uuid", {}},
-                                                                              {"Citext", {}},
-                                                                              {"Inet", {}},
-                                                                              {"Xml", {}},
-                                                                              {"Bit", {"8"}},
-                                                                              {"VarBit", {"16"}},
-                                                                              {"SmallInt", {}},
-                                                                              {"Integer", {}},
-                                                                              {"BigInt", {}},
-                                                                              {"Oid", {}},
-                                                                              {"Real", {}},
-                                                                              {"DoublePrecision", {}},
-                                                                              {"Decimal", {"10", "2"}},
-                                                                              {"Money", {}},
-                                                                              {"Timestamp", {"3"}},
-                                                                              {"Timestamptz", {"6"}},
-                                                                              {"Date", {}},
-                                                                              {"Time", {"2"}},
-                                                                              {"Timetz", {"0"}},
-                                                                              {"Boolean", {}},
-                                                                              {"Json", {}},
-                                                                              {"JsonB", {}},
-                                                                              {"ByteA", {}},
-                                                                              {"VarChar", {}}};
-  ASSERT_EQ(n.fields.size(), want.size() + 1);
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const Field& f = n.fields[i + 1];
-    ASSERT_TRUE(f.native_type) << f.name;
-    EXPECT_EQ(f.native_type->name, want[i].first) << f.name;
-    EXPECT_EQ(f.native_type->args, want[i].second) << f.name;
-  }
-}
+
+const std::vector<NativeTypeCase> kNativeTypes = {
+    {"String", "Text"},       {"String", "VarChar", {"255"}}, {"String", "VarChar"},      {"String", "Char", {"10"}},
+    {"String", "Uuid"},       {"String", "Citext"},           {"String", "Inet"},         {"String", "Xml"},
+    {"String", "Bit", {"8"}}, {"String", "VarBit", {"16"}},   {"Int", "SmallInt"},        {"Int", "Integer"},
+    {"BigInt", "BigInt"},     {"Int", "Oid"},                 {"Float", "Real"},          {"Float", "DoublePrecision"},
+    {"Decimal", "Decimal", {"10", "2"}},                      {"Decimal", "Money"},       {"DateTime", "Timestamp", {"3"}},
+    {"DateTime", "Timestamptz", {"6"}},                       {"DateTime", "Date"},       {"DateTime", "Time", {"2"}},
+    {"DateTime", "Timetz", {"0"}},                            {"Boolean", "Boolean"},     {"Json", "Json"},
+    {"Json", "JsonB"},        {"Bytes", "ByteA"}};
+
+INSTANTIATE_TEST_SUITE_P(EveryPostgresType, SchemaParseNativeType, ::testing::ValuesIn(kNativeTypes),
+                         [](const ::testing::TestParamInfo<NativeTypeCase>& info) {
+                           std::string name = info.param.name;  // VarChar_255, Decimal_10_2
+                           for (const auto& a : info.param.args) name += "_" + a;
+                           return name;
+                         });
 
 TEST(SchemaParse, EveryDefaultFunctionAndLiteral) {
   Schema s = parse_body(R"psl(enum Role {

@@ -6,11 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "pgkit/schema.hpp"
+#include "schema_test_helpers.hpp"
 
 namespace pgkit::schema {
 namespace {
 
-const std::string kDatasource = "datasource db {\n  provider = \"postgresql\"\n}\n";
+using test::kDatasource;
 
 // Every error as "line:column: message" (with "file:" first when there are several files).
 std::vector<std::string> errors_of(const std::vector<SchemaFile>& files) {
@@ -746,26 +747,13 @@ model B {
 }
 
 TEST(SchemaValidate, RelationModePrismaWarnsAboutMissingIndexes) {
-  Schema s = parse({{"schema.prisma", R"psl(datasource db {
-  provider     = "postgresql"
-  relationMode = "prisma"
-}
-model User {
-  id    Int    @id
-  posts Post[]
-}
-model Post {
-  id       Int  @id
-  authorId Int
-  author   User @relation(fields: [authorId], references: [id])
-}
-)psl"}});
+  Schema s = test::parse_text(test::relation_mode_prisma_users_and_posts());
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_TRUE(s.warnings[0].warning);
-  EXPECT_EQ(s.warnings[0].where.line, 12);
+  EXPECT_EQ(s.warnings[0].where.line, 14);
   EXPECT_EQ(s.warnings[0].where.column, 17);
   EXPECT_TRUE(mentions(s.warnings[0].message, "@@index([authorId])"));
-  EXPECT_EQ(s.warnings[0].text().rfind("schema.prisma:12:17: warning: ", 0), 0u);
+  EXPECT_EQ(s.warnings[0].text().rfind("schema.prisma:14:17: warning: ", 0), 0u);
 }
 
 // ---- all at once -----------------------------------------------------------------------------
