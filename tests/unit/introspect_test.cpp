@@ -23,7 +23,7 @@ using catalog::ForeignKey;
 using catalog::Index;
 using catalog::Type;
 
-fs::path fixtures() { return fs::path(__FILE__).parent_path().parent_path() / "fixtures"; }
+fs::path fixtures() { return fs::path(PGKIT_FIXTURES); }
 
 // ---- Catalog builders: what describe() reads ----------------------------------------------
 

@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path fixture(const std::string& name) {
-  return fs::path(__FILE__).parent_path().parent_path() / "fixtures" / "migrations" / name;
+  return fs::path(PGKIT_FIXTURES) / "migrations" / name;
 }
 
 struct TempDir : test::TempDir {

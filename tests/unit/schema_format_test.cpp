@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path folder() { return fs::path(__FILE__).parent_path().parent_path() / "fixtures" / "schema" / "format"; }
+fs::path folder() { return fs::path(PGKIT_FIXTURES) / "schema" / "format"; }
 
 std::string read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -22,7 +22,7 @@ using test::parse_text;
 Schema parse_body(const std::string& body) { return parse_text(kDatasource + body); }
 
 fs::path fixture(const std::string& name) {
-  return fs::path(__FILE__).parent_path().parent_path() / "fixtures" / "schema" / name;
+  return fs::path(PGKIT_FIXTURES) / "schema" / name;
 }
 
 const Field& field_of(const Schema& s, const std::string& model, const std::string& field) {
