@@ -138,6 +138,8 @@ int doctor(const DoctorOptions& o) {
     return kBadConfig;
   }
   Config config = loaded.config;
+  HealthOptions health = o.health;
+  health.pool_max = config.pool.max;  // judged as configured, checked with at most two
   config.pool.min = 0;  // open exactly what the checks use
   config.pool.max = std::max(1, std::min(config.pool.max, 2));
   const std::string url = config.masked();
@@ -146,7 +148,7 @@ int doctor(const DoctorOptions& o) {
   for (;;) {
     bool ok = true;
     try {
-      print(o, check_health(cluster, o.health));
+      print(o, check_health(cluster, health));
     } catch (const Error& e) {
       print_failure(o, url, e);
       ok = false;

@@ -65,6 +65,9 @@ struct MigrationSummary {
 struct HealthOptions {
   /// Instances of the program sharing the server, each with a pool of DB_POOL_MAX; default 1.
   int instances = 1;
+  /// The DB_POOL_MAX each instance runs with, when the pool checked with is smaller (`pgkit
+  /// doctor` checks with two connections); default: the checked pool's own.
+  std::optional<int> pool_max;
   /// The migrations directory, for the pending count; default ./migrations (absent: no count).
   std::filesystem::path migrations_dir = "migrations";
   /// The migration tracking table; default pgkit_migrations.

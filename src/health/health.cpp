@@ -52,13 +52,14 @@ MigrationSummary summarize_migrations(const Config& config, const HealthOptions&
 
 void add_findings(HealthReport& r, const Config& c, const HealthOptions& o) {
   const int usable = r.max_connections - r.superuser_reserved_connections;
-  if (c.pool.max * o.instances > usable)
+  const int pool_max = o.pool_max.value_or(c.pool.max);
+  if (pool_max * o.instances > usable)
     r.findings.push_back(
         {.severity = Severity::error,
          .code = "pool_exceeds_server",
          .problem = fmt::format("DB_POOL_MAX={} × {} instance(s) = {} exceeds the {} connections the server allows "
                                 "(max_connections {} − {} reserved)",
-                                c.pool.max, o.instances, c.pool.max * o.instances, usable, r.max_connections,
+                                pool_max, o.instances, pool_max * o.instances, usable, r.max_connections,
                                 r.superuser_reserved_connections),
          .fix = "lower DB_POOL_MAX or put PgBouncer in front"});
   if (c.pool.idle_timeout >= std::chrono::minutes(5))
