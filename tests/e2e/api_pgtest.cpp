@@ -2,12 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <set>
-#include <thread>
 
+#include "eventually.hpp"
 #include "server_process.hpp"
 #include "test_server.hpp"
 
 using namespace pgkit::test;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -73,11 +74,10 @@ TEST(Api, ReadyIsNotReadyWhileMigrationsArePending) {
   ServerProcess server({.database_url = fresh_database_url("e2e_unmigrated"), .migrate = false});
   HttpClient client(server.port());
   HttpReply ready;
-  for (int i = 0; i < 400; ++i) {  // until the server has looked at the migrations
+  ASSERT_TRUE(eventually([&] {  // until the server has looked at the migrations
     ready = client.get("/api/health/ready");
-    if (ready.body.find("pendingMigrations") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return ready.body.find("pendingMigrations") != std::string::npos;
+  }, 20s, [&] { return "the last answer: " + ready.body; }));
   EXPECT_EQ(ready.status, 503);
   ASSERT_TRUE(ready.json().as_object().contains("pendingMigrations")) << ready.body;
   EXPECT_EQ(ready.json().at("pendingMigrations").as_int64(), 4);

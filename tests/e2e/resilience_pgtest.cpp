@@ -4,8 +4,8 @@
 #include <signal.h>
 
 #include <future>
-#include <thread>
 
+#include "eventually.hpp"
 #include "pgkit/pool.hpp"
 #include "server_process.hpp"
 #include "test_server.hpp"
@@ -94,15 +94,22 @@ TEST(Resilience, GracefulShutdownAnswersEveryRequestInFlight) {
       return c.request("PATCH", "/api/posts/" + id, "{\"title\":\"t" + std::to_string(i) + "\"}", bearer(token)).status;
     }));
   // All of them are waiting on the lock inside the server.
-  for (int i = 0; i < 500 && std::stoi(shared_server().sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                                                            "'Lock' AND datname = 'e2e_shutdown'")[0]) < kInFlight;
-       ++i)
-    std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(eventually([&] {
+    return std::stoi(shared_server().sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                         "AND datname = 'e2e_shutdown'")[0]) == kInFlight;
+  }));
 
   auto stopped = std::async(std::launch::async, [&] { return server.stop(SIGTERM); });
-  std::this_thread::sleep_for(500ms);
-  // No new connections once the drain began.
-  EXPECT_THROW(HttpClient(server.port()).get("/api/health/live"), std::exception);
+  // No new connections once the drain began, while the requests in flight still wait on the lock.
+  EXPECT_TRUE(eventually([&] {
+    try {
+      HttpClient(server.port()).get("/api/health/live");
+      return false;
+    } catch (const std::exception&) {
+      return true;
+    }
+  }));
+  EXPECT_EQ(stopped.wait_for(0s), std::future_status::timeout) << "the server stopped with requests in flight";
   holder->execute("COMMIT");
   for (auto& r : replies) EXPECT_EQ(r.get(), 200);
   EXPECT_EQ(stopped.get(), 0);

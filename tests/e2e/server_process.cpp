@@ -1,9 +1,5 @@
 #include "server_process.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -15,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
+#include "eventually.hpp"
 #include "pgkit/local_cluster.hpp"
 #include "test_server.hpp"
 
@@ -95,73 +91,36 @@ ServerProcess::ServerProcess(ServerOptions options) {
                                 "--threads", "2"};
   if (options.migrate) args.emplace_back("--migrate");
   args.insert(args.end(), options.args.begin(), options.args.end());
+  // Only what the test sets: the developer's DATABASE_URL or PG* must not leak in; and no stray
+  // .env from the source tree (it runs in its own directory).
+  ProcessOptions how{.unset_env = {"DATABASE_URL", "DB_CONNECTION_STRING", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD",
+                                   "PGDATABASE", "POSTGRES_URL", "DB_HOST"},
+                     .cwd = dir_};
   std::map<std::string, std::string> env{{"MAILER", "file:" + (dir_ / "mail.jsonl").string()},
                                          {"LOG_LEVEL", "info"},
                                          {"DATABASE_URL", options.database_url}};
   for (auto& [k, v] : options.env) env[k] = v;
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test killed by a timeout takes its server along
-    int fd = ::open((dir_ / "server.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    // Only what the test sets: the developer's DATABASE_URL or PG* must not leak in.
-    for (const char* name : {"DATABASE_URL", "DB_CONNECTION_STRING", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD",
-                             "PGDATABASE", "POSTGRES_URL", "DB_HOST"})
-      ::unsetenv(name);
-    for (auto& [k, v] : env)
-      if (!v.empty()) ::setenv(k.c_str(), v.c_str(), 1);
-    ::chdir(dir_.c_str());  // no stray .env from the source tree
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  if (options.wait_until_live && !wait_for_status("/api/health/live", 200, std::chrono::seconds(30)))
-    throw std::runtime_error("pgkit-server did not start:\n" + log());
+  for (auto& [k, v] : env)
+    if (!v.empty()) how.env[k] = v;
+  process_ = std::make_unique<ChildProcess>(args, dir_ / "server.log", how);
+  if (options.wait_until_live)
+    if (auto up = wait_for_status("/api/health/live", 200, std::chrono::seconds(30)); !up)
+      throw std::runtime_error("pgkit-server did not start: " + std::string(up.message()) + "\n" + log());
   // With a database and --migrate, tests start once the schema is in place.
-  if (options.wait_until_ready && options.migrate && !options.database_url.empty() &&
-      !wait_for_status("/api/health/ready", 200, std::chrono::seconds(30)))
-    throw std::runtime_error("pgkit-server did not become ready:\n" + log());
+  if (options.wait_until_ready && options.migrate && !options.database_url.empty())
+    if (auto ready = wait_for_status("/api/health/ready", 200, std::chrono::seconds(30)); !ready)
+      throw std::runtime_error("pgkit-server did not become ready: " + std::string(ready.message()) + "\n" + log());
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
+  process_.reset();  // killed, before its directory goes
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
 
-bool ServerProcess::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
+bool ServerProcess::running() { return process_->running(); }
 
-int ServerProcess::stop(int sig, std::chrono::seconds timeout) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, sig);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int ServerProcess::stop(int sig, std::chrono::seconds timeout) { return process_->stop(sig, timeout); }
 
 std::string ServerProcess::log() const {
   std::ifstream in(dir_ / "server.log");
@@ -181,18 +140,18 @@ std::vector<std::pair<std::string, std::string>> ServerProcess::mails() const {
   return out;
 }
 
-bool ServerProcess::wait_for_status(const std::string& path, int status, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!running()) return false;
-    try {
-      HttpClient client(port_);
-      if (client.get(path).status == status) return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+::testing::AssertionResult ServerProcess::wait_for_status(const std::string& path, int status,
+                                                          std::chrono::seconds timeout) {
+  int last = 0;
+  bool exited = false;
+  auto answered = eventually(
+      [&] {
+        exited = !running();  // no use waiting for a server that is gone
+        return exited || (last = HttpClient(port_).get(path).status) == status;
+      },
+      timeout, [&] { return "GET " + path + " answered " + std::to_string(last) + ", not " + std::to_string(status); });
+  if (exited) return ::testing::AssertionFailure() << "pgkit-server exited while waiting for GET " << path;
+  return answered;
 }
 
 HttpReply sign_in(ServerProcess& server, HttpClient& client, const std::string& email) {

@@ -1,6 +1,6 @@
 #pragma once
 // pgkit-server as a child process for end-to-end tests, and an HTTP/1.1 client to talk to it.
-#include <sys/types.h>
+#include <gtest/gtest.h>
 
 #include <boost/json/value.hpp>
 #include <chrono>
@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "subprocess.hpp"
 
 namespace pgkit::test {
 
@@ -56,8 +58,8 @@ struct ServerOptions {
   bool wait_until_ready = true;  ///< with a database and --migrate: until /api/health/ready is 200
 };
 
-/// pgkit-server on a free port, its output in a log file, a file mailer. Killed if still
-/// running when destroyed.
+/// pgkit-server on a free port (a ChildProcess), its output in a log file, a file mailer.
+/// Killed if still running when destroyed.
 class ServerProcess {
  public:
   explicit ServerProcess(ServerOptions options);
@@ -72,13 +74,13 @@ class ServerProcess {
   std::string log() const;
   /// The sign-in links mailed so far, oldest first: (to, token).
   std::vector<std::pair<std::string, std::string>> mails() const;
-  /// Polls GET path until it answers status, up to timeout. Returns whether it did.
-  bool wait_for_status(const std::string& path, int status, std::chrono::seconds timeout);
+  /// Polls GET path until it answers status, up to timeout; the failure says what it answered.
+  ::testing::AssertionResult wait_for_status(const std::string& path, int status, std::chrono::seconds timeout);
 
  private:
-  pid_t pid_ = -1;
   int port_ = 0;
   std::filesystem::path dir_;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 /// Signs in email through the magic-link flow; returns the /verify reply.

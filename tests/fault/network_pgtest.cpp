@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "fault_proxy.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/pool.hpp"
@@ -51,8 +52,8 @@ IdleRun idle_then_query(Millis idle_ping) {
   c.pool.idle_ping = idle_ping;
   c.pool.connect_timeout = Millis{1000};
   Pool pool(c);
-  while (pool.stats().idle < 2) std::this_thread::sleep_for(10ms);
-  std::this_thread::sleep_for(10s);
+  if (!test::eventually([&] { return pool.stats().idle >= 2; })) ADD_FAILURE() << "the pool did not open its two";
+  std::this_thread::sleep_for(10s);  // the silence the scenario is about, not a synchronisation
 
   IdleRun run;
   std::atomic<long> errors{0};
@@ -186,15 +187,11 @@ TEST(FaultNetwork, BlackholeFailsAtTheConfiguredBoundsAndRecovers) {
   proxy.pass();
   t = SteadyClock::now();
   long long recovered_ms = -1;
-  while (ms_since(t) < 10'000) {
-    try {
-      pool.query("SELECT 1");
-      recovered_ms = ms_since(t);
-      break;
-    } catch (const Error&) {
-      std::this_thread::sleep_for(50ms);
-    }
-  }
+  if (test::eventually([&] {
+        pool.query("SELECT 1");  // throws until the pool has a working connection again
+        return true;
+      }))
+    recovered_ms = ms_since(t);
   std::printf("[ figures  ] blackhole: query with a 1000 ms timeout failed after %lld ms (bound: timeout + cancel grace 1000 ms); "
               "acquire failed after %lld ms (acquire_timeout 2000 ms); a connection failed after %lld ms "
               "(connect_timeout 1000 ms); a 500 ms health check answered false after %lld ms; recovered %lld ms after "
@@ -229,11 +226,16 @@ TEST(FaultNetwork, ConnectionsResetUnderLoadCostIdempotentWorkNothing) {
   };
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) threads.emplace_back(reader);
+  // Each reset meets readers at work: some reads between resets, and after the last.
+  auto some_reads = [&] {
+    const long from = reads;
+    EXPECT_TRUE(test::eventually([&] { return reads >= from + 50; })) << "the readers stalled";
+  };
   for (int round = 0; round < 5; ++round) {
-    std::this_thread::sleep_for(300ms);
+    some_reads();
     proxy.reset_all();
   }
-  std::this_thread::sleep_for(300ms);
+  some_reads();
   stop = true;
   for (auto& t : threads) t.join();
   std::printf("[ figures  ] 5 resets of every connection under 4 readers: %ld reads, %ld errors, %d connections reset, %llu "

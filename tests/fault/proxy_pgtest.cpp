@@ -186,10 +186,10 @@ TEST(Proxy, DropIdleAbandonsQuietConnectionsOnly) {
       std::string r = outcome([&] { talker.query({.timeout = 2000ms}, "SELECT 1"); });
       if (r == "ok") ++talks;
       else talker_failure = r;
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(100ms);  // the talker's pace: never quiet for the proxy's 300 ms
     }
   });
-  std::this_thread::sleep_for(800ms);
+  std::this_thread::sleep_for(800ms);  // the quiet one's silence, past the proxy's limit: a cause
   int dropped_before_asking = proxy.stats().dropped_idle;
 
   auto t0 = Clock::now();

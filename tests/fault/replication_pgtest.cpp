@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "pgkit/cluster.hpp"
 #include "pgkit/error.hpp"
 #include "fault_clock.hpp"
@@ -43,15 +44,9 @@ TEST(FaultReplica, KilledDuringReadsLosesNoReadAndRejoins) {
   Cluster db(c);
   db.write("CREATE TABLE items (id int)");
   db.write("INSERT INTO items SELECT generate_series(1, 100)");
-  for (int i = 0; i < 100 && !db.check_now()[1].in_rotation; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(test::eventually([&] { return db.check_now()[1].in_rotation; }));
   // Replication is asynchronous here: wait for the rows before reading them from the replica.
-  for (int i = 0; i < 500; ++i) {
-    try {
-      if (standby->sql("SELECT count(*) FROM items")[0] == "100") break;
-    } catch (const std::exception&) {  // the table has not arrived yet
-    }
-    std::this_thread::sleep_for(10ms);
-  }
+  ASSERT_TRUE(test::standby_caught_up(*primary, *standby));
 
   std::atomic<bool> stop{false};
   std::atomic<long> reads{0}, failed{0}, on_replica{0}, on_primary{0};
@@ -71,39 +66,38 @@ TEST(FaultReplica, KilledDuringReadsLosesNoReadAndRejoins) {
     }
   };
   std::thread r1(reader), r2(reader);
-  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(test::eventually([&] { return on_replica >= 100; })) << "reads did not go to the replica";
   const long replica_reads_before = on_replica;
+  const long primary_reads_before = on_primary, reads_before = reads;
   standby->kill();
   const auto killed = SteadyClock::now();
-  std::this_thread::sleep_for(2s);
-  const long primary_reads_while_down = on_primary;
-  const auto down_reads = reads.load();
+  EXPECT_TRUE(test::eventually([&] { return on_primary >= primary_reads_before + 100; }))
+      << "reads did not move to the primary";
+  const long primary_reads_while_down = on_primary - primary_reads_before;
+  const auto down_reads = reads - reads_before;
 
   standby->start();
   const auto restarted = SteadyClock::now();
   const long replica_reads_at_restart = on_replica;
   long long back_after_ms = -1;
-  while (ms_since(restarted) < 30'000) {
-    if (on_replica > replica_reads_at_restart) {
-      back_after_ms = ms_since(restarted);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
+  if (test::eventually([&] { return on_replica > replica_reads_at_restart; }, 30s)) {
+    back_after_ms = ms_since(restarted);
+    // And they stay there.
+    EXPECT_TRUE(test::eventually([&] { return on_replica >= replica_reads_at_restart + 100; }));
   }
-  std::this_thread::sleep_for(300ms);
   stop = true;
   r1.join();
   r2.join();
 
   std::printf(
       "[ figures  ] replica killed during reads: %ld reads (%ld on the replica, %ld on the primary), %ld failed; "
-      "%ld reads in the 2 s after the kill; reads back on the replica %lld ms after its restart "
+      "%ld reads after the kill until 100 had gone to the primary; reads back on the replica %lld ms after its restart "
       "(down for %lld ms)\n",
       reads.load(), on_replica.load(), on_primary.load(), failed.load(), down_reads, back_after_ms,
       static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(restarted - killed).count()));
   EXPECT_EQ(failed, 0) << first_error;
   EXPECT_GT(replica_reads_before, 0);
-  EXPECT_GT(primary_reads_while_down, 0) << "reads did not move to the primary";
+  EXPECT_GE(primary_reads_while_down, 100) << "reads did not move to the primary";
   EXPECT_GE(back_after_ms, 0) << "reads did not return to the replica";
   auto nodes = db.nodes();
   EXPECT_TRUE(nodes[1].in_rotation) << nodes[1].reason;
@@ -128,7 +122,7 @@ TEST(FaultFailover, PrimaryKilledAndStandbyPromotedLosesNoAcknowledgedWrite) {
   std::atomic<bool> stop{false};
   std::set<long> acked;
   std::vector<SteadyClock::time_point> acked_at;  // written by the writer only, read after join
-  std::atomic<long> errors{0};
+  std::atomic<long> errors{0}, acked_count{0};  // acked_count: what the test may watch while writing goes on
   std::string first_error;
   std::thread writer([&] {
     for (long k = 1; !stop; ++k) {
@@ -137,19 +131,22 @@ TEST(FaultFailover, PrimaryKilledAndStandbyPromotedLosesNoAcknowledgedWrite) {
                    k * 10);
         acked.insert(k);
         acked_at.push_back(SteadyClock::now());
+        acked_count++;
       } catch (const std::exception& e) {
         if (errors++ == 0) first_error = e.what();
       }
     }
   });
-  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(test::eventually([&] { return acked_count >= 50; })) << "the writes did not start";
   const auto kill_at = SteadyClock::now();
   primary->kill();
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(500ms);  // the outage before a failover is decided: a cause, not a synchronisation
   const auto promote_at = SteadyClock::now();
   standby->promote();
   const auto promoted_at = SteadyClock::now();
-  std::this_thread::sleep_for(1500ms);
+  const long acked_at_promotion = acked_count;
+  EXPECT_TRUE(test::eventually([&] { return acked_count >= acked_at_promotion + 50; }, 30s))
+      << "writes did not resume on the new primary";
   stop = true;
   writer.join();
 

@@ -13,9 +13,11 @@
 
 #include <fmt/format.h>
 
+#include "eventually.hpp"
 #include "fault_proxy.hpp"
 #include "quiet_rounds.hpp"
 #include "server_process.hpp"
+#include "subprocess.hpp"
 #include "test_server.hpp"
 
 using namespace pgkit;
@@ -29,15 +31,11 @@ long long ms_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
 }
 
-// Runs command, returns its standard output.
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  ::pclose(p);
-  return out;
+// `pgkit doctor` with these DATABASE_URL and DATABASE_REPLICA_URL: its stdout and stderr.
+std::string doctor(const std::string& url, const std::string& replica_url) {
+  return run_process({PGKIT_CLI, "doctor"},
+                     {.env = {{"DATABASE_URL", url}, {"DATABASE_REPLICA_URL", replica_url}}, .merge_stderr = true})
+      .out;
 }
 
 }  // namespace
@@ -106,31 +104,38 @@ TEST(FaultServer, DatabaseRestartUnderMixedLoad) {
         std::lock_guard lk(mu);
         outcomes.push_back({"health", status, ms_between(t, now), ms_between(run_start, now)});
       }
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(100ms);  // a load balancer's pace
     }
   };
   std::vector<std::thread> clients;
   for (int i = 0; i < 4; ++i) clients.emplace_back(client, i);
   clients.emplace_back(monitor);
-  std::this_thread::sleep_for(1500ms);
+  auto answered = [&] {
+    std::lock_guard lk(mu);
+    return outcomes.size();
+  };
+  EXPECT_TRUE(eventually([&] { return answered() >= 50; })) << "the load did not start";
   const long long stop_at = ms_between(run_start, SteadyClock::now());
   pg->stop();
-  std::this_thread::sleep_for(3s);
+  std::this_thread::sleep_for(3s);  // the outage the scenario is about, not a synchronisation
   const long long start_at = ms_between(run_start, SteadyClock::now());
   pg->start();
-  // Until health answers 200 again, then one more second of load.
+  // Until health answers 200 again, then 50 more answers under load.
   long long healthy_at = -1;
-  while (healthy_at < 0 && ms_between(run_start, SteadyClock::now()) < start_at + 30'000) {
-    std::this_thread::sleep_for(50ms);
-    std::lock_guard lk(mu);
-    for (const auto& o : outcomes) {
-      if (o.route == "health" && o.status == 200 && o.at_ms - o.ms > start_at) {
-        healthy_at = o.at_ms;
-        break;
-      }
-    }
-  }
-  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::lock_guard lk(mu);
+        for (const auto& o : outcomes) {
+          if (o.route == "health" && o.status == 200 && o.at_ms - o.ms > start_at) {
+            healthy_at = o.at_ms;
+            return true;
+          }
+        }
+        return false;
+      },
+      30s));
+  const std::size_t answered_when_healthy = answered();
+  EXPECT_TRUE(eventually([&] { return answered() >= answered_when_healthy + 50; }));
   stop = true;
   for (auto& t : clients) t.join();
 
@@ -198,13 +203,12 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
                         .env = {{"DATABASE_REPLICA_URL", replica_url}, {"DB_REPLICA_CHECK_MS", "200"}}});
   HttpClient http(server.port());
   auto replica_in = [&](bool want) {
-    for (int i = 0; i < 150; ++i) {
-      auto h = http.get("/api/health");
-      const boost::json::value j = h.json();
-      if (j.at("nodes").at(1).at("inRotation").as_bool() == want) return h;
-      std::this_thread::sleep_for(100ms);
-    }
-    return http.get("/api/health");
+    HttpReply h;
+    EXPECT_TRUE(eventually(
+        [&] { return (h = http.get("/api/health")).json().at("nodes").at(1).at("inRotation").as_bool() == want; }, 15s,
+        [&] { return "the last health: " + h.body; }))
+        << "the replica's inRotation did not turn " << want;
+    return h;
   };
   auto up = replica_in(true);
   ASSERT_EQ(up.status, 200) << up.body;
@@ -216,9 +220,7 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
   EXPECT_EQ(up.body.find(primary->password()), std::string::npos);
   EXPECT_NE(http.get("/metrics").body.find("pgkit_node_in_rotation{node=\"1\",role=\"replica\"} 1"), std::string::npos);
 
-  const std::string doctor = fmt::format("DATABASE_URL='{}' DATABASE_REPLICA_URL='{}' {} doctor 2>&1", primary->url(),
-                                         replica_url, PGKIT_CLI);
-  std::string report = run(doctor);
+  std::string report = doctor(primary->url(), replica_url);
   EXPECT_NE(report.find("replica:"), std::string::npos) << report;
   EXPECT_NE(report.find("reachable, standby, in rotation, lag"), std::string::npos) << report;
 
@@ -227,9 +229,7 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
   std::string token = sign_in(server, http, "replica-reader@example.com").field("accessToken");
   // Caught up first: a pause in the middle of a migration's replay would hold its locks on the
   // replica, and the feed would (rightly) time out there and be served by the primary.
-  const std::string lsn = primary->sql("SELECT pg_current_wal_insert_lsn()")[0];
-  for (int i = 0; i < 500 && standby->sql("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")[0] != "t"; ++i)
-    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(standby_caught_up(*primary, *standby));
   standby->sql("SELECT pg_wal_replay_pause()");
   auto created = http.post("/api/posts", R"({"title":"fresh on the primary","published":true})", bearer(token));
   ASSERT_EQ(created.status, 201) << created.body;
@@ -243,12 +243,8 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
   EXPECT_EQ(stale.body.find("fresh on the primary"), std::string::npos) << "the feed was not read from the replica\n"
                                                                         << server.log();
   standby->sql("SELECT pg_wal_replay_resume()");
-  bool caught_up = false;
-  for (int i = 0; i < 100 && !caught_up; ++i) {
-    caught_up = http.get("/api/posts").body.find("fresh on the primary") != std::string::npos;
-    if (!caught_up) std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_TRUE(caught_up);
+  EXPECT_TRUE(eventually([&] { return http.get("/api/posts").body.find("fresh on the primary") != std::string::npos; }))
+      << "the replica's feed did not catch up";
 
   // Killed, the replica's feed requests go to the primary before the monitor even notices.
   standby->kill();
@@ -272,7 +268,7 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
   EXPECT_FALSE(gone.contains("reason")) << "the public health check must not show error text";
   EXPECT_EQ(down.body.find("127.0.0.1"), std::string::npos) << "the public health check must not show hosts";
   EXPECT_NE(http.get("/metrics").body.find("pgkit_node_up{node=\"1\",role=\"replica\"} 0"), std::string::npos);
-  report = run(doctor);
+  report = doctor(primary->url(), replica_url);
   EXPECT_NE(report.find("takes no reads"), std::string::npos) << report;
 
   standby->start();

@@ -51,15 +51,7 @@ Config cluster_config(const Replicated& r, std::map<std::string, std::string> mo
 
 bool on_standby(Cluster& db) { return db.read("SELECT pg_is_in_recovery()").scalar<bool>(); }
 
-// Waits until the standby has replayed everything the primary wrote so far.
-void wait_caught_up(const Replicated& r) {
-  auto lsn = r.primary->sql("SELECT pg_current_wal_insert_lsn()")[0];
-  for (int i = 0; i < 500; ++i) {
-    if (r.standby->sql("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")[0] == "t") return;
-    std::this_thread::sleep_for(10ms);
-  }
-  FAIL() << "the standby did not catch up with " << lsn;
-}
+::testing::AssertionResult caught_up(const Replicated& r) { return test::standby_caught_up(*r.primary, *r.standby); }
 
 }  // namespace
 
@@ -86,7 +78,7 @@ TEST(Cluster, ReadsGoToTheReplicaAndWritesToThePrimary) {
   EXPECT_EQ(nodes[1].role, NodeStatus::Role::replica);
 
   db.write("CREATE TABLE IF NOT EXISTS routed (id int PRIMARY KEY)");
-  wait_caught_up(r);
+  ASSERT_TRUE(caught_up(r));
   EXPECT_FALSE(db.write("SELECT pg_is_in_recovery()").scalar<bool>());
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(on_standby(db));
   EXPECT_TRUE(db.transaction([](Transaction& tx) { return tx.query("SELECT pg_is_in_recovery()").scalar<bool>(); },
@@ -134,18 +126,17 @@ TEST(Cluster, ALaggingReplicaLeavesTheRotationAndRejoins) {
   auto& r = replicated();
   Cluster db(cluster_config(r, {{"DB_REPLICA_MAX_LAG_MS", "300"}}));
   db.write("CREATE TABLE IF NOT EXISTS lagging (id serial, at timestamptz DEFAULT now())");
-  wait_caught_up(r);
+  ASSERT_TRUE(caught_up(r));
   ASSERT_TRUE(db.check_now()[1].in_rotation);
 
   r.standby->sql("SELECT pg_wal_replay_pause()");
   auto paused_at = std::chrono::steady_clock::now();
   NodeStatus seen;
-  while (std::chrono::steady_clock::now() - paused_at < 10s) {
-    db.write("INSERT INTO lagging DEFAULT VALUES");
+  EXPECT_TRUE(test::eventually([&] {
+    db.write("INSERT INTO lagging DEFAULT VALUES");  // the primary moves on, the paused replica falls behind
     seen = db.check_now()[1];
-    if (!seen.in_rotation) break;
-    std::this_thread::sleep_for(50ms);
-  }
+    return !seen.in_rotation;
+  }));
   std::printf(
       "[ figures  ] lagging replica: out of rotation after %lld ms: %s (lag %lld ms, %lld bytes)\n",
       static_cast<long long>(std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - paused_at).count()),
@@ -160,7 +151,7 @@ TEST(Cluster, ALaggingReplicaLeavesTheRotationAndRejoins) {
             db.write("SELECT count(*) FROM lagging").scalar<std::int64_t>());
 
   r.standby->sql("SELECT pg_wal_replay_resume()");
-  wait_caught_up(r);
+  ASSERT_TRUE(caught_up(r));
   auto back = db.check_now()[1];
   EXPECT_TRUE(back.in_rotation) << back.reason;
   EXPECT_EQ(back.lag, Millis{0});
@@ -171,7 +162,7 @@ TEST(Cluster, ReadYourWritesPinsAWriterToThePrimaryForTheWindow) {
   auto& r = replicated();
   Cluster db(cluster_config(r, {{"DB_READ_YOUR_WRITES_MS", "1500"}, {"DB_REPLICA_MAX_LAG_MS", "600000"}}));
   db.write("CREATE TABLE IF NOT EXISTS ryw (who text)");
-  wait_caught_up(r);
+  ASSERT_TRUE(caught_up(r));
   ASSERT_TRUE(db.check_now()[1].in_rotation);
   r.standby->sql("SELECT pg_wal_replay_pause()");
   struct Resume {
@@ -186,7 +177,7 @@ TEST(Cluster, ReadYourWritesPinsAWriterToThePrimaryForTheWindow) {
   EXPECT_EQ(count("alice"), 1) << "the writer does not see its own write";
   EXPECT_EQ(count("bob"), 0) << "another caller's read did not go to the (paused) replica";
   EXPECT_EQ(count(""), 0);
-  std::this_thread::sleep_for(1600ms);
+  std::this_thread::sleep_for(1600ms);  // the 1500 ms window must pass: a cause, not a synchronisation
   EXPECT_EQ(count("alice"), 0) << "the window should have ended: alice reads from the replica again";
   // A read-write transaction starts the window too.
   db.transaction([](Transaction& tx) { tx.query("INSERT INTO ryw VALUES ('carol')"); }, {}, {.caller = "carol"});
@@ -259,21 +250,15 @@ TEST(Failover, APoolLeavesANodeThatTurnedReadOnly) {
       "INSERT INTO kv VALUES ($1, inet_server_port()) ON CONFLICT (k) DO UPDATE SET port = excluded.port RETURNING "
       "port";
   EXPECT_EQ(pool.query(idempotent, upsert, 1).scalar<int>(), a->port());
-  while (pool.stats().idle < 3) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(test::eventually([&] { return pool.stats().idle >= 3; }));
 
-  a->sql("ALTER SYSTEM SET default_transaction_read_only = on");
-  a->sql("SELECT pg_reload_conf()");
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(test::make_read_only(*a));
   for (int k = 2; k < 12; ++k) EXPECT_EQ(pool.query(idempotent, upsert, k).scalar<int>(), b->port());
   auto st = pool.stats();
   std::printf("[ figures  ] read-only failover: %llu connection(s) discarded as read-only, %llu opened\n",
               static_cast<unsigned long long>(st.read_only_discards), static_cast<unsigned long long>(st.created));
   EXPECT_GE(st.read_only_discards, 1u);
-  int left = -1;
-  for (int i = 0; i < 100 && left != 0; ++i) {
-    left = test::server_connections(*a, "ro-failover");
-    if (left) std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_EQ(left, 0) << "connections to the read-only node were kept";
+  EXPECT_TRUE(test::eventually([&] { return test::server_connections(*a, "ro-failover") == 0; }))
+      << "connections to the read-only node were kept";
   EXPECT_EQ(b->sql("SELECT count(*) FROM kv")[0], "10");
 }

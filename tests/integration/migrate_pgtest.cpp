@@ -2,17 +2,16 @@
 // a killed migrator, drift, foreign formats, snapshots and verify.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
-#include <thread>
+#include <iterator>
 
+#include "eventually.hpp"
 #include "pg_config.hpp"
 #include "pgkit/connection.hpp"
 #include "pgkit/migrator.hpp"
+#include "subprocess.hpp"
 #include "test_server.hpp"
 
 using namespace pgkit;
@@ -29,11 +28,22 @@ struct Scratch {
     server.sql("CREATE DATABASE " + db);
     config = parse_url(server.url(db)).config;
     dir = fs::temp_directory_path() / ("pgkit-migrations-" + name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    logs = fs::temp_directory_path() / ("pgkit-migrations-" + name + "-logs");
+    for (const auto& d : {dir, logs}) {
+      fs::remove_all(d);
+      fs::create_directories(d);
+    }
   }
-  ~Scratch() { fs::remove_all(dir); }
+  ~Scratch() {
+    fs::remove_all(dir);
+    fs::remove_all(logs);
+  }
   void write(const std::string& file, const std::string& text) const { std::ofstream(dir / file) << text; }
+  /// The output of the `pgkit` run called name (spawn_cli).
+  std::string log(const std::string& name) const {
+    std::ifstream in(logs / (name + ".log"));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
   migrate::Options options() const { return {.dir = dir, .lock_timeout = 30s}; }
   std::vector<std::string> sql(const std::string& s) const { return server.sql(s, db); }
   int count(const std::string& s) const { return std::stoi(sql(s)[0]); }
@@ -42,6 +52,7 @@ struct Scratch {
   std::string db;
   Config config;
   fs::path dir;
+  fs::path logs;  // spawn_cli's output, one file per run
 };
 
 void three_migrations(const Scratch& s) {
@@ -53,26 +64,14 @@ void three_migrations(const Scratch& s) {
                            "INSERT INTO applied_log VALUES ('003');\n-- migrate:down\nDROP INDEX posts_user_idx;\n");
 }
 
-pid_t spawn_cli(const std::string& url, const std::vector<std::string>& args, const std::string& pgoptions = "") {
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("DATABASE_URL", url.c_str(), 1);
-    if (!pgoptions.empty()) setenv("PGOPTIONS", pgoptions.c_str(), 1);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    std::vector<char*> argv{const_cast<char*>(PGKIT_CLI)};
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(PGKIT_CLI, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+// `pgkit ARGS` in the background on the scratch database; its output goes to s.log(name).
+std::unique_ptr<test::ChildProcess> spawn_cli(const Scratch& s, const std::string& name,
+                                              const std::vector<std::string>& args, const std::string& pgoptions = "") {
+  std::vector<std::string> argv{PGKIT_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test::ProcessOptions how{.env = {{"DATABASE_URL", s.server.url(s.db)}}};
+  if (!pgoptions.empty()) how.env["PGOPTIONS"] = pgoptions;
+  return std::make_unique<test::ChildProcess>(argv, s.logs / (name + ".log"), how);
 }
 
 }  // namespace
@@ -81,9 +80,11 @@ TEST(Migrate, FiveConcurrentMigratorsApplyEveryMigrationExactlyOnce) {
   Scratch s("mig_five");
   s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
-  std::vector<pid_t> pids;
-  for (int i = 0; i < 5; ++i) pids.push_back(spawn_cli(s.server.url(s.db), {"migrate", "up", "--dir", s.dir.string()}));
-  for (pid_t p : pids) EXPECT_EQ(wait_exit(p), 0);
+  std::vector<std::unique_ptr<test::ChildProcess>> migrators;
+  for (int i = 0; i < 5; ++i)
+    migrators.push_back(spawn_cli(s, "migrator" + std::to_string(i), {"migrate", "up", "--dir", s.dir.string()}));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(migrators[i]->wait_for(120s), 0) << s.log("migrator" + std::to_string(i));
   EXPECT_EQ(s.count("SELECT count(*) FROM applied_log"), 3);
   EXPECT_EQ(s.count("SELECT count(DISTINCT version) FROM applied_log"), 3);
   EXPECT_EQ(s.count("SELECT count(*) FROM pgkit_migrations WHERE status = 'applied'"), 3);
@@ -130,13 +131,12 @@ TEST(Migrate, KilledMigratorLeavesAConsistentDatabaseAndTheNextRunFinishes) {
           "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY, user_id int REFERENCES users(id));\n"
           "SELECT pg_sleep(CASE WHEN current_setting('pgkit.test_sleep', true) = 'on' THEN 60 ELSE 0 END);\n"
           "INSERT INTO applied_log VALUES ('002');\n-- migrate:down\nDROP TABLE posts;\n");
-  pid_t p = spawn_cli(s.server.url(s.db), {"migrate", "up", "--dir", s.dir.string()}, "-c pgkit.test_sleep=on");
-  for (int i = 0; i < 500 && s.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(CASE%' "
-                                     "AND state = 'active' AND pid <> pg_backend_pid()") == 0;
-       ++i)
-    std::this_thread::sleep_for(20ms);
-  ::kill(p, SIGKILL);
-  wait_exit(p);
+  auto migrator = spawn_cli(s, "killed", {"migrate", "up", "--dir", s.dir.string()}, "-c pgkit.test_sleep=on");
+  ASSERT_TRUE(test::eventually([&] {
+    return s.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(CASE%' "
+                   "AND state = 'active' AND pid <> pg_backend_pid()") >= 1;
+  })) << "the migrator never reached 002's sleep:\n" << s.log("killed");
+  EXPECT_EQ(migrator->stop(SIGKILL), 128 + SIGKILL);
   // Consistent: 001 recorded, 002 neither applied nor recorded.
   EXPECT_EQ(s.count("SELECT count(*) FROM pgkit_migrations"), 1);
   Migrator again(s.config, s.options());
@@ -205,10 +205,10 @@ TEST(Migrate, WaitingMigratorDoesNotDeadlockAConcurrentIndexBuild) {
                          "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY big_id_idx;\n");
   // The second migrator starts while the first builds the index; it must poll, not block in
   // pg_advisory_lock with a snapshot the index build would wait for.
-  pid_t first = spawn_cli(s.server.url(s.db), {"migrate", "up", "--dir", s.dir.string()});
-  pid_t second = spawn_cli(s.server.url(s.db), {"migrate", "up", "--dir", s.dir.string()});
-  EXPECT_EQ(wait_exit(first), 0);
-  EXPECT_EQ(wait_exit(second), 0);
+  auto first = spawn_cli(s, "first", {"migrate", "up", "--dir", s.dir.string()});
+  auto second = spawn_cli(s, "second", {"migrate", "up", "--dir", s.dir.string()});
+  EXPECT_EQ(first->wait_for(120s), 0) << s.log("first");
+  EXPECT_EQ(second->wait_for(120s), 0) << s.log("second");
   EXPECT_EQ(s.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'big_id_idx'"), 1);
 }
 

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
+#include "eventually.hpp"
 #include "pg_config.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/pool.hpp"
@@ -12,19 +14,7 @@
 using namespace pgkit;
 using namespace std::chrono_literals;
 
-namespace {
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  auto until = Clock::now() + limit;
-  while (Clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
-}  // namespace
+using test::eventually;
 
 TEST(Pool, FiftyThreadsOnMaxFiveNeverOpenMoreThanFive) {
   auto& server = test::shared_server();
@@ -122,7 +112,7 @@ TEST(Pool, ConnectionsRetireAfterTheirLifetime) {
   c.pool.lifetime_jitter = 0;
   Pool pool(c);
   int first = pool.query("SELECT pg_backend_pid()").scalar<int>();
-  std::this_thread::sleep_for(600ms);
+  std::this_thread::sleep_for(600ms);  // the connection's lifetime must pass: a cause, not a synchronisation
   int second = pool.query("SELECT pg_backend_pid()").scalar<int>();
   EXPECT_NE(first, second);
   EXPECT_GE(pool.stats().closed, 1u);
@@ -150,7 +140,7 @@ TEST(Pool, LeakedConnectionIsReportedOnce) {
   Pool pool(c);
   auto held = pool.acquire();
   EXPECT_TRUE(eventually([&] { return pool.stats().leaks_reported == 1; }, 3s));
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // three more leak thresholds held: time for a second report that must not come
   EXPECT_EQ(pool.stats().leaks_reported, 1u);
 }
 
@@ -191,15 +181,29 @@ TEST(Pool, OnConnectSetsSearchPathStatementTimeoutAndHook) {
 TEST(Pool, CloseWaitsForConnectionsInUseThenRefusesNewOnes) {
   Config c = test::config_for(test::shared_server());
   Pool pool(c);
+  std::promise<void> acquired, closing;
   std::atomic<bool> returned{false};
   std::thread user([&] {
     auto conn = pool.acquire();
-    std::this_thread::sleep_for(300ms);
+    acquired.set_value();
+    closing.get_future().wait();
     conn->query("SELECT 1");  // still usable while the pool is closing
     returned = true;
   });
-  std::this_thread::sleep_for(50ms);
-  pool.close(5s);
+  acquired.get_future().wait();
+  auto closed = std::async(std::launch::async, [&] { pool.close(30s); });
+  // close() has begun once it refuses new connections; the user still holds its own.
+  EXPECT_TRUE(eventually([&] {
+    try {
+      pool.acquire();
+      return false;
+    } catch (const PoolClosed&) {
+      return true;
+    }
+  }));
+  EXPECT_EQ(closed.wait_for(0s), std::future_status::timeout) << "close() returned with a connection in use";
+  closing.set_value();
+  closed.get();
   EXPECT_TRUE(returned.load());
   user.join();
   EXPECT_THROW(pool.acquire(), PoolClosed);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "eventually.hpp"
 #include "pg_config.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
@@ -39,11 +40,12 @@ TEST(Recovery, ReadLoopSeesNoErrorOnceTheServerIsBackAfterARestart) {
       }
     });
   }
-  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(test::eventually([&] { return ok.load() >= 100; })) << "the readers are running before the restart";
   int before = ok.load();
   server->restart();  // pg_ctl restart -m fast: every connection is terminated
   back = true;
-  std::this_thread::sleep_for(500ms);
+  const int ok_when_back = ok.load();
+  EXPECT_TRUE(test::eventually([&] { return ok.load() >= ok_when_back + 100; })) << "reads succeed after the restart";
   stop = true;
   for (auto& t : readers) t.join();
   std::printf("[ figures  ] restart under 4 readers: %d ok before, %d ok in all, %d errors (%d after back)\n", before,

@@ -3,9 +3,6 @@
 /// wrong host name, an unknown CA and a missing CA file with messages that say what to fix, and
 /// `pgkit doctor` shows the TLS version and cipher in use.
 
-#include <sys/wait.h>
-
-#include <array>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/pg_config.hpp"
+#include "../support/subprocess.hpp"
 #include "../support/test_server.hpp"
 #include "../support/tls_certs.hpp"
 #include "pgkit/config.hpp"
@@ -73,26 +71,13 @@ std::optional<Refusal> refusal(const std::string& url) {
   }
 }
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-// `pgkit ARGS` as a user would run it, URL passed with --database-url (it wins over DATABASE_URL).
-CliRun run_cli(const std::string& args, const std::string& url) {
-  std::string quoted = "'";
-  for (char c : url) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  quoted += "'";
+// `pgkit ARGS` as a user would run it, URL passed with --database-url (it wins over DATABASE_URL);
+// out holds stdout and stderr.
+test::ProcessResult run_cli(std::vector<std::string> args, const std::string& url) {
+  args.insert(args.begin(), PGKIT_CLI);
+  args.insert(args.end(), {"--database-url", url});
   // From /: no stray ./.env or ./migrations of the test's working directory.
-  const std::string command = std::string("cd / && '") + PGKIT_CLI + "' " + args + " --database-url " + quoted + " 2>&1";
-  CliRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) throw std::runtime_error("popen failed");
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) run.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return run;
+  return test::run_process(args, {.cwd = "/", .merge_stderr = true});
 }
 
 }  // namespace
@@ -231,31 +216,31 @@ TEST_F(Tls, DbSslTrueMeansRequire) {
 }
 
 TEST_F(Tls, DoctorShowsTheTlsVersionAndCipher) {
-  CliRun run = run_cli("doctor", url("sslmode=verify-full" + rootcert(certs_->ca_cert), "localhost"));
-  EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_TRUE(std::regex_search(run.output, std::regex(R"(\nssl: +TLSv1\.[23] [A-Z0-9_-]+\n)"))) << run.output;
-  EXPECT_TRUE(has(run.output, "sslmode=verify-full")) << run.output;  // in the masked url: line
-  expect_no_password(run.output);
+  auto run = run_cli({"doctor"}, url("sslmode=verify-full" + rootcert(certs_->ca_cert), "localhost"));
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\nssl: +TLSv1\.[23] [A-Z0-9_-]+\n)"))) << run.out;
+  EXPECT_TRUE(has(run.out, "sslmode=verify-full")) << run.out;  // in the masked url: line
+  expect_no_password(run.out);
 
-  CliRun json = run_cli("doctor --json", url("sslmode=require"));
-  EXPECT_EQ(json.exit_code, 0) << json.output;
-  EXPECT_TRUE(has(json.output, "\"ssl\":true")) << json.output;
-  EXPECT_TRUE(std::regex_search(json.output, std::regex(R"("tls":"TLSv1\.[23] [A-Z0-9_-]+")"))) << json.output;
+  auto json = run_cli({"doctor", "--json"}, url("sslmode=require"));
+  EXPECT_EQ(json.exit_code, 0) << json.out;
+  EXPECT_TRUE(has(json.out, "\"ssl\":true")) << json.out;
+  EXPECT_TRUE(std::regex_search(json.out, std::regex(R"("tls":"TLSv1\.[23] [A-Z0-9_-]+")"))) << json.out;
 }
 
 TEST_F(Tls, DoctorSaysWhenTlsIsNotInUse) {
-  CliRun run = run_cli("doctor", test::shared_server().url());
-  EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_TRUE(has(run.output, "\nssl:          not in use\n")) << run.output;
+  auto run = run_cli({"doctor"}, test::shared_server().url());
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_TRUE(has(run.out, "\nssl:          not in use\n")) << run.out;
 }
 
 TEST_F(Tls, DoctorExplainsAVerifyFullRefusal) {
-  CliRun run = run_cli("doctor", url("sslmode=verify-full" + rootcert(certs_->ca_cert)));
-  EXPECT_NE(run.exit_code, 0) << run.output;
-  EXPECT_TRUE(has(run.output, "connected:    no")) << run.output;
-  EXPECT_TRUE(has(run.output, "does not match host name \"127.0.0.1\"")) << run.output;
-  EXPECT_TRUE(has(run.output, "check:        connect with a host name the certificate names")) << run.output;
-  expect_no_password(run.output);
+  auto run = run_cli({"doctor"}, url("sslmode=verify-full" + rootcert(certs_->ca_cert)));
+  EXPECT_NE(run.exit_code, 0) << run.out;
+  EXPECT_TRUE(has(run.out, "connected:    no")) << run.out;
+  EXPECT_TRUE(has(run.out, "does not match host name \"127.0.0.1\"")) << run.out;
+  EXPECT_TRUE(has(run.out, "check:        connect with a host name the certificate names")) << run.out;
+  expect_no_password(run.out);
 }
 
 }  // namespace pgkit

@@ -27,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include "eventually.hpp"
 #include "local/server_user.hpp"
 #include "test_server.hpp"
 
@@ -172,10 +173,7 @@ PgBouncer::PgBouncer(const LocalCluster& server, PgBouncerOptions options) : ser
       waiter_.join();
       throw;
     }
-    const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-    while (!*exited && std::chrono::steady_clock::now() < deadline && !accepts_queries(url(false)))
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (!*exited && std::chrono::steady_clock::now() < deadline) return;
+    if (eventually([&] { return *exited || accepts_queries(url(false)); }, kStartTimeout) && !*exited) return;
     const std::string tail = log_tail();
     stop();
     if (*exited && attempt < kStartAttempts && tail.find("Address already in use") != std::string::npos) continue;
@@ -194,10 +192,8 @@ PgBouncer::~PgBouncer() {
 void PgBouncer::stop() noexcept {
   if (!waiter_.joinable()) return;
   ::kill(pid_, SIGTERM);  // pgbouncer: immediate shutdown
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!*exited_ && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  if (!*exited_) ::kill(pid_, SIGKILL);  // the waiter has not reaped it, so pid_ is still ours
+  if (!eventually([&] { return exited_->load(); }, std::chrono::seconds(5)))
+    ::kill(pid_, SIGKILL);  // the waiter has not reaped it, so pid_ is still ours
   waiter_.join();
   pid_ = 0;
 }

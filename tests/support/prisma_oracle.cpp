@@ -1,31 +1,16 @@
 #include "prisma_oracle.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <regex>
 #include <sstream>
-#include <system_error>
 
-extern char** environ;
+#include "subprocess.hpp"
 
 namespace pgkit::test {
 namespace fs = std::filesystem;
 namespace {
-
-struct ProcessResult {
-  int exit_code = -1;  // -1: killed by a signal or timed out
-  bool timed_out = false;
-  std::string out;
-  std::string err;
-};
 
 std::string join(const std::vector<std::string>& parts) {
   std::string text;
@@ -39,113 +24,12 @@ std::string mask_passwords(const std::string& text) {
   return std::regex_replace(text, password, "$1***@");
 }
 
-// The parent's environment with DATABASE_URL replaced (or removed when url is empty).
-std::vector<std::string> child_environment(const std::string& database_url) {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    if (std::strncmp(*e, "DATABASE_URL=", 13) != 0) env.emplace_back(*e);
-  }
-  if (!database_url.empty()) env.push_back("DATABASE_URL=" + database_url);
-  return env;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-void check(int rc, const char* what) {
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), what);
-}
-
-/// Run argv[0] with argv and env, stdin from /dev/null; collect stdout and stderr until both
-/// close or timeout passes, when the child's process group is killed.
-ProcessResult run_process(std::vector<std::string> argv, std::vector<std::string> env, std::chrono::seconds timeout) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    throw std::system_error(errno, std::generic_category(), "pipe2");
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  check(posix_spawn_file_actions_init(&actions), "posix_spawn_file_actions_init");
-  check(posix_spawnattr_init(&attr), "posix_spawnattr_init");
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  // dup2 clears close-on-exec on the copies; the originals close at exec.
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  // A process group of its own, so a timeout kills whatever the oracle started too.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-
-  auto c_argv = c_strings(argv);
-  auto c_env = c_strings(env);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, c_argv[0], &actions, &attr, c_argv.data(), c_env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (rc != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    throw std::system_error(rc, std::generic_category(), "cannot start " + argv[0]);
-  }
-
-  ProcessResult result;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  char buffer[65536];
-  while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      ::kill(-pid, SIGKILL);
-      break;
-    }
-    int ready = ::poll(fds, 2, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;  // poll ignores negative descriptors
-        --open_fds;
-      }
-    }
-  }
-  for (auto& fd : fds) {
-    if (fd.fd >= 0) ::close(fd.fd);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!result.timed_out && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
-}
-
 /// node from PGKIT_NODE, else the first on PATH; empty when there is none.
 fs::path find_node() {
   if (const char* explicit_node = std::getenv("PGKIT_NODE"); explicit_node && *explicit_node) {
     return ::access(explicit_node, X_OK) == 0 ? fs::path(explicit_node) : fs::path();
   }
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    fs::path candidate = fs::path(dir.empty() ? "." : dir) / "node";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return {};
+  return find_program("node");
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -211,12 +95,15 @@ std::string PrismaOracle::run(const std::vector<std::string>& args) const {
                                        args.front() == "status")) {
     argv.insert(argv.end(), {"--shadow-url", options_.shadow_url});
   }
-  ProcessResult result = run_process(argv, child_environment(options_.database_url), options_.timeout);
+  ProcessOptions how{.timeout = options_.timeout};
+  if (options_.database_url.empty()) how.unset_env = {"DATABASE_URL"};
+  else how.env = {{"DATABASE_URL", options_.database_url}};
+  ProcessResult result = run_process(argv, how);
   if (result.exit_code != 0) {
     std::string command = mask_passwords("prisma.mjs " + join(args));
     std::string error = result.err.empty() ? "(no error text; stdout: " + result.out + ")" : result.err;
     if (result.timed_out) error = "no answer within " + std::to_string(options_.timeout.count()) + " s\n" + error;
-    throw PrismaOracleError(command, result.exit_code, error);
+    throw PrismaOracleError(command, result.exit_code > 128 ? -1 : result.exit_code, error);
   }
   return result.out;
 }

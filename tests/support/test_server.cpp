@@ -106,12 +106,14 @@ class Harness {
 
   /// Reap the stopped postmasters we adopted; bounded, in case a test leaked a running server.
   static void reap_servers() {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const pid_t pid = waitpid(-1, nullptr, WNOHANG);
-      if (pid < 0) return;  // ECHILD: none left
-      if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    eventually(
+        [] {
+          pid_t pid;
+          while ((pid = waitpid(-1, nullptr, WNOHANG)) > 0) {
+          }
+          return pid < 0;  // ECHILD: none left
+        },
+        std::chrono::seconds(5));
   }
 
   /// Caller must hold mutex_.
@@ -168,6 +170,20 @@ std::unique_ptr<LocalCluster> standby_of(const LocalCluster& primary, std::map<s
   auto server = std::make_unique<LocalCluster>(std::move(options));
   server->start();
   return server;
+}
+
+::testing::AssertionResult standby_caught_up(const LocalCluster& primary, const LocalCluster& standby,
+                                             std::chrono::milliseconds timeout) {
+  const std::string lsn = primary.sql("SELECT pg_current_wal_insert_lsn()")[0];
+  return eventually(
+      [&] { return standby.sql("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")[0] == "t"; }, timeout,
+      [&] { return "the standby replayed up to " + standby.sql("SELECT pg_last_wal_replay_lsn()")[0] + ", not " + lsn; });
+}
+
+::testing::AssertionResult make_read_only(const LocalCluster& server) {
+  server.sql("ALTER SYSTEM SET default_transaction_read_only = on");
+  server.sql("SELECT pg_reload_conf()");
+  return eventually([&] { return server.sql("SHOW default_transaction_read_only")[0] == "on"; });
 }
 
 std::string fresh_database_url(const std::string& name) {

@@ -4,10 +4,14 @@
 /// the executable, and private ones for tests that restart, kill or stop their server. All live
 /// under one temporary directory, removed when the executable exits.
 
+#include <gtest/gtest.h>
+
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "eventually.hpp"
 #include "pgkit/config.hpp"
 #include "pgkit/local_cluster.hpp"
 
@@ -25,6 +29,16 @@ std::unique_ptr<LocalCluster> private_server(std::map<std::string, std::string> 
 /// A streaming standby of primary (pg_basebackup -R), on its own port, started; settings as in
 /// private_server. Removed when the returned object dies.
 std::unique_ptr<LocalCluster> standby_of(const LocalCluster& primary, std::map<std::string, std::string> settings = {});
+
+/// Waits until standby has replayed all that primary had written when called; the failure names
+/// the position awaited and the one replayed.
+::testing::AssertionResult standby_caught_up(const LocalCluster& primary, const LocalCluster& standby,
+                                             std::chrono::milliseconds timeout = kEventuallyTimeout);
+
+/// Turns server read-only, as a managed server whose disk filled does (ALTER SYSTEM
+/// default_transaction_read_only, reloaded), and waits until a new session sees it: by then every
+/// existing session has been told, and applies it before its next statement.
+::testing::AssertionResult make_read_only(const LocalCluster& server);
 
 /// An empty database of the caller's own on the shared server, so tests never see each other's
 /// objects (one a repeated run left behind is dropped first). Returns its URL.

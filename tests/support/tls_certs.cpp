@@ -1,20 +1,19 @@
 #include "tls_certs.hpp"
 
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
 #include <fmt/format.h>
+
+#include "subprocess.hpp"
 
 namespace pgkit::test {
 namespace fs = std::filesystem;
@@ -40,13 +39,6 @@ authorityKeyIdentifier = keyid,issuer
 subjectAltName = DNS:localhost
 )";
 
-std::string read_all(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string random_serial() {
   std::random_device random;
   return fmt::format("0x{:08x}{:08x}", random(), random());
@@ -64,33 +56,18 @@ void make_ca(const fs::path& config, const fs::path& key, const fs::path& cert, 
 }  // namespace
 
 void run_openssl(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<char*> argv{const_cast<char*>("openssl")};
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+  std::vector<std::string> argv{"openssl"};
+  argv.insert(argv.end(), args.begin(), args.end());
   std::string command = "openssl";
   for (const auto& a : args) command += " '" + a + "'";
-
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork for " + command);
-  if (pid == 0) {
-    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out >= 0) {
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-    }
-    ::execvp("openssl", argv.data());
-    _exit(127);
+  ProcessResult run;
+  try {
+    run = run_process(argv, {.merge_stderr = true, .timeout = std::chrono::seconds(60)});
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(fmt::format("{}: {} (is openssl installed?)", command, e.what()));
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid for " + command);
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  const std::string how = WIFEXITED(status) ? fmt::format("exited with {}", WEXITSTATUS(status))
-                                            : fmt::format("died of signal {}", WTERMSIG(status));
-  throw std::runtime_error(fmt::format("{} {}{}:\n{}", command, how,
-                                       WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is openssl installed?)" : "",
-                                       read_all(log)));
+  std::ofstream(log, std::ios::trunc) << run.out;
+  if (run.exit_code != 0) throw std::runtime_error(fmt::format("{}: {}", command, run.describe()));
 }
 
 TlsCerts::TlsCerts() {

@@ -1,0 +1,125 @@
+// The HTTP transport's limits on its own (in process, on loopback, no database): a body up to
+// the limit reaches the handler, one past it is refused with 413 before any handler runs, and
+// headers past theirs get 431.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/http_server.hpp"
+
+using namespace pgkit::server;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 100;
+constexpr std::size_t kHeaderLimit = 2048;
+
+// An HttpServer with small limits whose handler answers with the size of the body it got.
+class SmallServer {
+ public:
+  SmallServer()
+      : server_({.address = "127.0.0.1", .port = 0, .threads = 1, .body_limit = kBodyLimit, .header_limit = kHeaderLimit},
+                [this](Request& r) -> asio::awaitable<Response> {
+                  ++handled_;
+                  co_return Response{.status = 200, .body = std::to_string(r.body.size()), .content_type = "text/plain"};
+                },
+                [this](const Request&, const Response& refused) {
+                  std::lock_guard lock(mutex_);
+                  refused_.push_back(refused.status);
+                }) {
+    server_.listen();
+    runner_ = std::thread([this] { server_.run(); });
+  }
+  ~SmallServer() {
+    server_.stop(std::chrono::milliseconds(0));
+    runner_.join();
+  }
+
+  /// One request on a new connection; the answer's status and body.
+  std::pair<int, std::string> send(http::request<http::string_body> req) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_.port()));
+    stream.expires_after(std::chrono::seconds(30));
+    req.set(http::field::host, "127.0.0.1");
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return {static_cast<int>(res.result_int()), res.body()};
+  }
+
+  int handled() const { return handled_; }
+  std::vector<int> refused() {
+    std::lock_guard lock(mutex_);
+    return refused_;
+  }
+
+ private:
+  std::atomic<int> handled_{0};
+  std::mutex mutex_;
+  std::vector<int> refused_;
+  HttpServer server_;  // after what its callbacks use
+  std::thread runner_;
+};
+
+http::request<http::string_body> post(std::string body) {
+  http::request<http::string_body> req{http::verb::post, "/api/posts", 11};
+  req.set(http::field::content_type, "application/json");
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+}  // namespace
+
+TEST(HttpLimits, ABodyOfExactlyTheLimitReachesTheHandler) {
+  SmallServer server;
+  auto [status, body] = server.send(post(std::string(kBodyLimit, 'b')));
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, std::to_string(kBodyLimit));
+  EXPECT_EQ(server.handled(), 1);
+  EXPECT_TRUE(server.refused().empty());
+}
+
+TEST(HttpLimits, ABodyOneBytePastTheLimitIs413AndNoHandlerRuns) {
+  SmallServer server;
+  auto [status, body] = server.send(post(std::string(kBodyLimit + 1, 'b')));
+  EXPECT_EQ(status, 413);
+  EXPECT_NE(body.find("\"code\":\"payload_too_large\""), std::string::npos) << body;
+  EXPECT_NE(body.find("exceeds 100 bytes"), std::string::npos) << body;
+  EXPECT_EQ(server.handled(), 0);
+  EXPECT_EQ(server.refused(), std::vector<int>{413});
+}
+
+TEST(HttpLimits, AChunkedBodyPastTheLimitIs413) {
+  SmallServer server;
+  http::request<http::string_body> req{http::verb::post, "/api/posts", 11};
+  req.set(http::field::content_type, "application/json");
+  req.chunked(true);  // no Content-Length to refuse early: the limit holds while reading
+  req.body() = std::string(kBodyLimit * 3, 'c');
+  auto [status, body] = server.send(std::move(req));
+  EXPECT_EQ(status, 413) << body;
+  EXPECT_EQ(server.handled(), 0);
+}
+
+TEST(HttpLimits, HeadersPastTheirLimitAre431) {
+  SmallServer server;
+  http::request<http::string_body> req{http::verb::get, "/api/health", 11};
+  req.set("X-Big", std::string(kHeaderLimit + 1, 'h'));
+  auto [status, body] = server.send(std::move(req));
+  EXPECT_EQ(status, 431);
+  EXPECT_NE(body.find("\"code\":\"headers_too_large\""), std::string::npos) << body;
+  EXPECT_EQ(server.handled(), 0);
+}
