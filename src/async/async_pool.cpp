@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "async/driver.hpp"
+#include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
 #include "pool/pool_impl.hpp"
 

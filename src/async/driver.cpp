@@ -10,6 +10,11 @@
 #include <tuple>
 
 #include "async/socket_watcher.hpp"
+#include "connection/cancel.hpp"
+#include "connection/connect_op.hpp"
+#include "connection/pipeline_op.hpp"
+#include "connection/query_op.hpp"
+#include "connection/rerun.hpp"
 
 namespace pgkit::detail {
 namespace {

@@ -3,6 +3,7 @@
 // wants, with a deadline, from a coroutine. Private to the library.
 #include <boost/asio/awaitable.hpp>
 
+#include "connection/connection_access.hpp"
 #include "connection/operation.hpp"
 #include "pgkit/async.hpp"
 

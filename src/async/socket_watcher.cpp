@@ -22,6 +22,8 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/query.hpp>
 
+#include "connection/connection_access.hpp"
+
 namespace pgkit::detail {
 namespace {
 

@@ -5,7 +5,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include "connection/operation.hpp"
+#include "pgkit/connection.hpp"
 
 namespace pgkit {
 namespace asio = boost::asio;

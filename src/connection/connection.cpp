@@ -13,7 +13,12 @@
 
 #include <fmt/format.h>
 
-#include "connection/operation.hpp"
+#include "connection/cancel.hpp"
+#include "connection/connect_op.hpp"
+#include "connection/connection_access.hpp"
+#include "connection/pipeline_op.hpp"
+#include "connection/query_op.hpp"
+#include "connection/rerun.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
 
@@ -250,6 +255,10 @@ std::vector<bool> Connection::ping_all(const std::vector<Connection*>& connectio
   // No answer within timeout: as ping() does, closed without a cancel that would wait as long.
   for (const auto& p : pending) connections[p.index]->close();
   return alive;
+}
+
+std::string detail::ConnectionAccess::next_statement_name(Connection& c) {
+  return fmt::format("{}{}", c.statement_prefix_, c.next_statement_++);
 }
 
 void Connection::log_query(Sql sql, Clock::time_point started) const {

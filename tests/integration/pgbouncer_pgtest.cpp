@@ -15,7 +15,8 @@
 #include <boost/asio/use_future.hpp>
 #include <spdlog/sinks/base_sink.h>
 
-#include "connection/operation.hpp"
+#include "connection/connection_access.hpp"
+#include "connection/rerun.hpp"
 #include "eventually.hpp"
 #include "pg_config.hpp"
 #include "pgbouncer.hpp"
