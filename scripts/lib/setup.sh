@@ -12,6 +12,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format-14                    # scripts/test checks that .clang-format is applied
 )
 
 as_root() {
@@ -62,6 +63,19 @@ install_oracle() {
     echo "pgkit: the Prisma oracle does not run with node $(node --version) (tested with Node.js 20)" >&2
     return 1
   fi
+}
+
+# check_format: every C++ file as .clang-format lays it out; names the ones that are not, and
+# the command that fixes them.
+check_format() {
+  local bad
+  bad=$(cd "$PGKIT_ROOT" && git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 --dry-run 2>&1 \
+        | grep -o '^[^:]*:[0-9]*:[0-9]*: warning' | cut -d: -f1 | sort -u) || true
+  [ -z "$bad" ] && return 0
+  echo "pgkit: these files are not formatted as .clang-format says:" >&2
+  echo "$bad" | sed 's/^/  /' >&2
+  echo "fix: clang-format-14 -i \$(git ls-files '*.cpp' '*.hpp')" >&2
+  return 1
 }
 
 # build [TARGET…]: everything, or only the targets named.
