@@ -59,7 +59,7 @@ void acquire_release_loop(benchmark::State& state, pgkit::Pool& pool) {
   for (auto _ : state) {
     pgkit::PooledConnection c = pool.acquire();
     benchmark::DoNotOptimize(c);
-  }  // released here, every iteration
+  }                                             // released here, every iteration
   state.SetItemsProcessed(state.iterations());  // items/s: cycles per second, all threads together
   if (state.thread_index() == 0) {
     pgkit::PoolStats after = pool.stats();

@@ -70,22 +70,22 @@ using namespace std::chrono_literals;
 using pgkit::bench::Measured;
 
 constexpr auto kWarmup = 1s;
-constexpr int kPoolCap = 32;       // pgkit's and the Node clients' pool: min(C, 32) connections
+constexpr int kPoolCap = 32;           // pgkit's and the Node clients' pool: min(C, 32) connections
 constexpr std::size_t kIoThreads = 2;  // threads running pgkit's io_context
-constexpr int kBatch = 16;         // point selects per pipeline
+constexpr int kBatch = 16;             // point selects per pipeline
 
 enum Client { pgbench, pgkit_async, pgkit_pipelined, node_postgres, postgres_js, pgkit_held, kClients };
-constexpr std::array<const char*, kClients> kNames{"pgbench", "pgkit async", "pgkit pipelined", "node-postgres",
-                                                   "postgres.js", "pgkit held"};
+constexpr std::array<const char*, kClients> kNames{"pgbench",       "pgkit async", "pgkit pipelined",
+                                                   "node-postgres", "postgres.js", "pgkit held"};
 // The names --only takes, in Client order.
-constexpr std::array<std::string_view, kClients> kOnlyNames{"pgbench", "async", "pipelined", "node-postgres",
-                                                            "postgres.js", "async-held"};
+constexpr std::array<std::string_view, kClients> kOnlyNames{"pgbench",       "async",       "pipelined",
+                                                            "node-postgres", "postgres.js", "async-held"};
 
 struct Options : pgkit::bench::PointSelectOptions {
   Options() : PointSelectOptions({8, 32, 128}) {}
   fs::path node_dir = PGKIT_BENCH_NODE_DIR;
   std::array<bool, kClients> run{true, true, true, true, true, false};  // async-held: with --only
-  bool io_per_thread = false;  // --io-context-per-thread
+  bool io_per_thread = false;                                           // --io-context-per-thread
 };
 
 void declare_options(CLI::App& cli, Options& o) {
@@ -99,7 +99,7 @@ void declare_options(CLI::App& cli, Options& o) {
     }
   };
   cli.add_option_function<std::vector<std::string>>("--only", only,
-                                                     "run only these clients, separated by commas (async-held only so)")
+                                                    "run only these clients, separated by commas (async-held only so)")
       ->delimiter(',')
       ->check(CLI::IsMember(std::vector<std::string>(kOnlyNames.begin(), kOnlyNames.end())));
   cli.add_flag("--io-context-per-thread", o.io_per_thread, "an io_context per io thread instead of one they share");
@@ -191,7 +191,8 @@ Measured pgkit_select(const pgkit::Config& base, int clients, int seconds, int s
   std::vector<Loop> loops;
   loops.reserve(counters.size());
   std::random_device seeds;
-  for (auto& c : counters) loops.push_back({pgkit::AsyncPool(pool), c, stop, seeds(), pgkit::bench::kAccountsPerScale * scale});
+  for (auto& c : counters)
+    loops.push_back({pgkit::AsyncPool(pool), c, stop, seeds(), pgkit::bench::kAccountsPerScale * scale});
 
   // One io_context run by every thread (the setup), or one per thread with the
   // coroutines dealt out (--io-context-per-thread: no hand-over between threads).
@@ -233,9 +234,10 @@ struct NodeTools {
 // lacks them), before the server starts.
 NodeTools prepare_node(const fs::path& dir) {
   if (!fs::exists(dir / "package.json"))
-    throw std::runtime_error(fmt::format("no package.json in {}: pass --node-dir with bench/peers/node of the pgkit "
-                                         "source tree",
-                                         dir.string()));
+    throw std::runtime_error(
+        fmt::format("no package.json in {}: pass --node-dir with bench/peers/node of the pgkit "
+                    "source tree",
+                    dir.string()));
   NodeTools tools{pgkit::bench::require_program("node", {"nodejs", "npm"}), fs::absolute(dir)};
   if (!pgkit::bench::has_node_packages(tools.dir, {"pg", "postgres"})) pgkit::bench::npm_install(tools.dir);
   return tools;
@@ -250,18 +252,24 @@ double field(const std::string& line, const std::string& key) {
 
 Measured node_select(const NodeTools& tools, const std::string& script, const std::string& url, int clients,
                      int seconds, int scale) {
-  std::vector<std::string> argv{tools.node.string(), script,
-                                "--clients", std::to_string(clients),
-                                "--pool", std::to_string(std::min(clients, kPoolCap)),
-                                "--seconds", std::to_string(seconds),
-                                "--scale", std::to_string(scale)};
+  std::vector<std::string> argv{tools.node.string(),
+                                script,
+                                "--clients",
+                                std::to_string(clients),
+                                "--pool",
+                                std::to_string(std::min(clients, kPoolCap)),
+                                "--seconds",
+                                std::to_string(seconds),
+                                "--scale",
+                                std::to_string(scale)};
   std::vector<std::string> env{"PGKIT_BENCH_URL=" + url, "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C",
                                "NODE_ENV=production"};
   auto run = pgkit::bench::run_captured(argv, env, tools.dir);
   // The result is the last line that has "tps=" (npm or node may warn before it).
   const std::size_t at = run.output.rfind(" tps=");
   if (run.status != 0 || at == std::string::npos)
-    throw std::runtime_error(fmt::format("`{}` failed (exit {}):\n{}", pgkit::bench::joined(argv), run.status, run.output));
+    throw std::runtime_error(
+        fmt::format("`{}` failed (exit {}):\n{}", pgkit::bench::joined(argv), run.status, run.output));
   const std::size_t begin = run.output.rfind('\n', at);
   const std::string line = run.output.substr(begin == std::string::npos ? 0 : begin + 1);
   // CPU per query over every query the process ran: its CPU time includes the warm-up.
@@ -269,7 +277,6 @@ Measured node_select(const NodeTools& tools, const std::string& script, const st
 }
 
 // ---------------------------------------------------------------------------------------------
-
 
 struct Row {
   int clients = 0;
@@ -294,21 +301,21 @@ struct Row {
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
 void print_results(const Options& o, const std::vector<Row>& rows) {
-  std::cout << fmt::format("\n{} s per run, {} round(s){}, scale {}, pgbench -j {}, pgkit/Node pools of min(C, {}), "
-                           "pgkit on {} io threads{}, pipelines of {}\n",
-                           o.seconds, o.rounds, o.rounds > 1 ? " (medians)" : "", o.scale, o.pgbench_jobs, kPoolCap,
-                           kIoThreads, o.io_per_thread ? " (an io_context each)" : " (one io_context)", kBatch);
+  std::cout << fmt::format(
+      "\n{} s per run, {} round(s){}, scale {}, pgbench -j {}, pgkit/Node pools of min(C, {}), "
+      "pgkit on {} io threads{}, pipelines of {}\n",
+      o.seconds, o.rounds, o.rounds > 1 ? " (medians)" : "", o.scale, o.pgbench_jobs, kPoolCap, kIoThreads,
+      o.io_per_thread ? " (an io_context each)" : " (one io_context)", kBatch);
   std::cout << fmt::format("{:>3} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>8} | {:>8} | {:>8} | {:>8}\n", "C",
                            "pgbench", "async", "pipelined", "node-pg", "pg.js", "async/pb", "pipe/pb", "async/np",
                            "async/pj");
   for (const Row& r : rows) {
-    std::cout << fmt::format("{:>3} | {:>9.0f} | {:>9.0f} | {:>9.0f} | {:>9.0f} | {:>9.0f} | {:>8.3f} | {:>8.3f} | "
-                             "{:>8.3f} | {:>8.3f}\n",
-                             r.clients, r.tps(pgbench), r.tps(pgkit_async), r.tps(pgkit_pipelined),
-                             r.tps(node_postgres), r.tps(postgres_js), ratio(r.tps(pgkit_async), r.tps(pgbench)),
-                             ratio(r.tps(pgkit_pipelined), r.tps(pgbench)),
-                             ratio(r.tps(pgkit_async), r.tps(node_postgres)),
-                             ratio(r.tps(pgkit_async), r.tps(postgres_js)));
+    std::cout << fmt::format(
+        "{:>3} | {:>9.0f} | {:>9.0f} | {:>9.0f} | {:>9.0f} | {:>9.0f} | {:>8.3f} | {:>8.3f} | "
+        "{:>8.3f} | {:>8.3f}\n",
+        r.clients, r.tps(pgbench), r.tps(pgkit_async), r.tps(pgkit_pipelined), r.tps(node_postgres), r.tps(postgres_js),
+        ratio(r.tps(pgkit_async), r.tps(pgbench)), ratio(r.tps(pgkit_pipelined), r.tps(pgbench)),
+        ratio(r.tps(pgkit_async), r.tps(node_postgres)), ratio(r.tps(pgkit_async), r.tps(postgres_js)));
   }
   std::cout << "\nclient CPU µs per query (context switches per query), same order\n";
   for (const Row& r : rows) {
@@ -319,7 +326,8 @@ void print_results(const Options& o, const std::vector<Row>& rows) {
   }
 
   if (o.run[pgkit_held]) {
-    std::cout << fmt::format("\nexperiment: pgkit async with each coroutine holding one connection (C <= {})\n", kPoolCap);
+    std::cout << fmt::format("\nexperiment: pgkit async with each coroutine holding one connection (C <= {})\n",
+                             kPoolCap);
     std::cout << fmt::format("{:>3} | {:>9} | {:>9} | {:>10} | {:>21} | {:>17}\n", "C", "async", "held", "held/async",
                              "CPU µs/query (a / h)", "switches (a / h)");
     for (const Row& r : rows) {

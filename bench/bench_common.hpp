@@ -169,8 +169,10 @@ inline ToolRun run_captured(const std::vector<std::string>& argv, const std::vec
   char buffer[4096];
   for (;;) {
     const ssize_t n = read(fds[0], buffer, sizeof buffer);
-    if (n > 0) run.output.append(buffer, static_cast<std::size_t>(n));
-    else if (n == 0 || errno != EINTR) break;
+    if (n > 0)
+      run.output.append(buffer, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR)
+      break;
   }
   ::close(fds[0]);
   int status = 0;

@@ -23,11 +23,13 @@ namespace pgkit::bench {
 /// unless the option --NAME gave its path. @throws naming the CMake target that builds it.
 inline std::filesystem::path built_program(const std::filesystem::path& given, const std::string& name,
                                            const std::string& target) {
-  std::filesystem::path p = given.empty() ? std::filesystem::read_symlink("/proc/self/exe").parent_path() / name : given;
+  std::filesystem::path p =
+      given.empty() ? std::filesystem::read_symlink("/proc/self/exe").parent_path() / name : given;
   if (::access(p.c_str(), X_OK) != 0)
-    throw std::runtime_error(fmt::format("no `{}` program at {}: build the {} target (it lands beside this benchmark) "
-                                         "or pass --{} PATH",
-                                         name, p.string(), target, name));
+    throw std::runtime_error(
+        fmt::format("no `{}` program at {}: build the {} target (it lands beside this benchmark) "
+                    "or pass --{} PATH",
+                    name, p.string(), target, name));
   return p;
 }
 
@@ -65,7 +67,8 @@ inline std::filesystem::path require_program(const std::string& name, const std:
   apt_install(packages);
   p = find_program(name);
   if (p.empty())
-    throw std::runtime_error(fmt::format("apt-get installed {}, yet `{}` is still not in PATH", joined(packages), name));
+    throw std::runtime_error(
+        fmt::format("apt-get installed {}, yet `{}` is still not in PATH", joined(packages), name));
   return p;
 }
 
@@ -87,8 +90,8 @@ inline void npm_install(const std::filesystem::path& dir, const std::string& ver
   fmt::print(stderr, "{} in {} …\n", joined(argv), dir.string());
   ToolRun run = run_captured(argv, inherited_environment(), dir);
   if (run.status != 0)
-    throw std::runtime_error(fmt::format("`{}` in {} failed (exit {}):\n{}", joined(argv), dir.string(), run.status,
-                                         run.output));
+    throw std::runtime_error(
+        fmt::format("`{}` in {} failed (exit {}):\n{}", joined(argv), dir.string(), run.status, run.output));
 }
 
 }  // namespace pgkit::bench

@@ -67,7 +67,7 @@ struct Options {
   int migrations = 500;
   int rounds = 1;
   int status_runs = 5;  // per round and tool; the round's status figure is their median
-  fs::path pgkit;  // empty: beside this program
+  fs::path pgkit;       // empty: beside this program
   fs::path dbmate_dir = PGKIT_BENCH_DBMATE_DIR;
 };
 
@@ -104,15 +104,16 @@ fs::path dbmate_binary(const fs::path& dir) {
 fs::path prepare_dbmate(const fs::path& given_dir) {
   const fs::path dir = fs::absolute(given_dir);
   if (!fs::exists(dir / "package.json"))
-    throw std::runtime_error(fmt::format("no package.json in {}: pass --dbmate-dir with bench/peers/dbmate of the "
-                                         "pgkit source tree",
-                                         dir.string()));
+    throw std::runtime_error(
+        fmt::format("no package.json in {}: pass --dbmate-dir with bench/peers/dbmate of the "
+                    "pgkit source tree",
+                    dir.string()));
   fs::path binary = dbmate_binary(dir);
   if (::access(binary.c_str(), X_OK) == 0) return binary;
   pgkit::bench::npm_install(dir);
   if (::access(binary.c_str(), X_OK) != 0)
-    throw std::runtime_error(fmt::format("npm installed dbmate, but there is no binary for this machine at {}",
-                                         binary.string()));
+    throw std::runtime_error(
+        fmt::format("npm installed dbmate, but there is no binary for this machine at {}", binary.string()));
   return binary;
 }
 
@@ -169,7 +170,8 @@ ToolRun timed(const Bench& b, const std::string& db, const std::vector<std::stri
   t.wall += Seconds(std::chrono::steady_clock::now() - t0).count();
   t.cpu += run.cost.cpu;
   if (run.status != 0)
-    throw std::runtime_error(fmt::format("`{}` failed (exit {}):\n{}", pgkit::bench::joined(argv), run.status, run.output));
+    throw std::runtime_error(
+        fmt::format("`{}` failed (exit {}):\n{}", pgkit::bench::joined(argv), run.status, run.output));
   return run;
 }
 
@@ -178,10 +180,12 @@ std::int64_t count(const Bench& b, const std::string& db, const std::string& sql
 }
 
 // Fails loudly unless db has `tables` benchmark tables and `rows` rows in the tool's tracking table.
-void expect(const Bench& b, const std::string& db, Tool tool, std::int64_t tables, std::int64_t rows, const char* after) {
-  const std::int64_t t = count(b, db, fmt::format("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND "
-                                                  "tablename LIKE '{}%'",
-                                                  kTablePrefix));
+void expect(const Bench& b, const std::string& db, Tool tool, std::int64_t tables, std::int64_t rows,
+            const char* after) {
+  const std::int64_t t = count(b, db,
+                               fmt::format("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND "
+                                           "tablename LIKE '{}%'",
+                                           kTablePrefix));
   const char* tracking = tool == kPgkit ? "pgkit_migrations" : "schema_migrations";
   const std::int64_t r = count(b, db, fmt::format("SELECT count(*) FROM {}", tracking));
   if (t != tables || r != rows)
@@ -212,9 +216,9 @@ std::array<StepTime, kSteps> run_tool(const Bench& b, Tool tool, const std::stri
   std::array<StepTime, kSteps> t{};
   const std::string dir = b.migrations.string();
   auto argv = [&](std::vector<std::string> tail) {
-    std::vector<std::string> head = tool == kPgkit
-        ? std::vector<std::string>{b.tools.pgkit.string(), "migrate"}
-        : std::vector<std::string>{b.tools.dbmate.string(), "--no-dump-schema", "--migrations-dir", dir};
+    std::vector<std::string> head =
+        tool == kPgkit ? std::vector<std::string>{b.tools.pgkit.string(), "migrate"}
+                       : std::vector<std::string>{b.tools.dbmate.string(), "--no-dump-schema", "--migrations-dir", dir};
     head.insert(head.end(), tail.begin(), tail.end());
     if (tool == kPgkit) head.insert(head.end(), {"--dir", dir});
     return head;
@@ -227,8 +231,8 @@ std::array<StepTime, kSteps> run_tool(const Bench& b, Tool tool, const std::stri
   for (StepTime& one : statuses) {
     ToolRun status = timed(b, db, argv({"status"}), one);
     if (std::int64_t applied = applied_in_status(tool, status.output); applied != b.n)
-      throw std::runtime_error(fmt::format("{} status reports {} applied, expected {}:\n{}", kToolNames[tool], applied,
-                                           b.n, status.output));
+      throw std::runtime_error(
+          fmt::format("{} status reports {} applied, expected {}:\n{}", kToolNames[tool], applied, b.n, status.output));
   }
   auto median_of = [&](double StepTime::*field) {
     std::vector<double> v;
@@ -273,10 +277,11 @@ int run(const Options& o) {
       const Tool tool = (i == 0) == pgkit_first ? kPgkit : kDbmate;
       auto t = run_tool(b, tool, fmt::format("bench_{}_r{}", kToolNames[tool], round));
       for (int s = 0; s < kSteps; ++s) runs[tool][s].push_back(t[s]);
-      std::cerr << fmt::format("round {} {:<6} up {:7.3f} s  status {:6.3f} s  down all {:7.3f} s   (CPU {:.3f} / "
-                               "{:.3f} / {:.3f} s)\n",
-                               round, kToolNames[tool], t[kUp].wall, t[kStatus].wall, t[kDown].wall, t[kUp].cpu,
-                               t[kStatus].cpu, t[kDown].cpu);
+      std::cerr << fmt::format(
+          "round {} {:<6} up {:7.3f} s  status {:6.3f} s  down all {:7.3f} s   (CPU {:.3f} / "
+          "{:.3f} / {:.3f} s)\n",
+          round, kToolNames[tool], t[kUp].wall, t[kStatus].wall, t[kDown].wall, t[kUp].cpu, t[kStatus].cpu,
+          t[kDown].cpu);
     }
   }
 
@@ -285,10 +290,10 @@ int run(const Options& o) {
     for (const StepTime& t : runs[tool][step]) v.push_back(t.*field);
     return pgkit::bench::median(v);
   };
-  std::cout << fmt::format("\n{} migrations, {} round(s){}; {}; status: the median of {} runs per round; dbmate's down "
-                           "all is {} runs of `dbmate rollback`\n",
-                           o.migrations, o.rounds, o.rounds > 1 ? " (medians)" : "", dbmate_version, o.status_runs,
-                           o.migrations);
+  std::cout << fmt::format(
+      "\n{} migrations, {} round(s){}; {}; status: the median of {} runs per round; dbmate's down "
+      "all is {} runs of `dbmate rollback`\n",
+      o.migrations, o.rounds, o.rounds > 1 ? " (medians)" : "", dbmate_version, o.status_runs, o.migrations);
   std::cout << fmt::format("{:<8} | {:>9} | {:>9} | {:>12} | {:<22} | {:>27}\n", "step", "pgkit s", "dbmate s",
                            "pgkit/dbmate", "the rounds' ratios", "tool CPU s (pgkit / dbmate)");
   std::vector<std::string> slower;
@@ -299,8 +304,9 @@ int run(const Options& o) {
     for (int r = 0; r < o.rounds; ++r)
       each += fmt::format("{}{:.3f}", r ? ", " : "", runs[kPgkit][s][r].wall / runs[kDbmate][s][r].wall);
     if (ratio > 1) slower.push_back(kStepNames[s]);
-    std::cout << fmt::format("{:<8} | {:>9.3f} | {:>9.3f} | {:>12.3f} | {:<22} | {:>12.3f} / {:>12.3f}\n", kStepNames[s],
-                             a, d, ratio, each, med(kPgkit, s, &StepTime::cpu), med(kDbmate, s, &StepTime::cpu));
+    std::cout << fmt::format("{:<8} | {:>9.3f} | {:>9.3f} | {:>12.3f} | {:<22} | {:>12.3f} / {:>12.3f}\n",
+                             kStepNames[s], a, d, ratio, each, med(kPgkit, s, &StepTime::cpu),
+                             med(kDbmate, s, &StepTime::cpu));
   }
   std::string where;
   for (const auto& s : slower) where += (where.empty() ? "" : ", ") + s;

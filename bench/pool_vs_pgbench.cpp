@@ -136,9 +136,10 @@ int run(const Options& o) {
     for (const Measured& m : runs) v.push_back(m.*field);
     return median(v);
   };
-  std::cout << fmt::format("\n{} s per run, {} round(s){}, scale {}, pgbench -j {}; client CPU and context switches "
-                           "per query: pgbench / pgkit\n",
-                           o.seconds, o.rounds, o.rounds > 1 ? " (medians)" : "", o.scale, o.pgbench_jobs);
+  std::cout << fmt::format(
+      "\n{} s per run, {} round(s){}, scale {}, pgbench -j {}; client CPU and context switches "
+      "per query: pgbench / pgkit\n",
+      o.seconds, o.rounds, o.rounds > 1 ? " (medians)" : "", o.scale, o.pgbench_jobs);
   std::cout << fmt::format("{:>3} | {:>11} | {:>11} | {:>13} | {:>15} | {:>13}\n", "C", "pgbench tps", "pgkit tps",
                            "pgkit/pgbench", "CPU µs/query", "switches/query");
   std::vector<int> missed;

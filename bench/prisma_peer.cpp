@@ -20,13 +20,15 @@ namespace fs = std::filesystem;
 PrismaPeer prepare_prisma_peer(const fs::path& given, const fs::path& oracle) {
   const fs::path dir = fs::absolute(given), packages = fs::absolute(oracle);
   if (!fs::exists(dir / "measure.mjs"))
-    throw std::runtime_error(fmt::format("no measure.mjs in {}: pass --prisma-dir with bench/peers/prisma of the "
-                                         "pgkit source tree",
-                                         dir.string()));
+    throw std::runtime_error(
+        fmt::format("no measure.mjs in {}: pass --prisma-dir with bench/peers/prisma of the "
+                    "pgkit source tree",
+                    dir.string()));
   if (!fs::exists(packages / "engine.mjs") || !fs::exists(packages / "package-lock.json"))
-    throw std::runtime_error(fmt::format("no engine.mjs and package-lock.json in {}: the test oracle "
-                                         "(tests/oracle of the pgkit source tree) holds Prisma's packages",
-                                         packages.string()));
+    throw std::runtime_error(
+        fmt::format("no engine.mjs and package-lock.json in {}: the test oracle "
+                    "(tests/oracle of the pgkit source tree) holds Prisma's packages",
+                    packages.string()));
   PrismaPeer peer{find_program("node"), dir};
   if (peer.node.empty())
     throw std::runtime_error("`node` not found: install Node.js 20 or later and npm (apt-get install nodejs npm)");
@@ -40,8 +42,14 @@ PrismaPeer prepare_prisma_peer(const fs::path& given, const fs::path& oracle) {
 PeerRun run_measure(const PrismaPeer& peer, const std::string& mode, const std::string& database_url,
                     const fs::path& schema, const fs::path& dir, const std::vector<std::string>& args,
                     const fs::path& workdir) {
-  std::vector<std::string> argv{peer.node.string(), "--experimental-wasm-modules", (peer.dir / "measure.mjs").string(),
-                                mode, "--schema", schema.string(), "--dir", dir.string()};
+  std::vector<std::string> argv{peer.node.string(),
+                                "--experimental-wasm-modules",
+                                (peer.dir / "measure.mjs").string(),
+                                mode,
+                                "--schema",
+                                schema.string(),
+                                "--dir",
+                                dir.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   // The URL holds the password: environment only. NODE_PATH would not help an ES module:
   // measure.mjs imports the oracle's engine.mjs by path, which finds its packages beside itself.
@@ -56,8 +64,8 @@ PeerRun run_measure(const PrismaPeer& peer, const std::string& mode, const std::
   const std::size_t start = end == std::string::npos ? end : run.output.rfind('\n', end);
   std::string last = end == std::string::npos ? "" : run.output.substr(start == std::string::npos ? 0 : start + 1);
   if (run.status != 0 || last.empty() || last[0] != '{')
-    throw std::runtime_error(fmt::format("Prisma's engine: `measure.mjs {}` failed (exit {}):\n{}", mode, run.status,
-                                         run.output));
+    throw std::runtime_error(
+        fmt::format("Prisma's engine: `measure.mjs {}` failed (exit {}):\n{}", mode, run.status, run.output));
   out.json = last;
   out.ms = json_numbers(last);
   return out;

@@ -37,12 +37,11 @@ class Random {
   std::uint64_t state_;
 };
 
-constexpr std::array kNouns{"Account", "Invoice", "Order",    "Product",  "Customer", "Shipment", "Warehouse",
-                            "Supplier", "Payment", "Ticket",  "Project",  "Task",     "Comment",  "Article",
-                            "Author",  "Category", "Label",   "Review",   "Coupon",   "Campaign", "Device",
-                            "Sensor",  "Reading",  "Login",   "Team",     "Member",   "Grant",    "Document",
-                            "Folder",  "Meetup",   "Venue",   "Booking",  "Course",   "Lesson",   "Student",
-                            "Grade",   "Vehicle",  "Route",   "Driver",   "Parcel"};
+constexpr std::array kNouns{
+    "Account", "Invoice", "Order",   "Product", "Customer", "Shipment", "Warehouse", "Supplier", "Payment", "Ticket",
+    "Project", "Task",    "Comment", "Article", "Author",   "Category", "Label",     "Review",   "Coupon",  "Campaign",
+    "Device",  "Sensor",  "Reading", "Login",   "Team",     "Member",   "Grant",     "Document", "Folder",  "Meetup",
+    "Venue",   "Booking", "Course",  "Lesson",  "Student",  "Grade",    "Vehicle",   "Route",    "Driver",  "Parcel"};
 constexpr std::array kEnumNouns{"Status", "Kind", "Level", "Stage", "Channel", "Visibility", "Tier"};
 constexpr std::array kEnumValues{"DRAFT", "ACTIVE", "PAUSED", "ARCHIVED", "PENDING", "FAILED", "DELETED"};
 
@@ -107,9 +106,9 @@ struct ModelPlan {
   std::string lower;    // "invoice017"
   std::string db_name;  // @@map, or name
   int id_kind = 0;
-  std::vector<std::string> fields;      // "name  Type  attributes"
-  std::vector<std::string> back_fields; // the other side of later models' relations
-  std::vector<std::string> attributes;  // @@unique, @@index, @@map
+  std::vector<std::string> fields;       // "name  Type  attributes"
+  std::vector<std::string> back_fields;  // the other side of later models' relations
+  std::vector<std::string> attributes;   // @@unique, @@index, @@map
 };
 
 std::string field(const std::string& name, const std::string& declaration) {
@@ -198,7 +197,8 @@ GeneratedSchema generate_schema(int models, std::uint64_t seed) {
     // Enums: a status with a default always, sometimes an optional one and a list with a default.
     const EnumPlan& status = enums[static_cast<std::size_t>(i % g.enums)];
     m.fields.push_back(field("status", fmt::format("{} @default({})", status.name, status.values[1])));
-    if (rnd.chance(30)) m.fields.push_back(field("tier", enums[static_cast<std::size_t>(rnd.below(g.enums))].name + "?"));
+    if (rnd.chance(30))
+      m.fields.push_back(field("tier", enums[static_cast<std::size_t>(rnd.below(g.enums))].name + "?"));
     if (rnd.chance(20)) {
       const EnumPlan& e = enums[static_cast<std::size_t>(rnd.below(g.enums))];
       m.fields.push_back(field("labels", fmt::format("{}[] @default([{}, {}])", e.name, e.values[0], e.values[2])));
@@ -215,7 +215,8 @@ GeneratedSchema generate_schema(int models, std::uint64_t seed) {
       static constexpr std::array kOnDeleteRequired{"", "Cascade", "Restrict", "NoAction"};
       static constexpr std::array kOnDeleteOptional{"", "SetNull", "Cascade", "NoAction"};
       static constexpr std::array kOnUpdate{"", "", "Cascade", "NoAction"};
-      const std::string on_delete = (required ? kOnDeleteRequired : kOnDeleteOptional)[static_cast<std::size_t>(rnd.below(4))];
+      const std::string on_delete =
+          (required ? kOnDeleteRequired : kOnDeleteOptional)[static_cast<std::size_t>(rnd.below(4))];
       const std::string on_update = kOnUpdate[static_cast<std::size_t>(rnd.below(4))];
       const std::string fk = parent.lower + "Id";
       std::string relation = fmt::format("@relation(fields: [{}], references: [id]", fk);
@@ -243,8 +244,9 @@ GeneratedSchema generate_schema(int models, std::uint64_t seed) {
         const IdKind& id = kIds[static_cast<std::size_t>(other.id_kind)];
         const std::string fk = other.lower + "Id";
         m.fields.push_back(field(fk, fmt::format("{}? @unique{}", id.fk_type, id.fk_native)));
-        m.fields.push_back(field(other.lower, fmt::format("{}? @relation(fields: [{}], references: [id], onDelete: SetNull)",
-                                                          other.name, fk)));
+        m.fields.push_back(
+            field(other.lower,
+                  fmt::format("{}? @relation(fields: [{}], references: [id], onDelete: SetNull)", other.name, fk)));
         plan[static_cast<std::size_t>(q)].back_fields.push_back(field(m.lower, m.name + "?"));
         ++g.indexes;
         ++g.one_to_one;
@@ -266,7 +268,8 @@ GeneratedSchema generate_schema(int models, std::uint64_t seed) {
     if (with("tags")) index("@@index([tags], type: Gin)");
     if (with("code")) index("@@index([code], type: Hash)");
     if (with("startsAt") && i % 3 == 0) index("@@index([startsAt], type: Brin)");
-    if (with("priority")) index(fmt::format("@@index([status, priority(sort: Desc)], map: \"{}_status_priority_idx\")", m.db_name));
+    if (with("priority"))
+      index(fmt::format("@@index([status, priority(sort: Desc)], map: \"{}_status_priority_idx\")", m.db_name));
     if (m.db_name != m.name) m.attributes.push_back(fmt::format("@@map(\"{}\")", m.db_name));
   }
 

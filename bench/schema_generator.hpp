@@ -17,11 +17,11 @@ struct GeneratedSchema {
   std::string text;
   int models = 0;
   int enums = 0;
-  int fields = 0;           ///< scalar and relation fields of all models
+  int fields = 0;  ///< scalar and relation fields of all models
   int one_to_many = 0;
   int one_to_one = 0;
-  int many_to_many = 0;     ///< implicit (a join table each)
-  int indexes = 0;          ///< @unique, @@unique and @@index (primary keys not counted)
+  int many_to_many = 0;  ///< implicit (a join table each)
+  int indexes = 0;       ///< @unique, @@unique and @@index (primary keys not counted)
 };
 
 /// A schema of `models` models (at least 2), the same for the same seed.

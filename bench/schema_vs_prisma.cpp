@@ -79,14 +79,14 @@ constexpr const char* kProgram = "pgkit_schema_bench";
 struct Options {
   int models = 220;
   int seed = 1;
-  int iterations = 10;      // parse and diff, each tool
-  int dev_iterations = 3;   // migrate dev in process, each tool
-  int warmup = 2;           // untimed runs before each timed series (1 for migrate dev)
-  int cli_runs = 3;         // `pgkit migrate dev` processes, and cold Prisma processes
-  fs::path pgkit;           // empty: beside this program
+  int iterations = 10;     // parse and diff, each tool
+  int dev_iterations = 3;  // migrate dev in process, each tool
+  int warmup = 2;          // untimed runs before each timed series (1 for migrate dev)
+  int cli_runs = 3;        // `pgkit migrate dev` processes, and cold Prisma processes
+  fs::path pgkit;          // empty: beside this program
   fs::path prisma_dir = PGKIT_BENCH_PRISMA_DIR;
   fs::path oracle_dir = PGKIT_BENCH_ORACLE_DIR;
-  fs::path write_schema;    // empty: the schema stays in the server's temporary directory
+  fs::path write_schema;  // empty: the schema stays in the server's temporary directory
 };
 
 void declare_options(CLI::App& cli, Options& o) {
@@ -140,9 +140,9 @@ Samples timed(int iterations, int warmup, F&& f) {
 // The two projects
 
 struct Project {
-  fs::path schema;      // <root>/prisma/schema.prisma
-  fs::path migrations;  // <root>/prisma/migrations
-  std::string database; // its own database on the server
+  fs::path schema;       // <root>/prisma/schema.prisma
+  fs::path migrations;   // <root>/prisma/migrations
+  std::string database;  // its own database on the server
 };
 
 Project make_project(const fs::path& root, const std::string& text, const std::string& database) {
@@ -192,10 +192,10 @@ struct PgkitFigures {
 
 void expect_nothing_to_do(const pgkit::migrate::DevResult& r) {
   if (!r.plan.empty() || r.written || !r.applied.empty() || r.reset || !r.drift.empty())
-    throw std::runtime_error(fmt::format("pgkit's migrate dev found something to do: {} steps, written {}, applied {}, "
-                                         "reset {}, drift:\n{}",
-                                         r.plan.steps.size(), r.written ? r.written->string() : "nothing",
-                                         r.applied.size(), r.reset, r.drift));
+    throw std::runtime_error(fmt::format(
+        "pgkit's migrate dev found something to do: {} steps, written {}, applied {}, "
+        "reset {}, drift:\n{}",
+        r.plan.steps.size(), r.written ? r.written->string() : "nothing", r.applied.size(), r.reset, r.drift));
 }
 
 PgkitFigures measure_pgkit(const Options& o, const Project& p, const pgkit::Config& db, const fs::path& cache) {
@@ -229,7 +229,7 @@ PgkitFigures measure_pgkit(const Options& o, const Project& p, const pgkit::Conf
 // `pgkit migrate dev` as a program, fork to exit; the median of runs.
 Samples measure_cli(const fs::path& pgkit, const Project& p, const std::string& url, const fs::path& workdir, int runs,
                     const std::string& cache_setting) {
-  std::vector<std::string> argv{pgkit.string(), "migrate", "dev", "--schema", p.schema.string(), "--dir",
+  std::vector<std::string> argv{pgkit.string(),       "migrate", "dev", "--schema", p.schema.string(), "--dir",
                                 p.migrations.string()};
   std::vector<std::string> env{"DATABASE_URL=" + url, "PATH=/usr/bin:/bin", "LC_ALL=C", cache_setting};
   Samples s;
@@ -284,12 +284,14 @@ int run(const Options& o) {
 
   // The first migration, each by its own tool.
   std::cerr << "pgkit: migrate dev --name init …\n";
-  auto init = pgkit::migrate::dev(pgkit_db, {.name = "init", .schema = pgkit_project.schema, .dir = pgkit_project.migrations});
+  auto init =
+      pgkit::migrate::dev(pgkit_db, {.name = "init", .schema = pgkit_project.schema, .dir = pgkit_project.migrations});
   if (!init.written) throw std::runtime_error("pgkit's first migrate dev wrote no migration");
   std::cerr << "Prisma: validate, first migration, applyMigrations …\n";
   pgkit::bench::run_measure(peer, "prepare", url(prisma_project), prisma_project.schema, prisma_project.migrations, {},
                             work);
-  const std::string same = compare_scripts(read_text(only_migration(pgkit_project)), read_text(only_migration(prisma_project)));
+  const std::string same =
+      compare_scripts(read_text(only_migration(pgkit_project)), read_text(only_migration(prisma_project)));
 
   std::cerr << "pgkit: timing in process …\n";
   // pgkit's shadow cache, not the user's ~/.cache: PGKIT_CACHE_DIR for the program, its shadow/ here.
@@ -304,8 +306,8 @@ int run(const Options& o) {
   std::cerr << "both: migrate dev from a cold process …\n";
   const Samples cli = measure_cli(pgkit_program, pgkit_project, url(pgkit_project), work, o.cli_runs,
                                   "PGKIT_CACHE_DIR=" + cache.string());
-  const Samples cli_uncached = measure_cli(pgkit_program, pgkit_project, url(pgkit_project), work, o.cli_runs,
-                                           "PGKIT_SHADOW_CACHE=off");
+  const Samples cli_uncached =
+      measure_cli(pgkit_program, pgkit_project, url(pgkit_project), work, o.cli_runs, "PGKIT_SHADOW_CACHE=off");
   std::vector<double> cold_prisma, cold_prisma_cpu;
   for (int i = 0; i < o.cli_runs; ++i) {
     PeerRun once = pgkit::bench::run_measure(peer, "dev-once", url(prisma_project), prisma_project.schema,
@@ -331,16 +333,17 @@ int run(const Options& o) {
     bool target = true;  // counted in the ">= 5x" line
   };
   std::vector<std::string> missed;
-  for (const Row& r : {Row{"parse + validate", mine.parse, "validate"}, Row{"diff empty -> SQL (from text)", mine.diff, "diff"},
-                       Row{"migrate dev, nothing to do", mine.dev, "dev"},
-                       Row{"  the same, shadow cache off", mine.dev_uncached, "dev", false}}) {
+  for (const Row& r :
+       {Row{"parse + validate", mine.parse, "validate"}, Row{"diff empty -> SQL (from text)", mine.diff, "diff"},
+        Row{"migrate dev, nothing to do", mine.dev, "dev"},
+        Row{"  the same, shadow cache off", mine.dev_uncached, "dev", false}}) {
     const std::vector<double> v = key(theirs, r.theirs + "_ms");
     const double a = median(r.mine.ms), b = median(v);
     const double ratio = a > 0 ? b / a : 0;
     if (ratio < 5 && r.target) missed.push_back(r.name);
-    std::cout << fmt::format("{:<34} | {:>8.1f} ({:>8.1f}) | {:>8.1f} ({:>8.1f}) | {:>11.1f}x | {:>11.1f} / {:>12.1f}\n",
-                             r.name, a, percentile(r.mine.ms, 0.9), b, percentile(v, 0.9), ratio, r.mine.cpu_ms,
-                             key(theirs, r.theirs + "_cpu_ms")[0]);
+    std::cout << fmt::format(
+        "{:<34} | {:>8.1f} ({:>8.1f}) | {:>8.1f} ({:>8.1f}) | {:>11.1f}x | {:>11.1f} / {:>12.1f}\n", r.name, a,
+        percentile(r.mine.ms, 0.9), b, percentile(v, 0.9), ratio, r.mine.cpu_ms, key(theirs, r.theirs + "_cpu_ms")[0]);
   }
   std::cout << fmt::format("  pgkit diff without its parse (to_catalog + diff + render): {:.1f} ms\n",
                            median(mine.diff_after_parse.ms));
@@ -349,27 +352,30 @@ int run(const Options& o) {
     std::cout << fmt::format(" {} {:.1f};", part, median(key(theirs, part)));
   std::cout << fmt::format(" shadow databases per run {:.0f} (pgkit's: none from its cache, 1 with it off)",
                            median(key(theirs, "shadowDatabases")));
-  std::cout << fmt::format("\n  Prisma's Node process: WebAssembly loaded and compiled {:.0f} ms after start; {:.1f} s "
-                           "from fork to exit, CPU {:.1f} s\n",
-                           key(theirs, "process_start_to_loaded_ms")[0], theirs.wall_ms / 1e3, theirs.cpu_ms / 1e3);
-  std::cout << fmt::format("\nno-change migrate dev (CLI, wall): {:.0f} ms (median of {}; p90 {:.0f} ms; CPU {:.0f} ms); "
-                           "shadow cache off: {:.0f} ms (p90 {:.0f} ms)\n",
-                           median(cli.ms), o.cli_runs, percentile(cli.ms, 0.9), cli.cpu_ms, median(cli_uncached.ms),
-                           percentile(cli_uncached.ms, 0.9));
-  std::cout << fmt::format("Prisma, one cold Node process (load + the engine calls above, no CLI): {:.0f} ms (median "
-                           "of {}; CPU {:.0f} ms)\n",
-                           median(cold_prisma), o.cli_runs, median(cold_prisma_cpu));
-  std::cout << (missed.empty() ? std::string("target >= 5x faster than Prisma on each: met\n")
-                               : fmt::format("target >= 5x faster than Prisma on each: not met ({})\n",
-                                             fmt::join(missed, ", ")));
-  std::cout << fmt::format("target no-change migrate dev under 1 s (CLI): {}\n", median(cli.ms) < 1000 ? "met" : "not met");
+  std::cout << fmt::format(
+      "\n  Prisma's Node process: WebAssembly loaded and compiled {:.0f} ms after start; {:.1f} s "
+      "from fork to exit, CPU {:.1f} s\n",
+      key(theirs, "process_start_to_loaded_ms")[0], theirs.wall_ms / 1e3, theirs.cpu_ms / 1e3);
+  std::cout << fmt::format(
+      "\nno-change migrate dev (CLI, wall): {:.0f} ms (median of {}; p90 {:.0f} ms; CPU {:.0f} ms); "
+      "shadow cache off: {:.0f} ms (p90 {:.0f} ms)\n",
+      median(cli.ms), o.cli_runs, percentile(cli.ms, 0.9), cli.cpu_ms, median(cli_uncached.ms),
+      percentile(cli_uncached.ms, 0.9));
+  std::cout << fmt::format(
+      "Prisma, one cold Node process (load + the engine calls above, no CLI): {:.0f} ms (median "
+      "of {}; CPU {:.0f} ms)\n",
+      median(cold_prisma), o.cli_runs, median(cold_prisma_cpu));
+  std::cout << (missed.empty()
+                    ? std::string("target >= 5x faster than Prisma on each: met\n")
+                    : fmt::format("target >= 5x faster than Prisma on each: not met ({})\n", fmt::join(missed, ", ")));
+  std::cout << fmt::format("target no-change migrate dev under 1 s (CLI): {}\n",
+                           median(cli.ms) < 1000 ? "met" : "not met");
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return pgkit::bench::run_main<Options>(argc, argv, kProgram,
-                                         "pgkit's schema engine against Prisma's: parse, diff, migrate dev",
-                                         declare_options, run);
+  return pgkit::bench::run_main<Options>(
+      argc, argv, kProgram, "pgkit's schema engine against Prisma's: parse, diff, migrate dev", declare_options, run);
 }

@@ -99,9 +99,9 @@ struct Options {
   int seconds = 10;
   int connections = 64;
   int rounds = 1;
-  int warmup = 2;       // seconds of wrk before each counted run; 0: none
-  int wrk_threads = 2;  // wrk's -t
-  int pool = 32;        // both servers' pool max
+  int warmup = 2;          // seconds of wrk before each counted run; 0: none
+  int wrk_threads = 2;     // wrk's -t
+  int pool = 32;           // both servers' pool max
   int server_threads = 0;  // pgkit-server --threads; 0: not passed (its default, the cores)
   std::array<bool, kServers> run{true, true};
   fs::path pgkit;         // empty: beside this program
@@ -124,7 +124,10 @@ void declare_options(CLI::App& cli, Options& o) {
   cli.add_option("--express-dir", o.express_dir, "the Express peer: server.js (bench/peers/express)");
   cli.add_option("--migrations-dir", o.migrations_dir, "the schema's migrations (the source tree's migrations/)");
   cli.add_option_function<std::string>(
-         "--only", [&o](const std::string& name) { o.run = {name == "pgkit", name == "express"}; },
+         "--only",
+         [&o](const std::string& name) {
+           o.run = {name == "pgkit", name == "express"};
+         },
          "run only this server")
       ->check(CLI::IsMember({"pgkit", "express"}));
   cli.callback([&o] {
@@ -148,15 +151,17 @@ Tools prepare_tools(const Options& o) {
   if (o.run[kPgkit]) t.pgkit_server = pgkit::bench::built_program(o.pgkit_server, "pgkit-server", "pgkit-server");
   t.migrations_dir = fs::absolute(o.migrations_dir);
   if (!fs::is_directory(t.migrations_dir))
-    throw std::runtime_error(fmt::format("no migrations directory {}: pass --migrations-dir with the pgkit source "
-                                         "tree's migrations/",
-                                         t.migrations_dir.string()));
+    throw std::runtime_error(
+        fmt::format("no migrations directory {}: pass --migrations-dir with the pgkit source "
+                    "tree's migrations/",
+                    t.migrations_dir.string()));
   if (!o.run[kExpress]) return t;
   t.express_dir = fs::absolute(o.express_dir);
   if (!fs::exists(t.express_dir / "server.js"))
-    throw std::runtime_error(fmt::format("no server.js in {}: pass --express-dir with bench/peers/express of the pgkit "
-                                         "source tree",
-                                         t.express_dir.string()));
+    throw std::runtime_error(
+        fmt::format("no server.js in {}: pass --express-dir with bench/peers/express of the pgkit "
+                    "source tree",
+                    t.express_dir.string()));
   t.node = pgkit::bench::require_program("node", {"nodejs", "npm"});
   if (!pgkit::bench::has_node_packages(t.express_dir, {"express", "pg"})) pgkit::bench::npm_install(t.express_dir);
   return t;
@@ -195,16 +200,18 @@ std::string seed(const pgkit::Config& config) {
     const std::string user = tx.query("INSERT INTO users (email, role) VALUES ($1, 'USER') RETURNING id::text", kEmail)
                                  .scalar<std::string>();
     // The tokens' text as UTF-8 bytes is what `T::bytea` gives for base64url.
-    tx.query("INSERT INTO sessions (user_id, access_token_hash, refresh_token_hash, access_expires_at, expires_at) "
-             "VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), encode(sha256(convert_to($3, 'UTF8')), 'hex'), "
-             "now() + interval '1 day', now() + interval '30 days')",
-             user, access, refresh);
+    tx.query(
+        "INSERT INTO sessions (user_id, access_token_hash, refresh_token_hash, access_expires_at, expires_at) "
+        "VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), encode(sha256(convert_to($3, 'UTF8')), 'hex'), "
+        "now() + interval '1 day', now() + interval '30 days')",
+        user, access, refresh);
     // A distinct created_at per post (one second apart, newest first); every 200th from the 7th
     // is unpublished, so the list's index scan has some to skip.
-    tx.query("INSERT INTO posts (title, content, published, author_id, created_at, updated_at) "
-             "SELECT 'Post ' || i, $1, i % 200 <> 7, $2, now() - make_interval(secs => i), "
-             "now() - make_interval(secs => i) FROM generate_series(1, $3::int) AS i",
-             kContent, user, kPublishedPosts + kUnpublishedPosts);
+    tx.query(
+        "INSERT INTO posts (title, content, published, author_id, created_at, updated_at) "
+        "SELECT 'Post ' || i, $1, i % 200 <> 7, $2, now() - make_interval(secs => i), "
+        "now() - make_interval(secs => i) FROM generate_series(1, $3::int) AS i",
+        kContent, user, kPublishedPosts + kUnpublishedPosts);
   });
   const auto published = pool.query("SELECT count(*) FROM posts WHERE published").scalar<std::int64_t>();
   if (published != kPublishedPosts)
@@ -355,7 +362,8 @@ void wait_ready(Service& s, int port) {
   const auto until = std::chrono::steady_clock::now() + kReadyTimeout;
   for (;;) {
     if (auto r = http_get(port, "/api/health"); r && r->status == 200) return;
-    if (s.ended()) throw std::runtime_error(fmt::format("{} ended before it was ready; its output:\n{}", s.name(), s.log_tail()));
+    if (s.ended())
+      throw std::runtime_error(fmt::format("{} ended before it was ready; its output:\n{}", s.name(), s.log_tail()));
     if (std::chrono::steady_clock::now() > until)
       throw std::runtime_error(fmt::format("{} did not answer GET /api/health with 200 within {} s; its output:\n{}",
                                            s.name(), kReadyTimeout.count(), s.log_tail()));
@@ -405,7 +413,8 @@ std::array<std::string, kRoutes.size()> check_routes(const Service& s, int port,
   if (health.status != 200 || health.body.find("\"connected\"") == std::string::npos) fail("GET /api/health", health);
   HttpReply me = get("/api/users/me", token);
   if (me.status != 200 || me.body.find(kEmail) == std::string::npos) fail("GET /api/users/me with the token", me);
-  if (HttpReply no = get("/api/users/me", ""); no.status != 401) fail("GET /api/users/me without a token, expected 401", no);
+  if (HttpReply no = get("/api/users/me", ""); no.status != 401)
+    fail("GET /api/users/me without a token, expected 401", no);
   HttpReply posts = get("/api/posts?limit=20", token);
   if (posts.status != 200 || occurrences(posts.body, "\"authorId\"") != 20 ||
       posts.body.find("\"nextCursor\":\"") == std::string::npos)
@@ -532,9 +541,13 @@ struct Target {
 // One wrk run against target's route; the CPU figures are sampled around it when counted.
 Measured run_wrk(const Tools& tools, const Options& o, const Target& t, const Route& route, const std::string& token,
                  int seconds, pid_t postmaster) {
-  std::vector<std::string> argv{tools.wrk.string(), "-t" + std::to_string(o.wrk_threads),
-                                "-c" + std::to_string(o.connections), "-d" + std::to_string(seconds) + "s",
-                                "--latency", "-H", "Authorization: Bearer " + token,
+  std::vector<std::string> argv{tools.wrk.string(),
+                                "-t" + std::to_string(o.wrk_threads),
+                                "-c" + std::to_string(o.connections),
+                                "-d" + std::to_string(seconds) + "s",
+                                "--latency",
+                                "-H",
+                                "Authorization: Bearer " + token,
                                 fmt::format("http://127.0.0.1:{}{}", t.port, route.target)};
   const double server0 = process_cpu(t.service->pid());
   const auto pg0 = postgres_cpu(postmaster);
@@ -544,9 +557,11 @@ Measured run_wrk(const Tools& tools, const Options& o, const Target& t, const Ro
   const double server1 = process_cpu(t.service->pid());
   const auto pg1 = postgres_cpu(postmaster);
   if (run.status != 0)
-    throw std::runtime_error(fmt::format("wrk against {} failed (exit {}):\n{}", t.service->name(), run.status, run.output));
+    throw std::runtime_error(
+        fmt::format("wrk against {} failed (exit {}):\n{}", t.service->name(), run.status, run.output));
   if (t.service->ended())
-    throw std::runtime_error(fmt::format("{} ended during the run; its output:\n{}", t.service->name(), t.service->log_tail()));
+    throw std::runtime_error(
+        fmt::format("{} ended during the run; its output:\n{}", t.service->name(), t.service->log_tail()));
   Measured m = parse_wrk(run.output);
   m.server_cpu = server1 - server0;
   m.postgres_cpu = postgres_cpu_between(pg0, pg1);
@@ -575,14 +590,14 @@ double per_request_us(const std::vector<Measured>& runs, double Measured::*field
 }
 
 void print_results(const Options& o, const Runs& runs) {
-  std::cout << fmt::format("\nwrk -t{} -c{} -d{}s --latency, {} s warm-up, {} round(s){}; pools of {}; pgkit-server "
-                           "--threads {}; {} cores\n\n",
-                           o.wrk_threads, o.connections, o.seconds, o.warmup, o.rounds,
-                           o.rounds > 1 ? " (medians)" : "", o.pool,
-                           o.server_threads ? std::to_string(o.server_threads) : "default",
-                           std::thread::hardware_concurrency());
-  std::cout << "| route | pgkit req/s | express req/s | ratio | pgkit p50 / p99 ms | express p50 / p99 ms | p99 lower? |\n"
-               "| --- | --: | --: | --: | --: | --: | --- |\n";
+  std::cout << fmt::format(
+      "\nwrk -t{} -c{} -d{}s --latency, {} s warm-up, {} round(s){}; pools of {}; pgkit-server "
+      "--threads {}; {} cores\n\n",
+      o.wrk_threads, o.connections, o.seconds, o.warmup, o.rounds, o.rounds > 1 ? " (medians)" : "", o.pool,
+      o.server_threads ? std::to_string(o.server_threads) : "default", std::thread::hardware_concurrency());
+  std::cout
+      << "| route | pgkit req/s | express req/s | ratio | pgkit p50 / p99 ms | express p50 / p99 ms | p99 lower? |\n"
+         "| --- | --: | --: | --: | --: | --: | --- |\n";
   std::vector<std::string> missed;
   const bool both = o.run[kPgkit] && o.run[kExpress];
   for (std::size_t r = 0; r < kRoutes.size(); ++r) {
@@ -590,7 +605,9 @@ void print_results(const Options& o, const Runs& runs) {
     const auto& e = runs[r][kExpress];
     const double ratio = both ? med(p, &Measured::rps) / med(e, &Measured::rps) : 0;
     const bool lower = both && med(p, &Measured::p99_ms) < med(e, &Measured::p99_ms);
-    auto rps = [](const std::vector<Measured>& m) { return m.empty() ? "–" : fmt::format("{:.0f}", med(m, &Measured::rps)); };
+    auto rps = [](const std::vector<Measured>& m) {
+      return m.empty() ? "–" : fmt::format("{:.0f}", med(m, &Measured::rps));
+    };
     auto latency = [](const std::vector<Measured>& m) {
       return m.empty() ? "–" : fmt::format("{:.2f} / {:.2f}", med(m, &Measured::p50_ms), med(m, &Measured::p99_ms));
     };
@@ -601,10 +618,11 @@ void print_results(const Options& o, const Runs& runs) {
     if (both && !lower) missed.push_back(fmt::format("{}: p99 not lower", kRoutes[r].name));
   }
 
-  std::cout << "\nCPU µs per request during the counted runs: the server process (all threads), PostgreSQL (all its "
-               "processes), wrk, the whole machine busy (and steal)\n\n"
-               "| route | pgkit: server / postgres / wrk / machine (steal) | express: server / postgres / wrk / machine (steal) |\n"
-               "| --- | --: | --: |\n";
+  std::cout
+      << "\nCPU µs per request during the counted runs: the server process (all threads), PostgreSQL (all its "
+         "processes), wrk, the whole machine busy (and steal)\n\n"
+         "| route | pgkit: server / postgres / wrk / machine (steal) | express: server / postgres / wrk / machine (steal) |\n"
+         "| --- | --: | --: |\n";
   for (std::size_t r = 0; r < kRoutes.size(); ++r) {
     auto cell = [&](Server s) {
       const auto& m = runs[r][s];
@@ -627,14 +645,14 @@ void print_results(const Options& o, const Runs& runs) {
 pid_t postmaster_pid(const fs::path& root) {
   std::ifstream in(root / "data/postmaster.pid");
   pid_t pid = 0;
-  if (!(in >> pid) || pid <= 0) throw std::runtime_error("cannot read the postmaster's pid in " + (root / "data").string());
+  if (!(in >> pid) || pid <= 0)
+    throw std::runtime_error("cannot read the postmaster's pid in " + (root / "data").string());
   return pid;
 }
 
 int run(const Options& o) {
   const Tools tools = prepare_tools(o);
-  pgkit::bench::ThrowawayServer server(
-      {{"max_connections", "200"}, {"shared_buffers", "256MB"}, {"fsync", "off"}});
+  pgkit::bench::ThrowawayServer server({{"max_connections", "200"}, {"shared_buffers", "256MB"}, {"fsync", "off"}});
   pgkit::LocalCluster& pg = server.cluster();
   const std::string url = pg.url() + "?sslmode=disable";
   std::cerr << fmt::format("server: PostgreSQL {} on 127.0.0.1:{} in {}\n", pg.sql("SHOW server_version")[0], pg.port(),
@@ -642,11 +660,11 @@ int run(const Options& o) {
 
   // The schema, by the project's own migrations; DATABASE_URL in the environment only.
   std::vector<std::string> migrate{tools.pgkit.string(), "migrate", "up", "--dir", tools.migrations_dir.string()};
-  ToolRun migrated = pgkit::bench::run_captured(migrate, {"DATABASE_URL=" + url, "PATH=/usr/bin:/bin", "LC_ALL=C"},
-                                                server.root());
+  ToolRun migrated =
+      pgkit::bench::run_captured(migrate, {"DATABASE_URL=" + url, "PATH=/usr/bin:/bin", "LC_ALL=C"}, server.root());
   if (migrated.status != 0)
-    throw std::runtime_error(fmt::format("`{}` failed (exit {}):\n{}", pgkit::bench::joined(migrate), migrated.status,
-                                         migrated.output));
+    throw std::runtime_error(
+        fmt::format("`{}` failed (exit {}):\n{}", pgkit::bench::joined(migrate), migrated.status, migrated.output));
   pgkit::LoadedConfig loaded = pgkit::parse_url(url + "&application_name=pgkit-server-bench");
   if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
   const std::string token = seed(loaded.config);
@@ -661,18 +679,19 @@ int run(const Options& o) {
     ports[kPgkit] = free_port();
     std::vector<std::string> argv{tools.pgkit_server.string(), "--port", std::to_string(ports[kPgkit])};
     if (o.server_threads) argv.insert(argv.end(), {"--threads", std::to_string(o.server_threads)});
-    services[kPgkit] = std::make_unique<Service>(
-        "pgkit-server", argv,
-        std::vector<std::string>{"DATABASE_URL=" + url, "LOG_LEVEL=warn", "HOST=127.0.0.1", "DB_POOL_MAX=" + pool, "PATH=/usr/bin:/bin",
-                                 "LC_ALL=C"},
-        server.root(), server.root() / "pgkit-server.log");
+    services[kPgkit] =
+        std::make_unique<Service>("pgkit-server", argv,
+                                  std::vector<std::string>{"DATABASE_URL=" + url, "LOG_LEVEL=warn", "HOST=127.0.0.1",
+                                                           "DB_POOL_MAX=" + pool, "PATH=/usr/bin:/bin", "LC_ALL=C"},
+                                  server.root(), server.root() / "pgkit-server.log");
   }
   if (o.run[kExpress]) {
     ports[kExpress] = free_port();
     services[kExpress] = std::make_unique<Service>(
         "express", std::vector<std::string>{tools.node.string(), (tools.express_dir / "server.js").string()},
-        std::vector<std::string>{"DATABASE_URL=" + url, "PORT=" + std::to_string(ports[kExpress]), "PG_POOL_MAX=" + pool,
-                                 "NODE_ENV=production", "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"},
+        std::vector<std::string>{"DATABASE_URL=" + url, "PORT=" + std::to_string(ports[kExpress]),
+                                 "PG_POOL_MAX=" + pool, "NODE_ENV=production", "PATH=/usr/local/bin:/usr/bin:/bin",
+                                 "LC_ALL=C"},
         server.root(), server.root() / "express.log");
   }
   std::array<std::array<std::string, kRoutes.size()>, kServers> shapes;
@@ -686,8 +705,8 @@ int run(const Options& o) {
   if (o.run[kPgkit] && o.run[kExpress]) {
     for (std::size_t r = 0; r < kRoutes.size(); ++r)
       if (shapes[kPgkit][r] != shapes[kExpress][r])
-        std::cerr << fmt::format("warning: {} answers differ in shape:\n  pgkit:   {}\n  express: {}\n", kRoutes[r].name,
-                                 shapes[kPgkit][r], shapes[kExpress][r]);
+        std::cerr << fmt::format("warning: {} answers differ in shape:\n  pgkit:   {}\n  express: {}\n",
+                                 kRoutes[r].name, shapes[kPgkit][r], shapes[kExpress][r]);
   }
 
   const pid_t postmaster = postmaster_pid(server.root());
@@ -702,12 +721,12 @@ int run(const Options& o) {
         if (o.warmup > 0) run_wrk(tools, o, target, kRoutes[r], token, o.warmup, postmaster);
         Measured m = run_wrk(tools, o, target, kRoutes[r], token, o.seconds, postmaster);
         runs[r][s].push_back(m);
-        std::cerr << fmt::format("round {} {:<24} {:<7} {:>9.0f} req/s  p50 {:6.2f} ms  p99 {:6.2f} ms  CPU µs/req: "
-                                 "server {:.1f}, postgres {:.1f}, wrk {:.1f}, machine {:.1f}{}\n",
-                                 round, kRoutes[r].name, kServerNames[s], m.rps, m.p50_ms, m.p99_ms,
-                                 m.server_cpu / m.requests * 1e6, m.postgres_cpu / m.requests * 1e6,
-                                 m.wrk_cpu / m.requests * 1e6, m.machine_busy / m.requests * 1e6,
-                                 m.socket_errors.empty() ? "" : "  (" + m.socket_errors + ")");
+        std::cerr << fmt::format(
+            "round {} {:<24} {:<7} {:>9.0f} req/s  p50 {:6.2f} ms  p99 {:6.2f} ms  CPU µs/req: "
+            "server {:.1f}, postgres {:.1f}, wrk {:.1f}, machine {:.1f}{}\n",
+            round, kRoutes[r].name, kServerNames[s], m.rps, m.p50_ms, m.p99_ms, m.server_cpu / m.requests * 1e6,
+            m.postgres_cpu / m.requests * 1e6, m.wrk_cpu / m.requests * 1e6, m.machine_busy / m.requests * 1e6,
+            m.socket_errors.empty() ? "" : "  (" + m.socket_errors + ")");
       }
     }
   }
@@ -720,7 +739,6 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return pgkit::bench::run_main<Options>(argc, argv, kProgram,
-                                         "pgkit-server against Express + node-postgres, driven by wrk",
-                                         declare_options, run);
+  return pgkit::bench::run_main<Options>(
+      argc, argv, kProgram, "pgkit-server against Express + node-postgres, driven by wrk", declare_options, run);
 }

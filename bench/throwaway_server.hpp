@@ -38,7 +38,8 @@ class ThrowawayServer {
     root_ = pattern;
     guard_signals(this);
     try {
-      if (::chmod(root_.c_str(), 0755) != 0) throw std::system_error(errno, std::generic_category(), "chmod 0755 " + root_.string());
+      if (::chmod(root_.c_str(), 0755) != 0)
+        throw std::system_error(errno, std::generic_category(), "chmod 0755 " + root_.string());
       LocalClusterOptions options;
       options.data_dir = root_ / "data";
       options.settings = std::move(settings);

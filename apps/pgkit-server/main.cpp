@@ -24,8 +24,7 @@ long env_number(const char* name, long fallback) {
     std::size_t used = 0;
     long n = std::stol(v, &used);
     if (used == v.size() && n >= 0) return n;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   throw std::invalid_argument(std::string(name) + "=" + v + " is not a whole number");
 }
 
@@ -63,7 +62,8 @@ int main(int argc, char** argv) {
   cli.add_flag("--migrate", o.migrate, "apply pending migrations once the database is reachable");
   cli.add_option("--migrations", o.migrations, "the schema's migrations (MIGRATIONS_DIR; default ./migrations)");
   cli.add_option("--shutdown-timeout", shutdown_ms, "ms requests in flight get at shutdown (default 10000)");
-  cli.add_option("--header-timeout", header_timeout_ms, "ms for a request's headers, and for an idle keep-alive (default 10000)");
+  cli.add_option("--header-timeout", header_timeout_ms,
+                 "ms for a request's headers, and for an idle keep-alive (default 10000)");
   cli.add_option("--body-timeout", body_timeout_ms, "ms for a request's body (default 30000)");
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error (LOG_LEVEL; default info)");
   cli.add_option("--log-format", log_format, "text or json (LOG_FORMAT; json when APP_ENV=production)")

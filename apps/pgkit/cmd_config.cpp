@@ -27,10 +27,10 @@ int show_config(const CommonOptions& common) {
     fmt::print("statement timeout: {}\n", ms(p.statement_timeout));
     fmt::print("slow query log:    {}\n", ms(p.slow_query));
     fmt::print("leak threshold:    {}\n", ms(p.leak_threshold));
-    fmt::print("tcp keepalive:     {}\n",
-               p.keepalive ? fmt::format("on (idle {}, interval {}, count {})", ms(p.keepalive_idle),
-                                         ms(p.keepalive_interval), p.keepalive_count)
-                           : "off");
+    fmt::print("tcp keepalive:     {}\n", p.keepalive
+                                              ? fmt::format("on (idle {}, interval {}, count {})", ms(p.keepalive_idle),
+                                                            ms(p.keepalive_interval), p.keepalive_count)
+                                              : "off");
     fmt::print("tcp user timeout:  {}\n", ms(p.tcp_user_timeout));
     fmt::print("log every query:   {}\n", p.log_queries ? "on" : "off");
     fmt::print("pgbouncer:         {}\n", p.pgbouncer ? "on (unnamed statements, no session settings)" : "off");

@@ -37,8 +37,8 @@ fs::path data_dir_for(const fs::path& dir) {
     LocalCluster::prepare_dir(dir);
     return dir / "data";
   } catch (const std::exception&) {
-    fs::path alt = fs::temp_directory_path() /
-                   fmt::format("pgkit-dev-{:x}", std::hash<std::string>{}(fs::absolute(dir).string()));
+    fs::path alt =
+        fs::temp_directory_path() / fmt::format("pgkit-dev-{:x}", std::hash<std::string>{}(fs::absolute(dir).string()));
     LocalCluster::prepare_dir(alt);
     std::ofstream(location) << (alt / "data").string() << "\n";
     return alt / "data";

@@ -28,11 +28,16 @@ struct DoctorOptions {
 };
 
 json::object pool_json(const PoolStats& s) {
-  return {{"total", s.total},       {"idle", s.idle},
-          {"in_use", s.in_use},     {"waiting", s.waiting},
-          {"max", s.max},           {"min", s.min},
-          {"created", s.created},   {"closed", s.closed},
-          {"acquired", s.acquired}, {"acquire_timeouts", s.acquire_timeouts},
+  return {{"total", s.total},
+          {"idle", s.idle},
+          {"in_use", s.in_use},
+          {"waiting", s.waiting},
+          {"max", s.max},
+          {"min", s.min},
+          {"created", s.created},
+          {"closed", s.closed},
+          {"acquired", s.acquired},
+          {"acquire_timeouts", s.acquire_timeouts},
           {"connect_errors", s.connect_errors}};
 }
 
@@ -52,8 +57,12 @@ std::string node_text(const NodeStatus& n) {
 json::array nodes_json(const std::vector<NodeStatus>& nodes) {
   json::array out;
   for (const auto& n : nodes) {
-    json::object node{{"role", NodeStatus::role_name(n.role)}, {"url", n.url}, {"reachable", n.reachable},
-                      {"in_recovery", n.in_recovery}, {"in_rotation", n.in_rotation}, {"reason", n.reason}};
+    json::object node{{"role", NodeStatus::role_name(n.role)},
+                      {"url", n.url},
+                      {"reachable", n.reachable},
+                      {"in_recovery", n.in_recovery},
+                      {"in_rotation", n.in_rotation},
+                      {"reason", n.reason}};
     if (n.lag) node["lag_ms"] = n.lag->count();
     if (n.lag_bytes) node["lag_bytes"] = *n.lag_bytes;
     out.push_back(std::move(node));
@@ -140,7 +149,7 @@ int doctor(const DoctorOptions& o) {
   Config config = loaded.config;
   HealthOptions health = o.health;
   health.pool_max = config.pool.max;  // judged as configured, checked with at most two
-  config.pool.min = 0;  // open exactly what the checks use
+  config.pool.min = 0;                // open exactly what the checks use
   config.pool.max = std::max(1, std::min(config.pool.max, 2));
   const std::string url = config.masked();
   // With DATABASE_REPLICA_URL, each replica is checked too: role, reachable, lag.
@@ -170,9 +179,11 @@ void add_doctor_command(CLI::App& app, int& exit_code) {
   add_common_options(*cmd, o->common);
   cmd->add_flag("--json", o->json, "Print one JSON object (one per line with --watch)");
   cmd->add_option("--instances", o->health.instances, "Instances of the program sharing the server (default 1)");
-  cmd->add_option("--dir", o->health.migrations_dir, "Migrations directory, for the pending count (default ./migrations)");
+  cmd->add_option("--dir", o->health.migrations_dir,
+                  "Migrations directory, for the pending count (default ./migrations)");
   cmd->add_option("--table", o->health.migrations_table, "Migration tracking table (default pgkit_migrations)");
-  cmd->add_option("--watch", o->watch_seconds, "Repeat every N seconds until SIGINT or SIGTERM")->check(CLI::PositiveNumber);
+  cmd->add_option("--watch", o->watch_seconds, "Repeat every N seconds until SIGINT or SIGTERM")
+      ->check(CLI::PositiveNumber);
   cmd->callback([o, &exit_code] { exit_code = doctor(*o); });
 }
 

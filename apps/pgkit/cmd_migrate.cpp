@@ -83,8 +83,9 @@ int show_prisma_status(Migrator& m, const MigrateOptions& o, const Config& confi
   if (!failed.empty()) {
     fmt::print("Following migration{} have failed:\n", failed.size() == 1 ? "" : "s");
     list(failed);
-    fmt::print("\nDuring development, reset the database with `pgkit migrate reset`; in production, fix it by hand and "
-               "run `pgkit migrate resolve --applied|--rolled-back NAME`.\n\n");
+    fmt::print(
+        "\nDuring development, reset the database with `pgkit migrate reset`; in production, fix it by hand and "
+        "run `pgkit migrate resolve --applied|--rolled-back NAME`.\n\n");
   }
   if (!edited.empty()) {
     fmt::print("Following migration{} were modified after they were applied:\n", edited.size() == 1 ? "" : "s");
@@ -100,18 +101,23 @@ int show_prisma_status(Migrator& m, const MigrateOptions& o, const Config& confi
   if (!pending.empty()) {
     fmt::print("Following migration{} not yet been applied:\n", pending.size() == 1 ? " has" : "s have");
     list(pending);
-    fmt::print("\nTo apply migrations in development run `pgkit migrate dev`.\nTo apply migrations in production run "
-               "`pgkit migrate deploy`.\n");
+    fmt::print(
+        "\nTo apply migrations in development run `pgkit migrate dev`.\nTo apply migrations in production run "
+        "`pgkit migrate deploy`.\n");
   }
   std::optional<fs::path> schema_file;
-  if (!o.schema.empty()) schema_file = o.schema;
-  else schema_file = schema::find_default();
+  if (!o.schema.empty())
+    schema_file = o.schema;
+  else
+    schema_file = schema::find_default();
   auto drift = migrate::check_drift(config, dir, schema_file,
                                     o.shadow_url.empty() ? std::nullopt : std::optional<std::string>(o.shadow_url));
   if (!drift.database.empty()) {
     clean = false;
-    fmt::print("\nDrift detected: the database schema is not in sync with its migration history.\n"
-               "What the database has that its applied migrations do not build:\n{}", drift.database);
+    fmt::print(
+        "\nDrift detected: the database schema is not in sync with its migration history.\n"
+        "What the database has that its applied migrations do not build:\n{}",
+        drift.database);
   }
   if (!drift.schema.empty()) {
     clean = false;
@@ -128,17 +134,23 @@ int show_status(Migrator& m, const MigrateOptions& o, const Config& config) {
   json::array out;
   for (const auto& r : rows) {
     if (o.json) {
-      out.push_back(json::object{{"version", r.version},     {"name", r.name},
-                                 {"state", to_string(r.state)}, {"file", r.file},
-                                 {"applied_at", when(r.applied_at)}, {"execution_ms", r.execution_ms},
-                                 {"applied_by", r.applied_by}, {"error", r.error}});
+      out.push_back(json::object{{"version", r.version},
+                                 {"name", r.name},
+                                 {"state", to_string(r.state)},
+                                 {"file", r.file},
+                                 {"applied_at", when(r.applied_at)},
+                                 {"execution_ms", r.execution_ms},
+                                 {"applied_by", r.applied_by},
+                                 {"error", r.error}});
     } else {
       fmt::print("{:<22} {:<22} {:<32} {}{}\n", r.version, to_string(r.state), r.name, when(r.applied_at),
                  r.execution_ms ? fmt::format(" ({} ms)", r.execution_ms) : "");
     }
   }
-  if (o.json) std::cout << json::serialize(out) << "\n";
-  else if (rows.empty()) fmt::print("no migrations in {}\n", dir_of(o));
+  if (o.json)
+    std::cout << json::serialize(out) << "\n";
+  else if (rows.empty())
+    fmt::print("no migrations in {}\n", dir_of(o));
   if (!m.prisma())
     for (const auto& t : m.foreign_tables())
       if (t.find("Prisma") == std::string::npos || fs::exists(fs::path(dir_of(o)) / "migration_lock.toml"))
@@ -165,9 +177,12 @@ int run(const std::string& action, const MigrateOptions& o) {
   Config config = require_database(o.common);
   Migrator m(config, engine_options(o));
   if (action == "status") return show_status(m, o, config);
-  if (action == "up") print_sql(m.up(o.count > 0 ? std::optional<int>(o.count) : std::nullopt));
-  else if (action == "down") print_sql(m.down(o.count > 0 ? o.count : 1));
-  else if (action == "redo") print_sql(m.redo());
+  if (action == "up")
+    print_sql(m.up(o.count > 0 ? std::optional<int>(o.count) : std::nullopt));
+  else if (action == "down")
+    print_sql(m.down(o.count > 0 ? o.count : 1));
+  else if (action == "redo")
+    print_sql(m.redo());
   else if (action == "reset") {
     const std::string host = config.params.count("host") ? config.params.at("host") : "";
     bool local = host.empty() || host == "localhost" || host == "127.0.0.1" || host == "::1" || host[0] == '/';
@@ -181,7 +196,8 @@ int run(const std::string& action, const MigrateOptions& o) {
     if (m.prisma()) {
       // Prisma's reset: drop every object of the schemas, apply every migration, run the seed.
       std::vector<std::string> schemas{config.search_path.value_or("public")};
-      std::optional<fs::path> schema_file = o.schema.empty() ? schema::find_default() : std::optional<fs::path>(o.schema);
+      std::optional<fs::path> schema_file =
+          o.schema.empty() ? schema::find_default() : std::optional<fs::path>(o.schema);
       if (schema_file) schemas = schema::to_catalog(schema::load(*schema_file), schemas.front()).schemas;
       fmt::print("resetting {}: every object of the {} schema{} is dropped, then every migration applied\n",
                  config.masked(), fmt::join(schemas, ", "), schemas.size() == 1 ? "" : "s");
@@ -203,7 +219,8 @@ int run(const std::string& action, const MigrateOptions& o) {
     m.resolve(o.version, o.applied);
   } else if (action == "dump-schema") {
     std::string schema = m.dump_schema();
-    if (o.out.empty() || o.out == "-") std::cout << schema;
+    if (o.out.empty() || o.out == "-")
+      std::cout << schema;
     else {
       std::ofstream(o.out, std::ios::binary) << schema;
       fmt::print("wrote {}\n", o.out);
@@ -221,15 +238,17 @@ int run(const std::string& action, const MigrateOptions& o) {
 }  // namespace
 
 CLI::App& add_migrate_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("migrate", "Migrations: dev, deploy, diff (schema-first); up, down, redo, reset, status, "
-                                            "create, resolve, dump-schema, verify");
+  auto* cmd = app.add_subcommand("migrate",
+                                 "Migrations: dev, deploy, diff (schema-first); up, down, redo, reset, status, "
+                                 "create, resolve, dump-schema, verify");
   cmd->require_subcommand(1);
   auto o = std::make_shared<MigrateOptions>();
   auto common = [&](CLI::App* sub) {
     add_common_options(*sub, o->common);
     sub->add_option("--dir", o->dir, "Migrations directory (default ./migrations, else ./prisma/migrations)");
-    sub->add_option("--table", o->table, "Tracking table (default: _prisma_migrations for Prisma's layout, else "
-                                         "pgkit_migrations)");
+    sub->add_option("--table", o->table,
+                    "Tracking table (default: _prisma_migrations for Prisma's layout, else "
+                    "pgkit_migrations)");
     sub->add_option("--lock-timeout", o->lock_timeout_ms, "Milliseconds to wait for another migrator (default 60000)");
   };
   auto add = [&](const char* name, const char* help) {
@@ -249,13 +268,16 @@ CLI::App& add_migrate_command(CLI::App& app, int& exit_code) {
   down->add_option("N", o->count, "How many");
   down->add_flag("--dry-run", o->dry_run, "Print the SQL that would run; change nothing");
   add("redo", "Roll back the newest migration and apply it again");
-  auto* reset = add("reset", "Roll back (Prisma's layout: drop) everything, then apply everything and seed (refused on a "
-                            "non-local host without --force)");
+  auto* reset = add("reset",
+                    "Roll back (Prisma's layout: drop) everything, then apply everything and seed (refused on a "
+                    "non-local host without --force)");
   reset->add_flag("--force", o->force, "Reset a non-local database");
-  reset->add_option("--schema", o->schema, "schema.prisma, for the schemas to reset (default: found as `migrate dev` does)");
+  reset->add_option("--schema", o->schema,
+                    "schema.prisma, for the schemas to reset (default: found as `migrate dev` does)");
   reset->add_option("--seed", o->seed, "Seed SQL file or directory run afterwards (default ./seeds when present)");
-  auto* status = add("status", "Every migration: applied, pending, file missing, changed, out of order; drift for "
-                               "Prisma's layout");
+  auto* status = add("status",
+                     "Every migration: applied, pending, file missing, changed, out of order; drift for "
+                     "Prisma's layout");
   status->add_flag("--json", o->json, "Print JSON");
   status->add_option("--schema", o->schema, "schema.prisma to compare with the migrations (default: found)");
   status->add_option("--shadow-database-url", o->shadow_url, "Where to replay migrations to detect drift");

@@ -93,29 +93,29 @@ int dev(const SchemaOptions& o) {
     fmt::print(stderr, "Enter a name for the new migration: ");
     std::getline(std::cin, name);
   }
-  auto result = migrate::dev(config, {.name = name,
-                                      .schema = o.schema,
-                                      .dir = o.dir,
-                                      .create_only = o.create_only,
-                                      .force = o.force,
-                                      .accept_data_loss = o.accept_data_loss,
-                                      .shadow_url = o.shadow_url.empty() ? std::nullopt
-                                                                         : std::optional<std::string>(o.shadow_url),
-                                      .progress = [](const std::string& line) { fmt::print("{}\n", line); },
-                                      .confirm = ask});
+  auto result = migrate::dev(
+      config, {.name = name,
+               .schema = o.schema,
+               .dir = o.dir,
+               .create_only = o.create_only,
+               .force = o.force,
+               .accept_data_loss = o.accept_data_loss,
+               .shadow_url = o.shadow_url.empty() ? std::nullopt : std::optional<std::string>(o.shadow_url),
+               .progress = [](const std::string& line) { fmt::print("{}\n", line); },
+               .confirm = ask});
   if (!result.warnings.empty()) {
     fmt::print(stderr, "Warnings for the current datasource:\n");
     print_warnings(result.warnings);
   }
-  if (result.written && o.create_only)
-    fmt::print("Review and edit it, then run `pgkit migrate dev` to apply it.\n");
+  if (result.written && o.create_only) fmt::print("Review and edit it, then run `pgkit migrate dev` to apply it.\n");
   return kOk;
 }
 
 int deploy(const SchemaOptions& o) {
   Config config = require_database(o.common);
   fs::path dir = o.dir.empty() ? migrate::default_migrations_dir(schema_or_default(o.schema)) : fs::path(o.dir);
-  migrate::Migrator m(config, {.dir = dir, .table = migrate::history_table(dir),
+  migrate::Migrator m(config, {.dir = dir,
+                               .table = migrate::history_table(dir),
                                .progress = [](const std::string& line) { fmt::print("{}\n", line); }});
   auto report = m.up();
   if (report.versions.empty()) fmt::print("No pending migrations to apply.\n");
@@ -125,9 +125,9 @@ int deploy(const SchemaOptions& o) {
 migrate::DiffSource side(const DiffSideOptions& o, const char* which) {
   int given = (o.empty ? 1 : 0) + !o.schema.empty() + !o.url.empty() + !o.migrations.empty();
   if (given != 1)
-    throw ConfigError({.message = fmt::format("give exactly one --{0}-empty, --{0}-schema, --{0}-url or --{0}-migrations",
-                                              which),
-                       .hint = "e.g. `pgkit migrate diff --from-empty --to-schema prisma/schema.prisma --script`"});
+    throw ConfigError(
+        {.message = fmt::format("give exactly one --{0}-empty, --{0}-schema, --{0}-url or --{0}-migrations", which),
+         .hint = "e.g. `pgkit migrate diff --from-empty --to-schema prisma/schema.prisma --script`"});
   if (o.empty) return {migrate::DiffSource::Kind::empty, ""};
   if (!o.schema.empty()) return {migrate::DiffSource::Kind::schema, o.schema};
   if (!o.url.empty()) return {migrate::DiffSource::Kind::url, o.url};
@@ -151,8 +151,10 @@ int diff(const SchemaOptions& o) {
   auto plan = catalog::diff(migrate::load_catalog(from, load_options), migrate::load_catalog(to, load_options));
   std::string text = o.script ? catalog::render_script(plan) : catalog::summary(plan);
   if (o.script && plan.empty()) text = "-- This is an empty migration.";
-  if (!o.output.empty()) std::ofstream(o.output, std::ios::binary) << text << (o.script ? "" : "\n");
-  else std::cout << text << (text.ends_with('\n') ? "" : "\n");
+  if (!o.output.empty())
+    std::ofstream(o.output, std::ios::binary) << text << (o.script ? "" : "\n");
+  else
+    std::cout << text << (text.ends_with('\n') ? "" : "\n");
   return o.exit_code && !plan.empty() ? kBadConfig : kOk;  // --exit-code: 2 when they differ, as Prisma's
 }
 
@@ -165,8 +167,9 @@ int push(const SchemaOptions& o) {
   if (!result.applied && !result.warnings.empty()) {
     fmt::print(stderr, "Refused: applying the schema would lose data:\n");
     print_warnings(result.warnings);
-    fmt::print(stderr, "Nothing was changed. Pass --accept-data-loss to go ahead, or --force-reset to start from an "
-                       "empty database.\n");
+    fmt::print(stderr,
+               "Nothing was changed. Pass --accept-data-loss to go ahead, or --force-reset to start from an "
+               "empty database.\n");
     return kFailed;
   }
   return kOk;
@@ -185,8 +188,10 @@ int pull(const SchemaOptions& o) {
   options.previous = previous ? &*previous : nullptr;
   options.schema = config.search_path.value_or("public");
   catalog::DescribeOptions describe;
-  if (previous && !previous->datasource.schemas.empty()) describe.schemas = previous->datasource.schemas;
-  else describe.schemas = {options.schema};
+  if (previous && !previous->datasource.schemas.empty())
+    describe.schemas = previous->datasource.schemas;
+  else
+    describe.schemas = {options.schema};
   Connection conn(config);
   auto pulled = schema::introspect(catalog::describe(conn, describe), options);
   std::string warnings = schema::warnings_text(pulled.warnings);
@@ -202,7 +207,8 @@ int pull(const SchemaOptions& o) {
   } else {
     for (const auto& file : pulled.files) std::ofstream(file.path, std::ios::binary) << file.text;
   }
-  for (std::size_t at = pulled.text.find("\nmodel "); at != std::string::npos; at = pulled.text.find("\nmodel ", at + 1))
+  for (std::size_t at = pulled.text.find("\nmodel "); at != std::string::npos;
+       at = pulled.text.find("\nmodel ", at + 1))
     ++models;
   fmt::print("Introspected {} model{} and wrote {}{}\n", models, models == 1 ? "" : "s", path.string(),
              previous ? " (your names, maps and comments kept)" : "");
@@ -232,34 +238,41 @@ void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
 
   auto* schema_cmd = app.add_subcommand("schema", "schema.prisma: validate, format");
   schema_cmd->require_subcommand(1);
-  auto* validate_cmd = schema_cmd->add_subcommand("validate", "Report every problem in the schema, as file:line:column");
+  auto* validate_cmd =
+      schema_cmd->add_subcommand("validate", "Report every problem in the schema, as file:line:column");
   with_schema(validate_cmd);
   bind(validate_cmd, validate);
-  auto* format_cmd = schema_cmd->add_subcommand("format", "Rewrite the schema in the canonical layout `prisma format` writes");
+  auto* format_cmd =
+      schema_cmd->add_subcommand("format", "Rewrite the schema in the canonical layout `prisma format` writes");
   with_schema(format_cmd);
   format_cmd->add_flag("--check", o->check, "Change nothing; exit 1 when a file is not formatted");
   bind(format_cmd, format);
 
-  auto* dev_cmd = migrate.add_subcommand("dev", "Write the migration that brings the database to the schema, and apply it");
+  auto* dev_cmd =
+      migrate.add_subcommand("dev", "Write the migration that brings the database to the schema, and apply it");
   add_common_options(*dev_cmd, o->common);
   with_schema(dev_cmd);
   dev_cmd->add_option("--name,-n", o->name, "The migration's name (add_posts_table)");
   dev_cmd->add_option("--dir", o->dir, "Migrations directory (default: migrations beside the schema)");
   dev_cmd->add_flag("--create-only", o->create_only, "Write the migration for review; do not apply it");
-  dev_cmd->add_flag("--force", o->force, "Reset the database without asking when drift or edited migrations require it");
+  dev_cmd->add_flag("--force", o->force,
+                    "Reset the database without asking when drift or edited migrations require it");
   dev_cmd->add_flag("--accept-data-loss", o->accept_data_loss, "Apply steps that drop data without asking");
-  dev_cmd->add_option("--shadow-database-url", o->shadow_url, "Where to replay migrations (default SHADOW_DATABASE_URL, "
-                                                              "else a temporary database)");
+  dev_cmd->add_option("--shadow-database-url", o->shadow_url,
+                      "Where to replay migrations (default SHADOW_DATABASE_URL, "
+                      "else a temporary database)");
   bind(dev_cmd, dev);
 
-  auto* deploy_cmd = migrate.add_subcommand("deploy", "Apply pending migrations (production): no shadow database, no prompts");
+  auto* deploy_cmd =
+      migrate.add_subcommand("deploy", "Apply pending migrations (production): no shadow database, no prompts");
   add_common_options(*deploy_cmd, o->common);
   with_schema(deploy_cmd);
   deploy_cmd->add_option("--dir", o->dir, "Migrations directory (default: migrations beside the schema)");
   bind(deploy_cmd, deploy);
 
-  auto* diff_cmd = migrate.add_subcommand("diff", "Compare two schemas: empty, a schema file, a database or a migrations "
-                                                  "directory");
+  auto* diff_cmd = migrate.add_subcommand("diff",
+                                          "Compare two schemas: empty, a schema file, a database or a migrations "
+                                          "directory");
   add_common_options(*diff_cmd, o->common);
   add_diff_side(diff_cmd, o->from, "from");
   add_diff_side(diff_cmd, o->to, "to");
@@ -269,7 +282,8 @@ void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
   diff_cmd->add_option("--shadow-database-url", o->shadow_url, "Where to replay a migrations directory");
   bind(diff_cmd, diff);
 
-  auto* db = app.add_subcommand("db", "Without migrations: push the schema to the database, pull the database into a schema");
+  auto* db =
+      app.add_subcommand("db", "Without migrations: push the schema to the database, pull the database into a schema");
   db->require_subcommand(1);
   auto* push_cmd = db->add_subcommand("push", "Make the database match the schema, without migration files");
   add_common_options(*push_cmd, o->common);
@@ -277,7 +291,8 @@ void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
   push_cmd->add_flag("--accept-data-loss", o->accept_data_loss, "Apply even when data would be lost");
   push_cmd->add_flag("--force-reset", o->force_reset, "Drop everything first");
   bind(push_cmd, push);
-  auto* pull_cmd = db->add_subcommand("pull", "Write the database as a schema.prisma (re-introspecting an existing one)");
+  auto* pull_cmd =
+      db->add_subcommand("pull", "Write the database as a schema.prisma (re-introspecting an existing one)");
   add_common_options(*pull_cmd, o->common);
   with_schema(pull_cmd);
   pull_cmd->add_flag("--print", o->print, "Print the schema instead of writing it");

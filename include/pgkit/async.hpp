@@ -92,7 +92,9 @@ class AsyncTransaction {
  public:
   explicit AsyncTransaction(AsyncConnection& conn) : conn_(conn) {}
   template <class... Args>
-  asio::awaitable<Result> query(Sql sql, const Args&... args) { return conn_.query(sql, args...); }
+  asio::awaitable<Result> query(Sql sql, const Args&... args) {
+    return conn_.query(sql, args...);
+  }
   template <class... Args>
   asio::awaitable<Result> query(const QueryOptions& options, Sql sql, const Args&... args) {
     return conn_.query(options, sql, args...);
@@ -163,8 +165,10 @@ class AsyncPool {
           std::rethrow_exception(inner);
         }
         co_await commit(conn, commit_sent);
-        if constexpr (std::is_void_v<R>) co_return;
-        else co_return std::move(*out);
+        if constexpr (std::is_void_v<R>)
+          co_return;
+        else
+          co_return std::move(*out);
       } catch (...) {
         failure = std::current_exception();
       }

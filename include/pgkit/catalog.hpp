@@ -30,10 +30,10 @@ namespace pgkit::catalog {
 /// ("int4", "varchar", "timestamptz"); `sql` is how format_type() spells the whole type.
 struct Type {
   std::string schema = "pg_catalog";
-  std::string name;               ///< pg_type.typname of the element type: "int4", "varchar", "UserRole"
-  std::vector<int> args;          ///< declared modifiers: varchar(255) → {255}, numeric(10,2) → {10,2}, timestamp(3) → {3}
-  int dimensions = 0;             ///< 1 for text[] (the server keeps no more: int[][] is described as 1)
-  std::string sql;                ///< format_type's spelling: "character varying(255)", "public.\"UserRole\"[]"
+  std::string name;       ///< pg_type.typname of the element type: "int4", "varchar", "UserRole"
+  std::vector<int> args;  ///< declared modifiers: varchar(255) → {255}, numeric(10,2) → {10,2}, timestamp(3) → {3}
+  int dimensions = 0;     ///< 1 for text[] (the server keeps no more: int[][] is described as 1)
+  std::string sql;        ///< format_type's spelling: "character varying(255)", "public.\"UserRole\"[]"
 
   bool builtin() const { return schema == "pg_catalog"; }
   bool operator==(const Type&) const = default;
@@ -69,25 +69,25 @@ struct Column {
   Type type;
   bool not_null = false;
   std::optional<Default> default_value;
-  std::string collation;             ///< quoted, qualified unless in pg_catalog; "" = the type's own
+  std::string collation;  ///< quoted, qualified unless in pg_catalog; "" = the type's own
   std::optional<Identity> identity;
-  std::string generated;             ///< GENERATED ALWAYS AS (…) STORED: the expression; "" = not generated
-  std::string comment;               ///< COMMENT ON COLUMN; "" = none
+  std::string generated;  ///< GENERATED ALWAYS AS (…) STORED: the expression; "" = not generated
+  std::string comment;    ///< COMMENT ON COLUMN; "" = none
   bool operator==(const Column&) const = default;
 };
 
 /// One key part of an index: a column, or an expression in parentheses.
 struct IndexKey {
-  std::string column;                ///< the column's name; "" when expression is set
-  std::string expression;            ///< for an expression index, as the server prints it
+  std::string column;      ///< the column's name; "" when expression is set
+  std::string expression;  ///< for an expression index, as the server prints it
   bool descending = false;
-  std::optional<bool> nulls_first;   ///< set only when not the default for the direction
-  std::string opclass;               ///< "" when the default for the type; else e.g. "jsonb_path_ops"
-  std::string collation;             ///< COLLATE of the key when not the column's, as printed ("\"C\""); "" = none
-  std::string exclude_operator;      ///< an exclusion constraint's operator for this key ("&&"); "" otherwise
+  std::optional<bool> nulls_first;  ///< set only when not the default for the direction
+  std::string opclass;              ///< "" when the default for the type; else e.g. "jsonb_path_ops"
+  std::string collation;            ///< COLLATE of the key when not the column's, as printed ("\"C\""); "" = none
+  std::string exclude_operator;     ///< an exclusion constraint's operator for this key ("&&"); "" otherwise
   // Only a schema.prisma sets these; they change how the SQL is written, not what it builds.
-  bool explicit_order = false;       ///< `sort: Asc` was written: Prisma writes ASC too
-  bool default_opclass = false;      ///< opclass names the type's default class (`ops: ArrayOps`): equal to none
+  bool explicit_order = false;   ///< `sort: Asc` was written: Prisma writes ASC too
+  bool default_opclass = false;  ///< opclass names the type's default class (`ops: ArrayOps`): equal to none
   /// The operator class the index really has: "" when it is the type's default.
   const std::string& effective_opclass() const {
     static const std::string none;
@@ -101,7 +101,7 @@ struct Index {
   enum class Kind { primary_key, unique_constraint, unique, plain, exclusion };
   std::string name;
   Kind kind = Kind::plain;
-  std::string method = "btree";      ///< btree, hash, gist, gin, spgist, brin
+  std::string method = "btree";  ///< btree, hash, gist, gin, spgist, brin
   std::vector<IndexKey> keys;
   std::vector<std::string> include;  ///< INCLUDE (…) columns
   std::string predicate;             ///< partial index WHERE, as the server prints it; "" = none
@@ -112,7 +112,9 @@ struct Index {
   std::string definition;
 
   bool is_unique() const { return kind != Kind::plain && kind != Kind::exclusion; }
-  bool is_constraint() const { return kind == Kind::primary_key || kind == Kind::unique_constraint || kind == Kind::exclusion; }
+  bool is_constraint() const {
+    return kind == Kind::primary_key || kind == Kind::unique_constraint || kind == Kind::exclusion;
+  }
   bool operator==(const Index&) const = default;
 };
 
@@ -127,14 +129,14 @@ struct ForeignKey {
   std::vector<std::string> referenced_columns;
   Action on_delete = Action::no_action;
   Action on_update = Action::no_action;
-  std::string definition;            ///< pg_get_constraintdef(), "" in a calculated catalog
+  std::string definition;  ///< pg_get_constraintdef(), "" in a calculated catalog
   bool operator==(const ForeignKey&) const = default;
 };
 
 /// A CHECK constraint (NOT NULL is the column's).
 struct Check {
   std::string name;
-  std::string definition;            ///< pg_get_constraintdef(): "CHECK ((age >= 0))"
+  std::string definition;  ///< pg_get_constraintdef(): "CHECK ((age >= 0))"
   bool operator==(const Check&) const = default;
 };
 
@@ -143,11 +145,11 @@ struct Table {
   std::string name;
   /// Everything of the CREATE line after the column list that is not a constraint:
   /// " PARTITION BY RANGE (at)", " WITH (fillfactor=70)"; and "UNLOGGED " / partition-of text.
-  std::string create_prefix;         ///< "" or "UNLOGGED "
+  std::string create_prefix;  ///< "" or "UNLOGGED "
   std::string create_suffix;
-  std::string attach;                ///< for a partition: the ATTACH PARTITION line
-  std::vector<Column> columns;       ///< in attnum order
-  std::vector<Index> indexes;        ///< the primary key first, then by name
+  std::string attach;           ///< for a partition: the ATTACH PARTITION line
+  std::vector<Column> columns;  ///< in attnum order
+  std::vector<Index> indexes;   ///< the primary key first, then by name
   std::vector<ForeignKey> foreign_keys;
   std::vector<Check> checks;
   std::string comment;
@@ -160,14 +162,14 @@ struct Table {
 struct Enum {
   std::string schema = "public";
   std::string name;
-  std::vector<std::string> values;   ///< in sort order
+  std::vector<std::string> values;  ///< in sort order
   bool operator==(const Enum&) const = default;
 };
 
 struct Extension {
   std::string name;
   std::string schema = "public";
-  std::string version;               ///< "" = whichever the server has
+  std::string version;  ///< "" = whichever the server has
   bool operator==(const Extension&) const = default;
 };
 
@@ -177,17 +179,17 @@ struct Sequence {
   std::string type = "bigint";
   std::int64_t start = 1, increment = 1, min = 1, max = 9223372036854775807, cache = 1;
   bool cycle = false;
-  std::string owned_by;              ///< "table.column" when owned by a column (serial); "" = none
+  std::string owned_by;  ///< "table.column" when owned by a column (serial); "" = none
   bool operator==(const Sequence&) const = default;
 };
 
 /// An object pgkit keeps as the server prints it and compares as text: a function, procedure,
 /// view, materialized view, trigger, domain, composite type, or an index on a materialized view.
 struct Opaque {
-  std::string kind;                  ///< "function", "procedure", "view", "materialized view", "trigger", "domain", "type", "index"
+  std::string kind;  ///< "function", "procedure", "view", "materialized view", "trigger", "domain", "type", "index"
   std::string schema;
-  std::string name;                  ///< a function's name with its argument types; a trigger's "name on table"
-  std::vector<std::string> lines;    ///< its SQL, one entry a line
+  std::string name;                ///< a function's name with its argument types; a trigger's "name on table"
+  std::vector<std::string> lines;  ///< its SQL, one entry a line
   bool operator==(const Opaque&) const = default;
 };
 
@@ -200,7 +202,7 @@ struct Catalog {
   std::vector<std::string> schemas;  ///< user schemas (public included when it exists)
   std::vector<Extension> extensions;
   std::vector<Enum> enums;
-  std::vector<Sequence> sequences;   ///< standalone and serial sequences, not identity ones
+  std::vector<Sequence> sequences;  ///< standalone and serial sequences, not identity ones
   std::vector<Table> tables;
   std::vector<Opaque> others;
 

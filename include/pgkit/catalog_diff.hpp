@@ -27,7 +27,7 @@ enum class Cast { none, safe, risky, impossible };
 
 /// What changed in a column that exists on both sides.
 struct ColumnChanges {
-  bool arity = false;          ///< nullable ↔ required ↔ list
+  bool arity = false;  ///< nullable ↔ required ↔ list
   bool type = false;
   bool default_value = false;
   bool autoincrement = false;  ///< gained or lost its sequence default
@@ -40,11 +40,20 @@ struct ColumnChanges {
 
 /// One change inside an ALTER TABLE, in the order Prisma renders them.
 struct TableChange {
-  enum class Kind { drop_primary_key, rename_primary_key, drop_column, add_column, alter_column, recreate_column,
-                    add_primary_key, drop_check, add_check };
+  enum class Kind {
+    drop_primary_key,
+    rename_primary_key,
+    drop_column,
+    add_column,
+    alter_column,
+    recreate_column,
+    add_primary_key,
+    drop_check,
+    add_check
+  };
   Kind kind = Kind::add_column;
-  std::string column;          ///< the column (drop: from's name; add/alter/recreate: to's name); the check's name
-  ColumnChanges changes;       ///< alter_column and recreate_column
+  std::string column;     ///< the column (drop: from's name; add/alter/recreate: to's name); the check's name
+  ColumnChanges changes;  ///< alter_column and recreate_column
 };
 
 /// One step of a migration. Steps are ordered by kind (the order below), then by the position
@@ -55,11 +64,11 @@ struct Step {
     drop_extension,
     create_extension,
     alter_extension,
-    drop_dependent,    ///< a view, materialized view or trigger (database catalogs only)
+    drop_dependent,  ///< a view, materialized view or trigger (database catalogs only)
     create_enum,
     alter_enum,
-    create_routine,    ///< a domain, composite type, function or procedure (database catalogs only)
-    create_sequence,   ///< a standalone sequence (database catalogs only)
+    create_routine,   ///< a domain, composite type, function or procedure (database catalogs only)
+    create_sequence,  ///< a standalone sequence (database catalogs only)
     drop_foreign_key,
     drop_index,
     alter_table,
@@ -76,14 +85,14 @@ struct Step {
   };
   Kind kind = Kind::create_table;
   std::string schema;
-  std::string table;           ///< the table (or enum, extension, schema, sequence, other's name)
-  std::string name;            ///< index, foreign key or other object; for renames the old name
-  std::string new_name;        ///< renames: the new name
+  std::string table;                      ///< the table (or enum, extension, schema, sequence, other's name)
+  std::string name;                       ///< index, foreign key or other object; for renames the old name
+  std::string new_name;                   ///< renames: the new name
   std::vector<TableChange> changes;       ///< alter_table
   std::vector<std::string> added_values;  ///< alter_enum
   std::vector<std::string> removed_values;
-  bool unique_constraint = false;         ///< create/drop_index of a UNIQUE constraint rather than an index
-  bool recreated = false;                 ///< create_index after its column was dropped and recreated
+  bool unique_constraint = false;                  ///< create/drop_index of a UNIQUE constraint rather than an index
+  bool recreated = false;                          ///< create_index after its column was dropped and recreated
   std::size_t from_position = 0, to_position = 0;  ///< sort keys: the object's place in each catalog
   std::size_t sub_position = 0;
 };
@@ -121,7 +130,8 @@ std::string summary(const Plan& plan);
 
 /// A destructive or risky step found in a plan, with what the live data says about it.
 struct DataLossWarning {
-  std::string message;   ///< "You are about to drop the column `bio` on the `User` table, which still contains 3 non-null values."
+  std::string
+      message;  ///< "You are about to drop the column `bio` on the `User` table, which still contains 3 non-null values."
   std::size_t step = 0;  ///< index into plan.steps
   /// True when the step cannot run against the data as it is (a required column added to a
   /// table with rows, no default): Prisma's "unexecutable" steps.

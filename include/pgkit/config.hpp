@@ -61,26 +61,26 @@ inline constexpr Millis kReplicaCheckInterval{1'000};
 
 /// Pool and session settings. Plain values; the pool copies them when it starts.
 struct PoolSettings {
-  int min = defaults::kPoolMin;                        ///< connections kept open; default 2
-  int max = defaults::kPoolMax;                        ///< never more than this; default 10
-  Millis idle_timeout = defaults::kIdleTimeout;        ///< idle connections above min close; 30 s
-  Millis connect_timeout = defaults::kConnectTimeout;  ///< one connection attempt; 5 s
-  Millis acquire_timeout = defaults::kAcquireTimeout;  ///< waiting for a connection; 5 s
-  Millis max_lifetime = defaults::kMaxLifetime;        ///< retire after this (jittered); 30 min; 0 = never
-  double lifetime_jitter = defaults::kLifetimeJitter;  ///< fraction of max_lifetime; 0.1
-  Millis validation_window = defaults::kValidationWindow;  ///< check after this idle; 1 s
+  int min = defaults::kPoolMin;                              ///< connections kept open; default 2
+  int max = defaults::kPoolMax;                              ///< never more than this; default 10
+  Millis idle_timeout = defaults::kIdleTimeout;              ///< idle connections above min close; 30 s
+  Millis connect_timeout = defaults::kConnectTimeout;        ///< one connection attempt; 5 s
+  Millis acquire_timeout = defaults::kAcquireTimeout;        ///< waiting for a connection; 5 s
+  Millis max_lifetime = defaults::kMaxLifetime;              ///< retire after this (jittered); 30 min; 0 = never
+  double lifetime_jitter = defaults::kLifetimeJitter;        ///< fraction of max_lifetime; 0.1
+  Millis validation_window = defaults::kValidationWindow;    ///< check after this idle; 1 s
   Millis validation_timeout = defaults::kValidationTimeout;  ///< DB_VALIDATION_TIMEOUT_MS: that check's bound; 250 ms
-  Millis idle_ping = defaults::kIdlePing;  ///< DB_IDLE_PING_MS: ping connections idle this long; 60 s; 0 = off
-  Millis leak_threshold{0};                            ///< log a connection held longer; 0 = off
-  Millis statement_timeout{0};                         ///< server-side statement_timeout; 0 = none
-  Millis slow_query = defaults::kSlowQuery;            ///< log queries slower than this; 1 s; 0 = off
-  bool log_queries = false;                            ///< log every query (development); off
+  Millis idle_ping = defaults::kIdlePing;    ///< DB_IDLE_PING_MS: ping connections idle this long; 60 s; 0 = off
+  Millis leak_threshold{0};                  ///< log a connection held longer; 0 = off
+  Millis statement_timeout{0};               ///< server-side statement_timeout; 0 = none
+  Millis slow_query = defaults::kSlowQuery;  ///< log queries slower than this; 1 s; 0 = off
+  bool log_queries = false;                  ///< log every query (development); off
   bool pgbouncer = false;  ///< behind a transaction pooler: unnamed statements, no session settings; off
-  bool keepalive = true;                               ///< TCP keepalive; on
-  Millis keepalive_idle = defaults::kKeepaliveIdle;    ///< first probe after; 10 s
+  bool keepalive = true;   ///< TCP keepalive; on
+  Millis keepalive_idle = defaults::kKeepaliveIdle;          ///< first probe after; 10 s
   Millis keepalive_interval = defaults::kKeepaliveInterval;  ///< between probes; 5 s
-  int keepalive_count = defaults::kKeepaliveCount;     ///< probes before the link is dead; 3
-  Millis tcp_user_timeout = defaults::kTcpUserTimeout;  ///< 30 s; 0 = system default
+  int keepalive_count = defaults::kKeepaliveCount;           ///< probes before the link is dead; 3
+  Millis tcp_user_timeout = defaults::kTcpUserTimeout;       ///< 30 s; 0 = system default
 };
 
 /// Read replicas and when a replica is left out of the read rotation (cluster.hpp).
@@ -88,8 +88,8 @@ struct ReplicaSettings {
   /// libpq parameters of each replica (DATABASE_REPLICA_URL, comma-separated URLs). A replica
   /// URL that names no user, password or database takes the primary's.
   std::vector<std::map<std::string, std::string>> nodes;
-  Millis max_lag = defaults::kReplicaMaxLag;           ///< DB_REPLICA_MAX_LAG_MS; 10 s
-  std::int64_t max_lag_bytes = 0;                       ///< DB_REPLICA_MAX_LAG_BYTES of WAL; 0 = no bound
+  Millis max_lag = defaults::kReplicaMaxLag;                ///< DB_REPLICA_MAX_LAG_MS; 10 s
+  std::int64_t max_lag_bytes = 0;                           ///< DB_REPLICA_MAX_LAG_BYTES of WAL; 0 = no bound
   Millis check_interval = defaults::kReplicaCheckInterval;  ///< DB_REPLICA_CHECK_MS; 1 s
   /// After a caller writes, its reads go to the primary for this long (DB_READ_YOUR_WRITES_MS);
   /// 0 = off.
@@ -120,9 +120,9 @@ struct Config {
 
 /// One thing wrong with the configuration: what, where, and how to fix it.
 struct Problem {
-  std::string setting;  ///< the variable or URL part, e.g. "DATABASE_URL (port)"
-  std::string message;  ///< what is wrong; never contains a password
-  std::string fix;      ///< what to do about it
+  std::string setting;       ///< the variable or URL part, e.g. "DATABASE_URL (port)"
+  std::string message;       ///< what is wrong; never contains a password
+  std::string fix;           ///< what to do about it
   std::string text() const;  ///< "DATABASE_URL (port): … — fix: …"
 };
 
@@ -140,7 +140,7 @@ struct ConfigOptions {
 /// The result of load_config: a config (usable only when ok()), every problem, and warnings.
 struct LoadedConfig {
   Config config;
-  std::vector<Problem> problems;   ///< errors: the config must not be used
+  std::vector<Problem> problems;      ///< errors: the config must not be used
   std::vector<std::string> warnings;  ///< e.g. a clamped pool size; already masked
   bool ok() const { return problems.empty(); }
   /// All problems, one per line. Throws nothing; safe to print.

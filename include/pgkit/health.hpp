@@ -49,13 +49,13 @@ struct Finding {
 
 /// Where the migrations stand, from migrate::Migrator::status().
 struct MigrationSummary {
-  std::string error;           ///< why the rest is unknown (a bad table name, a broken directory…); "" when known
-  std::string table;           ///< the tracking table, as given
-  bool table_exists = false;   ///< false until the first `migrate up` creates it
-  std::size_t applied = 0;     ///< recorded as applied
-  std::string newest;          ///< the newest applied version; "" when none
-  std::size_t failed = 0;      ///< failed or interrupted transaction:false migrations; they block `up`
-  std::filesystem::path dir;   ///< the migrations directory looked at
+  std::string error;          ///< why the rest is unknown (a bad table name, a broken directory…); "" when known
+  std::string table;          ///< the tracking table, as given
+  bool table_exists = false;  ///< false until the first `migrate up` creates it
+  std::size_t applied = 0;    ///< recorded as applied
+  std::string newest;         ///< the newest applied version; "" when none
+  std::size_t failed = 0;     ///< failed or interrupted transaction:false migrations; they block `up`
+  std::filesystem::path dir;  ///< the migrations directory looked at
   std::optional<std::size_t> pending;  ///< files not applied yet; none when dir does not exist
   /// "12 applied (newest 20250101120000), 1 pending in migrations", or why not known.
   std::string text() const;
@@ -76,14 +76,14 @@ struct HealthOptions {
 
 /// What one round of checks found.
 struct HealthReport {
-  std::string url;                 ///< the primary's, masked
-  double connect_ms = 0;           ///< getting a connection from the pool (opening one when none was idle)
-  std::string server_version;      ///< version()
-  int server_version_num = 0;      ///< 150004 for 15.4
-  std::string database;            ///< current_database()
-  std::string user;                ///< current_user
-  bool ssl = false;                ///< TLS in use on the connection
-  std::string tls;                 ///< protocol and cipher when ssl ("TLSv1.3 TLS_AES_256_GCM_SHA384")
+  std::string url;             ///< the primary's, masked
+  double connect_ms = 0;       ///< getting a connection from the pool (opening one when none was idle)
+  std::string server_version;  ///< version()
+  int server_version_num = 0;  ///< 150004 for 15.4
+  std::string database;        ///< current_database()
+  std::string user;            ///< current_user
+  bool ssl = false;            ///< TLS in use on the connection
+  std::string tls;             ///< protocol and cipher when ssl ("TLSv1.3 TLS_AES_256_GCM_SHA384")
   int max_connections = 0;
   int superuser_reserved_connections = 0;
   std::int64_t connections = 0;                ///< client sessions on the server
@@ -91,11 +91,11 @@ struct HealthReport {
   std::string database_size;                   ///< pg_size_pretty of pg_database_size
   std::int64_t idle_in_transaction = 0;        ///< sessions idle inside a transaction
   double longest_idle_in_transaction_s = 0;
-  std::int64_t long_running = 0;               ///< statements running for over a minute
+  std::int64_t long_running = 0;  ///< statements running for over a minute
   MigrationSummary migrations;
-  PoolStats pool;                  ///< the primary's pool after the checks
-  std::vector<NodeStatus> nodes;   ///< with a Cluster: every node, primary first (Cluster::check_now)
-  std::vector<Finding> findings;   ///< empty when all is well
+  PoolStats pool;                 ///< the primary's pool after the checks
+  std::vector<NodeStatus> nodes;  ///< with a Cluster: every node, primary first (Cluster::check_now)
+  std::vector<Finding> findings;  ///< empty when all is well
 };
 
 /// One round of checks on the primary: a connection from its pool, a few queries of the

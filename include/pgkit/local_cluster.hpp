@@ -25,11 +25,11 @@ namespace pgkit {
 
 /// How to set up a local server. Every field has a default.
 struct LocalClusterOptions {
-  std::filesystem::path data_dir;   ///< required: the cluster's data directory
-  int port = 0;                     ///< 0 → a free port in [20000, 32000) (below the ephemeral range)
-  std::string user = "pgkit";       ///< superuser name
-  std::string password;             ///< empty → a random one, kept in data_dir/../password
-  bool fsync = false;               ///< off for tests and development speed
+  std::filesystem::path data_dir;               ///< required: the cluster's data directory
+  int port = 0;                                 ///< 0 → a free port in [20000, 32000) (below the ephemeral range)
+  std::string user = "pgkit";                   ///< superuser name
+  std::string password;                         ///< empty → a random one, kept in data_dir/../password
+  bool fsync = false;                           ///< off for tests and development speed
   std::map<std::string, std::string> settings;  ///< extra postgresql.conf lines (name → value)
   /// Copy this initialised data directory instead of running initdb (~0.1 s instead of ~1.3 s).
   /// The copy keeps the template's superuser and password (template_dir/../password).

@@ -33,22 +33,22 @@ class MigrationError : public Error {
 
 /// One migration as read from disk.
 struct Migration {
-  std::string version;                     ///< "20250101120000", "001", "3": compared as numbers
-  std::string name;                        ///< "create_users"
-  std::string format;                      ///< "pgkit", "golang-migrate", "goose", "split", "prisma", "flyway"
-  std::filesystem::path file;              ///< the file holding the up section
+  std::string version;                             ///< "20250101120000", "001", "3": compared as numbers
+  std::string name;                                ///< "create_users"
+  std::string format;                              ///< "pgkit", "golang-migrate", "goose", "split", "prisma", "flyway"
+  std::filesystem::path file;                      ///< the file holding the up section
   std::optional<std::filesystem::path> down_file;  ///< when down lives in a file of its own
   std::string up_sql;
-  std::optional<std::string> down_sql;     ///< none: the migration cannot be rolled back
-  bool up_in_transaction = true;           ///< false: `transaction:false` / `NO TRANSACTION`
+  std::optional<std::string> down_sql;  ///< none: the migration cannot be rolled back
+  bool up_in_transaction = true;        ///< false: `transaction:false` / `NO TRANSACTION`
   bool down_in_transaction = true;
-  int up_first_line = 1;                   ///< line of `file` where up_sql begins
-  int down_first_line = 1;                 ///< line of the down file (or `file`) where down_sql begins
+  int up_first_line = 1;    ///< line of `file` where up_sql begins
+  int down_first_line = 1;  ///< line of the down file (or `file`) where down_sql begins
   /// Statements as the file delimits them (goose's StatementBegin/End), when it does; empty
   /// means "split up_sql with split_statements()".
   std::vector<std::string> up_statements;
   std::vector<std::string> down_statements;
-  std::string checksum;                    ///< SHA-256 (hex) of up_sql with CRLF → LF
+  std::string checksum;  ///< SHA-256 (hex) of up_sql with CRLF → LF
 };
 
 /// Read every migration in dir, ordered by version. Two formats mixed, duplicate versions, a

@@ -64,18 +64,18 @@ struct StatusEntry {
   std::string version;
   std::string name;
   State state = State::pending;
-  std::string file;                     ///< "" when the file is gone
+  std::string file;  ///< "" when the file is gone
   std::optional<Timestamp> applied_at;
   int execution_ms = 0;
   std::string applied_by;
-  std::string error;                    ///< for failed / running rows
+  std::string error;  ///< for failed / running rows
 };
 
 /// What a run did.
 struct RunReport {
   std::vector<std::string> versions;  ///< applied or rolled back, in order
   Millis elapsed{0};
-  std::vector<std::string> sql;       ///< with dry_run: the SQL that would run
+  std::vector<std::string> sql;  ///< with dry_run: the SQL that would run
 };
 
 class Migrator {
@@ -137,7 +137,7 @@ class Migrator {
   Options options_;
   bool prisma_ = false;
   std::optional<std::string> search_path_;  // Prisma's ?schema=: where the history table and migrations go
-  std::string table_;  // quoted, validated identifier
+  std::string table_;                       // quoted, validated identifier
   std::unique_ptr<Connection> conn_;
 };
 

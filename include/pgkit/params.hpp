@@ -21,8 +21,8 @@ struct Sql {
   std::source_location where;
 
   template <class S>
-    requires std::is_convertible_v<const S&, std::string_view>
-  Sql(const S& s, std::source_location w = std::source_location::current())  // NOLINT: implicit on purpose
+  requires std::is_convertible_v<const S&, std::string_view> Sql(
+      const S& s, std::source_location w = std::source_location::current())  // NOLINT: implicit on purpose
       : text(s), where(w) {}
 };
 
@@ -52,20 +52,27 @@ class Params {
   void add(const Bytes& b) { add_binary(b.data(), b.size(), oid::kBytea); }
   template <class T>
   void add(const std::optional<T>& v) {
-    if (v) add(*v); else add_null(ValueTraits<T>::type);
+    if (v)
+      add(*v);
+    else
+      add_null(ValueTraits<T>::type);
   }
   /// Any integer of 16, 32 or 64 bits.
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
-  void add(T v) {
-    if constexpr (sizeof(T) <= 2) add_value<std::int16_t>(static_cast<std::int16_t>(v));
-    else if constexpr (sizeof(T) <= 4) add_value<std::int32_t>(static_cast<std::int32_t>(v));
-    else add_value<std::int64_t>(static_cast<std::int64_t>(v));
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>) void add(T v) {
+    if constexpr (sizeof(T) <= 2)
+      add_value<std::int16_t>(static_cast<std::int16_t>(v));
+    else if constexpr (sizeof(T) <= 4)
+      add_value<std::int32_t>(static_cast<std::int32_t>(v));
+    else
+      add_value<std::int64_t>(static_cast<std::int64_t>(v));
   }
   /// Every other type with ValueTraits (bool, double, Uuid, Timestamp, arrays, your own…).
   template <class T>
-    requires((!std::is_integral_v<T> || std::is_same_v<T, bool>) && !std::is_array_v<T> && !std::is_pointer_v<T>)
-  void add(const T& v) { add_value<T>(v); }
+  requires((!std::is_integral_v<T> || std::is_same_v<T, bool>)&&!std::is_array_v<T> &&
+           !std::is_pointer_v<T>) void add(const T& v) {
+    add_value<T>(v);
+  }
 
   int size() const { return static_cast<int>(oids_.size()); }
   /// Pointers into this object, valid until it changes.

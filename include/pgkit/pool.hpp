@@ -52,19 +52,19 @@ struct PoolHooks {
 
 /// A snapshot of the pool: its size, what waits, and counters since it started.
 struct PoolStats {
-  int total = 0;    ///< open connections, plus ones being opened
+  int total = 0;  ///< open connections, plus ones being opened
   int idle = 0;
   int in_use = 0;
   int waiting = 0;  ///< callers waiting for a connection
   int max = 0;
   int min = 0;
-  std::uint64_t created = 0;           ///< connections opened since start
-  std::uint64_t closed = 0;            ///< connections closed since start
-  std::uint64_t acquired = 0;          ///< successful acquires
-  std::uint64_t acquire_timeouts = 0;  ///< acquires that gave up (PoolExhausted)
-  std::uint64_t connect_errors = 0;    ///< failed connection attempts
+  std::uint64_t created = 0;              ///< connections opened since start
+  std::uint64_t closed = 0;               ///< connections closed since start
+  std::uint64_t acquired = 0;             ///< successful acquires
+  std::uint64_t acquire_timeouts = 0;     ///< acquires that gave up (PoolExhausted)
+  std::uint64_t connect_errors = 0;       ///< failed connection attempts
   std::uint64_t validation_failures = 0;  ///< idle connections found dead before use
-  std::uint64_t leaks_reported = 0;    ///< connections held past leak_threshold
+  std::uint64_t leaks_reported = 0;       ///< connections held past leak_threshold
   /// Connections discarded because their server turned read-only or became a standby while the
   /// pool asks for a writable one (target_session_attrs=read-write): a failover.
   std::uint64_t read_only_discards = 0;

@@ -29,8 +29,10 @@ struct ResultData;
 std::string_view field_text(const ResultData& d, int row, int column);
 bool field_is_null(const ResultData& d, int row, int column);
 Oid field_type(const ResultData& d, int column);
-template <class T> struct is_optional : std::false_type {};
-template <class T> struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
 }  // namespace detail
 
 class Row;
@@ -60,7 +62,8 @@ class Result {
   /// The first row. @throws UsageError when there are no rows.
   Row one() const;
   /// The single value of a one-row, one-column result.
-  template <class T> T scalar() const;
+  template <class T>
+  T scalar() const;
 
   class iterator;
   iterator begin() const;
@@ -99,15 +102,21 @@ class Row {
     }
   }
   template <class T>
-  T get(std::string_view name) const { return get<T>(result_.column(name)); }
+  T get(std::string_view name) const {
+    return get<T>(result_.column(name));
+  }
   /// The whole row as a tuple: `auto [id, email] = row.as<std::int64_t, std::string>();`
   template <class... T>
-  std::tuple<T...> as() const { return as_impl<T...>(std::index_sequence_for<T...>{}); }
+  std::tuple<T...> as() const {
+    return as_impl<T...>(std::index_sequence_for<T...>{});
+  }
   int index() const { return index_; }
 
  private:
   template <class... T, std::size_t... I>
-  std::tuple<T...> as_impl(std::index_sequence<I...>) const { return {get<T>(static_cast<int>(I))...}; }
+  std::tuple<T...> as_impl(std::index_sequence<I...>) const {
+    return {get<T>(static_cast<int>(I))...};
+  }
   Result result_;
   int index_;
 };
@@ -118,8 +127,15 @@ class Result::iterator {
   using difference_type = std::ptrdiff_t;
   iterator(const Result* r, int i) : r_(r), i_(i) {}
   Row operator*() const { return Row(*r_, i_); }
-  iterator& operator++() { ++i_; return *this; }
-  iterator operator++(int) { auto t = *this; ++i_; return t; }
+  iterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  iterator operator++(int) {
+    auto t = *this;
+    ++i_;
+    return t;
+  }
   bool operator==(const iterator& o) const { return i_ == o.i_; }
 
  private:
@@ -131,6 +147,8 @@ inline Result::iterator Result::begin() const { return {this, 0}; }
 inline Result::iterator Result::end() const { return {this, size()}; }
 
 template <class T>
-T Result::scalar() const { return one().get<T>(0); }
+T Result::scalar() const {
+  return one().get<T>(0);
+}
 
 }  // namespace pgkit

@@ -19,10 +19,10 @@ class Error;
 
 /// Backoff settings. Sleep before retry n (1-based) is uniform in [0, min(max_delay, base_delay·2^(n-1))].
 struct RetryPolicy {
-  int max_attempts = 10;          ///< attempts in all, the first included; default 10; 1 = no retry
-  Millis base_delay{50};          ///< default 50 ms
-  Millis max_delay{2'000};        ///< cap on one sleep; default 2 s
-  Millis max_elapsed{15'000};     ///< give up when the next sleep would pass this; default 15 s
+  int max_attempts = 10;       ///< attempts in all, the first included; default 10; 1 = no retry
+  Millis base_delay{50};       ///< default 50 ms
+  Millis max_delay{2'000};     ///< cap on one sleep; default 2 s
+  Millis max_elapsed{15'000};  ///< give up when the next sleep would pass this; default 15 s
 
   /// The sleep before retry number `retry` (1 for the first retry), with full jitter.
   Millis delay(int retry) const;

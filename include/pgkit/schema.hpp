@@ -75,16 +75,16 @@ struct FieldType {
 /// `@default(…)`.
 struct DefaultValue {
   enum class Kind {
-    literal,        ///< a string, number or boolean: value holds it (strings unescaped)
-    enum_value,     ///< value holds the enum value's name
-    list,           ///< items hold the elements
+    literal,     ///< a string, number or boolean: value holds it (strings unescaped)
+    enum_value,  ///< value holds the enum value's name
+    list,        ///< items hold the elements
     autoincrement,
     now,
-    uuid,           ///< version 4 or 7
-    cuid,           ///< version 1 or 2
-    nanoid,         ///< length (0 = Prisma's default 21)
+    uuid,    ///< version 4 or 7
+    cuid,    ///< version 1 or 2
+    nanoid,  ///< length (0 = Prisma's default 21)
     ulid,
-    dbgenerated,    ///< value holds the SQL expression; empty for dbgenerated()
+    dbgenerated,  ///< value holds the SQL expression; empty for dbgenerated()
     sequence,
   };
   Kind kind = Kind::literal;
@@ -106,20 +106,20 @@ const char* to_string(ReferentialAction action) noexcept;
 /// One field of a model or view, in schema order: a scalar field or a relation field.
 struct Field {
   std::string name;
-  std::string db_name;                  ///< @map, else name
+  std::string db_name;  ///< @map, else name
   FieldType type;
   Arity arity = Arity::required;
   std::optional<NativeType> native_type;
   std::optional<DefaultValue> default_value;
-  bool updated_at = false;              ///< @updatedAt
-  bool ignored = false;                 ///< @ignore
+  bool updated_at = false;  ///< @updatedAt
+  bool ignored = false;     ///< @ignore
   // A relation field (type.kind == model):
-  std::string relation_name;            ///< @relation("name") or @relation(name: …); "" when unnamed
+  std::string relation_name;                     ///< @relation("name") or @relation(name: …); "" when unnamed
   std::vector<std::string> relation_fields;      ///< fields: [...] (names of this model's fields)
   std::vector<std::string> relation_references;  ///< references: [...] (names of the other model's fields)
   std::optional<ReferentialAction> on_delete, on_update;
-  std::string relation_map;             ///< map: foreign key constraint name; "" = Prisma's default
-  std::string doc;                      ///< `///` lines above, joined by '\n'
+  std::string relation_map;  ///< map: foreign key constraint name; "" = Prisma's default
+  std::string doc;           ///< `///` lines above, joined by '\n'
   Location where;
 
   bool is_relation() const { return type.kind == FieldType::Kind::model; }
@@ -127,11 +127,11 @@ struct Field {
 
 /// A key part of @id, @@id, @unique, @@unique or @@index: `title(sort: Desc, ops: …)`.
 struct IndexField {
-  std::string field;                    ///< the field's schema name
+  std::string field;  ///< the field's schema name
   bool descending = false;
-  bool sort_given = false;              ///< sort: was written (Prisma's SQL then says ASC as well as DESC)
-  std::optional<int> length;            ///< length: (MySQL only; an error on PostgreSQL)
-  std::string ops;                      ///< operator class: "JsonbPathOps", or raw("…")'s text
+  bool sort_given = false;    ///< sort: was written (Prisma's SQL then says ASC as well as DESC)
+  std::optional<int> length;  ///< length: (MySQL only; an error on PostgreSQL)
+  std::string ops;            ///< operator class: "JsonbPathOps", or raw("…")'s text
   bool ops_raw = false;
 };
 
@@ -139,10 +139,10 @@ struct IndexDef {
   enum class Kind { id, unique, index };
   Kind kind = Kind::index;
   std::vector<IndexField> fields;
-  std::string name;                     ///< name: (client-facing name of @@id/@@unique); ""
-  std::string map;                      ///< map: (the database name); "" = Prisma's default
-  std::string type;                     ///< type: BTree, Hash, Gist, Gin, SpGist, Brin; "" = BTree
-  bool field_attribute = false;         ///< written as @id/@unique on a field, not @@
+  std::string name;              ///< name: (client-facing name of @@id/@@unique); ""
+  std::string map;               ///< map: (the database name); "" = Prisma's default
+  std::string type;              ///< type: BTree, Hash, Gist, Gin, SpGist, Brin; "" = BTree
+  bool field_attribute = false;  ///< written as @id/@unique on a field, not @@
   /// `where:` (preview feature `partialIndexes`): raw("…")'s SQL; "" = not a partial index.
   /// With predicate_object, the object form as written (`{ active: true }`), untranslated.
   std::string predicate;
@@ -152,13 +152,13 @@ struct IndexDef {
 
 struct Model {
   std::string name;
-  std::string db_name;                  ///< @@map, else name
-  std::string schema;                   ///< @@schema; "" = the datasource's default (public)
-  bool view = false;                    ///< a `view` block
-  bool ignored = false;                 ///< @@ignore
+  std::string db_name;   ///< @@map, else name
+  std::string schema;    ///< @@schema; "" = the datasource's default (public)
+  bool view = false;     ///< a `view` block
+  bool ignored = false;  ///< @@ignore
   std::vector<Field> fields;
   std::optional<IndexDef> primary_key;
-  std::vector<IndexDef> indexes;        ///< @unique/@@unique/@@index in schema order
+  std::vector<IndexDef> indexes;  ///< @unique/@@unique/@@index in schema order
   std::string doc;
   Location where;
 
@@ -167,13 +167,13 @@ struct Model {
 
 struct EnumValue {
   std::string name;
-  std::string db_name;                  ///< @map, else name
+  std::string db_name;  ///< @map, else name
   std::string doc;
 };
 
 struct Enum {
   std::string name;
-  std::string db_name;                  ///< @@map, else name
+  std::string db_name;  ///< @@map, else name
   std::string schema;
   std::vector<EnumValue> values;
   std::string doc;
@@ -183,14 +183,14 @@ struct Enum {
 /// `extensions = [citext, pg_trgm(schema: "ext", version: "1.6")]`.
 struct ExtensionDef {
   std::string name;
-  std::string db_name;                  ///< map:, else name
+  std::string db_name;  ///< map:, else name
   std::string schema;
   std::string version;
 };
 
 /// A datasource property: `env("DATABASE_URL")` or a literal.
 struct UrlSetting {
-  std::string env;                      ///< the variable's name when env("…")
+  std::string env;  ///< the variable's name when env("…")
   std::string literal;
 };
 
@@ -199,16 +199,16 @@ struct Datasource {
   std::string provider = "postgresql";
   std::optional<UrlSetting> url, direct_url, shadow_database_url;  ///< Prisma 7 schemas have none
   std::vector<ExtensionDef> extensions;
-  std::vector<std::string> schemas;     ///< `schemas = [...]`; empty: the single default schema
-  bool relation_mode_prisma = false;    ///< relationMode = "prisma": no foreign keys in the database
+  std::vector<std::string> schemas;   ///< `schemas = [...]`; empty: the single default schema
+  bool relation_mode_prisma = false;  ///< relationMode = "prisma": no foreign keys in the database
   Location where;
 };
 
 struct Generator {
   std::string name;
   std::vector<std::pair<std::string, std::string>> properties;  ///< as written (values' source text)
-  std::string provider;                 ///< provider's value, unquoted
-  std::vector<std::string> preview_features;  ///< previewFeatures = [...], unquoted
+  std::string provider;                                         ///< provider's value, unquoted
+  std::vector<std::string> preview_features;                    ///< previewFeatures = [...], unquoted
   Location where;
 };
 
@@ -216,11 +216,11 @@ struct Generator {
 struct Relation {
   enum class Kind { one_to_one, one_to_many, many_to_many };
   Kind kind = Kind::one_to_many;
-  std::string name;                     ///< explicit, or Prisma's generated "AToB" (models sorted)
+  std::string name;  ///< explicit, or Prisma's generated "AToB" (models sorted)
   /// For 1:1 and 1:n, `referencing` holds fields/references (the foreign key's side).
   /// For implicit m:n, the two models in name order (A, B of the join table).
   std::string referencing_model, referencing_field;
-  std::string referenced_model, referenced_field;   ///< back-relation field; "" when absent (1:1, 1:n only)
+  std::string referenced_model, referenced_field;  ///< back-relation field; "" when absent (1:1, 1:n only)
   /// Implicit m:n: the join table's name ("_CategoryToPost").
   std::string join_table;
   /// 1:1 and 1:n: the referencing field's fields: [...] and references: [...] (field names).
@@ -229,17 +229,17 @@ struct Relation {
   /// referencing field is required, else SetNull; onUpdate Cascade.
   ReferentialAction on_delete = ReferentialAction::Restrict;
   ReferentialAction on_update = ReferentialAction::Cascade;
-  std::string map;                      ///< the foreign key's name given with map:; "" = Prisma's default
+  std::string map;  ///< the foreign key's name given with map:; "" = Prisma's default
 };
 
 struct Schema {
   std::vector<SchemaFile> files;
   Datasource datasource;
   std::vector<Generator> generators;
-  std::vector<Model> models;            ///< models and views, in file then schema order
+  std::vector<Model> models;  ///< models and views, in file then schema order
   std::vector<Enum> enums;
   std::vector<Relation> relations;
-  std::vector<Diagnostic> warnings;     ///< problems that do not stop anything
+  std::vector<Diagnostic> warnings;  ///< problems that do not stop anything
   /// Name → index in models / enums, filled by parse(); model() and enumeration() fall back to
   /// a scan when these are out of step (a Schema built or edited by hand).
   std::unordered_map<std::string, std::size_t> model_index, enum_index;

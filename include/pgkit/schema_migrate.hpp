@@ -48,9 +48,9 @@ using Confirm = std::function<bool(const std::string& question)>;
 class ShadowDatabase {
  public:
   struct Options {
-    std::optional<std::string> url;    ///< a shadow database of the user's; default SHADOW_DATABASE_URL
-    std::optional<Config> server;      ///< the development database, whose server may host a temporary one
-    int server_version = 0;            ///< server's PQserverVersion when known (saves a connection); 0: asked
+    std::optional<std::string> url;  ///< a shadow database of the user's; default SHADOW_DATABASE_URL
+    std::optional<Config> server;    ///< the development database, whose server may host a temporary one
+    int server_version = 0;          ///< server's PQserverVersion when known (saves a connection); 0: asked
     Progress progress;
     /// The cache's directory. Default: $PGKIT_CACHE_DIR/shadow, else $XDG_CACHE_HOME/pgkit/shadow,
     /// else ~/.cache/pgkit/shadow; none when PGKIT_SHADOW_CACHE=off. An empty path: no cache.
@@ -102,27 +102,27 @@ catalog::Catalog load_catalog(const DiffSource& source, const LoadOptions& optio
 
 /// What `migrate dev` does; every field has a default.
 struct DevOptions {
-  std::string name;                               ///< the migration's name; "" = "migration"
-  std::filesystem::path schema;                   ///< "" = schema::find_default()
-  std::filesystem::path dir;                      ///< "" = "migrations" beside the schema (prisma/migrations)
-  bool create_only = false;                       ///< write the migration, do not apply it
-  bool force = false;                             ///< reset without asking when drift or edits require it
-  bool accept_data_loss = false;                  ///< apply steps that drop data without asking
-  std::optional<std::string> shadow_url;          ///< default SHADOW_DATABASE_URL, else a temporary database
+  std::string name;                       ///< the migration's name; "" = "migration"
+  std::filesystem::path schema;           ///< "" = schema::find_default()
+  std::filesystem::path dir;              ///< "" = "migrations" beside the schema (prisma/migrations)
+  bool create_only = false;               ///< write the migration, do not apply it
+  bool force = false;                     ///< reset without asking when drift or edits require it
+  bool accept_data_loss = false;          ///< apply steps that drop data without asking
+  std::optional<std::string> shadow_url;  ///< default SHADOW_DATABASE_URL, else a temporary database
   /// Where replayed migrations are remembered: ShadowDatabase::Options::cache_dir (default
   /// ~/.cache/pgkit/shadow; an empty path: replay every time).
   std::optional<std::filesystem::path> shadow_cache;
   Progress progress;
-  Confirm confirm;                                ///< asked before a reset or data loss; default: refuse
+  Confirm confirm;  ///< asked before a reset or data loss; default: refuse
 };
 
 struct DevResult {
-  std::vector<std::string> applied;               ///< migrations applied to the database, in order
-  std::optional<std::filesystem::path> written;   ///< the new migration.sql, when one was written
-  catalog::Plan plan;                             ///< what the new migration does
-  std::vector<catalog::DataLossWarning> warnings; ///< counted against the database
-  std::string drift;                              ///< what differed before a reset ("" = no drift)
-  bool reset = false;                             ///< the database was reset
+  std::vector<std::string> applied;                ///< migrations applied to the database, in order
+  std::optional<std::filesystem::path> written;    ///< the new migration.sql, when one was written
+  catalog::Plan plan;                              ///< what the new migration does
+  std::vector<catalog::DataLossWarning> warnings;  ///< counted against the database
+  std::string drift;                               ///< what differed before a reset ("" = no drift)
+  bool reset = false;                              ///< the database was reset
 };
 
 /// `migrate dev`: check the database against its migration history (drift, edited or failed
@@ -143,19 +143,20 @@ struct DriftReport {
 /// Replay the applied migrations in a shadow database and compare with the database; replay
 /// all of them and compare with the schema file (when there is one).
 DriftReport check_drift(const Config& database, const std::filesystem::path& dir,
-                        const std::optional<std::filesystem::path>& schema, const std::optional<std::string>& shadow_url);
+                        const std::optional<std::filesystem::path>& schema,
+                        const std::optional<std::string>& shadow_url);
 
 struct PushOptions {
-  std::filesystem::path schema;                   ///< "" = schema::find_default()
+  std::filesystem::path schema;  ///< "" = schema::find_default()
   bool accept_data_loss = false;
-  bool force_reset = false;                       ///< drop everything first
+  bool force_reset = false;  ///< drop everything first
   Progress progress;
 };
 
 struct PushResult {
   catalog::Plan plan;
   std::vector<catalog::DataLossWarning> warnings;
-  bool applied = false;                           ///< false when refused for data loss
+  bool applied = false;  ///< false when refused for data loss
 };
 
 /// `db push`: make the database match the schema directly, without migration files. Refuses

@@ -22,8 +22,8 @@ enum class Isolation { server_default, read_committed, repeatable_read, serializ
 
 struct TransactionOptions {
   Isolation isolation = Isolation::server_default;  ///< default: the server's (read committed)
-  bool read_only = false;   ///< READ ONLY; default off
-  bool deferrable = false;  ///< DEFERRABLE (with serializable read only); default off
+  bool read_only = false;                           ///< READ ONLY; default off
+  bool deferrable = false;                          ///< DEFERRABLE (with serializable read only); default off
   /// Run the function again on a serialization failure, deadlock or a connection lost before
   /// COMMIT was sent, with the pool's RetryPolicy. The function must be safe to repeat (its
   /// effects outside the database are yours to guard). Default on.
@@ -41,9 +41,13 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
   template <class... Args>
-  Result query(Sql sql, const Args&... args) { return conn_.query(sql, args...); }
+  Result query(Sql sql, const Args&... args) {
+    return conn_.query(sql, args...);
+  }
   template <class... Args>
-  Result query(const QueryOptions& options, Sql sql, const Args&... args) { return conn_.query(options, sql, args...); }
+  Result query(const QueryOptions& options, Sql sql, const Args&... args) {
+    return conn_.query(options, sql, args...);
+  }
   Result execute(Sql sql) { return conn_.execute(sql); }
 
   /// Run fn inside SAVEPOINT: released when fn returns, rolled back to when it throws (and

@@ -22,10 +22,9 @@ namespace pgkit {
 using Oid = unsigned int;
 
 namespace oid {
-inline constexpr Oid kUnknown = 0, kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23,
-                     kText = 25, kJson = 114, kFloat4 = 700, kFloat8 = 701, kInt4Array = 1007,
-                     kTextArray = 1009, kInt8Array = 1016, kDate = 1082, kTimestamp = 1114,
-                     kTimestamptz = 1184, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
+inline constexpr Oid kUnknown = 0, kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kJson = 114,
+                     kFloat4 = 700, kFloat8 = 701, kInt4Array = 1007, kTextArray = 1009, kInt8Array = 1016,
+                     kDate = 1082, kTimestamp = 1114, kTimestamptz = 1184, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
 }
 
 /// bytea.

@@ -68,8 +68,7 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
   asio::steady_timer timer(ex, deadline);
   std::exception_ptr cancelled;
   try {
-    auto first =
-        co_await (w.channel.async_receive(use_awaitable) || timer.async_wait(asio::as_tuple(use_awaitable)));
+    auto first = co_await (w.channel.async_receive(use_awaitable) || timer.async_wait(asio::as_tuple(use_awaitable)));
     // The timer "won" with operation_aborted: the whole race was cancelled, by our caller.
     if (first.index() == 1 && std::get<0>(std::get<1>(first)) == asio::error::operation_aborted)
       throw boost::system::system_error(asio::error::operation_aborted);
@@ -101,8 +100,8 @@ asio::awaitable<void> check_quiet_siblings(PoolImpl& p, const PoolEntry* dead) {
   using Ping = decltype(asio::co_spawn(executor, detail::async_ping(*siblings[0]->conn, Millis{}), asio::deferred));
   std::vector<Ping> pings;
   for (PoolEntry* e : siblings)
-    pings.push_back(asio::co_spawn(executor, detail::async_ping(*e->conn, p.config.pool.validation_timeout),
-                                   asio::deferred));
+    pings.push_back(
+        asio::co_spawn(executor, detail::async_ping(*e->conn, p.config.pool.validation_timeout), asio::deferred));
   auto [order, errors, alive] = co_await asio::experimental::make_parallel_group(std::move(pings))
                                     .async_wait(asio::experimental::wait_for_all(), use_awaitable);
   for (std::size_t i = 0; i < siblings.size(); ++i) p.settle_checked(siblings[i], !errors[i] && alive[i]);
@@ -122,8 +121,8 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
   Clock::time_point deadline;
   int connect_failures = 0;
   for (;;) {
-    Core::Attempt a = start ? co_await wait_in_line(core, deadline, [&p](PoolEntry* e) { p.close_entry(e); })
-                             : core.try_acquire();
+    Core::Attempt a =
+        start ? co_await wait_in_line(core, deadline, [&p](PoolEntry* e) { p.close_entry(e); }) : core.try_acquire();
     if (!start && a.got != Core::Got::resource) {
       start = Clock::now();
       deadline = *start + s.acquire_timeout;
@@ -195,11 +194,9 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
         co_await sleep(pause);
         continue;
       }
-      case Core::Got::closed:
-        p.throw_closed(where);
+      case Core::Got::closed: p.throw_closed(where);
       case Core::Got::timeout:
-      case Core::Got::wait:
-        p.throw_exhausted(*start, where);
+      case Core::Got::wait: p.throw_exhausted(*start, where);
     }
   }
 }

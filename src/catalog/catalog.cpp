@@ -15,17 +15,20 @@ const Column* Table::column(const std::string& name) const {
 }
 
 const Index* Table::primary_key() const {
-  auto it = std::find_if(indexes.begin(), indexes.end(), [](const Index& i) { return i.kind == Index::Kind::primary_key; });
+  auto it =
+      std::find_if(indexes.begin(), indexes.end(), [](const Index& i) { return i.kind == Index::Kind::primary_key; });
   return it == indexes.end() ? nullptr : &*it;
 }
 
 const Table* Catalog::table(const std::string& schema, const std::string& name) const {
-  auto it = std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.schema == schema && t.name == name; });
+  auto it =
+      std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.schema == schema && t.name == name; });
   return it == tables.end() ? nullptr : &*it;
 }
 
 const Enum* Catalog::enumeration(const std::string& schema, const std::string& name) const {
-  auto it = std::find_if(enums.begin(), enums.end(), [&](const Enum& e) { return e.schema == schema && e.name == name; });
+  auto it =
+      std::find_if(enums.begin(), enums.end(), [&](const Enum& e) { return e.schema == schema && e.name == name; });
   return it == enums.end() ? nullptr : &*it;
 }
 

@@ -39,9 +39,10 @@ class Counter {
       quoted.push_back(quote_ident(c));
       not_null.push_back(quote_ident(c) + " IS NOT NULL");
     }
-    return count(fmt::format("SELECT coalesce(sum(n), 0)::bigint FROM (SELECT count(*) AS n FROM {} WHERE {} GROUP BY {} "
-                             "HAVING count(*) > 1) d",
-                             qualified(schema, table), fmt::join(not_null, " AND "), fmt::join(quoted, ", ")));
+    return count(
+        fmt::format("SELECT coalesce(sum(n), 0)::bigint FROM (SELECT count(*) AS n FROM {} WHERE {} GROUP BY {} "
+                    "HAVING count(*) > 1) d",
+                    qualified(schema, table), fmt::join(not_null, " AND "), fmt::join(quoted, ", ")));
   }
 
   std::optional<std::int64_t> non_null(const std::string& schema, const std::string& table, const std::string& column) {
@@ -79,7 +80,8 @@ struct Checker {
     if (rows && *rows == 0) return;
     warn(i, rows ? fmt::format("You are about to drop the `{}` table, which is not empty ({} rows).", s.table, *rows)
                  : fmt::format("You are about to drop the `{}` table. If the table is not empty, all the data it "
-                               "contains will be lost.", s.table));
+                               "contains will be lost.",
+                               s.table));
   }
 
   void drop_column(std::size_t i, const Step& s, const std::string& column) {
@@ -88,9 +90,11 @@ struct Checker {
     auto values = counter.non_null(s.schema, s.table, column);
     if (values && *values == 0) return;
     warn(i, values ? fmt::format("You are about to drop the column `{}` on the `{}` table, which still contains {} "
-                                 "non-null values.", column, s.table, *values)
+                                 "non-null values.",
+                                 column, s.table, *values)
                    : fmt::format("You are about to drop the column `{}` on the `{}` table. All the data in the column "
-                                 "will be lost.", column, s.table));
+                                 "will be lost.",
+                                 column, s.table));
   }
 
   void add_column(std::size_t i, const Step& s, const Column& c) {
@@ -98,9 +102,10 @@ struct Checker {
     auto rows = counter.rows(s.schema, s.table);
     if (rows && *rows == 0) return;
     warn(i,
-         fmt::format("Added the required column `{}` to the `{}` table without a default value. {}", c.name, s.table,
-                     rows ? fmt::format("There are {} rows in this table, it is not possible to execute this step.", *rows)
-                          : std::string("This is not possible if the table is not empty.")),
+         fmt::format(
+             "Added the required column `{}` to the `{}` table without a default value. {}", c.name, s.table,
+             rows ? fmt::format("There are {} rows in this table, it is not possible to execute this step.", *rows)
+                  : std::string("This is not possible if the table is not empty.")),
          true);
   }
 
@@ -111,20 +116,28 @@ struct Checker {
       auto values = counter.non_null(s.schema, s.table, a.name);
       if (rows && values) {
         if (*rows != 0 && *rows - *values != 0)
-          warn(i, fmt::format("Made the column `{}` on table `{}` required, but there are {} existing NULL values.",
-                              a.name, s.table, *rows - *values), true);
+          warn(i,
+               fmt::format("Made the column `{}` on table `{}` required, but there are {} existing NULL values.",
+                           a.name, s.table, *rows - *values),
+               true);
       } else {
-        warn(i, fmt::format("Made the column `{}` on table `{}` required. This step will fail if there are existing "
-                            "NULL values in that column.", a.name, s.table), true);
+        warn(i,
+             fmt::format("Made the column `{}` on table `{}` required. This step will fail if there are existing "
+                         "NULL values in that column.",
+                         a.name, s.table),
+             true);
       }
     }
     if (ch.arity && pa != detail::Arity::list && pb == detail::Arity::list) {
       auto values = counter.non_null(s.schema, s.table, a.name);
       if (!values || *values != 0)
-        warn(i, fmt::format("Changed the column `{}` on the `{}` table from a scalar field to a list field. {}", a.name,
-                            s.table, values ? fmt::format("There are {} existing non-null values in that column, this "
-                                                          "step cannot be executed.", *values)
-                                            : std::string("If there are non-null values in that column, this step will fail.")),
+        warn(i,
+             fmt::format("Changed the column `{}` on the `{}` table from a scalar field to a list field. {}", a.name,
+                         s.table,
+                         values ? fmt::format("There are {} existing non-null values in that column, this "
+                                              "step cannot be executed.",
+                                              *values)
+                                : std::string("If there are non-null values in that column, this step will fail.")),
              true);
     }
     if (ch.cast == Cast::risky || ch.cast == Cast::impossible) {
@@ -132,13 +145,18 @@ struct Checker {
       auto values = counter.non_null(s.schema, s.table, a.name);
       if ((rows && *rows == 0) || (values && *values == 0)) return;
       auto from = detail::display_type(a.type), to = detail::display_type(b.type);
-      std::string tail = ch.cast == Cast::impossible ? " This cast may fail. Please make sure the data in the column can be cast." : "";
-      warn(i, values ? fmt::format("You are about to alter the column `{}` on the `{}` table, which contains {} non-null "
-                                   "values. The data in that column will be cast from `{}` to `{}`.{}",
-                                   a.name, s.table, *values, from, to, tail)
-                     : fmt::format("You are about to alter the column `{}` on the `{}` table.{} The data in that column "
-                                   "will be cast from `{}` to `{}`.{}", a.name, s.table,
-                                   ch.cast == Cast::risky ? " The data in that column could be lost." : "", from, to, tail));
+      std::string tail = ch.cast == Cast::impossible
+                             ? " This cast may fail. Please make sure the data in the column can be cast."
+                             : "";
+      warn(i,
+           values
+               ? fmt::format("You are about to alter the column `{}` on the `{}` table, which contains {} non-null "
+                             "values. The data in that column will be cast from `{}` to `{}`.{}",
+                             a.name, s.table, *values, from, to, tail)
+               : fmt::format("You are about to alter the column `{}` on the `{}` table.{} The data in that column "
+                             "will be cast from `{}` to `{}`.{}",
+                             a.name, s.table, ch.cast == Cast::risky ? " The data in that column could be lost." : "",
+                             from, to, tail));
     }
   }
 
@@ -146,21 +164,28 @@ struct Checker {
     auto rows = counter.rows(s.schema, s.table);
     if (rows && *rows == 0) return;
     if (b.not_null && !b.default_value && ch.arity && detail::arity(a) == detail::Arity::nullable) {
-      warn(i, fmt::format("Added the required column `{}` to the `{}` table without a default value. {}", b.name, s.table,
-                          rows ? fmt::format("There are {} rows in this table, it is not possible to execute this step.", *rows)
-                               : std::string("This is not possible if the table is not empty.")), true);
+      warn(i,
+           fmt::format(
+               "Added the required column `{}` to the `{}` table without a default value. {}", b.name, s.table,
+               rows ? fmt::format("There are {} rows in this table, it is not possible to execute this step.", *rows)
+                    : std::string("This is not possible if the table is not empty.")),
+           true);
     } else if (b.not_null && !b.default_value) {
-      warn(i, rows ? fmt::format("Changed the type of `{}` on the `{}` table. No cast exists, the column would be dropped "
-                                 "and recreated, which cannot be done since the column is required and there is data "
-                                 "in the table.", b.name, s.table)
-                   : fmt::format("Changed the type of `{}` on the `{}` table. No cast exists, the column would be dropped "
-                                 "and recreated, which cannot be done if there is data, since the column is required.",
-                                 b.name, s.table), true);
+      warn(i,
+           rows ? fmt::format("Changed the type of `{}` on the `{}` table. No cast exists, the column would be dropped "
+                              "and recreated, which cannot be done since the column is required and there is data "
+                              "in the table.",
+                              b.name, s.table)
+                : fmt::format("Changed the type of `{}` on the `{}` table. No cast exists, the column would be dropped "
+                              "and recreated, which cannot be done if there is data, since the column is required.",
+                              b.name, s.table),
+           true);
     } else {
       auto values = counter.non_null(s.schema, s.table, a.name);
       if (values && *values == 0) return;
-      warn(i, fmt::format("The `{}` column on the `{}` table would be dropped and recreated. This will lead to data loss{}.",
-                          a.name, s.table, values ? "" : " if there is data in the column"));
+      warn(i, fmt::format(
+                  "The `{}` column on the `{}` table would be dropped and recreated. This will lead to data loss{}.",
+                  a.name, s.table, values ? "" : " if there is data in the column"));
     }
   }
 
@@ -173,13 +198,17 @@ struct Checker {
     const Table* after = plan.to.table(s.schema, s.table);
     bool known = true, all_null = false, one_value = false;
     for (const auto& c : cols) {
-      if (c.empty()) known = false;  // an expression
+      if (c.empty())
+        known = false;  // an expression
       else if (!before->column(c)) {
         // A column added by this migration holds NULL in every row (never equal), or its default.
         const Column* added = after->column(c);
-        if (added && !added->not_null && !added->default_value) all_null = true;
-        else if (added && added->default_value && added->default_value->kind != DefaultKind::sequence) one_value = true;
-        else known = false;
+        if (added && !added->not_null && !added->default_value)
+          all_null = true;
+        else if (added && added->default_value && added->default_value->kind != DefaultKind::sequence)
+          one_value = true;
+        else
+          known = false;
       }
     }
     if (all_null) return;
@@ -191,8 +220,9 @@ struct Checker {
       duplicates = counter.duplicates(s.schema, s.table, cols);
     }
     if (duplicates && *duplicates == 0) return;
-    std::string message = fmt::format("A unique constraint covering the columns `[{}]` on the table `{}` will be added. ",
-                                      fmt::join(cols, ","), s.table);
+    std::string message =
+        fmt::format("A unique constraint covering the columns `[{}]` on the table `{}` will be added. ",
+                    fmt::join(cols, ","), s.table);
     if (duplicates)
       warn(i, message + fmt::format("There are {} duplicate values, this will fail.", *duplicates), true);
     else
@@ -221,7 +251,8 @@ struct Checker {
                 auto rows = counter.rows(s.schema, s.table);
                 if (!rows || *rows != 0)
                   warn(i, fmt::format("The primary key for the `{}` table will be changed. If it partially fails, the "
-                                      "table could be left without primary key constraint.", s.table));
+                                      "table could be left without primary key constraint.",
+                                      s.table));
                 break;
               }
               default: break;
@@ -239,7 +270,8 @@ struct Checker {
         case Step::Kind::alter_enum:
           if (!s.removed_values.empty())
             warn(i, fmt::format("The values [{}] on the enum `{}` will be removed. If these variants are still used in "
-                                "the database, this will fail.", fmt::join(s.removed_values, ","), s.table));
+                                "the database, this will fail.",
+                                fmt::join(s.removed_values, ","), s.table));
           break;
         default: break;
       }

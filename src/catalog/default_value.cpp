@@ -11,8 +11,24 @@
 namespace pgkit::catalog::detail {
 namespace {
 
-enum class Tok { comma, open, close, open_square, close_square, open_curly, close_curly, minus, dot, cast,
-                 quoted_identifier, string, escape_string, digits, identifier, unknown };
+enum class Tok {
+  comma,
+  open,
+  close,
+  open_square,
+  close_square,
+  open_curly,
+  close_curly,
+  minus,
+  dot,
+  cast,
+  quoted_identifier,
+  string,
+  escape_string,
+  digits,
+  identifier,
+  unknown
+};
 
 struct Token {
   Tok kind;
@@ -41,16 +57,25 @@ std::vector<Token> tokenize(std::string_view text) {
       i += escapes ? 2 : 1;
       bool closed = false;
       while (i < text.size()) {
-        if (escapes && text[i] == '\\') { i += 2; continue; }
+        if (escapes && text[i] == '\\') {
+          i += 2;
+          continue;
+        }
         if (text[i] == '\'') {
-          if (i + 1 < text.size() && text[i + 1] == '\'') { i += 2; continue; }
+          if (i + 1 < text.size() && text[i + 1] == '\'') {
+            i += 2;
+            continue;
+          }
           ++i;
           closed = true;
           break;
         }
         ++i;
       }
-      if (!closed) { push(Tok::unknown, start); return out; }
+      if (!closed) {
+        push(Tok::unknown, start);
+        return out;
+      }
       push(escapes ? Tok::escape_string : Tok::string, start);
       continue;
     }
@@ -59,14 +84,20 @@ std::vector<Token> tokenize(std::string_view text) {
       bool closed = false;
       while (i < text.size()) {
         if (text[i] == '"') {
-          if (i + 1 < text.size() && text[i + 1] == '"') { i += 2; continue; }
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            i += 2;
+            continue;
+          }
           ++i;
           closed = true;
           break;
         }
         ++i;
       }
-      if (!closed) { push(Tok::unknown, start); return out; }
+      if (!closed) {
+        push(Tok::unknown, start);
+        return out;
+      }
       push(Tok::quoted_identifier, start);
       continue;
     }
@@ -193,8 +224,15 @@ std::optional<std::string> string_value(Parser& p) {
   } else if (auto e = p.expect(Tok::escape_string)) {
     for (std::size_t i = 2; i + 1 < e->size(); ++i) {
       char c = (*e)[i];
-      if (c == '\'') { out += c; ++i; continue; }
-      if (c != '\\') { out += c; continue; }
+      if (c == '\'') {
+        out += c;
+        ++i;
+        continue;
+      }
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
       char n = (*e)[++i];
       out += n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : n == 'b' ? '\b' : n == 'f' ? '\f' : n;
     }
@@ -255,8 +293,7 @@ std::optional<Default> read_int(Parser& p) {
       if (!eat_cast(p)) return std::nullopt;
       return Default{.kind = DefaultKind::sequence, .value = sequence};
     }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -447,8 +484,8 @@ std::string sql_literal(const std::string& value) {
 std::string array_element(const std::string& v) {
   bool quote = v.empty() || iequals(v, "NULL");
   for (char c : v)
-    if (c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' || c == ' ' || c == '\t' || c == '\n' ||
-        c == '\r' || c == '\v' || c == '\f')
+    if (c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+        c == '\v' || c == '\f')
       quote = true;
   if (!quote) return v;
   std::string out = "\"";
@@ -458,7 +495,6 @@ std::string array_element(const std::string& v) {
   }
   return out + '"';
 }
-
 
 ValueFamily value_family(const Type& type, bool is_enum) {
   if (is_enum) return ValueFamily::enumeration;

@@ -80,14 +80,22 @@ IndexKey parse_key(std::string_view text, std::string_view whole) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     auto w = words[i].text;
     bool has_next = i + 1 < words.size();
-    if (w == "COLLATE" && has_next) key.collation = std::string(words[++i].text);
-    else if (w == "DESC") key.descending = true;
-    else if (w == "ASC") continue;
-    else if (w == "NULLS" && has_next) key.nulls_first = words[++i].text == "FIRST";
-    else if (w == "WITH" && has_next) key.exclude_operator = std::string(words[++i].text);
-    else if (w.front() == '(') (key.opclass += ' ') += w;  // the operator class's options
-    else if (key.opclass.empty()) key.opclass = std::string(w);
-    else fail("unexpected word in an index key", whole);
+    if (w == "COLLATE" && has_next)
+      key.collation = std::string(words[++i].text);
+    else if (w == "DESC")
+      key.descending = true;
+    else if (w == "ASC")
+      continue;
+    else if (w == "NULLS" && has_next)
+      key.nulls_first = words[++i].text == "FIRST";
+    else if (w == "WITH" && has_next)
+      key.exclude_operator = std::string(words[++i].text);
+    else if (w.front() == '(')
+      (key.opclass += ' ') += w;  // the operator class's options
+    else if (key.opclass.empty())
+      key.opclass = std::string(w);
+    else
+      fail("unexpected word in an index key", whole);
   }
   return key;
 }
@@ -173,9 +181,12 @@ IndexDefinition parse_index_definition(const std::string& text) {
   Index& index = d.index;
   index.definition = text;
   std::string_view rest = text;
-  if (eat(rest, "CREATE UNIQUE INDEX ")) index.kind = Index::Kind::unique;
-  else if (eat(rest, "CREATE INDEX ")) index.kind = Index::Kind::plain;
-  else fail("not an index definition", text);
+  if (eat(rest, "CREATE UNIQUE INDEX "))
+    index.kind = Index::Kind::unique;
+  else if (eat(rest, "CREATE INDEX "))
+    index.kind = Index::Kind::plain;
+  else
+    fail("not an index definition", text);
   index.name = eat_identifier(rest, text);
   if (!eat(rest, " ON ")) fail("expected ON", text);
   eat(rest, "ONLY ");
@@ -227,8 +238,10 @@ void add_constraint(Table& table, const std::string& name, const std::string& te
 std::string column_text(const Column& c) {
   std::string text = fmt::format("{} {}", quote_ident(c.name), c.type.sql.empty() ? format_type(c.type) : c.type.sql);
   if (!c.collation.empty()) text += " COLLATE " + c.collation;
-  if (!c.generated.empty()) text += fmt::format(" GENERATED ALWAYS AS ({}) STORED", c.generated);
-  else if (c.default_value) text += " DEFAULT " + c.default_value->expression;
+  if (!c.generated.empty())
+    text += fmt::format(" GENERATED ALWAYS AS ({}) STORED", c.generated);
+  else if (c.default_value)
+    text += " DEFAULT " + c.default_value->expression;
   if (c.identity) {
     text += fmt::format(" GENERATED {} AS IDENTITY", c.identity->always ? "ALWAYS" : "BY DEFAULT");
     if (!c.identity->options.empty()) text += " " + c.identity->options;
@@ -261,21 +274,23 @@ Column parse_column_text(std::string_view text, const Catalog& catalog) {
   }
   if (word(k) == "DEFAULT") {
     if (k + 1 >= n) fail("expected the default's expression", text);
-    c.default_value =
-        described_default(std::string(trim(rest.substr(words[k + 1].at, end - words[k + 1].at))), c.type,
-                          is_catalog_enum(catalog, c.type));
+    c.default_value = described_default(std::string(trim(rest.substr(words[k + 1].at, end - words[k + 1].at))), c.type,
+                                        is_catalog_enum(catalog, c.type));
     k = n;
-  } else if (word(k) == "GENERATED" && word(k + 1) == "ALWAYS" && word(k + 2) == "AS" &&
-             word(k + 3).starts_with("(") && word(k + 4) == "STORED") {
+  } else if (word(k) == "GENERATED" && word(k + 1) == "ALWAYS" && word(k + 2) == "AS" && word(k + 3).starts_with("(") &&
+             word(k + 4) == "STORED") {
     auto group = word(k + 3);
     c.generated = std::string(group.substr(1, group.size() - 2));
     k += 5;
   } else if (word(k) == "GENERATED") {
     Identity identity;
     std::size_t i = k + 1;
-    if (word(i) == "ALWAYS") identity.always = true, i += 1;
-    else if (word(i) == "BY" && word(i + 1) == "DEFAULT") i += 2;
-    else fail("expected ALWAYS or BY DEFAULT", text);
+    if (word(i) == "ALWAYS")
+      identity.always = true, i += 1;
+    else if (word(i) == "BY" && word(i + 1) == "DEFAULT")
+      i += 2;
+    else
+      fail("expected ALWAYS or BY DEFAULT", text);
     if (word(i) != "AS" || word(i + 1) != "IDENTITY") fail("expected AS IDENTITY", text);
     i += 2;
     if (word(i).starts_with("(")) identity.options = std::string(word(i++));

@@ -49,9 +49,10 @@ namespace {
 // "Not made by CREATE EXTENSION" for an object of catalog with oid (the extension's own entry
 // stands for it).
 std::string not_from_extension(const char* catalog, const char* oid) {
-  return fmt::format("NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{}'::regclass AND x.objid = {} "
-                     "AND x.deptype = 'e')",
-                     catalog, oid);
+  return fmt::format(
+      "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{}'::regclass AND x.objid = {} "
+      "AND x.deptype = 'e')",
+      catalog, oid);
 }
 
 void describe_extensions_and_schemas(Connection& conn, const Scope& scope, Catalog& out) {
@@ -115,8 +116,8 @@ void describe_domains(Connection& conn, const Scope& scope, Catalog& out) {
   for (auto row : rows) {
     Opaque domain{.kind = "domain", .schema = row.get<std::string>(1), .name = row.get<std::string>(2)};
     auto& lines = domain.lines;
-    lines.push_back(fmt::format("CREATE DOMAIN {} AS {}", qualified(domain.schema, domain.name),
-                                row.get<std::string>(3)));
+    lines.push_back(
+        fmt::format("CREATE DOMAIN {} AS {}", qualified(domain.schema, domain.name), row.get<std::string>(3)));
     if (auto collation = row.get<std::optional<std::string>>(4)) lines.back() += " COLLATE " + *collation;
     if (auto def = row.get<std::optional<std::string>>(5)) lines.push_back(fmt::format("{}DEFAULT {}", kIndent, *def));
     if (row.get<bool>(6)) lines.push_back(fmt::format("{}NOT NULL", kIndent));
@@ -172,7 +173,9 @@ void describe_functions(Connection& conn, const Scope& scope, Catalog& out) {
                                     "WHERE p.prokind IN ('f', 'p') AND {} AND {}",
                                     kUserSchema, not_from_extension("pg_proc", "p.oid")),
                         scope)) {
-    Opaque f{.kind = row.get<std::string>(0), .schema = row.get<std::string>(1), .name = row.get<std::string>(2),
+    Opaque f{.kind = row.get<std::string>(0),
+             .schema = row.get<std::string>(1),
+             .name = row.get<std::string>(2),
              .lines = split_lines(row.get<std::string>(3))};
     terminate(f.lines);
     out.others.push_back(std::move(f));

@@ -118,8 +118,10 @@ ORDER BY r.oid, a.attnum)",
     c.type.sql = row.get<std::string>(3);
     c.collation = row.get<std::optional<std::string>>(8).value_or("");
     if (auto expr = row.get<std::optional<std::string>>(9)) {
-      if (row.get<bool>(11)) c.generated = *expr;
-      else c.default_value = described_default(*expr, c.type, is_catalog_enum(catalog, c.type));
+      if (row.get<bool>(11))
+        c.generated = *expr;
+      else
+        c.default_value = described_default(*expr, c.type, is_catalog_enum(catalog, c.type));
     }
     c.not_null = row.get<bool>(10);
     if (auto always = row.get<std::optional<std::string>>(12)) {
@@ -138,7 +140,8 @@ SELECT r.oid::text, k.conname::text, pg_get_constraintdef(k.oid)
 FROM rels r JOIN pg_constraint k ON k.conrelid = r.oid
 WHERE r.relkind IN ('r', 'p') AND k.contype IN ('p', 'u', 'x', 'c', 'f'))",
                     scope);
-  for (auto row : rows) add_constraint(out[row.get<std::string>(0)].table, row.get<std::string>(1), row.get<std::string>(2));
+  for (auto row : rows)
+    add_constraint(out[row.get<std::string>(0)].table, row.get<std::string>(1), row.get<std::string>(2));
 }
 
 void read_comments(Connection& conn, const Scope& scope, Relations& out) {
@@ -150,7 +153,8 @@ WHERE r.relkind IN ('r', 'p'))",
   for (auto row : rows) {
     auto& rel = out[row.get<std::string>(0)];
     auto attnum = row.get<int>(1);
-    if (attnum == 0) rel.table.comment = row.get<std::string>(2);
+    if (attnum == 0)
+      rel.table.comment = row.get<std::string>(2);
     else if (auto it = rel.column_at.find(attnum); it != rel.column_at.end())
       rel.table.columns[it->second].comment = row.get<std::string>(2);
   }
@@ -169,7 +173,9 @@ WHERE r.relkind IN ('r', 'p', 'm')
   for (auto row : rows) {
     auto definition = row.get<std::string>(4);
     if (row.get<std::string>(1) == "m") {
-      catalog.others.push_back({.kind = "index", .schema = row.get<std::string>(2), .name = row.get<std::string>(3),
+      catalog.others.push_back({.kind = "index",
+                                .schema = row.get<std::string>(2),
+                                .name = row.get<std::string>(3),
                                 .lines = {definition + ';'}});
       continue;
     }
@@ -186,7 +192,8 @@ WHERE r.relkind IN ('v', 'm'))",
                     scope);
   for (auto row : rows) {
     bool materialized = row.get<bool>(2);
-    Opaque view{.kind = materialized ? "materialized view" : "view", .schema = row.get<std::string>(0),
+    Opaque view{.kind = materialized ? "materialized view" : "view",
+                .schema = row.get<std::string>(0),
                 .name = row.get<std::string>(1)};
     auto options = row.get<std::optional<std::string>>(4);
     view.lines.push_back(fmt::format("CREATE {}VIEW {}{} AS", materialized ? "MATERIALIZED " : "",
@@ -205,7 +212,8 @@ FROM rels r JOIN pg_trigger t ON t.tgrelid = r.oid
 WHERE NOT t.tgisinternal)",
                     scope);
   for (auto row : rows)
-    catalog.others.push_back({.kind = "trigger", .schema = row.get<std::string>(0),
+    catalog.others.push_back({.kind = "trigger",
+                              .schema = row.get<std::string>(0),
                               .name = fmt::format("{} on {}", row.get<std::string>(2), row.get<std::string>(1)),
                               .lines = {row.get<std::string>(3) + ';'}});
 }
@@ -228,7 +236,8 @@ void describe_relations(Connection& conn, const Scope& scope, Catalog& catalog) 
     Opaque type{.kind = "type", .schema = t.schema, .name = t.name};
     type.lines.push_back(fmt::format("CREATE TYPE {} AS (", qualified(t.schema, t.name)));
     for (std::size_t i = 0; i < t.columns.size(); ++i)
-      type.lines.push_back(fmt::format("{}{}{}", kIndent, column_text(t.columns[i]), i + 1 < t.columns.size() ? "," : ""));
+      type.lines.push_back(
+          fmt::format("{}{}{}", kIndent, column_text(t.columns[i]), i + 1 < t.columns.size() ? "," : ""));
     type.lines.push_back(");");
     catalog.others.push_back(std::move(type));
   }

@@ -21,8 +21,8 @@ struct Differ {
   Plan& plan;
   const Catalog& from;
   const Catalog& to;
-  bool full;                          // both sides are databases: compare everything
-  std::set<std::string> scope;        // schemas a schema.prisma speaks for; empty = all
+  bool full;                    // both sides are databases: compare everything
+  std::set<std::string> scope;  // schemas a schema.prisma speaks for; empty = all
 
   bool in_scope(const std::string& schema) const { return scope.empty() || scope.count(schema) > 0; }
 
@@ -65,7 +65,8 @@ struct Differ {
     if (!full) return;  // Prisma never drops an extension a schema does not mention
     for (std::size_t i = 0; i < from.extensions.size(); ++i) {
       const auto& prev = from.extensions[i];
-      if (std::none_of(to.extensions.begin(), to.extensions.end(), [&](const Extension& e) { return e.name == prev.name; }))
+      if (std::none_of(to.extensions.begin(), to.extensions.end(),
+                       [&](const Extension& e) { return e.name == prev.name; }))
         add(Step::Kind::drop_extension, prev.schema, prev.name).from_position = i;
     }
   }

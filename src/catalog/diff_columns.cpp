@@ -24,9 +24,12 @@ std::string compact_json(std::string_view s) {
   for (char c : s) {
     if (in_string) {
       out += c;
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
       out += c;
@@ -100,7 +103,8 @@ bool defaults_match(const Column& a, const Column& b) {
   if (!p && !n) return true;
   if (n && n->kind == DefaultKind::sequence) return true;  // autoincrement is compared on its own
   if (p && p->kind == DefaultKind::sequence) return !n;    // a sequence dropped: the autoincrement change covers it
-  if (n && n->kind == DefaultKind::expression && n->value.empty() && n->expression.empty()) return true;  // dbgenerated()
+  if (n && n->kind == DefaultKind::expression && n->value.empty() && n->expression.empty())
+    return true;  // dbgenerated()
   if (!p || !n) return false;
   if (p->kind != n->kind) {
     // A list literal against an expression on a datetime column: not compared (Prisma).
@@ -173,9 +177,7 @@ bool is_enum(const Catalog& catalog, const Type& type) {
   return !type.builtin() && catalog.enumeration(type.schema, type.name) != nullptr;
 }
 
-bool is_autoincrement(const Column& c) {
-  return c.default_value && c.default_value->kind == DefaultKind::sequence;
-}
+bool is_autoincrement(const Column& c) { return c.default_value && c.default_value->kind == DefaultKind::sequence; }
 
 ColumnChanges column_changes(const Catalog& from, const Column& a, const Catalog& to, const Column& b, bool full) {
   ColumnChanges changes;
@@ -236,8 +238,6 @@ bool foreign_keys_match(const Catalog& from, const Table& ta, const ForeignKey& 
   return true;
 }
 
-bool is_implicit_join_table(const Table& t) {
-  return t.columns.size() == 2 && t.column("A") && t.column("B");
-}
+bool is_implicit_join_table(const Table& t) { return t.columns.size() == 2 && t.column("A") && t.column("B"); }
 
 }  // namespace pgkit::catalog::detail

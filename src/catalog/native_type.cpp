@@ -73,7 +73,8 @@ std::string prisma_type(const Type& type, bool autoincrement, const std::string&
     // Unsupported("…"): the server's spelling, element type only.
     out = type.sql;
     for (int d = 0; d < type.dimensions && out.size() >= 2 && out.ends_with("[]"); ++d) out.resize(out.size() - 2);
-  } else if (autoincrement && (e->known == Known::SmallInt || e->known == Known::Integer || e->known == Known::BigInt)) {
+  } else if (autoincrement &&
+             (e->known == Known::SmallInt || e->known == Known::Integer || e->known == Known::BigInt)) {
     out = e->known == Known::SmallInt ? "SMALLSERIAL" : e->known == Known::Integer ? "SERIAL" : "BIGSERIAL";
   } else {
     out = e->prisma;
@@ -93,7 +94,10 @@ std::string display_type(const Type& type) {
     // "DOUBLE PRECISION" → "DoublePrecision": Prisma's @db names read best in messages.
     bool upper = true;
     for (const char* p = e->prisma; *p; ++p) {
-      if (*p == ' ') { upper = true; continue; }
+      if (*p == ' ') {
+        upper = true;
+        continue;
+      }
       out += upper ? *p : static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
       upper = false;
     }
@@ -165,7 +169,8 @@ Cast cast_between(const NativeType& from, const NativeType& to) {
         case K::Decimal:
           if (from.a && !to.a) return Cast::safe;
           if (!from.a && to.a) return Cast::risky;
-          if (from.a && to.a && (*from.a - from.b.value_or(0) > *to.a - to.b.value_or(0) || from.b.value_or(0) > to.b.value_or(0)))
+          if (from.a && to.a &&
+              (*from.a - from.b.value_or(0) > *to.a - to.b.value_or(0) || from.b.value_or(0) > to.b.value_or(0)))
             return Cast::risky;
           return Cast::safe;
         case K::Real:
@@ -248,8 +253,10 @@ Cast cast_between(const NativeType& from, const NativeType& to) {
         if (to.known == K::Text || to.known == K::VarChar || to.known == K::Char || to.known == K::VarBit)
           return Cast::safe;
       }
-      if (to.known == K::Text || (to.known == K::VarChar && !to.a) || (to.known == K::VarBit && !to.a)) return Cast::safe;
-      if ((to.known == K::VarChar || to.known == K::VarBit || to.known == K::Char) && to.a && from.a && *to.a >= *from.a)
+      if (to.known == K::Text || (to.known == K::VarChar && !to.a) || (to.known == K::VarBit && !to.a))
+        return Cast::safe;
+      if ((to.known == K::VarChar || to.known == K::VarBit || to.known == K::Char) && to.a && from.a &&
+          *to.a >= *from.a)
         return Cast::safe;
       return Cast::impossible;
     case K::VarBit:
@@ -257,7 +264,8 @@ Cast cast_between(const NativeType& from, const NativeType& to) {
         if (to.known == K::Text || (to.known == K::VarChar && !to.a)) return Cast::safe;
         return is_text_like(to) || to.known == K::Bit ? Cast::risky : Cast::impossible;
       }
-      if (to.known == K::Text || (to.known == K::VarChar && !to.a) || (to.known == K::VarBit && !to.a)) return Cast::safe;
+      if (to.known == K::Text || (to.known == K::VarChar && !to.a) || (to.known == K::VarBit && !to.a))
+        return Cast::safe;
       if (to.known == K::VarBit && to.a && *to.a > *from.a) return Cast::safe;
       if (is_text_like(to) && to.a && *to.a >= *from.a) return Cast::safe;
       if (to.known == K::Bit && (!to.a || *to.a <= *from.a)) return Cast::risky;

@@ -11,9 +11,32 @@
 namespace pgkit::catalog::detail {
 
 enum class Known {
-  SmallInt, Integer, BigInt, Decimal, Real, DoublePrecision, Money, Oid,
-  VarChar, Char, Text, Citext, ByteA, Uuid, Xml, Json, JsonB, Inet,
-  Timestamp, Timestamptz, Date, Time, Timetz, Boolean, Bit, VarBit,
+  SmallInt,
+  Integer,
+  BigInt,
+  Decimal,
+  Real,
+  DoublePrecision,
+  Money,
+  Oid,
+  VarChar,
+  Char,
+  Text,
+  Citext,
+  ByteA,
+  Uuid,
+  Xml,
+  Json,
+  JsonB,
+  Inet,
+  Timestamp,
+  Timestamptz,
+  Date,
+  Time,
+  Timetz,
+  Boolean,
+  Bit,
+  VarBit,
 };
 
 /// A known type and its arguments (a: length or precision, b: scale). Char and Bit without

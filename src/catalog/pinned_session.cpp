@@ -20,8 +20,10 @@ PinnedSession::PinnedSession(Connection& conn) : conn_(conn) {
 
 PinnedSession::~PinnedSession() {
   try {
-    if (own_transaction_) conn_.execute("ROLLBACK");  // read only: nothing to keep
-    else set(saved_);
+    if (own_transaction_)
+      conn_.execute("ROLLBACK");  // read only: nothing to keep
+    else
+      set(saved_);
   } catch (...) {
     // A broken connection or an aborted caller transaction: either way the settings were
     // local to a transaction that does not go on.

@@ -76,7 +76,7 @@ class QuoteTracker {
  private:
   char closing_ = 0;  // ' or " while inside one
   bool escapes_ = false;
-  std::string tag_;   // "$fn$" while inside a dollar quote
+  std::string tag_;  // "$fn$" while inside a dollar quote
 };
 
 struct Block {
@@ -129,8 +129,10 @@ std::vector<Block> blocks_of(const std::string& text) {
 std::vector<Line> statements(const std::vector<Line>& lines, std::size_t from = 0) {
   std::vector<Line> out;
   for (std::size_t i = from; i < lines.size(); ++i) {
-    if (lines[i].in_quote && !out.empty()) (out.back().text += '\n') += lines[i].text;
-    else out.push_back(lines[i]);
+    if (lines[i].in_quote && !out.empty())
+      (out.back().text += '\n') += lines[i].text;
+    else
+      out.push_back(lines[i]);
   }
   return out;
 }
@@ -169,8 +171,7 @@ std::int64_t number_after(const Line& line, std::string_view prefix) {
     std::size_t used = 0;
     auto v = std::stoll(std::string(text), &used);
     if (used == text.size()) return v;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   fail(line.number, fmt::format("\"{}\" is not a number", text));
 }
 
@@ -208,14 +209,16 @@ Sequence read_sequence(const Block& b) {
   s.min = number_after(l[4], "MINVALUE ");
   s.max = number_after(l[5], "MAXVALUE ");
   s.cache = number_after(l[6], "CACHE ");
-  if (l[7].text == std::string(kIndent) + "CYCLE;") s.cycle = true;
-  else if (l[7].text != std::string(kIndent) + "NO CYCLE;") fail(l[7].number, "expected \"    CYCLE;\" or \"    NO CYCLE;\"");
+  if (l[7].text == std::string(kIndent) + "CYCLE;")
+    s.cycle = true;
+  else if (l[7].text != std::string(kIndent) + "NO CYCLE;")
+    fail(l[7].number, "expected \"    CYCLE;\" or \"    NO CYCLE;\"");
   if (l.size() == 9) {
     std::string_view owner = l[8].text;
     auto prefix = fmt::format("ALTER SEQUENCE {} OWNED BY ", b.name);
     auto table = eat(owner, prefix) ? read_qualified(owner) : QualifiedName{};
-    auto column = table.length && table.length < owner.size() ? read_identifier(owner.substr(table.length + 1))
-                                                               : Identifier{};
+    auto column =
+        table.length && table.length < owner.size() ? read_identifier(owner.substr(table.length + 1)) : Identifier{};
     if (column.length == 0 || table.schema != s.schema || owner.substr(table.length + 1 + column.length) != ";")
       fail(l[8].number, fmt::format("expected \"{}{}.<table>.<column>;\"", prefix, quote_ident(s.schema)));
     s.owned_by = table.name + "." + column.name;
@@ -234,9 +237,12 @@ Table read_table(const Block& b, const Catalog& catalog) {
   std::size_t i = 1;
   std::vector<Line> columns;
   for (; i < l.size() && (l[i].in_quote || !l[i].text.starts_with(")")); ++i) {
-    if (l[i].in_quote && !columns.empty()) (columns.back().text += '\n') += l[i].text;
-    else if (l[i].text.starts_with(kIndent)) columns.push_back({l[i].number, l[i].text.substr(kIndent.size()), false});
-    else fail(l[i].number, "expected a column (four spaces, then its name and type) or \")\"");
+    if (l[i].in_quote && !columns.empty())
+      (columns.back().text += '\n') += l[i].text;
+    else if (l[i].text.starts_with(kIndent))
+      columns.push_back({l[i].number, l[i].text.substr(kIndent.size()), false});
+    else
+      fail(l[i].number, "expected a column (four spaces, then its name and type) or \")\"");
   }
   if (i == l.size() || !l[i].text.ends_with(";")) fail(l[std::min(i, l.size() - 1)].number, "expected \")…;\"");
   t.create_suffix = l[i].text.substr(1, l[i].text.size() - 2);
@@ -267,7 +273,8 @@ Table read_table(const Block& b, const Catalog& catalog) {
         if (!eat(rest, qname) || !eat(rest, snapshot_format::kAddConstraint))
           fail(s.number, "expected ADD CONSTRAINT on this table, or ATTACH PARTITION");
         auto constraint = read_identifier(rest);
-        if (constraint.length == 0 || rest.substr(constraint.length, 1) != " ") fail(s.number, "expected a constraint name");
+        if (constraint.length == 0 || rest.substr(constraint.length, 1) != " ")
+          fail(s.number, "expected a constraint name");
         add_constraint(t, constraint.name, std::string(rest.substr(constraint.length + 1)));
       } else if (eat(rest, "COMMENT ON TABLE ") && eat(rest, qname) && eat(rest, " IS ")) {
         auto comment = unquote_literal(rest);
@@ -277,8 +284,10 @@ Table read_table(const Block& b, const Catalog& catalog) {
         auto column = read_identifier(rest);
         rest.remove_prefix(column.length);
         auto comment = eat(rest, " IS ") ? unquote_literal(rest) : std::nullopt;
-        auto c = std::find_if(t.columns.begin(), t.columns.end(), [&](const Column& c) { return c.name == column.name; });
-        if (column.length == 0 || c == t.columns.end()) fail(s.number, "COMMENT ON COLUMN names no column of this table");
+        auto c =
+            std::find_if(t.columns.begin(), t.columns.end(), [&](const Column& c) { return c.name == column.name; });
+        if (column.length == 0 || c == t.columns.end())
+          fail(s.number, "COMMENT ON COLUMN names no column of this table");
         if (!comment) fail(s.number, "expected a quoted comment");
         c->comment = *comment;
       } else {
@@ -335,53 +344,58 @@ Catalog read_snapshot(const std::string& text) {
       fail(b.line, e.what());
     }
   };
-  for (const auto& b : blocks) guarded(b, [&] {
-    const auto& first = b.body.front();
-    if (b.kind == "extension") {
-      std::string_view rest = first.text;
-      auto name = eat(rest, "CREATE EXTENSION IF NOT EXISTS ") ? read_identifier(rest) : Identifier{};
-      rest.remove_prefix(name.length);
-      auto schema = eat(rest, " WITH SCHEMA ") ? read_identifier(rest) : Identifier{};
-      if (b.body.size() != 1 || name.length == 0 || schema.length == 0 || rest.substr(schema.length) != ";" ||
-          quote_ident(name.name) != b.name)
-        fail(first.number, fmt::format("expected \"CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA <schema>;\"", b.name));
-      catalog.extensions.push_back({.name = name.name, .schema = schema.name});
-    } else if (b.kind == "schema") {
-      auto name = whole_name(b, false);
-      if (b.body.size() != 1) fail(b.body[1].number, "a schema's block has one line");
-      expect_statement(first, "CREATE SCHEMA ", b.name, ";");
-      catalog.schemas.push_back(name.name);
-    } else if (b.kind == "enum") {
-      catalog.enums.push_back(read_enum(b));
-    } else if (b.kind == "sequence") {
-      catalog.sequences.push_back(read_sequence(b));
-    } else if (b.kind == "table") {
-      tables.push_back(&b);  // after the enums, which decide how defaults are read
-    } else if (b.kind == "index") {
-      indexes.push_back(&b);  // after the tables they belong to
-    } else {
-      catalog.others.push_back(read_other(b));
-    }
-  });
+  for (const auto& b : blocks)
+    guarded(b, [&] {
+      const auto& first = b.body.front();
+      if (b.kind == "extension") {
+        std::string_view rest = first.text;
+        auto name = eat(rest, "CREATE EXTENSION IF NOT EXISTS ") ? read_identifier(rest) : Identifier{};
+        rest.remove_prefix(name.length);
+        auto schema = eat(rest, " WITH SCHEMA ") ? read_identifier(rest) : Identifier{};
+        if (b.body.size() != 1 || name.length == 0 || schema.length == 0 || rest.substr(schema.length) != ";" ||
+            quote_ident(name.name) != b.name)
+          fail(first.number,
+               fmt::format("expected \"CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA <schema>;\"", b.name));
+        catalog.extensions.push_back({.name = name.name, .schema = schema.name});
+      } else if (b.kind == "schema") {
+        auto name = whole_name(b, false);
+        if (b.body.size() != 1) fail(b.body[1].number, "a schema's block has one line");
+        expect_statement(first, "CREATE SCHEMA ", b.name, ";");
+        catalog.schemas.push_back(name.name);
+      } else if (b.kind == "enum") {
+        catalog.enums.push_back(read_enum(b));
+      } else if (b.kind == "sequence") {
+        catalog.sequences.push_back(read_sequence(b));
+      } else if (b.kind == "table") {
+        tables.push_back(&b);  // after the enums, which decide how defaults are read
+      } else if (b.kind == "index") {
+        indexes.push_back(&b);  // after the tables they belong to
+      } else {
+        catalog.others.push_back(read_other(b));
+      }
+    });
   for (const auto* b : tables) guarded(*b, [&] { catalog.tables.push_back(read_table(*b, catalog)); });
-  for (const auto* b : indexes) guarded(*b, [&] {
-    auto name = whole_name(*b, true);
-    auto text = joined(b->body);
-    if (!text.ends_with(";")) fail(b->body.back().number, "expected \";\" at the end of the index");
-    text.pop_back();
-    IndexDefinition index;
-    try {
-      index = parse_index_definition(text);
-    } catch (const std::invalid_argument& e) {
-      fail(b->body.front().number, e.what());
-    }
-    if (index.index.name != name.name || index.schema != name.schema)
-      fail(b->body.front().number, fmt::format("the definition is not the index {}'s", b->name));
-    auto table = std::find_if(catalog.tables.begin(), catalog.tables.end(),
-                              [&](const Table& t) { return t.schema == index.schema && t.name == index.table; });
-    if (table != catalog.tables.end()) table->indexes.push_back(std::move(index.index));
-    else catalog.others.push_back(read_other(*b));  // an index on a materialized view
-  });
+  for (const auto* b : indexes)
+    guarded(*b, [&] {
+      auto name = whole_name(*b, true);
+      auto text = joined(b->body);
+      if (!text.ends_with(";")) fail(b->body.back().number, "expected \";\" at the end of the index");
+      text.pop_back();
+      IndexDefinition index;
+      try {
+        index = parse_index_definition(text);
+      } catch (const std::invalid_argument& e) {
+        fail(b->body.front().number, e.what());
+      }
+      if (index.index.name != name.name || index.schema != name.schema)
+        fail(b->body.front().number, fmt::format("the definition is not the index {}'s", b->name));
+      auto table = std::find_if(catalog.tables.begin(), catalog.tables.end(),
+                                [&](const Table& t) { return t.schema == index.schema && t.name == index.table; });
+      if (table != catalog.tables.end())
+        table->indexes.push_back(std::move(index.index));
+      else
+        catalog.others.push_back(read_other(*b));  // an index on a materialized view
+    });
   sort_catalog(catalog);
   return catalog;
 }

@@ -30,13 +30,15 @@ std::string strip_schema(const std::string& name) {
   std::string out;
   bool in_quotes = false;
   for (char c : name) {
-    if (c == '"') in_quotes = !in_quotes;
-    else if (c == '.' && !in_quotes) out.clear();
-    else out += c;
+    if (c == '"')
+      in_quotes = !in_quotes;
+    else if (c == '.' && !in_quotes)
+      out.clear();
+    else
+      out += c;
   }
   return out;
 }
-
 
 const char* action_sql(Action a) {
   switch (a) {
@@ -135,7 +137,8 @@ struct Renderer {
     return *std::find_if(t.indexes.begin(), t.indexes.end(), [&](const Index& i) { return i.name == n; });
   }
   static const ForeignKey& fk_named(const Table& t, const std::string& n) {
-    return *std::find_if(t.foreign_keys.begin(), t.foreign_keys.end(), [&](const ForeignKey& f) { return f.name == n; });
+    return *std::find_if(t.foreign_keys.begin(), t.foreign_keys.end(),
+                         [&](const ForeignKey& f) { return f.name == n; });
   }
 
   std::string create_table(const Table& t) const {
@@ -153,9 +156,8 @@ struct Renderer {
   }
 
   static bool beyond_prisma(const Index& i) {
-    bool expression = std::any_of(i.keys.begin(), i.keys.end(), [](const IndexKey& k) {
-      return !k.expression.empty() || k.nulls_first.has_value();
-    });
+    bool expression = std::any_of(i.keys.begin(), i.keys.end(),
+                                  [](const IndexKey& k) { return !k.expression.empty() || k.nulls_first.has_value(); });
     return expression || !i.predicate.empty() || !i.include.empty() || !i.options.empty() || i.nulls_not_distinct ||
            i.kind == Index::Kind::exclusion;
   }
@@ -168,8 +170,10 @@ struct Renderer {
     std::vector<std::string> keys;
     for (const auto& k : i.keys) {
       std::string key = quoted(k.column);
-      if (k.descending) key += " DESC";
-      else if (k.explicit_order) key += " ASC";
+      if (k.descending)
+        key += " DESC";
+      else if (k.explicit_order)
+        key += " ASC";
       if (!k.opclass.empty()) key += " " + k.opclass;
       keys.push_back(std::move(key));
     }
@@ -206,14 +210,16 @@ struct Renderer {
     std::string enum_name = name(prev.schema, prev.name);
     std::vector<std::string> out;
     if (s.removed_values.empty()) {
-      for (const auto& v : s.added_values) out.push_back(fmt::format("ALTER TYPE {} ADD VALUE {}", enum_name, detail::sql_literal(v)));
+      for (const auto& v : s.added_values)
+        out.push_back(fmt::format("ALTER TYPE {} ADD VALUE {}", enum_name, detail::sql_literal(v)));
       if (out.size() > 1)
-        out[0] = "-- This migration adds more than one value to an enum.\n"
-                 "-- With PostgreSQL versions 11 and earlier, this is not possible\n"
-                 "-- in a single migration. This can be worked around by creating\n"
-                 "-- multiple migrations, each migration adding only one value to\n"
-                 "-- the enum.\n\n\n" +
-                 out[0];
+        out[0] =
+            "-- This migration adds more than one value to an enum.\n"
+            "-- With PostgreSQL versions 11 and earlier, this is not possible\n"
+            "-- in a single migration. This can be worked around by creating\n"
+            "-- multiple migrations, each migration adding only one value to\n"
+            "-- the enum.\n\n\n" +
+            out[0];
       return out;
     }
     // Values cannot be removed from a PostgreSQL enum: create the new type, move every column
@@ -223,7 +229,11 @@ struct Renderer {
     for (const auto& v : next->values) values.push_back(detail::sql_literal(v));
     out.push_back("BEGIN");
     out.push_back(fmt::format("CREATE TYPE {} AS ENUM ({})", tmp, fmt::join(values, ", ")));
-    struct Usage { const Table* table; const Column* column; const Column* next; };
+    struct Usage {
+      const Table* table;
+      const Column* column;
+      const Column* next;
+    };
     std::vector<Usage> defaults;
     for (const auto& t : plan.from.tables)
       for (const auto& c : t.columns)
@@ -266,8 +276,9 @@ struct Renderer {
 
   std::vector<std::string> other(const Step& s, bool create) const {
     const auto& list = create ? plan.to.others : plan.from.others;
-    auto it = std::find_if(list.begin(), list.end(),
-                           [&](const Opaque& o) { return o.kind == s.name && o.schema == s.schema && o.name == s.table; });
+    auto it = std::find_if(list.begin(), list.end(), [&](const Opaque& o) {
+      return o.kind == s.name && o.schema == s.schema && o.name == s.table;
+    });
     if (it == list.end()) return {};
     if (create) {
       std::string text = fmt::format("{}", fmt::join(it->lines, "\n"));
@@ -282,11 +293,14 @@ struct Renderer {
   std::vector<std::string> sequence(const Step& s, bool create) const {
     if (!create) return {fmt::format("DROP SEQUENCE {}", name(s.schema, s.table))};
     const auto& list = plan.to.sequences;
-    auto it = std::find_if(list.begin(), list.end(), [&](const Sequence& q) { return q.schema == s.schema && q.name == s.table; });
-    std::vector<std::string> out{fmt::format(
-        "CREATE SEQUENCE {} AS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}", name(s.schema, s.table),
-        it->type, it->start, it->increment, it->min, it->max, it->cache, it->cycle ? " CYCLE" : "")};
-    if (!it->owned_by.empty()) out.push_back(fmt::format("ALTER SEQUENCE {} OWNED BY {}", name(s.schema, s.table), it->owned_by));
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const Sequence& q) { return q.schema == s.schema && q.name == s.table; });
+    std::vector<std::string> out{
+        fmt::format("CREATE SEQUENCE {} AS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
+                    name(s.schema, s.table), it->type, it->start, it->increment, it->min, it->max, it->cache,
+                    it->cycle ? " CYCLE" : "")};
+    if (!it->owned_by.empty())
+      out.push_back(fmt::format("ALTER SEQUENCE {} OWNED BY {}", name(s.schema, s.table), it->owned_by));
     return out;
   }
 
@@ -308,8 +322,9 @@ struct Renderer {
                                       [&](const Extension& x) { return x.name == s.table; });
         std::vector<std::string> out;
         for (const auto& what : s.added_values)
-          out.push_back(what == "version" ? fmt::format("ALTER EXTENSION {} UPDATE TO {}", quoted(e.name), quoted(e.version))
-                                          : fmt::format("ALTER EXTENSION {} SET SCHEMA {}", quoted(e.name), quoted(e.schema)));
+          out.push_back(what == "version"
+                            ? fmt::format("ALTER EXTENSION {} UPDATE TO {}", quoted(e.name), quoted(e.version))
+                            : fmt::format("ALTER EXTENSION {} SET SCHEMA {}", quoted(e.name), quoted(e.schema)));
         return out;
       }
       case Step::Kind::create_enum: {
@@ -370,8 +385,8 @@ std::vector<std::string> Renderer::alter_table(const Step& s) const {
       case TableChange::Kind::add_primary_key: {
         std::vector<std::string> keys;
         for (const auto& k : next.primary_key()->keys) keys.push_back(quoted(k.column));
-        lines.push_back(fmt::format("ADD CONSTRAINT {} PRIMARY KEY ({})", quoted(next.primary_key()->name),
-                                    fmt::join(keys, ", ")));
+        lines.push_back(
+            fmt::format("ADD CONSTRAINT {} PRIMARY KEY ({})", quoted(next.primary_key()->name), fmt::join(keys, ", ")));
         break;
       }
       case TableChange::Kind::add_column:
@@ -384,7 +399,8 @@ std::vector<std::string> Renderer::alter_table(const Step& s) const {
         break;
       case TableChange::Kind::drop_check: lines.push_back("DROP CONSTRAINT " + quoted(change.column)); break;
       case TableChange::Kind::add_check: {
-        auto it = std::find_if(next.checks.begin(), next.checks.end(), [&](const Check& c) { return c.name == change.column; });
+        auto it = std::find_if(next.checks.begin(), next.checks.end(),
+                               [&](const Check& c) { return c.name == change.column; });
         lines.push_back(fmt::format("ADD CONSTRAINT {} {}", quoted(it->name), it->definition));
         break;
       }
@@ -397,8 +413,10 @@ std::vector<std::string> Renderer::alter_table(const Step& s) const {
         // In Prisma's order: arity, default, (type), autoincrement; SET DATA TYPE last.
         if (ch.arity) {
           auto pa = detail::arity(a), pb = detail::arity(b);
-          if (pb == detail::Arity::nullable) lines.push_back(prefix + " DROP NOT NULL");
-          else if (pb == detail::Arity::required) lines.push_back(prefix + " SET NOT NULL");
+          if (pb == detail::Arity::nullable)
+            lines.push_back(prefix + " DROP NOT NULL");
+          else if (pb == detail::Arity::required)
+            lines.push_back(prefix + " SET NOT NULL");
           if (pa == detail::Arity::list || pb == detail::Arity::list) set_type = true;
         }
         if (ch.default_value) {
@@ -410,12 +428,14 @@ std::vector<std::string> Renderer::alter_table(const Step& s) const {
         if (ch.autoincrement) {
           if (detail::is_autoincrement(a)) {
             lines.push_back(prefix + " DROP DEFAULT");
-            if (!a.default_value->value.empty()) after.push_back("DROP SEQUENCE " + quoted(strip_schema(a.default_value->value)));
+            if (!a.default_value->value.empty())
+              after.push_back("DROP SEQUENCE " + quoted(strip_schema(a.default_value->value)));
           } else {
             // What a SERIAL column would have had.
             std::string sequence = next.name + "_" + b.name + "_seq";
             for (auto& c : sequence) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (next.schema != options.default_schema || options.qualify_all) sequence = quoted(next.schema) + "." + sequence;
+            if (next.schema != options.default_schema || options.qualify_all)
+              sequence = quoted(next.schema) + "." + sequence;
             before.push_back("CREATE SEQUENCE " + sequence);
             lines.push_back(fmt::format("{} SET DEFAULT nextval({})", prefix, detail::sql_literal(sequence)));
             after.push_back(fmt::format("ALTER SEQUENCE {} OWNED BY {}.{}", sequence, table, quoted(b.name)));

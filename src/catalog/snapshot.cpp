@@ -66,13 +66,16 @@ std::vector<std::string> table_lines(const Table& t) {
   std::vector<std::tuple<int, std::string, std::string>> constraints;
   auto add = [&](int rank, const std::string& constraint, const std::string& definition) {
     auto quoted = quote_ident(constraint);
-    constraints.emplace_back(rank, quoted, fmt::format("ALTER TABLE ONLY {}{}{} {};", name, kAddConstraint, quoted,
-                                                       definition));
+    constraints.emplace_back(rank, quoted,
+                             fmt::format("ALTER TABLE ONLY {}{}{} {};", name, kAddConstraint, quoted, definition));
   };
   for (const auto& i : t.indexes) {
-    if (i.kind == Index::Kind::primary_key) add(0, i.name, i.definition);
-    else if (i.kind == Index::Kind::unique_constraint) add(1, i.name, i.definition);
-    else if (i.kind == Index::Kind::exclusion) add(2, i.name, i.definition);
+    if (i.kind == Index::Kind::primary_key)
+      add(0, i.name, i.definition);
+    else if (i.kind == Index::Kind::unique_constraint)
+      add(1, i.name, i.definition);
+    else if (i.kind == Index::Kind::exclusion)
+      add(2, i.name, i.definition);
   }
   for (const auto& c : t.checks) add(3, c.name, c.definition);
   for (const auto& fk : t.foreign_keys) add(4, fk.name, fk.definition);
@@ -138,7 +141,9 @@ std::string snapshot(const Catalog& catalog) {
   using detail::Block;
   std::vector<Block> blocks;
   for (const auto& x : catalog.extensions)
-    blocks.push_back({"extension", quote_ident(x.name), {},
+    blocks.push_back({"extension",
+                      quote_ident(x.name),
+                      {},
                       {fmt::format("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};", quote_ident(x.name),
                                    quote_ident(x.schema))}});
   for (const auto& s : catalog.schemas)

@@ -19,8 +19,8 @@ namespace pgkit::catalog::snapshot_format {
 
 /// Object kinds, in the order their blocks appear (roughly: what others depend on first).
 inline constexpr std::array<std::string_view, 13> kKinds = {
-    "extension", "schema", "enum", "type", "domain", "sequence", "function",
-    "procedure", "table", "view", "materialized view", "index", "trigger"};
+    "extension",         "schema", "enum",   "type", "domain", "sequence", "function", "procedure", "table", "view",
+    "materialized view", "index",  "trigger"};
 
 /// Indent of a column line inside `CREATE TABLE … (` … `)`, and of other continuation lines.
 inline constexpr std::string_view kIndent = "    ";

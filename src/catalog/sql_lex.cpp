@@ -82,8 +82,10 @@ std::size_t scan_outside_quotes(std::string_view text, std::size_t from, Stop st
       continue;
     }
     char c = text[i];
-    if (c == '(' || c == '[') ++depth;
-    else if ((c == ')' || c == ']') && depth > 0) --depth;
+    if (c == '(' || c == '[')
+      ++depth;
+    else if ((c == ')' || c == ']') && depth > 0)
+      --depth;
     ++i;
   }
   return std::string_view::npos;
@@ -92,15 +94,13 @@ std::size_t scan_outside_quotes(std::string_view text, std::size_t from, Stop st
 }  // namespace
 
 std::size_t matching_close(std::string_view text, std::size_t open) {
-  return scan_outside_quotes(text, open, [&](std::size_t i, int depth) {
-    return depth == 1 && (text[i] == ')' || text[i] == ']');
-  });
+  return scan_outside_quotes(
+      text, open, [&](std::size_t i, int depth) { return depth == 1 && (text[i] == ')' || text[i] == ']'); });
 }
 
 std::size_t find_top_level(std::string_view text, std::string_view needle, std::size_t from) {
-  return scan_outside_quotes(text, from, [&](std::size_t i, int depth) {
-    return depth == 0 && text.substr(i, needle.size()) == needle;
-  });
+  return scan_outside_quotes(
+      text, from, [&](std::size_t i, int depth) { return depth == 0 && text.substr(i, needle.size()) == needle; });
 }
 
 std::vector<std::string_view> split_top_level(std::string_view text, std::string_view sep) {

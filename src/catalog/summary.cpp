@@ -17,8 +17,19 @@ namespace pgkit::catalog {
 namespace {
 
 // Section order, as Prisma prints them.
-enum class Section { altered_extension, dropped_extension, created_extension, added_enum, added_table, added_other,
-                     removed_enum, removed_table, removed_other, changed_enum, changed_table };
+enum class Section {
+  altered_extension,
+  dropped_extension,
+  created_extension,
+  added_enum,
+  added_table,
+  added_other,
+  removed_enum,
+  removed_table,
+  removed_other,
+  changed_enum,
+  changed_table
+};
 
 std::string key_columns(const Index& i) {
   std::vector<std::string> names;
@@ -37,12 +48,14 @@ std::string default_text(const Column& c) {
 
 std::string column_changes_text(const Column& a, const Column& b, const ColumnChanges& ch) {
   std::vector<std::string> parts;
-  if (ch.arity) parts.push_back(fmt::format("changed from {} to {}", detail::to_string(detail::arity(a)),
-                                            detail::to_string(detail::arity(b))));
+  if (ch.arity)
+    parts.push_back(
+        fmt::format("changed from {} to {}", detail::to_string(detail::arity(a)), detail::to_string(detail::arity(b))));
   if (ch.default_value) parts.push_back(fmt::format("default changed from {} to {}", default_text(a), default_text(b)));
   if (ch.type) parts.push_back(fmt::format("type changed from `{}` to `{}`", a.type.sql, b.type.sql));
   if (ch.autoincrement)
-    parts.push_back(detail::is_autoincrement(a) ? "column is no longer autoincrementing" : "column became autoincrementing");
+    parts.push_back(detail::is_autoincrement(a) ? "column is no longer autoincrementing"
+                                                : "column became autoincrementing");
   if (ch.definition) parts.push_back("identity, generated expression or collation changed");
   return fmt::format("({})", fmt::join(parts, ", "));
 }
@@ -75,7 +88,8 @@ std::string summary(const Plan& plan) {
         // A changed object is dropped and created again: report it once, as changed.
         bool also_dropped = std::any_of(plan.steps.begin(), plan.steps.end(), [&](const Step& o) {
           return (o.kind == Step::Kind::drop_dependent || o.kind == Step::Kind::drop_routine ||
-                  o.kind == Step::Kind::drop_sequence) && o.schema == s.schema && o.table == s.table && o.name == s.name;
+                  o.kind == Step::Kind::drop_sequence) &&
+                 o.schema == s.schema && o.table == s.table && o.name == s.name;
         });
         items.insert({also_dropped ? Section::changed_table : Section::added_other, also_dropped ? label : "", i});
         break;
@@ -85,7 +99,8 @@ std::string summary(const Plan& plan) {
       case Step::Kind::drop_sequence: {
         bool also_created = std::any_of(plan.steps.begin(), plan.steps.end(), [&](const Step& o) {
           return (o.kind == Step::Kind::create_dependent || o.kind == Step::Kind::create_routine ||
-                  o.kind == Step::Kind::create_sequence) && o.schema == s.schema && o.table == s.table && o.name == s.name;
+                  o.kind == Step::Kind::create_sequence) &&
+                 o.schema == s.schema && o.table == s.table && o.name == s.name;
         });
         if (!also_created) items.insert({Section::removed_other, "", i});
         break;
@@ -113,7 +128,8 @@ std::string summary(const Plan& plan) {
         case Section::changed_table:
           out += s.kind == Step::Kind::create_dependent || s.kind == Step::Kind::create_routine ||
                          s.kind == Step::Kind::create_sequence
-                     ? fmt::format("\n[*] Changed the `{}` {}\n", item, s.kind == Step::Kind::create_sequence ? "sequence" : s.name)
+                     ? fmt::format("\n[*] Changed the `{}` {}\n", item,
+                                   s.kind == Step::Kind::create_sequence ? "sequence" : s.name)
                      : fmt::format("\n[*] Changed the `{}` table\n", item);
           break;
       }
@@ -132,19 +148,25 @@ std::string summary(const Plan& plan) {
       case Step::Kind::create_routine:
       case Step::Kind::drop_dependent:
       case Step::Kind::drop_routine:
-        if (section != Section::changed_table) out += fmt::format("  - {} {}\n", s.name, qualified_label(s));
-        else out += "  [*] Definition changed\n";
+        if (section != Section::changed_table)
+          out += fmt::format("  - {} {}\n", s.name, qualified_label(s));
+        else
+          out += "  [*] Definition changed\n";
         break;
       case Step::Kind::create_sequence:
       case Step::Kind::drop_sequence:
-        if (section != Section::changed_table) out += fmt::format("  - sequence {}\n", qualified_label(s));
-        else out += "  [*] Definition changed\n";
+        if (section != Section::changed_table)
+          out += fmt::format("  - sequence {}\n", qualified_label(s));
+        else
+          out += "  [*] Definition changed\n";
         break;
       case Step::Kind::alter_enum:
         for (const auto& v : s.added_values) out += fmt::format("  [+] Added variant `{}`\n", v);
         for (const auto& v : s.removed_values) out += fmt::format("  [-] Removed variant `{}`\n", v);
         break;
-      case Step::Kind::alter_extension: out += fmt::format("  [*] {} changed\n", fmt::join(s.added_values, " and ")); break;
+      case Step::Kind::alter_extension:
+        out += fmt::format("  [*] {} changed\n", fmt::join(s.added_values, " and "));
+        break;
       case Step::Kind::drop_foreign_key: {
         auto& fk = *std::find_if(prev->foreign_keys.begin(), prev->foreign_keys.end(),
                                  [&](const ForeignKey& f) { return f.name == s.name; });
@@ -161,16 +183,20 @@ std::string summary(const Plan& plan) {
         out += fmt::format("  [*] Renamed the foreign key \"{}\" to \"{}\"\n", s.name, s.new_name);
         break;
       case Step::Kind::drop_index: {
-        auto& i = *std::find_if(prev->indexes.begin(), prev->indexes.end(), [&](const Index& x) { return x.name == s.name; });
+        auto& i =
+            *std::find_if(prev->indexes.begin(), prev->indexes.end(), [&](const Index& x) { return x.name == s.name; });
         out += fmt::format("  [-] Removed {}index on columns ({})\n", i.is_unique() ? "unique " : "", key_columns(i));
         break;
       }
       case Step::Kind::create_index: {
-        auto& i = *std::find_if(next->indexes.begin(), next->indexes.end(), [&](const Index& x) { return x.name == s.name; });
+        auto& i =
+            *std::find_if(next->indexes.begin(), next->indexes.end(), [&](const Index& x) { return x.name == s.name; });
         out += fmt::format("  [+] Added {}index on columns ({})\n", i.is_unique() ? "unique " : "", key_columns(i));
         break;
       }
-      case Step::Kind::rename_index: out += fmt::format("  [*] Renamed index `{}` to `{}`\n", s.name, s.new_name); break;
+      case Step::Kind::rename_index:
+        out += fmt::format("  [*] Renamed index `{}` to `{}`\n", s.name, s.new_name);
+        break;
       case Step::Kind::alter_table:
         for (const auto& c : s.changes) {
           switch (c.kind) {
@@ -193,8 +219,12 @@ std::string summary(const Plan& plan) {
             case TableChange::Kind::add_primary_key:
               out += fmt::format("  [+] Added primary key on columns ({})\n", key_columns(*next->primary_key()));
               break;
-            case TableChange::Kind::drop_check: out += fmt::format("  [-] Removed check constraint `{}`\n", c.column); break;
-            case TableChange::Kind::add_check: out += fmt::format("  [+] Added check constraint `{}`\n", c.column); break;
+            case TableChange::Kind::drop_check:
+              out += fmt::format("  [-] Removed check constraint `{}`\n", c.column);
+              break;
+            case TableChange::Kind::add_check:
+              out += fmt::format("  [+] Added check constraint `{}`\n", c.column);
+              break;
           }
         }
         break;

@@ -33,7 +33,7 @@ constexpr std::array<Spelling, 16> kSpellings = {{
     {"varchar", "character varying", "", true},
     {"bpchar", "character", "", true},  // without a length it is "bpchar": see format_type
     {"varbit", "bit varying", "", true},
-    {"bit", "bit", "", true},            // without a length it is "\"bit\"": see format_type
+    {"bit", "bit", "", true},  // without a length it is "\"bit\"": see format_type
     {"numeric", "numeric", "", true},
     {"timestamp", "timestamp", " without time zone", true},
     {"timestamptz", "timestamp", " with time zone", true},
@@ -43,9 +43,19 @@ constexpr std::array<Spelling, 16> kSpellings = {{
 }};
 
 // interval's fields as its typmodout prints them, before the precision.
-constexpr std::array<std::string_view, 13> kIntervalFields = {
-    " year", " month", " day", " hour", " minute", " second", " year to month", " day to hour",
-    " day to minute", " day to second", " hour to minute", " hour to second", " minute to second"};
+constexpr std::array<std::string_view, 13> kIntervalFields = {" year",
+                                                              " month",
+                                                              " day",
+                                                              " hour",
+                                                              " minute",
+                                                              " second",
+                                                              " year to month",
+                                                              " day to hour",
+                                                              " day to minute",
+                                                              " day to second",
+                                                              " hour to minute",
+                                                              " hour to second",
+                                                              " minute to second"};
 
 const Spelling* spelling_of(std::string_view typname) {
   for (const auto& s : kSpellings)

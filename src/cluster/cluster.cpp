@@ -90,7 +90,7 @@ bool Cluster::try_replicas(const Route& route, const std::function<void(Connecti
       // No waiting for a replica that is down: its reads move on at once.
       Pool& pool = *node.pool;
       conn = PoolAccess::impl(pool).acquire_within(pool.config().pool.acquire_timeout, std::source_location::current(),
-                                                  false);
+                                                   false);
     } catch (const PoolExhausted&) {
       continue;  // busy, not broken: the next node takes this one
     } catch (const Error& e) {
@@ -103,8 +103,10 @@ bool Cluster::try_replicas(const Route& route, const std::function<void(Connecti
       work(*conn);
       return true;
     } catch (const Error& e) {
-      if (node_failed(e)) impl_->take_out(node, fmt::format("{} failed: {}", what, e.message()));
-      else if (!node_busy(e)) throw;  // the work's own error: the same on every node
+      if (node_failed(e))
+        impl_->take_out(node, fmt::format("{} failed: {}", what, e.message()));
+      else if (!node_busy(e))
+        throw;  // the work's own error: the same on every node
     }
   }
   std::lock_guard lk(impl_->mu);
@@ -129,7 +131,9 @@ Pool& Cluster::reader(const Route& route) {
 
 Result Cluster::run_read(const Route& route, const ReadFn& fn) {
   std::optional<Result> out;
-  if (try_replicas(route, [&](Connection& c) { out.emplace(fn(c, false)); }, "a read")) return std::move(*out);
+  if (try_replicas(
+          route, [&](Connection& c) { out.emplace(fn(c, false)); }, "a read"))
+    return std::move(*out);
   Pool& pool = primary();
   return pool.with_retry([&] { return fn(*pool.acquire(), true); });
 }

@@ -10,7 +10,8 @@ Database Database::from_environment(const ConfigOptions& options, PoolHooks hook
 }
 
 Database::Database(LoadedConfig loaded, PoolHooks hooks) : loaded_(std::move(loaded)) {
-  if (loaded_.ok() && loaded_.config.configured()) cluster_ = std::make_unique<Cluster>(loaded_.config, std::move(hooks));
+  if (loaded_.ok() && loaded_.config.configured())
+    cluster_ = std::make_unique<Cluster>(loaded_.config, std::move(hooks));
 }
 
 Cluster& Database::cluster() {

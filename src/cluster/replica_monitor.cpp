@@ -75,7 +75,8 @@ void Cluster::Impl::check_all() {
       const auto now = Clock::now();
       primary_positions.emplace_back(now, *primary_lsn);
       const auto keep = 2 * config.replicas.max_lag + 4 * config.replicas.check_interval;
-      while (primary_positions.size() > 1 && (now - primary_positions.front().first > keep || primary_positions.size() > 10'000))
+      while (primary_positions.size() > 1 &&
+             (now - primary_positions.front().first > keep || primary_positions.size() > 10'000))
         primary_positions.pop_front();
     }
     std::lock_guard lk(mu);

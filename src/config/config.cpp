@@ -59,10 +59,13 @@ constexpr std::array<const char*, 4> kPgSelectors = {"PGHOST", "PGHOSTADDR", "PG
 
 // Discrete variables → libpq keywords.
 using Mapping = std::vector<std::pair<std::string, std::string>>;  // variable, keyword
-const Mapping kDbVars = {{"DB_HOST", "host"}, {"DB_PORT", "port"}, {"DB_NAME", "dbname"},
-                         {"DB_USER", "user"}, {"DB_PASSWORD", "password"}};
-const Mapping kPostgresVars = {{"POSTGRES_HOST", "host"}, {"POSTGRES_PORT", "port"}, {"POSTGRES_DB", "dbname"},
-                               {"POSTGRES_USER", "user"}, {"POSTGRES_PASSWORD", "password"}};
+const Mapping kDbVars = {
+    {"DB_HOST", "host"}, {"DB_PORT", "port"}, {"DB_NAME", "dbname"}, {"DB_USER", "user"}, {"DB_PASSWORD", "password"}};
+const Mapping kPostgresVars = {{"POSTGRES_HOST", "host"},
+                               {"POSTGRES_PORT", "port"},
+                               {"POSTGRES_DB", "dbname"},
+                               {"POSTGRES_USER", "user"},
+                               {"POSTGRES_PASSWORD", "password"}};
 
 detail::SettingNamer mapping_namer(const Mapping& mapping, const std::string& source) {
   return [&mapping, source](const std::string& keyword) {
@@ -163,7 +166,7 @@ struct MillisVar {
   const char* name;
   const char* alias;
   Millis PoolSettings::*field;
-  bool zero_ok;              // 0 means "off" for this setting
+  bool zero_ok;                 // 0 means "off" for this setting
   const char* param = nullptr;  // a libpq keyword this overrides when it came from a URL
 };
 
@@ -206,8 +209,10 @@ void read_pool_settings(const Env& env, LoadedConfig& out) {
   if (auto max = read_var(env, out, "DB_POOL_MAX", nullptr)) {
     max_setting = max->first;
     auto n = detail::parse_integer(max->second);
-    if (!n) add_problem(out, max_setting, "is not a whole number", "set the pool's maximum size, e.g. DB_POOL_MAX=10");
-    else detail::set_pool_max(out, *n, max_setting);
+    if (!n)
+      add_problem(out, max_setting, "is not a whole number", "set the pool's maximum size, e.g. DB_POOL_MAX=10");
+    else
+      detail::set_pool_max(out, *n, max_setting);
   }
   bool min_explicit = false;
   if (auto min = read_var(env, out, "DB_POOL_MIN", nullptr)) {
@@ -226,7 +231,9 @@ void read_pool_settings(const Env& env, LoadedConfig& out) {
     auto n = detail::parse_integer(found->second);
     if (!n || *n < 0 || (*n == 0 && !var.zero_ok)) {
       add_problem(out, found->first,
-                  !n ? "is not a whole number of milliseconds" : *n < 0 ? "is negative" : "must be greater than 0",
+                  !n       ? "is not a whole number of milliseconds"
+                  : *n < 0 ? "is negative"
+                           : "must be greater than 0",
                   fmt::format("write milliseconds without a unit, e.g. {}=30000", found->first));
       continue;
     }
@@ -234,9 +241,9 @@ void read_pool_settings(const Env& env, LoadedConfig& out) {
     if (var.field == &PoolSettings::connect_timeout) pool.acquire_timeout = Millis(*n);
     if (var.param) out.config.params.erase(var.param);  // conninfo() derives it from pool now
   }
-  for (auto [name, field] : {std::pair{"DB_KEEPALIVE", &PoolSettings::keepalive},
-                             std::pair{"DB_LOG_QUERIES", &PoolSettings::log_queries},
-                             std::pair{"DB_PGBOUNCER", &PoolSettings::pgbouncer}}) {
+  for (auto [name, field] :
+       {std::pair{"DB_KEEPALIVE", &PoolSettings::keepalive}, std::pair{"DB_LOG_QUERIES", &PoolSettings::log_queries},
+        std::pair{"DB_PGBOUNCER", &PoolSettings::pgbouncer}}) {
     auto found = read_var(env, out, name, nullptr);
     if (!found) continue;
     if (auto on = detail::parse_bool(found->second)) {
@@ -274,8 +281,8 @@ void read_replicas(const Env& env, LoadedConfig& out) {
     }
     auto urls = split_replica_urls(*value);
     for (std::size_t i = 0; i < urls.size(); ++i) {
-      const std::string setting = urls.size() == 1 ? "DATABASE_REPLICA_URL"
-                                                   : fmt::format("DATABASE_REPLICA_URL (replica {})", i + 1);
+      const std::string setting =
+          urls.size() == 1 ? "DATABASE_REPLICA_URL" : fmt::format("DATABASE_REPLICA_URL (replica {})", i + 1);
       LoadedConfig one;
       detail::parse_url_into(urls[i], setting, one);
       detail::check_params(one, detail::url_part_namer(setting));
@@ -293,7 +300,8 @@ void read_replicas(const Env& env, LoadedConfig& out) {
         return it == primary.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
       };
       const bool same_user = !params.count("user") || params.at("user") == primary_value("user").value_or("");
-      const bool own_tls = std::any_of(params.begin(), params.end(), [](auto& kv) { return kv.first.starts_with("ssl"); });
+      const bool own_tls =
+          std::any_of(params.begin(), params.end(), [](auto& kv) { return kv.first.starts_with("ssl"); });
       if (!own_tls) {
         for (const auto& [key, value] : primary)
           if (key.starts_with("ssl")) params.try_emplace(key, value);
@@ -304,7 +312,11 @@ void read_replicas(const Env& env, LoadedConfig& out) {
       replicas.nodes.push_back(std::move(one.config.params));
     }
   }
-  struct Bound { const char* name; Millis* field; bool zero_ok; };
+  struct Bound {
+    const char* name;
+    Millis* field;
+    bool zero_ok;
+  };
   for (auto [name, field, zero_ok] : {Bound{"DB_REPLICA_MAX_LAG_MS", &replicas.max_lag, false},
                                       Bound{"DB_REPLICA_CHECK_MS", &replicas.check_interval, false},
                                       Bound{"DB_READ_YOUR_WRITES_MS", &replicas.read_your_writes, true}}) {
@@ -312,7 +324,10 @@ void read_replicas(const Env& env, LoadedConfig& out) {
     if (!found) continue;
     auto n = detail::parse_integer(found->second);
     if (!n || *n < 0 || (*n == 0 && !zero_ok)) {
-      add_problem(out, name, !n ? "is not a whole number of milliseconds" : *n < 0 ? "is negative" : "must be greater than 0",
+      add_problem(out, name,
+                  !n       ? "is not a whole number of milliseconds"
+                  : *n < 0 ? "is negative"
+                           : "must be greater than 0",
                   fmt::format("write milliseconds without a unit, e.g. {}=5000", name));
     } else {
       *field = Millis(*n);
@@ -367,13 +382,15 @@ std::string Config::conninfo() const {
   // Keepalives catch a dead peer (failover, a NAT that forgot us) in seconds, not hours.
   all.try_emplace("keepalives", pool.keepalive ? "1" : "0");
   if (pool.keepalive) {
-    if (pool.keepalive_idle.count() > 0) all.try_emplace("keepalives_idle", std::to_string(ceil_seconds(pool.keepalive_idle)));
+    if (pool.keepalive_idle.count() > 0)
+      all.try_emplace("keepalives_idle", std::to_string(ceil_seconds(pool.keepalive_idle)));
     if (pool.keepalive_interval.count() > 0) {
       all.try_emplace("keepalives_interval", std::to_string(ceil_seconds(pool.keepalive_interval)));
     }
     if (pool.keepalive_count > 0) all.try_emplace("keepalives_count", std::to_string(pool.keepalive_count));
   }
-  if (pool.tcp_user_timeout.count() > 0) all.try_emplace("tcp_user_timeout", std::to_string(pool.tcp_user_timeout.count()));
+  if (pool.tcp_user_timeout.count() > 0)
+    all.try_emplace("tcp_user_timeout", std::to_string(pool.tcp_user_timeout.count()));
   // libpq rounds connect_timeout=1 up to 2 anyway; say 2 so the string means what it does.
   if (pool.connect_timeout.count() > 0) {
     all.try_emplace("connect_timeout", std::to_string(std::max(2LL, ceil_seconds(pool.connect_timeout))));
@@ -411,9 +428,12 @@ std::string Config::masked() const {
     std::string port = ports.size() == 1 ? ports[0] : i < ports.size() ? ports[i] : std::string();
     if (i > 0) url += ",";
     // An '@' in a host is the tail of a password with an unencoded '@' (see check_params).
-    if (host.find('@') != std::string::npos) url += "***";
-    else if (host.find(':') != std::string::npos) url += "[" + host + "]";  // IPv6
-    else url += detail::percent_encode(mask_secrets(host));  // a unix-socket directory becomes %2F…
+    if (host.find('@') != std::string::npos)
+      url += "***";
+    else if (host.find(':') != std::string::npos)
+      url += "[" + host + "]";  // IPv6
+    else
+      url += detail::percent_encode(mask_secrets(host));  // a unix-socket directory becomes %2F…
     // A port that is not a number is often a password whose '@host' part was forgotten.
     bool digits = std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); });
     if (!port.empty()) url += ":" + (digits ? port : std::string("***"));

@@ -49,8 +49,7 @@ void check_params(LoadedConfig& out, const SettingNamer& name);
 /// Set pool.max from `setting`, clamping above defaults::kPoolMaxCeiling with a warning.
 void set_pool_max(LoadedConfig& out, long long value, const std::string& setting);
 /// Check min against max. When min was never set, a default min above max is lowered to max.
-void check_pool(LoadedConfig& out, bool min_explicit, const std::string& min_setting,
-                const std::string& max_setting);
+void check_pool(LoadedConfig& out, bool min_explicit, const std::string& min_setting, const std::string& max_setting);
 
 // ---- url.cpp -----------------------------------------------------------------------------
 

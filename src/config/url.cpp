@@ -28,8 +28,8 @@ std::optional<Span> url_password_span(std::string_view text, std::size_t start) 
     ++colon;
   }
   if (colon >= text.size()) return std::nullopt;
-  auto token_end = std::find_if(text.begin() + colon, text.end(),
-                                [](unsigned char c) { return std::isspace(c); }) - text.begin();
+  auto token_end =
+      std::find_if(text.begin() + colon, text.end(), [](unsigned char c) { return std::isspace(c); }) - text.begin();
   auto line_end = std::min(text.find('\n', colon), text.find("://", colon));
   std::size_t at = text.substr(0, token_end).rfind('@');
   if (at == std::string_view::npos || at < colon) at = text.substr(0, std::min(line_end, text.size())).rfind('@');
@@ -68,9 +68,12 @@ std::optional<Span> sql_password_span(std::string_view text, std::size_t word_en
   if (i >= text.size() || text[i] != '\'' || i == word_end) return std::nullopt;
   std::size_t end = i + 1;
   while (end < text.size()) {
-    if (text[end] == '\'' && end + 1 < text.size() && text[end + 1] == '\'') end += 2;
-    else if (text[end] == '\'') break;
-    else ++end;
+    if (text[end] == '\'' && end + 1 < text.size() && text[end + 1] == '\'')
+      end += 2;
+    else if (text[end] == '\'')
+      break;
+    else
+      ++end;
   }
   return Span{i + 1, end};
 }
@@ -91,7 +94,10 @@ std::vector<Span> secret_spans(std::string_view text) {
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') { out += text[i]; continue; }
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
     if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
         !std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       return std::nullopt;
@@ -137,7 +143,10 @@ std::string sanitize_libpq_error(const char* errmsg) {
   std::string out;
   for (std::size_t i = 0; i < msg.size(); ++i) {
     auto close = msg[i] == '"' ? msg.find('"', i + 1) : std::string::npos;
-    if (close == std::string::npos) { out += msg[i]; continue; }
+    if (close == std::string::npos) {
+      out += msg[i];
+      continue;
+    }
     std::string token = msg.substr(i + 1, close - i - 1);
     bool safe = token.size() <= 1 || libpq_keywords().count(token) > 0;
     out += '"' + (safe ? token : std::string("***")) + '"';
@@ -160,16 +169,15 @@ constexpr const char* kUrlShape = "postgresql://user:***@host:5432/dbname";
 // Checks the text before "://" and returns the URL with a lower-case postgresql scheme, or
 // nullopt after reporting why it is not one. The scheme is echoed only when it is made of
 // scheme characters, which a password in a mangled URL rarely is.
-std::optional<std::string> normalize_scheme(const std::string& url, const std::string& setting,
-                                            LoadedConfig& out) {
+std::optional<std::string> normalize_scheme(const std::string& url, const std::string& setting, LoadedConfig& out) {
   auto sep = url.find("://");
   std::string scheme = sep == std::string::npos ? std::string() : lower(url.substr(0, sep));
   bool scheme_chars = !scheme.empty() && std::isalpha(static_cast<unsigned char>(scheme[0])) &&
-                      std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) {
-                        return std::isalnum(c) || c == '+' || c == '.' || c == '-';
-                      });
+                      std::all_of(scheme.begin(), scheme.end(),
+                                  [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '.' || c == '-'; });
   if (lower(url).rfind("jdbc:", 0) == 0) {
-    add_problem(out, setting + " (scheme)", "is a JDBC URL", "drop the leading 'jdbc:' and use " + std::string(kUrlShape));
+    add_problem(out, setting + " (scheme)", "is a JDBC URL",
+                "drop the leading 'jdbc:' and use " + std::string(kUrlShape));
   } else if (sep != std::string::npos && scheme_chars && scheme != "postgres" && scheme != "postgresql") {
     add_problem(out, setting + " (scheme)", "has the unknown scheme '" + scheme + "://'",
                 "pgkit talks to PostgreSQL only: use " + std::string(kUrlShape));
@@ -178,9 +186,9 @@ std::optional<std::string> normalize_scheme(const std::string& url, const std::s
     bool half_scheme = low.rfind("postgres:", 0) == 0 || low.rfind("postgresql:", 0) == 0;
     bool url_like = url.find_first_of("@/:") != std::string::npos;
     add_problem(out, setting,
-                half_scheme  ? "is malformed: the scheme must be followed by '//'"
-                : url_like   ? "looks like a URL but has no postgresql:// scheme"
-                             : "is neither a URL nor a key=value connection string",
+                half_scheme ? "is malformed: the scheme must be followed by '//'"
+                : url_like  ? "looks like a URL but has no postgresql:// scheme"
+                            : "is neither a URL nor a key=value connection string",
                 "write it as " + std::string(kUrlShape));
   } else {
     return "postgresql" + url.substr(sep);
@@ -218,18 +226,21 @@ std::string take_extension_params(const std::string& url, const std::string& set
     std::string key = lower(percent_decode(item.substr(0, eq)).value_or(""));
     std::string name = setting + " (" + key + ")";
     auto value = eq == std::string::npos ? std::optional<std::string>() : percent_decode(item.substr(eq + 1));
-    bool ours = key == "schema" || key == "connection_limit" || key == "pool_timeout" ||
-                key == "pgbouncer" || key == "socket_timeout" || key == "statement_cache_size" ||
-                key == "sslaccept";
+    bool ours = key == "schema" || key == "connection_limit" || key == "pool_timeout" || key == "pgbouncer" ||
+                key == "socket_timeout" || key == "statement_cache_size" || key == "sslaccept";
     if (ours && !value) {
       add_problem(out, name, "has no value or a bad %-escape", "write it as " + key + "=value");
     } else if (key == "schema") {
-      if (value->empty()) add_problem(out, name, "is empty", "name a schema, e.g. schema=public, or drop it");
-      else out.config.search_path = *value;
+      if (value->empty())
+        add_problem(out, name, "is empty", "name a schema, e.g. schema=public, or drop it");
+      else
+        out.config.search_path = *value;
     } else if (key == "connection_limit") {
       auto n = parse_integer(*value);
-      if (!n) add_problem(out, name, "is not a whole number", "set the pool's maximum size, e.g. connection_limit=10");
-      else set_pool_max(out, *n, name);
+      if (!n)
+        add_problem(out, name, "is not a whole number", "set the pool's maximum size, e.g. connection_limit=10");
+      else
+        set_pool_max(out, *n, name);
     } else if (key == "pool_timeout") {
       auto n = parse_integer(*value);
       if (!n || *n < 1) {
@@ -242,8 +253,10 @@ std::string take_extension_params(const std::string& url, const std::string& set
     } else if (key == "pgbouncer") {
       auto on = parse_bool(*value);
       // Behind PgBouncer (or another pooler) in transaction mode: see docs/pgbouncer.md.
-      if (!on) add_problem(out, name, "is not true or false", "write pgbouncer=true or pgbouncer=false, or drop it");
-      else out.config.pool.pgbouncer = *on;
+      if (!on)
+        add_problem(out, name, "is not true or false", "write pgbouncer=true or pgbouncer=false, or drop it");
+      else
+        out.config.pool.pgbouncer = *on;
     } else if (ours) {
       add_warning(out, name + ": Prisma-only setting, ignored (pgkit uses tcp_user_timeout and its own pool)");
     } else if (!libpq_keywords().count(key)) {
@@ -263,8 +276,10 @@ std::string take_extension_params(const std::string& url, const std::string& set
 std::string percent_encode(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
   }
   return out;
 }

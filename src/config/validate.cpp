@@ -12,19 +12,18 @@
 namespace pgkit::detail {
 namespace {
 
-constexpr std::array<std::string_view, 6> kSslModes = {"disable", "allow",   "prefer",
+constexpr std::array<std::string_view, 6> kSslModes = {"disable", "allow",     "prefer",
                                                        "require", "verify-ca", "verify-full"};
 constexpr std::array<std::string_view, 6> kSessionAttrs = {"any",     "read-write", "read-only",
                                                            "primary", "standby",    "prefer-standby"};
 
 // Whole words seed 001's template leaves behind (`USERNAME:PASSWORD@HOST:PORT/DATABASE`). Only
 // the upper-case spelling: "password" or "database" in lower case are real (if weak) values.
-constexpr std::array<std::string_view, 9> kTemplateWords = {
-    "USERNAME", "USER", "PASSWORD", "HOST", "HOSTNAME", "PORT", "DATABASE", "DBNAME", "DB_NAME"};
+constexpr std::array<std::string_view, 9> kTemplateWords = {"USERNAME", "USER",     "PASSWORD", "HOST",   "HOSTNAME",
+                                                            "PORT",     "DATABASE", "DBNAME",   "DB_NAME"};
 
 // Fragments that mark a value copied from a template without being filled in.
-constexpr std::array<std::string_view, 5> kTemplateFragments = {"your_", "your-", "changeme",
-                                                                "change_me", "change-me"};
+constexpr std::array<std::string_view, 5> kTemplateFragments = {"your_", "your-", "changeme", "change_me", "change-me"};
 
 template <std::size_t N>
 bool one_of(std::string_view value, const std::array<std::string_view, N>& set) {
@@ -192,8 +191,7 @@ void set_pool_max(LoadedConfig& out, long long value, const std::string& setting
   out.config.pool.max = static_cast<int>(value);
 }
 
-void check_pool(LoadedConfig& out, bool min_explicit, const std::string& min_setting,
-                const std::string& max_setting) {
+void check_pool(LoadedConfig& out, bool min_explicit, const std::string& min_setting, const std::string& max_setting) {
   auto& pool = out.config.pool;
   // connection_limit=1 alone must not fail against a default nobody chose.
   if (!min_explicit && pool.min > pool.max) pool.min = pool.max;

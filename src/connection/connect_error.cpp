@@ -66,22 +66,25 @@ std::string tls_hint(const std::string& msg, const Config& config) {
       const char* env = std::getenv("PGSSLROOTCERT");
       root = env && *env ? env : "not set, so libpq's default ~/.postgresql/root.crt";
     }
-    return fmt::format("the server's certificate is not signed by the CA in sslrootcert ({}): point sslrootcert "
-                       "at the CA that signed it (for a managed database, the provider's CA bundle); an expired "
-                       "certificate is refused the same way",
-                       root);
+    return fmt::format(
+        "the server's certificate is not signed by the CA in sslrootcert ({}): point sslrootcert "
+        "at the CA that signed it (for a managed database, the provider's CA bundle); an expired "
+        "certificate is refused the same way",
+        root);
   }
   if (std::string host = quoted_after(msg, "does not match host name"); !host.empty()) {
     bool address = host.find_first_not_of("0123456789.") == std::string::npos || contains(host, ":");
-    return fmt::format("connect with a host name the certificate names, or reissue the certificate with this name "
-                       "in subjectAltName ({}:{})",
-                       address ? "IP" : "DNS", host);
+    return fmt::format(
+        "connect with a host name the certificate names, or reissue the certificate with this name "
+        "in subjectAltName ({}:{})",
+        address ? "IP" : "DNS", host);
   }
   if (std::string file = quoted_after(msg, "root certificate file"); !file.empty())
-    return fmt::format("sslmode={} checks the server's certificate against a CA certificate, and {} {}: set "
-                       "sslrootcert to the PEM file of the CA that signed the server's certificate",
-                       param("sslmode").empty() ? "verify-ca/verify-full" : param("sslmode"), file,
-                       contains(msg, "does not exist") ? "does not exist" : "could not be read");
+    return fmt::format(
+        "sslmode={} checks the server's certificate against a CA certificate, and {} {}: set "
+        "sslrootcert to the PEM file of the CA that signed the server's certificate",
+        param("sslmode").empty() ? "verify-ca/verify-full" : param("sslmode"), file,
+        contains(msg, "does not exist") ? "does not exist" : "could not be read");
   if (contains(msg, "server does not support SSL"))
     return "the server has TLS off: turn it on (ssl = on with ssl_cert_file and ssl_key_file), or lower sslmode "
            "only on a network you trust";

@@ -10,7 +10,6 @@ namespace pgkit::detail {
 
 /// Throws TlsRefused, AuthenticationFailed, TooManyConnections or CannotConnect for libpq's
 /// message about connecting to display_url with config.
-[[noreturn]] void throw_connect_error(const std::string& display_url, const std::string& message,
-                                      const Config& config);
+[[noreturn]] void throw_connect_error(const std::string& display_url, const std::string& message, const Config& config);
 
 }  // namespace pgkit::detail

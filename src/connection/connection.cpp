@@ -72,8 +72,7 @@ std::string random_statement_prefix() {
 
 }  // namespace
 
-Connection::Connection(const Config& config)
-    : Connection(config, Clock::now() + config.pool.connect_timeout) {}
+Connection::Connection(const Config& config) : Connection(config, Clock::now() + config.pool.connect_timeout) {}
 
 Connection::Connection(const Config& config, Clock::time_point deadline) : Connection(config, Deferred{}) {
   detail::ConnectOp op(*this, config);
@@ -87,7 +86,8 @@ Connection::Connection(const Config& config, Clock::time_point deadline) : Conne
   // Prisma's `?schema=`: the session's schema, for a connection of its own (a migrator's) as for
   // the pool's. A transaction pooler keeps no session state: the pool warns of that instead.
   if (config.search_path && !config.pool.pgbouncer)
-    query(QueryOptions{.prepare = false}, "SELECT pg_catalog.set_config('search_path', $1, false)", *config.search_path);
+    query(QueryOptions{.prepare = false}, "SELECT pg_catalog.set_config('search_path', $1, false)",
+          *config.search_path);
 }
 
 Connection::Connection(const Config& config, Deferred)
@@ -247,8 +247,7 @@ std::vector<bool> Connection::ping_all(const std::vector<Connection*>& connectio
         } else {
           finished = false;
         }
-      } catch (...) {
-      }
+      } catch (...) {}
       if (finished) pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(k));
     }
   }

@@ -19,7 +19,8 @@ std::string compose(const ErrorFields& f, const std::source_location& where) {
     std::string_view s = f.statement;
     out += fmt::format("\n  statement: {}{}", s.substr(0, kMax), s.size() > kMax ? " …" : "");
   }
-  if (where.line() != 0) out += fmt::format("\n  at: {}:{} ({})", where.file_name(), where.line(), where.function_name());
+  if (where.line() != 0)
+    out += fmt::format("\n  at: {}:{} ({})", where.file_name(), where.line(), where.function_name());
   return mask_secrets(out);
 }
 

@@ -48,9 +48,12 @@ T read_float(std::string_view t, const char* what) {
 
 template <class T>
 void write_float(std::string& out, T v) {
-  if (std::isnan(v)) out += "NaN";
-  else if (std::isinf(v)) out += v > 0 ? "Infinity" : "-Infinity";
-  else write_num(out, v);
+  if (std::isnan(v))
+    out += "NaN";
+  else if (std::isinf(v))
+    out += v > 0 ? "Infinity" : "-Infinity";
+  else
+    write_num(out, v);
 }
 
 int hex_digit(char c) {
@@ -79,8 +82,10 @@ std::vector<std::optional<std::string>> split_array(std::string_view t) {
     } else {
       for (; i < end && t[i] != ','; ++i) el += t[i];
     }
-    if (!quoted && el == "NULL") out.emplace_back(std::nullopt);
-    else out.emplace_back(std::move(el));
+    if (!quoted && el == "NULL")
+      out.emplace_back(std::nullopt);
+    else
+      out.emplace_back(std::move(el));
     if (i < end && t[i] != ',') bad("an array", t);
     ++i;
   }
@@ -92,8 +97,10 @@ std::vector<T> read_array(std::string_view t, const char* what) {
   std::vector<T> out;
   for (auto& el : split_array(t)) {
     if (!el) bad(what, "NULL element (read as std::vector<std::optional<…>> is not supported)");
-    if constexpr (std::is_same_v<T, std::string>) out.push_back(std::move(*el));
-    else out.push_back(read_int<T>(*el, what));
+    if constexpr (std::is_same_v<T, std::string>)
+      out.push_back(std::move(*el));
+    else
+      out.push_back(read_int<T>(*el, what));
   }
   return out;
 }
@@ -113,7 +120,8 @@ Timestamp parse_timestamp(std::string_view t) {
   if (t == "infinity") return Timestamp::max();
   if (t == "-infinity") return Timestamp::min();
   int y, mo, d, h, mi, s;
-  if (t.size() < 19 || std::sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+  if (t.size() < 19 ||
+      std::sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
     bad("timestamptz", t);
   std::size_t i = 19;
   std::int64_t micros = 0;
@@ -135,7 +143,8 @@ Timestamp parse_timestamp(std::string_view t) {
   }
   using namespace std::chrono;
   auto midnight = sys_days(year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)});
-  return time_point_cast<microseconds>(midnight) + hours{h} + minutes{mi} + seconds{s} + microseconds{micros} - seconds{offset_s};
+  return time_point_cast<microseconds>(midnight) + hours{h} + minutes{mi} + seconds{s} + microseconds{micros} -
+         seconds{offset_s};
 }
 
 }  // namespace
@@ -204,7 +213,10 @@ std::string Uuid::str() const {
 
 void ValueTraits<Bytes>::write(std::string& out, const Bytes& v) {
   out += "\\x";
-  for (auto b : v) { out += "0123456789abcdef"[b >> 4]; out += "0123456789abcdef"[b & 15]; }
+  for (auto b : v) {
+    out += "0123456789abcdef"[b >> 4];
+    out += "0123456789abcdef"[b & 15];
+  }
 }
 Bytes ValueTraits<Bytes>::read(std::string_view t) {
   if (t.substr(0, 2) != "\\x" || t.size() % 2) bad("bytea (hex format)", t);
@@ -220,8 +232,14 @@ Bytes ValueTraits<Bytes>::read(std::string_view t) {
 
 void ValueTraits<Timestamp>::write(std::string& out, const Timestamp& v) {
   using namespace std::chrono;
-  if (v == Timestamp::max()) { out += "infinity"; return; }
-  if (v == Timestamp::min()) { out += "-infinity"; return; }
+  if (v == Timestamp::max()) {
+    out += "infinity";
+    return;
+  }
+  if (v == Timestamp::min()) {
+    out += "-infinity";
+    return;
+  }
   auto day = floor<days>(v);
   year_month_day ymd{day};
   hh_mm_ss<microseconds> tod{v - day};
@@ -260,7 +278,10 @@ void ValueTraits<std::vector<std::string>>::write(std::string& out, const std::v
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i) out += ',';
     out += '"';
-    for (char c : v[i]) { if (c == '"' || c == '\\') out += '\\'; out += c; }
+    for (char c : v[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
     out += '"';
   }
   out += '}';
@@ -272,7 +293,11 @@ std::vector<std::string> ValueTraits<std::vector<std::string>>::read(std::string
 // --- Params ---
 
 void Params::reserve(std::size_t n) {
-  storage_.reserve(n); nulls_.reserve(n); lengths_.reserve(n); formats_.reserve(n); oids_.reserve(n);
+  storage_.reserve(n);
+  nulls_.reserve(n);
+  lengths_.reserve(n);
+  formats_.reserve(n);
+  oids_.reserve(n);
 }
 void Params::push(std::string data, Oid type, int format, bool null) {
   lengths_.push_back(static_cast<int>(data.size()));

@@ -29,8 +29,10 @@ Want PipelineOp::start() {
       continue;
     }
     const std::string* name = nullptr;
-    if (auto it = cache.find(item.sql); it != cache.end()) name = &it->second;
-    else if (auto pt = pending.find(item.sql); pt != pending.end()) name = &pt->second;
+    if (auto it = cache.find(item.sql); it != cache.end())
+      name = &it->second;
+    else if (auto pt = pending.find(item.sql); pt != pending.end())
+      name = &pt->second;
     if (!name) {
       // Parse and Bind/Execute travel together: in pipeline mode nothing waits for the Parse.
       std::string fresh = ConnectionAccess::next_statement_name(conn_);
@@ -79,15 +81,16 @@ std::optional<Want> PipelineOp::take(PGresult* r) {
 
 ConnectionLost PipelineOp::lost(const char* what, const std::string& reason) const {
   return ConnectionLost({.sqlstate = "08006",
-                        .message = fmt::format("connection to {} lost while {} a pipeline of {} statements: {}",
-                                               conn_.display_url(), what, batch_.size(), reason),
-                        .hint = "the batch ran in one implicit transaction: it committed only if its Sync was "
-                                "answered; check before sending it again"});
+                         .message = fmt::format("connection to {} lost while {} a pipeline of {} statements: {}",
+                                                conn_.display_url(), what, batch_.size(), reason),
+                         .hint = "the batch ran in one implicit transaction: it committed only if its Sync was "
+                                 "answered; check before sending it again"});
 }
 
 Timeout PipelineOp::timed_out() const {
-  return Timeout({.sqlstate = "57014", .message = "pipeline still running after its deadline and the cancel; the "
-                                                 "connection was closed"});
+  return Timeout({.sqlstate = "57014",
+                  .message = "pipeline still running after its deadline and the cancel; the "
+                             "connection was closed"});
 }
 
 std::vector<Result> PipelineOp::finish() {

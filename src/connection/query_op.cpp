@@ -19,8 +19,9 @@ QueryOp::QueryOp(Connection& conn, Sql sql, const Params* params, bool prepare)
 
 Want QueryOp::start() {
   if (conn_.broken())
-    throw ConnectionLost({.sqlstate = "08003", .message = "the connection is closed or broken",
-                          .statement = std::string(sql_.text)}, sql_.where);
+    throw ConnectionLost(
+        {.sqlstate = "08003", .message = "the connection is closed or broken", .statement = std::string(sql_.text)},
+        sql_.where);
   started_ = Clock::now();
   if (!params_) {
     if (!PQsendQuery(pg_, std::string(sql_.text).c_str())) fail_lost("sending a query");
@@ -83,30 +84,34 @@ std::optional<Want> QueryOp::take(PGresult* r) {
       PQclear(r);
       conn_.close();
       throw UsageError({.message = "COPY is not supported through query(); the connection was closed",
-                        .statement = std::string(sql_.text)}, sql_.where);
+                        .statement = std::string(sql_.text)},
+                       sql_.where);
     default:
-      if (preparing_) PQclear(r);
-      else last_ = make_result(r);
+      if (preparing_)
+        PQclear(r);
+      else
+        last_ = make_result(r);
   }
   return std::nullopt;
 }
 
 ConnectionLost QueryOp::lost(const char* what, const std::string& reason) const {
-  return ConnectionLost({.sqlstate = "08006",
-                        .message = fmt::format("connection to {} lost while {}: {}", conn_.display_url(), what, reason),
-                        .hint = "the server restarted, a proxy or the provider dropped an idle connection, or the "
-                                "network failed; the statement's outcome is unknown",
-                        .statement = std::string(sql_.text)},
-                       sql_.where);
+  return ConnectionLost(
+      {.sqlstate = "08006",
+       .message = fmt::format("connection to {} lost while {}: {}", conn_.display_url(), what, reason),
+       .hint = "the server restarted, a proxy or the provider dropped an idle connection, or the "
+               "network failed; the statement's outcome is unknown",
+       .statement = std::string(sql_.text)},
+      sql_.where);
 }
 
 Timeout QueryOp::timed_out() const {
   return Timeout({.sqlstate = "57014",
-                 .message = fmt::format("query still running {} ms after its deadline and the cancel; the "
-                                        "connection was closed",
-                                        ConnectionAccess::cancel_grace(conn_).count()),
-                 .statement = std::string(sql_.text)},
-                sql_.where);
+                  .message = fmt::format("query still running {} ms after its deadline and the cancel; the "
+                                         "connection was closed",
+                                         ConnectionAccess::cancel_grace(conn_).count()),
+                  .statement = std::string(sql_.text)},
+                 sql_.where);
 }
 
 Result QueryOp::finish() {

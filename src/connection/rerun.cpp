@@ -55,9 +55,10 @@ Rerun after_named_failure(Connection& conn, const Error& e, const std::string* c
     conn.use_named_statements(false);
     static std::atomic<bool> warned{false};
     if (first && !warned.exchange(true))
-      log().warn("named prepared statements are not kept by a pooler between transactions (SQLSTATE {}): "
-                 "switched to unnamed statements; set pgbouncer=true in DATABASE_URL to start that way",
-                 e.sqlstate());
+      log().warn(
+          "named prepared statements are not kept by a pooler between transactions (SQLSTATE {}): "
+          "switched to unnamed statements; set pgbouncer=true in DATABASE_URL to start that way",
+          e.sqlstate());
     else if (first)
       log().debug("{}: named prepared statements off after SQLSTATE {}", conn.display_url(), e.sqlstate());
     return conn.broken() || conn.transaction_status() != TxStatus::idle ? Rerun::no : Rerun::unnamed;

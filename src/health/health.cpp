@@ -63,29 +63,31 @@ void add_findings(HealthReport& r, const Config& c, const HealthOptions& o) {
                                 r.superuser_reserved_connections),
          .fix = "lower DB_POOL_MAX or put PgBouncer in front"});
   if (c.pool.idle_timeout >= std::chrono::minutes(5))
-    r.findings.push_back({.severity = Severity::warning,
-                          .code = "idle_timeout_too_long",
-                          .problem = fmt::format("DB_IDLE_TIMEOUT_MS={} is not below the 10–15 minute idle cut-off of "
-                                                 "cloud providers: connections may be dropped under the pool (ECONNRESET)",
-                                                 c.pool.idle_timeout.count()),
-                          .fix = "use 30000"});
+    r.findings.push_back(
+        {.severity = Severity::warning,
+         .code = "idle_timeout_too_long",
+         .problem = fmt::format("DB_IDLE_TIMEOUT_MS={} is not below the 10–15 minute idle cut-off of "
+                                "cloud providers: connections may be dropped under the pool (ECONNRESET)",
+                                c.pool.idle_timeout.count()),
+         .fix = "use 30000"});
   if (!r.ssl && !local_host(c))
     r.findings.push_back({.severity = Severity::warning,
                           .code = "no_tls",
                           .problem = "no TLS to a non-local host",
                           .fix = "add sslmode=verify-full (with sslrootcert) or sslmode=require"});
   if (r.idle_in_transaction > 0)
-    r.findings.push_back({.severity = Severity::warning,
-                          .code = "idle_in_transaction",
-                          .problem = fmt::format("{} session(s) idle in transaction (longest {:.0f} s): they hold locks "
-                                                 "and block vacuum",
-                                                 r.idle_in_transaction, r.longest_idle_in_transaction_s),
-                          .fix = "look for a missing COMMIT, or set idle_in_transaction_session_timeout"});
+    r.findings.push_back(
+        {.severity = Severity::warning,
+         .code = "idle_in_transaction",
+         .problem = fmt::format("{} session(s) idle in transaction (longest {:.0f} s): they hold locks "
+                                "and block vacuum",
+                                r.idle_in_transaction, r.longest_idle_in_transaction_s),
+         .fix = "look for a missing COMMIT, or set idle_in_transaction_session_timeout"});
   if (r.long_running > 0)
-    r.findings.push_back({.severity = Severity::info,
-                          .code = "long_running_statements",
-                          .problem = fmt::format("{} statement(s) running for over a minute (pg_stat_activity)",
-                                                 r.long_running)});
+    r.findings.push_back(
+        {.severity = Severity::info,
+         .code = "long_running_statements",
+         .problem = fmt::format("{} statement(s) running for over a minute (pg_stat_activity)", r.long_running)});
 }
 
 }  // namespace

@@ -101,9 +101,12 @@ std::string percent_encode(std::string_view text) {
 std::string conf_quote(std::string_view value) {
   std::string out = "'";
   for (const char c : value) {
-    if (c == '\'') out += "''";
-    else if (c == '\\') out += "\\\\";
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else if (c == '\\')
+      out += "\\\\";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -206,9 +209,9 @@ void LocalCluster::start() {
 void LocalCluster::stop() {
   const fs::path& data = options_.data_dir;
   if (live_postmaster(data) == 0) return;
-  const int code = run_tool({"pg_ctl", "-D", data.string(), "-m", "fast", "-w", "-t",
-                             std::to_string(kStartTimeout.count() / 1000), "stop"},
-                            log_file(data));
+  const int code = run_tool(
+      {"pg_ctl", "-D", data.string(), "-m", "fast", "-w", "-t", std::to_string(kStartTimeout.count() / 1000), "stop"},
+      log_file(data));
   if (code != 0 && live_postmaster(data) != 0) {
     throw Error({.message = fmt::format("pg_ctl stop failed (exit {}) for {}; last lines of {}:\n{}", code,
                                         data.string(), log_file(data).string(), log_tail()),
@@ -244,9 +247,9 @@ void LocalCluster::kill() {
 
 void LocalCluster::promote() {
   const fs::path& data = options_.data_dir;
-  const int code = run_tool({"pg_ctl", "-D", data.string(), "-w", "-t", std::to_string(kStartTimeout.count() / 1000),
-                             "promote"},
-                            log_file(data));
+  const int code =
+      run_tool({"pg_ctl", "-D", data.string(), "-w", "-t", std::to_string(kStartTimeout.count() / 1000), "promote"},
+               log_file(data));
   if (code != 0) {
     throw Error({.message = fmt::format("pg_ctl promote failed (exit {}) for {}; last lines of {}:\n{}", code,
                                         data.string(), log_file(data).string(), log_tail()),
@@ -372,8 +375,17 @@ void LocalCluster::init_data_dir() {
     // Run as postgres, cp -a gives the copy the owner and the 0700 mode PostgreSQL insists on.
     argv = {"/bin/cp", "-a", from.string(), data.string()};
   } else {
-    argv = {"initdb", "-D", data.string(), "-U", options_.user, "--auth-local=trust", "--auth-host=scram-sha-256",
-            "--pwfile=" + password_file(data).string(), "-E", "UTF8", "--locale=C.UTF-8"};
+    argv = {"initdb",
+            "-D",
+            data.string(),
+            "-U",
+            options_.user,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--pwfile=" + password_file(data).string(),
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8"};
     if (!options_.fsync) argv.emplace_back("--no-sync");
   }
   const int code = run_tool(argv, log_file(data));

@@ -98,7 +98,7 @@ void LocalCluster::prepare_dir(const fs::path& dir) {
 
   const fs::path blocked = detail::unreachable_component(target);
   if (blocked.empty()) return;
-  struct stat st{};
+  struct stat st {};
   ::stat(blocked.c_str(), &st);
   throw Error(
       {.message = fmt::format(

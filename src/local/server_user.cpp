@@ -119,7 +119,8 @@ std::vector<pid_t> children_of(pid_t parent) {
   std::error_code ec;
   for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); })) continue;
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
+      continue;
     const pid_t pid = std::stoi(name);
     if (const auto stat = read_stat(pid); stat && stat->parent == parent) children.push_back(pid);
   }

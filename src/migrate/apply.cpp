@@ -18,8 +18,10 @@ Millis since(Clock::time_point t) { return std::chrono::duration_cast<Millis>(Cl
   std::string where = line > 0 ? fmt::format("{}:{}", file.string(), line) : file.string();
   f.message = fmt::format("migration {} failed at {}: {}{}", version, where, e.message(),
                           e.sqlstate().empty() ? "" : fmt::format(" (SQLSTATE {})", e.sqlstate()));
-  if (f.hint.empty()) f.hint = what_happened;
-  else f.hint += "; " + what_happened;
+  if (f.hint.empty())
+    f.hint = what_happened;
+  else
+    f.hint += "; " + what_happened;
   throw MigrationError(std::move(f));
 }
 
@@ -36,8 +38,7 @@ std::vector<Statement> statements_of(const std::vector<std::string>& delimited, 
 void rollback_quietly(Connection& conn) noexcept {
   try {
     if (!conn.broken() && conn.transaction_status() != TxStatus::idle) conn.execute("ROLLBACK");
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 int error_line(const Error& e, const std::string& sql, int first_line) {
@@ -50,8 +51,7 @@ void Migrator::mark_failed(const std::string& version, const std::string& error)
   // Best effort: the migration's own error is what the caller must see, even if this fails.
   try {
     conn_->query(fmt::format("UPDATE {} SET status = 'failed', error = $2 WHERE version = $1", table_), version, error);
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 void Migrator::apply(const Migration& m, RunReport& report) {
@@ -133,9 +133,9 @@ void Migrator::revert(const Migration& m, RunReport& report) {
     try {
       conn_->execute(*m.down_sql);
       if (conn_->transaction_status() != TxStatus::in_transaction)
-        throw MigrationError({.message = fmt::format("the down section of {} ends the transaction pgkit runs it in",
-                                                     m.version),
-                              .hint = "remove BEGIN/COMMIT, or mark it `-- migrate:down transaction:false`"});
+        throw MigrationError(
+            {.message = fmt::format("the down section of {} ends the transaction pgkit runs it in", m.version),
+             .hint = "remove BEGIN/COMMIT, or mark it `-- migrate:down transaction:false`"});
       conn_->query(remove, m.version);
       conn_->execute("COMMIT");
     } catch (const MigrationError&) {

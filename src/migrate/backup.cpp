@@ -45,7 +45,8 @@ std::pair<int, std::string> run_client(const std::vector<std::string>& argv, con
   std::vector<std::string> env_text;
   for (char** e = environ; *e; ++e)
     if (std::strncmp(*e, "PGPASSWORD=", 11) != 0) env_text.emplace_back(*e);
-  if (auto it = config.params.find("password"); it != config.params.end()) env_text.push_back("PGPASSWORD=" + it->second);
+  if (auto it = config.params.find("password"); it != config.params.end())
+    env_text.push_back("PGPASSWORD=" + it->second);
   if (auto it = config.params.find("sslpassword"); it != config.params.end())
     env_text.push_back("PGSSLPASSWORD=" + it->second);
   std::vector<char*> env, args;
@@ -135,9 +136,10 @@ void restore(const Config& config, const fs::path& file, const RestoreOptions& o
   if (!fs::exists(file)) throw Error({.message = fmt::format("backup file {} not found", file.string())});
   if (!options.clean) {
     Connection conn(config);
-    auto tables = conn.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                             "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-                             "AND n.nspname NOT LIKE 'pg_toast%'")
+    auto tables = conn.query(
+                          "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                          "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                          "AND n.nspname NOT LIKE 'pg_toast%'")
                       .scalar<std::int64_t>();
     if (tables > 0)
       throw Error({.message = fmt::format("the database {} is not empty ({} tables)", db_name(config), tables),

@@ -117,17 +117,18 @@ DevResult dev(const Config& database, const DevOptions& o) {
   catalog::Catalog wanted = schema::to_catalog(parsed, default_schema);
   for (const auto& m : parsed.models)
     if (m.view)
-      say(fmt::format("note: view `{}` is not created by migrations (Prisma's neither): write its CREATE VIEW in a "
+      say(
+          fmt::format("note: view `{}` is not created by migrations (Prisma's neither): write its CREATE VIEW in a "
                       "migration (--create-only, then edit)",
                       m.name));
   fs::path dir = o.dir.empty() ? default_migrations_dir(schema_file) : o.dir;
   std::vector<Migration> files = fs::exists(dir) ? read_directory(dir) : std::vector<Migration>{};
   for (const auto& m : files)
     if (m.format != "prisma")
-      throw MigrationError({.message = fmt::format("{} is not a Prisma migration (<timestamp>_<name>/migration.sql)",
-                                                   m.file.string()),
-                            .hint = "`migrate dev` keeps Prisma's layout: keep SQL-first migrations in another "
-                                    "directory (--dir)"});
+      throw MigrationError(
+          {.message = fmt::format("{} is not a Prisma migration (<timestamp>_<name>/migration.sql)", m.file.string()),
+           .hint = "`migrate dev` keeps Prisma's layout: keep SQL-first migrations in another "
+                   "directory (--dir)"});
 
   // The engine reads the directory: a new project's is made now, and removed again if this
   // run ends without writing a migration into it.
@@ -156,28 +157,36 @@ DevResult dev(const Config& database, const DevOptions& o) {
     else if (e.state == State::changed)
       reasons.push_back(fmt::format("The migration `{}_{}` was modified after it was applied.", e.version, e.name));
     else if (e.state == State::missing_file)
-      reasons.push_back(fmt::format("The migration `{}_{}` is recorded as applied in the database but is missing "
-                                    "from the local migrations directory.", e.version, e.name));
+      reasons.push_back(
+          fmt::format("The migration `{}_{}` is recorded as applied in the database but is missing "
+                      "from the local migrations directory.",
+                      e.version, e.name));
   }
-  ShadowDatabase shadow({.url = o.shadow_url, .server = database, .server_version = conn.server_version(),
-                         .progress = o.progress, .cache_dir = o.shadow_cache});
+  ShadowDatabase shadow({.url = o.shadow_url,
+                         .server = database,
+                         .server_version = conn.server_version(),
+                         .progress = o.progress,
+                         .cache_dir = o.shadow_cache});
   auto applied = select(files, status, {State::applied, State::changed});
   auto expected = in_scope(shadow.replay(applied), wanted.schemas);
   auto actual = catalog::describe(conn, scope);
   auto drift = catalog::diff(expected, actual);
   if (!drift.empty()) {
     result.drift = catalog::summary(drift);
-    reasons.push_back("Drift detected: Your database schema is not in sync with your migration history.\n\n"
-                      "The following is a summary of the differences between the expected database schema given "
-                      "your migrations files, and the actual schema of the database.\n\n"
-                      "It should be understood as the set of changes to get from the expected schema to the actual "
-                      "schema.\n" + result.drift);
+    reasons.push_back(
+        "Drift detected: Your database schema is not in sync with your migration history.\n\n"
+        "The following is a summary of the differences between the expected database schema given "
+        "your migrations files, and the actual schema of the database.\n\n"
+        "It should be understood as the set of changes to get from the expected schema to the actual "
+        "schema.\n" +
+        result.drift);
   }
   if (!reasons.empty()) {
-    std::string question = fmt::format("{}\n\nWe need to reset the {} schema{} at {}\nYou will lose all data in it. "
-                                       "Do you want to continue?",
-                                       fmt::join(reasons, "\n\n"), fmt::join(wanted.schemas, ", "),
-                                       wanted.schemas.size() == 1 ? "" : "s", database.masked());
+    std::string question = fmt::format(
+        "{}\n\nWe need to reset the {} schema{} at {}\nYou will lose all data in it. "
+        "Do you want to continue?",
+        fmt::join(reasons, "\n\n"), fmt::join(wanted.schemas, ", "), wanted.schemas.size() == 1 ? "" : "s",
+        database.masked());
     if (!o.force && !(o.confirm && o.confirm(question)))
       throw MigrationError({.message = fmt::format("{}", fmt::join(reasons, "\n\n")),
                             .hint = "nothing was changed; reset the development database with `pgkit migrate dev "
@@ -215,8 +224,9 @@ DevResult dev(const Config& database, const DevOptions& o) {
   for (const auto& w : result.warnings) (w.unexecutable ? blocking : risky).push_back(w.message);
   if (!blocking.empty() && !o.create_only)
     throw MigrationError({.message = "We found changes that cannot be executed:" + bullet_list(blocking),
-                          .hint = "nothing was written; give the column a default, make it optional, or empty the "
-                                  "table; or run with --create-only, edit the migration, then run `migrate dev` again"});
+                          .hint =
+                              "nothing was written; give the column a default, make it optional, or empty the "
+                              "table; or run with --create-only, edit the migration, then run `migrate dev` again"});
   if (!risky.empty() && !o.create_only && !o.accept_data_loss) {
     std::string question = "⚠️  Warnings for the current datasource:" + bullet_list(risky) +
                            "\n\nAre you sure you want to create and apply this migration?";
@@ -226,12 +236,14 @@ DevResult dev(const Config& database, const DevOptions& o) {
                                     "write it for review"});
   }
   fs::create_directories(dir);
-  if (!fs::exists(dir / "migration_lock.toml")) std::ofstream(dir / "migration_lock.toml", std::ios::binary) << kLockFile;
+  if (!fs::exists(dir / "migration_lock.toml"))
+    std::ofstream(dir / "migration_lock.toml", std::ios::binary) << kLockFile;
   fs::path target = new_migration_dir(dir, o.name);
   fs::create_directories(target);
   catalog::RenderOptions render{.default_schema = default_schema, .qualify_all = !parsed.datasource.schemas.empty()};
-  std::string script = result.plan.empty() ? std::string("-- This is an empty migration.")
-                                           : catalog::warnings_comment(file_warnings) + catalog::render_script(result.plan, render);
+  std::string script = result.plan.empty()
+                           ? std::string("-- This is an empty migration.")
+                           : catalog::warnings_comment(file_warnings) + catalog::render_script(result.plan, render);
   std::ofstream(target / "migration.sql", std::ios::binary) << script;
   result.written = target / "migration.sql";
   say(fmt::format("Wrote {}", result.written->string()));
@@ -253,7 +265,8 @@ DriftReport check_drift(const Config& database, const fs::path& dir, const std::
   auto files = read_directory(dir);
   Migrator migrator(database, {.dir = dir, .table = history_table(dir)});
   auto applied = select(files, migrator.status(), {State::applied, State::changed});
-  ShadowDatabase shadow({.url = shadow_url, .server = database, .server_version = migrator.connection().server_version()});
+  ShadowDatabase shadow(
+      {.url = shadow_url, .server = database, .server_version = migrator.connection().server_version()});
   auto expected = in_scope(shadow.replay(applied), schemas);
   catalog::DescribeOptions scope;
   scope.schemas = schemas;

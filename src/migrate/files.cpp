@@ -22,9 +22,9 @@ void Problems::throw_if_any(const fs::path& dir) const {
   if (list_.empty()) return;
   auto sorted = list_;
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string message = sorted.size() == 1 ? fmt::format("1 problem in migrations directory {}:", dir.string())
-                                           : fmt::format("{} problems in migrations directory {}:", sorted.size(),
-                                                         dir.string());
+  std::string message = sorted.size() == 1
+                            ? fmt::format("1 problem in migrations directory {}:", dir.string())
+                            : fmt::format("{} problems in migrations directory {}:", sorted.size(), dir.string());
   for (const auto& [file, what] : sorted) message += fmt::format("\n  {}: {}", file, what);
   throw MigrationError({.message = message,
                         .hint = "fix every file listed; nothing is applied until the whole directory reads cleanly"});
@@ -58,7 +58,7 @@ struct Candidate {
   std::string name;
   std::string format;  // empty: `<version>_<name>.sql`, decided by what the file holds
   Role role = Role::up;
-  std::string key;     // the same for an up file and its down file
+  std::string key;  // the same for an up file and its down file
   std::string text;
   bool readable = true;
 };
@@ -77,8 +77,9 @@ std::optional<Candidate> classify_name(const fs::path& path, Problems& problems)
   const std::string_view stem = std::string_view(file).substr(0, file.size() - 4);  // without ".sql"
 
   if (file.rfind("R__", 0) == 0) {
-    problems.add(path, "Flyway repeatable migrations (R__) are not supported — apply that SQL from a versioned "
-                       "migration (V<n>__<name>.sql) or move the file out of the migrations directory");
+    problems.add(path,
+                 "Flyway repeatable migrations (R__) are not supported — apply that SQL from a versioned "
+                 "migration (V<n>__<name>.sql) or move the file out of the migrations directory");
     return std::nullopt;
   }
   if ((file[0] == 'V' || file[0] == 'U') && file.size() > 1 && std::isdigit(static_cast<unsigned char>(file[1]))) {
@@ -86,8 +87,9 @@ std::optional<Candidate> classify_name(const fs::path& path, Problems& problems)
     if (sep != std::string_view::npos && sep + 2 < stem.size()) {
       std::string_view version = stem.substr(1, sep - 1);
       if (file[0] == 'U') {
-        problems.add(path, "Flyway undo migrations (U<n>__) are not supported — pgkit reads Flyway migrations as "
-                           "up only; move the file out of the migrations directory");
+        problems.add(path,
+                     "Flyway undo migrations (U<n>__) are not supported — pgkit reads Flyway migrations as "
+                     "up only; move the file out of the migrations directory");
         return std::nullopt;
       }
       if (!all_digits(version)) {
@@ -96,8 +98,11 @@ std::optional<Candidate> classify_name(const fs::path& path, Problems& problems)
                                        version));
         return std::nullopt;
       }
-      return Candidate{.path = path, .version = std::string(version), .name = std::string(stem.substr(sep + 2)),
-                       .format = "flyway", .key = std::string(stem)};
+      return Candidate{.path = path,
+                       .version = std::string(version),
+                       .name = std::string(stem.substr(sep + 2)),
+                       .format = "flyway",
+                       .key = std::string(stem)};
     }
   }
   auto vr = version_and_rest(stem);
@@ -134,12 +139,13 @@ std::optional<Candidate> classify_directory(const fs::path& sub, Problems& probl
   if (!fs::exists(file, ec)) return std::nullopt;
   auto vr = version_and_rest(sub.filename().string());
   if (!vr) {
-    problems.add(sub, "holds a migration.sql, but a Prisma migration directory is named <timestamp>_<name> — "
-                      "rename it (e.g. 20240101120000_init)");
+    problems.add(sub,
+                 "holds a migration.sql, but a Prisma migration directory is named <timestamp>_<name> — "
+                 "rename it (e.g. 20240101120000_init)");
     return std::nullopt;
   }
-  return Candidate{.path = file, .version = vr->first, .name = vr->second, .format = "prisma",
-                   .key = sub.filename().string()};
+  return Candidate{
+      .path = file, .version = vr->first, .name = vr->second, .format = "prisma", .key = sub.filename().string()};
 }
 
 bool ignored(const std::string& name) {
@@ -169,8 +175,9 @@ std::vector<Candidate> candidates(const fs::path& dir, Problems& problems) {
     } else if (ends_with(name, ".sql")) {
       c = classify_name(path, problems);
     } else if (ends_with(name, ".go")) {
-      problems.add(path, "goose Go migrations are not supported — rewrite it as SQL (<version>_<name>.sql with "
-                         "`-- +goose Up`) or move it out of the migrations directory");
+      problems.add(path,
+                   "goose Go migrations are not supported — rewrite it as SQL (<version>_<name>.sql with "
+                   "`-- +goose Up`) or move it out of the migrations directory");
     }
     if (!c) continue;
     auto text = detail::read_text(c->path, problems);
@@ -220,9 +227,7 @@ Entry build(Candidate& c, Problems& problems) {
 std::string name_in(const fs::path& file, const fs::path& dir) { return file.lexically_relative(dir).string(); }
 
 // The marker a format uses for the down section, for messages.
-std::string down_marker(const std::string& format) {
-  return format == "goose" ? "-- +goose Down" : "-- migrate:down";
-}
+std::string down_marker(const std::string& format) { return format == "goose" ? "-- +goose Down" : "-- migrate:down"; }
 
 // unreadable: keys of up files that could not be read (a problem already); their down files
 // are not orphans.
@@ -241,7 +246,8 @@ void attach_downs(std::vector<Candidate>& downs, std::vector<Entry>& ups, const 
                                          expected, it->second->m.format, down_marker(it->second->m.format), expected));
       } else {
         problems.add(d.path, fmt::format("is a down migration without its up file {} — add the up file, or delete "
-                                         "this one", name_in(dir / expected, dir)));
+                                         "this one",
+                                         name_in(dir / expected, dir)));
       }
       continue;
     }
@@ -319,8 +325,8 @@ std::vector<Migration> read_directory(const fs::path& dir) {
   std::error_code ec;
   auto status = fs::status(dir, ec);
   if (!fs::exists(status)) {
-    throw MigrationError({.message = fmt::format("migrations directory {} not found — create it or pass --dir",
-                                                 dir.string())});
+    throw MigrationError(
+        {.message = fmt::format("migrations directory {} not found — create it or pass --dir", dir.string())});
   }
   if (!fs::is_directory(status)) {
     throw MigrationError({.message = fmt::format("migrations directory {} is not a directory — pass the directory "
@@ -397,8 +403,8 @@ std::string checksum(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(normalized.data(), normalized.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    throw MigrationError({.message = "SHA-256 of a migration failed (OpenSSL's EVP_Digest)",
-                          .hint = "check the OpenSSL installation"});
+    throw MigrationError(
+        {.message = "SHA-256 of a migration failed (OpenSSL's EVP_Digest)", .hint = "check the OpenSSL installation"});
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

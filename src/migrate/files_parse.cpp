@@ -73,14 +73,22 @@ std::optional<std::size_t> invalid_utf8(std::string_view s) {
     }
     std::size_t len = 0;
     unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) len = 3, lo = 0xA0;
-    else if (c == 0xED) len = 3, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF) len = 3;
-    else if (c == 0xF0) len = 4, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
-    else if (c == 0xF4) len = 4, hi = 0x8F;
-    else return i;
+    if (c >= 0xC2 && c <= 0xDF)
+      len = 2;
+    else if (c == 0xE0)
+      len = 3, lo = 0xA0;
+    else if (c == 0xED)
+      len = 3, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF)
+      len = 3;
+    else if (c == 0xF0)
+      len = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3)
+      len = 4;
+    else if (c == 0xF4)
+      len = 4, hi = 0x8F;
+    else
+      return i;
     for (std::size_t k = 1; k < len; ++k) {
       if (i + k >= s.size()) return i;
       auto b = static_cast<unsigned char>(s[i + k]);
@@ -110,10 +118,14 @@ std::optional<NativeMarker> native_marker(std::string_view line) {
   auto body = comment_body(line);
   if (!body || !consume(*body, "migrate:")) return std::nullopt;
   NativeMarker m;
-  if (consume(*body, "up")) m.up = true;
-  else if (consume(*body, "down")) m.up = false;
-  else return std::nullopt;
-  if (!body->empty() && !std::isspace(static_cast<unsigned char>(body->front()))) return std::nullopt;  // migrate:upgrade
+  if (consume(*body, "up"))
+    m.up = true;
+  else if (consume(*body, "down"))
+    m.up = false;
+  else
+    return std::nullopt;
+  if (!body->empty() && !std::isspace(static_cast<unsigned char>(body->front())))
+    return std::nullopt;  // migrate:upgrade
   m.options = trim(*body);
   return m;
 }
@@ -144,7 +156,7 @@ std::string block_statement(std::string_view block) {
 struct GooseSection {
   int marker_line = 0;  // 0: the file has no such section
   int first_line = 1;
-  std::string sql;      // the section with annotation lines blanked, so line numbers still match
+  std::string sql;  // the section with annotation lines blanked, so line numbers still match
   std::vector<std::string> statements;
   bool has_blocks = false;
 };
@@ -155,7 +167,8 @@ std::optional<std::string> read_text(const std::filesystem::path& file, Problems
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     int err = errno;
-    problems.add(file, fmt::format("cannot be read ({}) — check that it exists and its permissions", err ? std::strerror(err) : "open failed"));
+    problems.add(file, fmt::format("cannot be read ({}) — check that it exists and its permissions",
+                                   err ? std::strerror(err) : "open failed"));
     return std::nullopt;
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -231,8 +244,9 @@ bool parse_native(const std::string& text, Migration& m, Problems& problems) {
     }
   }
   if (!up) {
-    problems.add(m.file, "has `-- migrate:down` but no `-- migrate:up` — add a `-- migrate:up` line above the "
-                         "migration's SQL");
+    problems.add(m.file,
+                 "has `-- migrate:down` but no `-- migrate:up` — add a `-- migrate:up` line above the "
+                 "migration's SQL");
     return false;
   }
 
@@ -263,9 +277,9 @@ bool parse_goose(const std::string& text, Migration& m, Problems& problems) {
   GooseSection up, down;
   GooseSection* current = nullptr;  // nullptr: above the first Up/Down annotation
   std::string preamble;
-  std::string loose;         // SQL of the current section since the last block
-  std::string block;         // SQL between StatementBegin and StatementEnd
-  int block_line = 0;        // the line of the open StatementBegin; 0: none open
+  std::string loose;   // SQL of the current section since the last block
+  std::string block;   // SQL between StatementBegin and StatementEnd
+  int block_line = 0;  // the line of the open StatementBegin; 0: none open
   bool no_transaction = false;
   bool ok = true;
   auto problem = [&](std::string what) {
@@ -291,8 +305,11 @@ bool parse_goose(const std::string& text, Migration& m, Problems& problems) {
     // numbers within the section still match the file.
     if (current && a != "up" && a != "down" && !raw.empty() && raw.back() == '\n') current->sql += '\n';
     if (a == "up" || a == "down") {
-      if (block_line) problem(fmt::format("StatementBegin on line {} has no StatementEnd — add `-- +goose StatementEnd` "
-                                          "after the statement", block_line));
+      if (block_line)
+        problem(
+            fmt::format("StatementBegin on line {} has no StatementEnd — add `-- +goose StatementEnd` "
+                        "after the statement",
+                        block_line));
       block_line = 0;
       flush_loose();
       GooseSection& next = a == "up" ? up : down;
@@ -310,8 +327,10 @@ bool parse_goose(const std::string& text, Migration& m, Problems& problems) {
         problem(fmt::format("StatementBegin on line {} is above `-- +goose Up` — move it into the Up or Down section",
                             line.number));
       } else if (block_line) {
-        problem(fmt::format("StatementBegin on line {} inside the block opened on line {} — close that one with "
-                            "`-- +goose StatementEnd` first", line.number, block_line));
+        problem(
+            fmt::format("StatementBegin on line {} inside the block opened on line {} — close that one with "
+                        "`-- +goose StatementEnd` first",
+                        line.number, block_line));
       } else {
         flush_loose();
         block_line = line.number;
@@ -319,22 +338,27 @@ bool parse_goose(const std::string& text, Migration& m, Problems& problems) {
       }
     } else if (a == "statementend") {
       if (!block_line) {
-        problem(fmt::format("StatementEnd on line {} without a StatementBegin — add `-- +goose StatementBegin` "
-                            "before the statement", line.number));
+        problem(
+            fmt::format("StatementEnd on line {} without a StatementBegin — add `-- +goose StatementBegin` "
+                        "before the statement",
+                        line.number));
       } else {
         if (auto s = block_statement(block); !s.empty()) current->statements.push_back(std::move(s));
         current->has_blocks = true;
         block_line = 0;
       }
     } else {
-      problem(fmt::format("the annotation `-- +goose {}` on line {} is not supported — pgkit reads Up, Down, "
-                          "StatementBegin, StatementEnd and NO TRANSACTION (ENVSUB is not applied)",
-                          a, line.number));
+      problem(
+          fmt::format("the annotation `-- +goose {}` on line {} is not supported — pgkit reads Up, Down, "
+                      "StatementBegin, StatementEnd and NO TRANSACTION (ENVSUB is not applied)",
+                      a, line.number));
     }
   }
   if (block_line)
-    problem(fmt::format("StatementBegin on line {} has no StatementEnd — add `-- +goose StatementEnd` after the "
-                        "statement", block_line));
+    problem(
+        fmt::format("StatementBegin on line {} has no StatementEnd — add `-- +goose StatementEnd` after the "
+                    "statement",
+                    block_line));
   flush_loose();
 
   if (!up.marker_line) {
@@ -342,8 +366,9 @@ bool parse_goose(const std::string& text, Migration& m, Problems& problems) {
     return false;
   }
   if (has_sql(preamble)) {
-    problem("has SQL above `-- +goose Up`, outside any section, which would never run — move it below "
-            "`-- +goose Up`");
+    problem(
+        "has SQL above `-- +goose Up`, outside any section, which would never run — move it below "
+        "`-- +goose Up`");
   }
   m.up_sql = std::move(up.sql);
   m.up_first_line = up.first_line;

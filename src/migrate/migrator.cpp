@@ -69,9 +69,10 @@ void Migrator::check_blocked(const std::vector<StatusEntry>& rows) {
           {.message = fmt::format("migrate found failed migrations in the target database, new migrations will not be "
                                   "applied: the `{}` migration ({}) failed{}",
                                   name, r.file.empty() ? "(file gone)" : r.file, r.error.empty() ? "" : "\n" + r.error),
-           .hint = fmt::format("undo what it did and run `pgkit migrate resolve --rolled-back {0}`, or finish it by hand "
-                               "and run `pgkit migrate resolve --applied {0}`",
-                               name)});
+           .hint =
+               fmt::format("undo what it did and run `pgkit migrate resolve --rolled-back {0}`, or finish it by hand "
+                           "and run `pgkit migrate resolve --applied {0}`",
+                           name)});
     }
     throw MigrationError(
         {.message = fmt::format("migration {} ({}) {} outside a transaction{}; nothing more is applied until it is "
@@ -103,15 +104,24 @@ std::vector<StatusEntry> Migrator::entries(const std::vector<Migration>& files, 
   std::vector<StatusEntry> out;
   std::string newest_applied;
   for (const auto& a : applied) {
-    StatusEntry e{.version = a.version, .name = a.name, .applied_at = a.applied_at, .execution_ms = a.execution_ms,
-                  .applied_by = a.applied_by, .error = a.error};
+    StatusEntry e{.version = a.version,
+                  .name = a.name,
+                  .applied_at = a.applied_at,
+                  .execution_ms = a.execution_ms,
+                  .applied_by = a.applied_by,
+                  .error = a.error};
     const Migration* m = find(files, a.version);
     if (m) e.file = m->file.string();
-    if (a.status == "failed") e.state = State::failed;
-    else if (a.status == "running") e.state = State::running;
-    else if (!m) e.state = State::missing_file;
-    else if (m->checksum != a.checksum) e.state = State::changed;
-    else e.state = State::applied;
+    if (a.status == "failed")
+      e.state = State::failed;
+    else if (a.status == "running")
+      e.state = State::running;
+    else if (!m)
+      e.state = State::missing_file;
+    else if (m->checksum != a.checksum)
+      e.state = State::changed;
+    else
+      e.state = State::applied;
     if (a.status == "applied") newest_applied = a.version;
     out.push_back(std::move(e));
   }
@@ -120,7 +130,9 @@ std::vector<StatusEntry> Migrator::entries(const std::vector<Migration>& files, 
     for (const auto& a : applied) known = known || compare_versions(a.version, m.version) == 0;
     if (known) continue;
     bool older = !newest_applied.empty() && compare_versions(m.version, newest_applied) < 0;
-    out.push_back({.version = m.version, .name = m.name, .state = older ? State::out_of_order : State::pending,
+    out.push_back({.version = m.version,
+                   .name = m.name,
+                   .state = older ? State::out_of_order : State::pending,
                    .file = m.file.string()});
   }
   std::sort(out.begin(), out.end(), [](auto& x, auto& y) { return compare_versions(x.version, y.version) < 0; });
@@ -130,7 +142,8 @@ std::vector<StatusEntry> Migrator::entries(const std::vector<Migration>& files, 
 RunReport Migrator::up(std::optional<int> count) {
   auto started = Clock::now();
   auto files = read_directory(options_.dir);  // a bad directory stops everything before any change
-  Lock lock = prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
+  Lock lock =
+      prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
   if (!options_.dry_run) ensure_table();
   auto rows = entries(files, load_applied(false));
   check_blocked(rows);
@@ -140,10 +153,10 @@ RunReport Migrator::up(std::optional<int> count) {
     if (r.state == State::out_of_order) out_of_order.push_back(fmt::format("{} ({})", r.version, r.file));
   }
   if (!drift.empty() && !options_.allow_drift)
-    throw MigrationError({.message = fmt::format("applied migrations were edited since they were applied: {}",
-                                                 fmt::join(drift, ", ")),
-                          .hint = "restore the files as applied and add a new migration for the change, or pass "
-                                  "--allow-drift if the edit is cosmetic"});
+    throw MigrationError(
+        {.message = fmt::format("applied migrations were edited since they were applied: {}", fmt::join(drift, ", ")),
+         .hint = "restore the files as applied and add a new migration for the change, or pass "
+                 "--allow-drift if the edit is cosmetic"});
   if (!out_of_order.empty() && !options_.allow_out_of_order)
     throw MigrationError({.message = fmt::format("pending migrations are older than the newest applied one: {}",
                                                  fmt::join(out_of_order, ", ")),
@@ -154,20 +167,23 @@ RunReport Migrator::up(std::optional<int> count) {
     if (r.state != State::pending && r.state != State::out_of_order) continue;
     if (limit-- <= 0) break;
     const Migration& m = *find(files, r.version);
-    if (prisma_) apply_prisma(m, report);
-    else apply(m, report);
+    if (prisma_)
+      apply_prisma(m, report);
+    else
+      apply(m, report);
   }
   report.elapsed = since(started);
-  say(report.versions.empty() ? "nothing to apply: the database is up to date"
-                              : fmt::format("applied {} migration(s) in {}", report.versions.size(),
-                                            ms_text(report.elapsed)));
+  say(report.versions.empty()
+          ? "nothing to apply: the database is up to date"
+          : fmt::format("applied {} migration(s) in {}", report.versions.size(), ms_text(report.elapsed)));
   return report;
 }
 
 RunReport Migrator::down(int count) {
   auto started = Clock::now();
   auto files = read_directory(options_.dir);
-  Lock lock = prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
+  Lock lock =
+      prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
   auto rows = entries(files, load_applied(false));
   check_blocked(rows);
   RunReport report;
@@ -175,10 +191,10 @@ RunReport Migrator::down(int count) {
     if (it->state == State::pending || it->state == State::out_of_order) continue;
     const Migration* m = find(files, it->version);
     if (!m)
-      throw MigrationError({.message = fmt::format("migration {} is applied but its file is gone: cannot roll it back",
-                                                   it->version),
-                            .hint = "restore the file, or `pgkit migrate resolve VERSION --rolled-back` after undoing "
-                                    "it by hand"});
+      throw MigrationError(
+          {.message = fmt::format("migration {} is applied but its file is gone: cannot roll it back", it->version),
+           .hint = "restore the file, or `pgkit migrate resolve VERSION --rolled-back` after undoing "
+                   "it by hand"});
     revert(*m, report);
     --count;
   }
@@ -211,7 +227,8 @@ void Migrator::resolve(const std::string& version, bool applied) {
     resolve_prisma(files, version, applied);
     return;
   }
-  Lock lock = prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
+  Lock lock =
+      prisma_ ? Lock(*conn_, kPrismaLockKey, options_.lock_timeout) : Lock(*conn_, table_, options_.lock_timeout);
   ensure_table();
   if (!applied) {
     // Versions compare as numbers: "1" resolves a row recorded as "001".
@@ -219,7 +236,8 @@ void Migrator::resolve(const std::string& version, bool applied) {
     for (const auto& a : load_applied(true))
       if (compare_versions(a.version, version) == 0)
         n += conn_->query(fmt::format("DELETE FROM {} WHERE version = $1", table_), a.version).affected_rows();
-    say(n ? fmt::format("{} marked as rolled back", version) : fmt::format("{} was not recorded: nothing to do", version));
+    say(n ? fmt::format("{} marked as rolled back", version)
+          : fmt::format("{} was not recorded: nothing to do", version));
     return;
   }
   const Migration* m = find(files, version);
@@ -247,7 +265,8 @@ std::vector<std::string> Migrator::verify(const std::optional<std::filesystem::p
       case State::missing_file:
         findings.push_back(fmt::format("{} ({}): applied, but its file is gone", r.version, r.name));
         break;
-      default: findings.push_back(fmt::format("{} ({}): {}", r.version, r.file.empty() ? r.name : r.file, to_string(r.state)));
+      default:
+        findings.push_back(fmt::format("{} ({}): {}", r.version, r.file.empty() ? r.name : r.file, to_string(r.state)));
     }
   }
   if (schema_file && std::filesystem::exists(*schema_file)) {

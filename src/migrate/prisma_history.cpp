@@ -20,9 +20,9 @@ std::string uuid_v4() {
   if (RAND_bytes(b, sizeof b) != 1) throw MigrationError({.message = "no random bytes for a migration id (OpenSSL)"});
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                     b[15]);
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}", b[0],
+      b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 // The directory name Prisma records: "<version>_<name>".
@@ -48,27 +48,27 @@ void Migrator::ensure_prisma_table() {
   if (all > 0)
     throw MigrationError({.message = fmt::format("the table {} exists but does not have Prisma's columns", table_),
                           .hint = "it is not Prisma's history table; rename it, or point pgkit at the right database"});
-  conn_->execute(fmt::format(
-      "CREATE TABLE {} (\n"
-      "    \"id\"                    VARCHAR(36) PRIMARY KEY NOT NULL,\n"
-      "    \"checksum\"              VARCHAR(64) NOT NULL,\n"
-      "    \"finished_at\"           TIMESTAMPTZ,\n"
-      "    \"migration_name\"        VARCHAR(255) NOT NULL,\n"
-      "    \"logs\"                  TEXT,\n"
-      "    \"rolled_back_at\"        TIMESTAMPTZ,\n"
-      "    \"started_at\"            TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
-      "    \"applied_steps_count\"   INTEGER NOT NULL DEFAULT 0\n"
-      ")",
-      table_));
+  conn_->execute(
+      fmt::format("CREATE TABLE {} (\n"
+                  "    \"id\"                    VARCHAR(36) PRIMARY KEY NOT NULL,\n"
+                  "    \"checksum\"              VARCHAR(64) NOT NULL,\n"
+                  "    \"finished_at\"           TIMESTAMPTZ,\n"
+                  "    \"migration_name\"        VARCHAR(255) NOT NULL,\n"
+                  "    \"logs\"                  TEXT,\n"
+                  "    \"rolled_back_at\"        TIMESTAMPTZ,\n"
+                  "    \"started_at\"            TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+                  "    \"applied_steps_count\"   INTEGER NOT NULL DEFAULT 0\n"
+                  ")",
+                  table_));
 }
 
 std::vector<Migrator::Applied> Migrator::load_prisma_applied() {
   // Rolled-back rows are an audit trail: Prisma ignores them for every purpose.
-  auto rows = conn_->query(fmt::format(
-      "SELECT migration_name, checksum, finished_at IS NOT NULL, coalesce(logs, ''), finished_at, "
-      "coalesce(extract(epoch FROM finished_at - started_at) * 1000, 0)::int "
-      "FROM {} WHERE rolled_back_at IS NULL ORDER BY started_at, migration_name",
-      table_));
+  auto rows = conn_->query(
+      fmt::format("SELECT migration_name, checksum, finished_at IS NOT NULL, coalesce(logs, ''), finished_at, "
+                  "coalesce(extract(epoch FROM finished_at - started_at) * 1000, 0)::int "
+                  "FROM {} WHERE rolled_back_at IS NULL ORDER BY started_at, migration_name",
+                  table_));
   std::vector<Applied> out;
   for (auto row : rows) {
     Applied a;
@@ -114,10 +114,11 @@ void Migrator::apply_prisma(const Migration& m, RunReport& report) {
     f.message = fmt::format("migration {} failed at {}: {}{}", migration_name(m),
                             line > 0 ? fmt::format("{}:{}", m.file.string(), line) : m.file.string(), e.message(),
                             e.sqlstate().empty() ? "" : fmt::format(" (SQLSTATE {})", e.sqlstate()));
-    f.hint = fmt::format("it is recorded as failed in {}, as Prisma records it; fix the database or the file, then "
-                         "`pgkit migrate resolve {} --rolled-back` (nothing of it remains) or `--applied` (it was "
-                         "finished by hand)",
-                         table_, migration_name(m));
+    f.hint = fmt::format(
+        "it is recorded as failed in {}, as Prisma records it; fix the database or the file, then "
+        "`pgkit migrate resolve {} --rolled-back` (nothing of it remains) or `--applied` (it was "
+        "finished by hand)",
+        table_, migration_name(m));
     throw MigrationError(std::move(f));
   }
   if (conn_->transaction_status() != TxStatus::idle) {
@@ -159,26 +160,28 @@ void Migrator::resolve_prisma(const std::vector<Migration>& files, const std::st
     return;
   }
   if (!m)
-    throw MigrationError({.message = fmt::format("migration `{}` could not be found in {}", name, options_.dir.string()),
-                          .hint = "name a directory of the migrations folder (Prisma's P3017); `pgkit migrate status` "
-                                  "lists them"});
+    throw MigrationError(
+        {.message = fmt::format("migration `{}` could not be found in {}", name, options_.dir.string()),
+         .hint = "name a directory of the migrations folder (Prisma's P3017); `pgkit migrate status` "
+                 "lists them"});
   auto done = conn_->query(fmt::format("SELECT 1 FROM {} WHERE migration_name = $1 AND finished_at IS NOT NULL AND "
                                        "rolled_back_at IS NULL",
                                        table_),
                            recorded);
   if (!done.empty())
-    throw MigrationError({.message = fmt::format("migration `{}` is already recorded as applied in the database",
-                                                 recorded),
-                          .hint = "nothing to do (Prisma's P3008)"});
+    throw MigrationError(
+        {.message = fmt::format("migration `{}` is already recorded as applied in the database", recorded),
+         .hint = "nothing to do (Prisma's P3008)"});
   // A failed attempt stays as history, marked rolled back; the new row says applied.
   conn_->query(fmt::format("UPDATE {} SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL "
                            "AND rolled_back_at IS NULL",
                            table_),
                recorded);
-  conn_->query(fmt::format("INSERT INTO {} (id, checksum, migration_name, started_at, finished_at, applied_steps_count) "
-                           "VALUES ($1, $2, $3, now(), now(), 0)",
-                           table_),
-               uuid_v4(), m->checksum, recorded);
+  conn_->query(
+      fmt::format("INSERT INTO {} (id, checksum, migration_name, started_at, finished_at, applied_steps_count) "
+                  "VALUES ($1, $2, $3, now(), now(), 0)",
+                  table_),
+      uuid_v4(), m->checksum, recorded);
   say(fmt::format("Migration {} marked as applied.", recorded));
 }
 

@@ -48,7 +48,9 @@ void table_changes(const catalog::Plan& plan, const Step& s, std::vector<std::st
   for (const auto& c : s.changes) {
     std::string column = fmt::format("\"{}\"", c.column);
     switch (c.kind) {
-      case TableChange::Kind::add_column: out.push_back(fmt::format("{}: column {} only in the database", label, column)); break;
+      case TableChange::Kind::add_column:
+        out.push_back(fmt::format("{}: column {} only in the database", label, column));
+        break;
       case TableChange::Kind::drop_column:
         out.push_back(fmt::format("{}: column {} missing from the database", label, column));
         break;
@@ -112,8 +114,12 @@ std::vector<std::string> diff_schema(const std::string& expected, const std::str
     std::string name = object(s.schema, s.table);
     switch (s.kind) {
       case Step::Kind::create_schema: out.push_back(fmt::format("schema {}: only in the database", s.schema)); break;
-      case Step::Kind::create_extension: out.push_back(fmt::format("extension {}: only in the database", s.table)); break;
-      case Step::Kind::drop_extension: out.push_back(fmt::format("extension {}: missing from the database", s.table)); break;
+      case Step::Kind::create_extension:
+        out.push_back(fmt::format("extension {}: only in the database", s.table));
+        break;
+      case Step::Kind::drop_extension:
+        out.push_back(fmt::format("extension {}: missing from the database", s.table));
+        break;
       case Step::Kind::alter_extension: out.push_back(fmt::format("extension {}: differs", s.table)); break;
       case Step::Kind::create_enum: out.push_back(fmt::format("enum {}: only in the database", name)); break;
       case Step::Kind::drop_enum: out.push_back(fmt::format("enum {}: missing from the database", name)); break;
@@ -134,8 +140,10 @@ std::vector<std::string> diff_schema(const std::string& expected, const std::str
       case Step::Kind::drop_index: {
         std::string what = s.unique_constraint ? fmt::format("table {}: constraint \"{}\"", name, s.name)
                                                : fmt::format("index {}", object(s.schema, s.name));
-        if (s.unique_constraint) what += " ";
-        else what += ": ";
+        if (s.unique_constraint)
+          what += " ";
+        else
+          what += ": ";
         if (recreated(plan, s, Step::Kind::create_index))
           out.push_back(fmt::format("{}differs (expected: {}; actual: {})", what,
                                     index_named(plan.from.table(s.schema, s.table), s.name)->definition,
@@ -161,20 +169,21 @@ std::vector<std::string> diff_schema(const std::string& expected, const std::str
           out.push_back(fmt::format("table {}: constraint \"{}\" missing from the database", name, s.name));
         break;
       case Step::Kind::rename_foreign_key:
-        out.push_back(fmt::format("table {}: constraint \"{}\" is named \"{}\" in the database", name, s.name, s.new_name));
+        out.push_back(
+            fmt::format("table {}: constraint \"{}\" is named \"{}\" in the database", name, s.name, s.new_name));
         break;
       case Step::Kind::drop_dependent:
       case Step::Kind::drop_routine:
-        if (recreated(plan, s, s.kind == Step::Kind::drop_dependent ? Step::Kind::create_dependent
-                                                                     : Step::Kind::create_routine))
+        if (recreated(plan, s,
+                      s.kind == Step::Kind::drop_dependent ? Step::Kind::create_dependent : Step::Kind::create_routine))
           out.push_back(fmt::format("{}: differs", other_label(plan, s, true)));
         else
           out.push_back(fmt::format("{}: missing from the database", other_label(plan, s, true)));
         break;
       case Step::Kind::create_dependent:
       case Step::Kind::create_routine:
-        if (!recreated(plan, s, s.kind == Step::Kind::create_dependent ? Step::Kind::drop_dependent
-                                                                        : Step::Kind::drop_routine))
+        if (!recreated(plan, s,
+                       s.kind == Step::Kind::create_dependent ? Step::Kind::drop_dependent : Step::Kind::drop_routine))
           out.push_back(fmt::format("{}: only in the database", other_label(plan, s, false)));
         break;
       case Step::Kind::drop_sequence:

@@ -43,8 +43,8 @@ bool same_database(const Config& a, const Config& b) {
     auto it = c.params.find(k);
     return it == c.params.end() || it->second.empty() ? std::string(fallback) : it->second;
   };
-  return get(a, "host", "localhost") == get(b, "host", "localhost") && get(a, "port", "5432") == get(b, "port", "5432") &&
-         get(a, "dbname", "") == get(b, "dbname", "");
+  return get(a, "host", "localhost") == get(b, "host", "localhost") &&
+         get(a, "port", "5432") == get(b, "port", "5432") && get(a, "dbname", "") == get(b, "dbname", "");
 }
 
 // Where replay() keeps what a list of migrations builds: see ShadowDatabase::Options::cache_dir.
@@ -79,11 +79,11 @@ struct ShadowDatabase::State {
   enum class Kind { url, temporary, local };
   Kind kind = Kind::url;
   Progress progress;
-  Config config;             // the shadow database (Kind::url), or the server's own (Kind::temporary)
+  Config config;            // the shadow database (Kind::url), or the server's own (Kind::temporary)
   std::string database;     // where migrations replay, for messages
   std::string description;  // where the last replay() came from: database, or the cache
   std::optional<fs::path> cache_dir;
-  bool opened = false;       // created (or emptied) and ready for migrations
+  bool opened = false;          // created (or emptied) and ready for migrations
   std::optional<Config> admin;  // where the temporary database was created, to drop it
   std::string temporary;
   std::unique_ptr<LocalCluster> local;
@@ -104,8 +104,7 @@ struct ShadowDatabase::State {
     if (local) {
       try {
         local->destroy();
-      } catch (...) {
-      }
+      } catch (...) {}
       std::error_code ec;
       fs::remove_all(local_dir, ec);
     }
@@ -188,8 +187,8 @@ struct ShadowDatabase::State {
 
 ShadowDatabase::ShadowDatabase(Options options) : state_(std::make_unique<State>()) {
   state_->progress = options.progress;
-  state_->cache_dir = options.cache_dir ? (options.cache_dir->empty() ? std::nullopt : options.cache_dir)
-                                        : default_cache_dir();
+  state_->cache_dir =
+      options.cache_dir ? (options.cache_dir->empty() ? std::nullopt : options.cache_dir) : default_cache_dir();
   std::optional<std::string> url = options.url;
   if (!url)
     if (const char* env = std::getenv("SHADOW_DATABASE_URL"); env && *env) url = env;
@@ -202,14 +201,13 @@ ShadowDatabase::ShadowDatabase(Options options) : state_(std::make_unique<State>
       throw ConfigError({.message = "the shadow database is the development database itself",
                          .hint = "SHADOW_DATABASE_URL must name another, empty database: it is wiped before each use"});
     state_->kind = State::Kind::url;
-    state_->config = with_database(loaded.config, loaded.config.params.count("dbname") ? loaded.config.params["dbname"]
-                                                                                      : "postgres");
+    state_->config = with_database(loaded.config,
+                                   loaded.config.params.count("dbname") ? loaded.config.params["dbname"] : "postgres");
     state_->database = "shadow database " + loaded.config.masked();
   } else if (options.server) {
     state_->kind = State::Kind::temporary;
-    state_->config = with_database(*options.server, options.server->params.count("dbname")
-                                                         ? options.server->params.at("dbname")
-                                                         : "postgres");
+    state_->config = with_database(
+        *options.server, options.server->params.count("dbname") ? options.server->params.at("dbname") : "postgres");
     state_->database = "a temporary database on the development server";
     state_->version = options.server_version;
   } else {
@@ -251,10 +249,13 @@ catalog::Catalog ShadowDatabase::replay(const std::vector<Migration>& migrations
     } catch (const Error& e) {
       int line = e.position() > 0 ? line_of(m.up_sql, e.position(), m.up_first_line) : 0;
       ErrorFields f = e.fields();
-      f.message = fmt::format("migration {}_{} failed to apply cleanly to the shadow database at {}: {}", m.version, m.name,
-                              line > 0 ? fmt::format("{}:{}", m.file.string(), line) : m.file.string(), e.message());
-      f.hint = "fix the migration file (an edited or hand-written migration that does not run on an empty "
-               "database); the shadow database is " + st.database;
+      f.message =
+          fmt::format("migration {}_{} failed to apply cleanly to the shadow database at {}: {}", m.version, m.name,
+                      line > 0 ? fmt::format("{}:{}", m.file.string(), line) : m.file.string(), e.message());
+      f.hint =
+          "fix the migration file (an edited or hand-written migration that does not run on an empty "
+          "database); the shadow database is " +
+          st.database;
       throw MigrationError(std::move(f));
     }
   }

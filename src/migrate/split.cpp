@@ -62,9 +62,18 @@ class Splitter {
 
   void step() {
     char c = s_[i_];
-    if (is_space(c)) { ++i_; return; }
-    if (c == '-' && at(i_ + 1) == '-') { skip_line_comment(); return; }
-    if (c == '/' && at(i_ + 1) == '*') { skip_block_comment(); return; }
+    if (is_space(c)) {
+      ++i_;
+      return;
+    }
+    if (c == '-' && at(i_ + 1) == '-') {
+      skip_line_comment();
+      return;
+    }
+    if (c == '/' && at(i_ + 1) == '*') {
+      skip_block_comment();
+      return;
+    }
 
     if (c == ';' && atomic_depth_ == 0) {
       finish_statement(i_);
@@ -75,13 +84,33 @@ class Splitter {
     // Any token but ATOMIC right after BEGIN means it was not BEGIN ATOMIC.
     bool was_after_begin = after_begin_;
     after_begin_ = false;
-    if (c == ';') { ++i_; return; }  // a statement inside a BEGIN ATOMIC body
-    if (c == '\'') { skip_string(i_ + 1, false); return; }
-    if (c == '"') { skip_quoted_identifier(); return; }
+    if (c == ';') {
+      ++i_;
+      return;
+    }  // a statement inside a BEGIN ATOMIC body
+    if (c == '\'') {
+      skip_string(i_ + 1, false);
+      return;
+    }
+    if (c == '"') {
+      skip_quoted_identifier();
+      return;
+    }
     if (c == '$' && skip_dollar_quote()) return;
-    if (c == '(') { ++paren_depth_; ++i_; return; }
-    if (c == ')') { paren_depth_ = std::max(0, paren_depth_ - 1); ++i_; return; }
-    if (ident_start(static_cast<unsigned char>(c))) { word(was_after_begin); return; }
+    if (c == '(') {
+      ++paren_depth_;
+      ++i_;
+      return;
+    }
+    if (c == ')') {
+      paren_depth_ = std::max(0, paren_depth_ - 1);
+      ++i_;
+      return;
+    }
+    if (ident_start(static_cast<unsigned char>(c))) {
+      word(was_after_begin);
+      return;
+    }
     if (std::isdigit(static_cast<unsigned char>(c))) {
       // A number (or 1e5, 0x1F): digits and letters, so that "1$" cannot start a dollar quote.
       while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' || s_[i_] == '.'))
@@ -97,7 +126,10 @@ class Splitter {
     std::string_view w = s_.substr(begin, i_ - begin);
 
     // E'…' (and e'…'): backslash escapes are on inside.
-    if (at(i_) == '\'' && iequals(w, "e")) { skip_string(i_ + 1, true); return; }
+    if (at(i_) == '\'' && iequals(w, "e")) {
+      skip_string(i_ + 1, true);
+      return;
+    }
 
     // BEGIN ATOMIC … END: the body of an SQL-standard function holds semicolons of its own. CASE
     // also ends with END, so inside a body it opens a level too (psql's heuristic). Only words

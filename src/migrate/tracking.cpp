@@ -78,7 +78,7 @@ std::vector<std::string> Migrator::foreign_tables() {
   std::vector<std::string> out;
   for (auto row : r) {
     auto [rel, nsp, dirty] = row.as<std::string, std::string, bool>();
-    std::string tool = rel == "goose_db_version"       ? "goose"
+    std::string tool = rel == "goose_db_version"        ? "goose"
                        : rel == "_prisma_migrations"    ? "Prisma"
                        : rel == "flyway_schema_history" ? "Flyway"
                        : dirty                          ? "golang-migrate"
@@ -97,9 +97,11 @@ void Migrator::refuse_foreign_table() {
   auto [ours, all] = r.one().as<std::int64_t, std::int64_t>();
   if (all > 0 && ours < 4)
     throw MigrationError(
-        {.message = fmt::format("the table {} exists but is not a pgkit tracking table (another tool's history?)", table_),
-         .hint = "pgkit never writes into another tool's table: choose another with --table (default pgkit_migrations), "
-                 "then adopt what is applied with `pgkit migrate resolve VERSION --applied`"});
+        {.message =
+             fmt::format("the table {} exists but is not a pgkit tracking table (another tool's history?)", table_),
+         .hint =
+             "pgkit never writes into another tool's table: choose another with --table (default pgkit_migrations), "
+             "then adopt what is applied with `pgkit migrate resolve VERSION --applied`"});
 }
 
 void Migrator::ensure_table() {
@@ -115,25 +117,26 @@ void Migrator::ensure_table() {
   if (prisma_) return ensure_prisma_table();
   refuse_foreign_table();
   if (tracking_table_exists()) return;
-  conn_->execute(fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} ("
-      " version text PRIMARY KEY,"
-      " name text NOT NULL,"
-      " checksum text NOT NULL,"
-      " applied_at timestamptz NOT NULL DEFAULT now(),"
-      " execution_ms integer NOT NULL DEFAULT 0,"
-      " applied_by text NOT NULL DEFAULT current_user,"
-      " status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'running', 'failed')),"
-      " error text)",
-      table_));
+  conn_->execute(
+      fmt::format("CREATE TABLE IF NOT EXISTS {} ("
+                  " version text PRIMARY KEY,"
+                  " name text NOT NULL,"
+                  " checksum text NOT NULL,"
+                  " applied_at timestamptz NOT NULL DEFAULT now(),"
+                  " execution_ms integer NOT NULL DEFAULT 0,"
+                  " applied_by text NOT NULL DEFAULT current_user,"
+                  " status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'running', 'failed')),"
+                  " error text)",
+                  table_));
 }
 
 std::vector<Migrator::Applied> Migrator::load_applied(bool table_must_exist) {
   if (!table_must_exist && !tracking_table_exists()) return {};
   if (prisma_) return load_prisma_applied();
-  auto r = conn_->query(fmt::format("SELECT version, name, checksum, status, applied_by, coalesce(error, ''), "
-                                    "applied_at, execution_ms FROM {}",
-                                    table_));
+  auto r =
+      conn_->query(fmt::format("SELECT version, name, checksum, status, applied_by, coalesce(error, ''), "
+                               "applied_at, execution_ms FROM {}",
+                               table_));
   std::vector<Applied> out;
   for (auto row : r) {
     Applied a;
@@ -143,7 +146,8 @@ std::vector<Migrator::Applied> Migrator::load_applied(bool table_must_exist) {
     a.execution_ms = row.get<int>(7);
     out.push_back(std::move(a));
   }
-  std::sort(out.begin(), out.end(), [](const Applied& x, const Applied& y) { return compare_versions(x.version, y.version) < 0; });
+  std::sort(out.begin(), out.end(),
+            [](const Applied& x, const Applied& y) { return compare_versions(x.version, y.version) < 0; });
   return out;
 }
 

@@ -55,8 +55,9 @@ void Pool::Impl::housekeeping() {
     // suspects (checked by acquire within its own deadline) instead of each costing a ping here.
     if (s.idle_ping.count() > 0) {
       for (;;) {
-        auto quiet = core.borrow_idle(
-            [&, taken = false](PoolEntry* e) mutable { return !taken && now - e->last_used >= s.idle_ping && (taken = true); });
+        auto quiet = core.borrow_idle([&, taken = false](PoolEntry* e) mutable {
+          return !taken && now - e->last_used >= s.idle_ping && (taken = true);
+        });
         if (quiet.empty()) break;
         PoolEntry* e = quiet.front();
         if (e->conn->ping(std::min(s.connect_timeout, s.idle_ping))) {

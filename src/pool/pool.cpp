@@ -59,7 +59,11 @@ void PooledConnection::release() noexcept {
 }
 
 Pool::Impl::Impl(Pool& self, Config config_in, PoolHooks hooks, RetryPolicy retry)
-    : self(self), config(validated(std::move(config_in))), hooks(std::move(hooks)), retry(retry), core(config.pool.max) {
+    : self(self),
+      config(validated(std::move(config_in))),
+      hooks(std::move(hooks)),
+      retry(retry),
+      core(config.pool.max) {
   const auto& s = config.pool;
   auto attrs = config.params.find("target_session_attrs");
   needs_writable = attrs != config.params.end() && (attrs->second == "read-write" || attrs->second == "primary");
@@ -68,9 +72,10 @@ Pool::Impl::Impl(Pool& self, Config config_in, PoolHooks hooks, RetryPolicy retr
     std::string what = config.search_path ? fmt::format("search_path = '{}'", *config.search_path) : "";
     if (s.statement_timeout.count() > 0)
       what += fmt::format("{}statement_timeout = {}", what.empty() ? "" : ", ", s.statement_timeout.count());
-    log().warn("pgbouncer=true: not setting {} per session, since a transaction pooler keeps no session state between "
-               "transactions; set them on the role (ALTER ROLE … SET …) or in pgbouncer's connect_query",
-               what);
+    log().warn(
+        "pgbouncer=true: not setting {} per session, since a transaction pooler keeps no session state between "
+        "transactions; set them on the role (ALTER ROLE … SET …) or in pgbouncer's connect_query",
+        what);
   }
   housekeeper = std::thread([this] { housekeeping(); });  // last: everything it reads is set up
 }
@@ -139,8 +144,8 @@ void Pool::Impl::discard(PoolEntry* e) noexcept {
   close_entry(e);
 }
 
-PooledConnection Pool::Impl::lease(PoolEntry* e, std::source_location where, std::optional<Clock::time_point> wait_start,
-                             bool for_coroutine) {
+PooledConnection Pool::Impl::lease(PoolEntry* e, std::source_location where,
+                                   std::optional<Clock::time_point> wait_start, bool for_coroutine) {
   e->no_io_on_release = for_coroutine;
   e->acquired_where = where;
   // Once one connection found that the pooler keeps no named statements, none should try them.
@@ -202,11 +207,9 @@ PooledConnection Pool::Impl::acquire_within(Millis timeout, std::source_location
           core.create_failed();
           throw;
         }
-      case Core::Got::closed:
-        throw_closed(where);
+      case Core::Got::closed: throw_closed(where);
       case Core::Got::timeout:
-      case Core::Got::wait:
-        throw_exhausted(*start, where);
+      case Core::Got::wait: throw_exhausted(*start, where);
     }
   }
 }
@@ -242,8 +245,7 @@ void Pool::Impl::release(PoolEntry* e) noexcept {
     // Never hand out a connection inside a transaction: roll back, or close it.
     try {
       if (c.transaction_status() != TxStatus::active) c.execute("ROLLBACK", {.timeout = config.pool.connect_timeout});
-    } catch (...) {
-    }
+    } catch (...) {}
     keep = !c.broken() && c.transaction_status() == TxStatus::idle;
   }
   if (keep && hooks.after_release) {
@@ -256,8 +258,7 @@ void Pool::Impl::release(PoolEntry* e) noexcept {
   auto now = coarse_now();
   if (keep && now >= e->expires) keep = false;
   if (keep && needs_writable && turned_read_only(c)) {
-    log().warn("{} is read-only now (a failover or a read-only switch): discarding its connections",
-               c.display_url());
+    log().warn("{} is read-only now (a failover or a read-only switch): discarding its connections", c.display_url());
     drain_read_only(e);
     keep = false;
   }
@@ -273,7 +274,8 @@ void Pool::Impl::release(PoolEntry* e) noexcept {
 bool Pool::test_connection(Millis timeout) noexcept {
   try {
     // The whole check within timeout: a server that is down must not cost the acquire timeout.
-    auto c = impl_->acquire_within(std::min(timeout, impl_->config.pool.acquire_timeout), std::source_location::current());
+    auto c =
+        impl_->acquire_within(std::min(timeout, impl_->config.pool.acquire_timeout), std::source_location::current());
     bool ok = c->ping(timeout);
     impl_->connected.store(ok, std::memory_order_relaxed);
     return ok;
@@ -317,8 +319,7 @@ void Pool::close(Millis deadline) {
   }
   for (PoolEntry* e : impl_->core.close()) impl_->close_entry(e);
   auto until = Clock::now() + deadline;
-  while (impl_->core.counts().total > 0 && Clock::now() < until)
-    std::this_thread::sleep_for(Millis{5});
+  while (impl_->core.counts().total > 0 && Clock::now() < until) std::this_thread::sleep_for(Millis{5});
   {
     std::lock_guard lk(impl_->stop_mu);
     impl_->stopping = true;

@@ -116,7 +116,7 @@ struct Pool::Impl {
   bool may_retry(int attempt, Clock::time_point started, Millis pause);
 
   Pool& self;
-  const Config config;  // frozen when the pool starts
+  const Config config;          // frozen when the pool starts
   bool needs_writable = false;  // target_session_attrs asks for a primary
   const PoolHooks hooks;
   const RetryPolicy retry;

@@ -38,7 +38,7 @@ class ResourcePool {
   };
 
   struct Counts {
-    int total = 0;     ///< open resources plus slots being created
+    int total = 0;  ///< open resources plus slots being created
     int idle = 0;
     int creating = 0;
     int waiting = 0;
@@ -263,15 +263,24 @@ class ResourcePool {
   void enqueue(Waiter* w) {
     w->prev = tail_;
     w->next = nullptr;
-    if (tail_) tail_->next = w; else head_ = w;
+    if (tail_)
+      tail_->next = w;
+    else
+      head_ = w;
     tail_ = w;
     w->queued = true;
     ++waiting_;
   }
   // caller must hold mu_
   void unlink(Waiter* w) {
-    if (w->prev) w->prev->next = w->next; else head_ = w->next;
-    if (w->next) w->next->prev = w->prev; else tail_ = w->prev;
+    if (w->prev)
+      w->prev->next = w->next;
+    else
+      head_ = w->next;
+    if (w->next)
+      w->next->prev = w->prev;
+    else
+      tail_ = w->prev;
     w->prev = w->next = nullptr;
     w->queued = false;
     --waiting_;

@@ -27,7 +27,9 @@ std::string Transaction::open_savepoint() {
   conn_.execute(fmt::format("SAVEPOINT {}", name));
   return name;
 }
-void Transaction::release_savepoint(const std::string& name) { conn_.execute(fmt::format("RELEASE SAVEPOINT {}", name)); }
+void Transaction::release_savepoint(const std::string& name) {
+  conn_.execute(fmt::format("RELEASE SAVEPOINT {}", name));
+}
 void Transaction::rollback_to_savepoint(const std::string& name) {
   if (!conn_.broken()) conn_.execute(fmt::format("ROLLBACK TO SAVEPOINT {}", name));
 }

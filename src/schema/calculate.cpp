@@ -25,13 +25,32 @@ struct NativeSpec {
 };
 
 constexpr NativeSpec kNative[] = {
-    {"Text", "text"},       {"VarChar", "varchar"},       {"Char", "bpchar"},         {"Uuid", "uuid"},
-    {"Citext", "citext"},   {"Inet", "inet"},             {"Xml", "xml"},             {"Bit", "bit"},
-    {"VarBit", "varbit"},   {"SmallInt", "int2"},         {"Integer", "int4"},        {"BigInt", "int8"},
-    {"Oid", "oid"},         {"Real", "float4"},           {"DoublePrecision", "float8"}, {"Decimal", "numeric"},
-    {"Money", "money"},     {"Timestamp", "timestamp"},   {"Timestamptz", "timestamptz"}, {"Date", "date"},
-    {"Time", "time"},       {"Timetz", "timetz"},         {"Boolean", "bool"},        {"Json", "json"},
-    {"JsonB", "jsonb"},     {"ByteA", "bytea"},
+    {"Text", "text"},
+    {"VarChar", "varchar"},
+    {"Char", "bpchar"},
+    {"Uuid", "uuid"},
+    {"Citext", "citext"},
+    {"Inet", "inet"},
+    {"Xml", "xml"},
+    {"Bit", "bit"},
+    {"VarBit", "varbit"},
+    {"SmallInt", "int2"},
+    {"Integer", "int4"},
+    {"BigInt", "int8"},
+    {"Oid", "oid"},
+    {"Real", "float4"},
+    {"DoublePrecision", "float8"},
+    {"Decimal", "numeric"},
+    {"Money", "money"},
+    {"Timestamp", "timestamp"},
+    {"Timestamptz", "timestamptz"},
+    {"Date", "date"},
+    {"Time", "time"},
+    {"Timetz", "timetz"},
+    {"Boolean", "bool"},
+    {"Json", "json"},
+    {"JsonB", "jsonb"},
+    {"ByteA", "bytea"},
 };
 
 Type builtin(const std::string& typname, std::vector<int> args = {}) {
@@ -87,8 +106,10 @@ Type column_type(const Schema& schema, const Field& f, const std::string& defaul
       }
   }
   if (f.arity == Arity::list) t.dimensions = 1;
-  if (t.sql.empty()) t.sql = catalog::detail::format_type(t);
-  else if (t.dimensions) t.sql += "[]";
+  if (t.sql.empty())
+    t.sql = catalog::detail::format_type(t);
+  else if (t.dimensions)
+    t.sql += "[]";
   return t;
 }
 
@@ -137,9 +158,12 @@ std::string prisma_datetime(const std::string& text) {
     out += '.' + fraction;
   }
   std::string_view zone = t.substr(std::min(i, t.size()));
-  if (zone == "Z" || zone == "z") out += " +00:00";
-  else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-')) out += ' ' + std::string(zone);
-  else return text;
+  if (zone == "Z" || zone == "z")
+    out += " +00:00";
+  else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-'))
+    out += ' ' + std::string(zone);
+  else
+    return text;
   return out;
 }
 
@@ -202,8 +226,8 @@ std::optional<catalog::Default> column_default(const Schema& schema, const Field
         values.push_back(array_element(lit.value));
       }
       bool is_enum = f.type.kind == FieldType::Kind::enumeration;
-      std::string element_type = catalog::detail::prisma_type(
-          type, false, is_enum ? fmt::format("\"{}\"", type.name) : std::string());
+      std::string element_type =
+          catalog::detail::prisma_type(type, false, is_enum ? fmt::format("\"{}\"", type.name) : std::string());
       out.kind = catalog::DefaultKind::value;
       out.expression = fmt::format("ARRAY[{}]::{}", fmt::join(sql, ", "), element_type);
       out.value = fmt::format("{{{}}}", fmt::join(values, ","));

@@ -19,7 +19,8 @@ std::string cut(std::string s, std::size_t limit) {
   return s;
 }
 
-std::string index_name_impl(const std::string& table, const std::vector<std::string>& columns, const std::string& suffix) {
+std::string index_name_impl(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& suffix) {
   std::string out = fmt::format("{}_{}", table, fmt::join(columns, "_"));
   if (out.size() >= kMaxIdentifier - suffix.size()) out = cut(out, kMaxIdentifier - suffix.size());
   return out + suffix;
@@ -54,15 +55,15 @@ Opclass opclass_sql(const IndexField& f, const std::string& method) {
     out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   auto replace = [&](const std::string& from, const std::string& to) {
-    for (auto at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size())) out.replace(at, from.size(), to);
+    for (auto at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size()))
+      out.replace(at, from.size(), to);
   };
   replace("min_max", "minmax");
   replace("timestamp_tz", "timestamptz");
   replace("var_bit", "varbit");
   static const char* kDefaults[] = {"jsonb_ops", "array_ops", "text_ops", "inet_inclusion_ops"};
   bool is_default = std::find(std::begin(kDefaults), std::end(kDefaults), out) != std::end(kDefaults) ||
-                    (out == "inet_ops" && method == "spgist") ||
-                    (out.ends_with("_minmax_ops") && method == "brin");
+                    (out == "inet_ops" && method == "spgist") || (out.ends_with("_minmax_ops") && method == "brin");
   return {out, is_default};
 }
 
@@ -85,11 +86,16 @@ std::string object_predicate(const Model& model, std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') in_string = true;
-    else if (c == '{') ++depth;
-    else if (c == '}') --depth;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"')
+      in_string = true;
+    else if (c == '{')
+      ++depth;
+    else if (c == '}')
+      --depth;
     else if (c == ',' && depth == 0) {
       parts.push_back(trim(text.substr(start, i - start)));
       start = i + 1;
@@ -120,9 +126,12 @@ std::string object_predicate(const Model& model, std::string_view text) {
       auto c = inner.find(':');
       std::string_view op = c == std::string_view::npos ? "" : trim(inner.substr(0, c));
       std::string_view operand = c == std::string_view::npos ? "" : trim(inner.substr(c + 1));
-      if (op == "not" && operand == "null") conditions.push_back(column + " IS NOT NULL");
-      else if (op == "not") conditions.push_back(column + " <> " + value_sql(operand));
-      else conditions.push_back(column + " " + std::string(inner));
+      if (op == "not" && operand == "null")
+        conditions.push_back(column + " IS NOT NULL");
+      else if (op == "not")
+        conditions.push_back(column + " <> " + value_sql(operand));
+      else
+        conditions.push_back(column + " " + std::string(inner));
     } else {
       conditions.push_back(column + " = " + value_sql(value));
     }
@@ -152,7 +161,8 @@ catalog::Index index_for(const Model& model, const IndexDef& def, const std::str
     columns.push_back(key.column);
     idx.keys.push_back(std::move(key));
   }
-  if (!def.predicate.empty()) idx.predicate = def.predicate_object ? object_predicate(model, def.predicate) : def.predicate;
+  if (!def.predicate.empty())
+    idx.predicate = def.predicate_object ? object_predicate(model, def.predicate) : def.predicate;
   switch (def.kind) {
     case IndexDef::Kind::id:
       idx.kind = catalog::Index::Kind::primary_key;
@@ -200,7 +210,8 @@ catalog::Catalog calculate(const Schema& schema, const std::string& default_sche
     out.schemas.push_back(default_schema);
   std::sort(out.schemas.begin(), out.schemas.end());  // Prisma creates them in name order
   for (const auto& e : schema.datasource.extensions)
-    out.extensions.push_back({.name = e.db_name.empty() ? e.name : e.db_name, .schema = e.schema, .version = e.version});
+    out.extensions.push_back(
+        {.name = e.db_name.empty() ? e.name : e.db_name, .schema = e.schema, .version = e.version});
 
   auto schema_of = [&](const std::string& s) { return s.empty() ? default_schema : s; };
   for (const auto& e : schema.enums) {
@@ -218,7 +229,9 @@ catalog::Catalog calculate(const Schema& schema, const std::string& default_sche
     if (m.primary_key) t.indexes.push_back(index_for(m, *m.primary_key, t.name));
     // In the order Prisma's parser collects them (and so creates them): field-level @unique,
     // then every @@index, then every @@unique, each group in schema order.
-    auto group = [](const IndexDef& def) { return def.field_attribute ? 0 : def.kind == IndexDef::Kind::index ? 1 : 2; };
+    auto group = [](const IndexDef& def) {
+      return def.field_attribute ? 0 : def.kind == IndexDef::Kind::index ? 1 : 2;
+    };
     for (int g : {0, 1, 2})
       for (const auto& def : m.indexes)
         if (group(def) == g) t.indexes.push_back(index_for(m, def, t.name));
@@ -290,8 +303,8 @@ catalog::Catalog calculate(const Schema& schema, const std::string& default_sche
     fk.referenced_schema = target.schema;
     fk.referenced_table = target.name;
     // Prisma's defaults: a required relation restricts deletes, an optional one sets NULL.
-    fk.on_delete = rf->on_delete ? action(*rf->on_delete)
-                                 : (any_required ? catalog::Action::restrict : catalog::Action::set_null);
+    fk.on_delete =
+        rf->on_delete ? action(*rf->on_delete) : (any_required ? catalog::Action::restrict : catalog::Action::set_null);
     fk.on_update = rf->on_update ? action(*rf->on_update) : catalog::Action::cascade;
     table.foreign_keys.push_back(std::move(fk));
   }

@@ -18,12 +18,11 @@ namespace {
 // Names Prisma Client reserves (parser-database's reserved_model_names.rs): a table named so
 // becomes a model "Renamed<name>" with @@map.
 constexpr std::array<std::string_view, 45> kReservedNames = {
-    "PrismaClient", "break",    "case",       "catch",     "class",      "const",  "continue", "debugger",
-    "default",      "delete",   "do",         "else",      "enum",       "export", "extends",  "false",
-    "finally",      "for",      "function",   "if",        "implements", "import", "in",       "instanceof",
-    "interface",    "let",      "new",        "null",      "package",    "private", "protected", "public",
-    "return",       "super",    "switch",     "this",      "throw",      "true",   "try",      "typeof",
-    "var",          "void",     "while",      "with",      "yield"};
+    "PrismaClient", "break",   "case",       "catch",     "class",  "const",      "continue",  "debugger", "default",
+    "delete",       "do",      "else",       "enum",      "export", "extends",    "false",     "finally",  "for",
+    "function",     "if",      "implements", "import",    "in",     "instanceof", "interface", "let",      "new",
+    "null",         "package", "private",    "protected", "public", "return",     "super",     "switch",   "this",
+    "throw",        "true",    "try",        "typeof",    "var",    "void",       "while",     "with",     "yield"};
 
 bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool word_char(char c) { return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_'; }
@@ -51,7 +50,8 @@ bool is_migration_table(const catalog::Table& t) {
   if (t.name == "_RelayId")
     return t.column("id") && std::any_of(t.columns.begin(), t.columns.end(), [](const catalog::Column& c) {
              std::string lower = c.name;
-             std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+             std::transform(lower.begin(), lower.end(), lower.begin(),
+                            [](unsigned char ch) { return std::tolower(ch); });
              return lower == "stablemodelidentifier";
            });
   return false;
@@ -73,8 +73,7 @@ std::string schema_of(const Model& m, const std::string& fallback) { return m.sc
 // anything else is sanitized; each keeps the database name in @@map.
 Name model_name_from_sql(const Context& ctx, const std::string& name, const std::string& schema) {
   if (!ctx.name_is_unique(name)) return {.name = sanitize(schema + "_" + name), .mapped = name};
-  if (is_reserved_name(name))
-    return {.name = "Renamed" + name, .mapped = name, .reserved = true};
+  if (is_reserved_name(name)) return {.name = "Renamed" + name, .mapped = name, .reserved = true};
   if (needs_sanitation(name)) return {.name = sanitize(name), .mapped = name};
   return {.name = name};
 }
@@ -178,7 +177,8 @@ void name_everything(Context& ctx) {
         for (const auto& f : t.previous->fields)
           if (!f.is_relation() && f.db_name == c.name) previous = &f;
       t.previous_fields.push_back(previous);
-      t.columns.push_back(previous ? name_from_previous(previous->name, previous->db_name) : field_name_from_sql(c.name));
+      t.columns.push_back(previous ? name_from_previous(previous->name, previous->db_name)
+                                   : field_name_from_sql(c.name));
     }
   }
   for (auto& e : ctx.enums) {
@@ -190,9 +190,12 @@ void name_everything(Context& ctx) {
         for (const auto& p : e.previous->values)
           if (p.db_name == v) previous = &p;
       e.previous_values.push_back(previous);
-      if (previous) e.values.push_back(name_from_previous(previous->name, previous->db_name));
-      else if (v.empty()) e.values.push_back({.name = "EMPTY_ENUM_VALUE", .mapped = ""});
-      else e.values.push_back(field_name_from_sql(v));
+      if (previous)
+        e.values.push_back(name_from_previous(previous->name, previous->db_name));
+      else if (v.empty())
+        e.values.push_back({.name = "EMPTY_ENUM_VALUE", .mapped = ""});
+      else
+        e.values.push_back(field_name_from_sql(v));
     }
   }
 }
@@ -279,7 +282,8 @@ void read_database(Context& ctx, const catalog::Catalog& db, const IntrospectOpt
   std::vector<const catalog::Enum*> enums;
   for (const auto& e : db.enums)
     if (std::find(schemas.begin(), schemas.end(), e.schema) != schemas.end()) enums.push_back(&e);
-  std::sort(enums.begin(), enums.end(), [](auto* a, auto* b) { return std::tie(a->schema, a->name) < std::tie(b->schema, b->name); });
+  std::sort(enums.begin(), enums.end(),
+            [](auto* a, auto* b) { return std::tie(a->schema, a->name) < std::tie(b->schema, b->name); });
   for (const auto* e : enums) ctx.enums.push_back({.sql = e});
   ctx.default_schema = default_schema;
   match_previous(ctx, default_schema);

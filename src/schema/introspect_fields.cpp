@@ -39,7 +39,8 @@ std::string unsupported_text(const catalog::Type& t) {
 std::string loose(std::string_view s) {
   std::string out;
   for (char c : s)
-    if (!std::isspace(static_cast<unsigned char>(c)) && c != '"') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)) && c != '"')
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -47,8 +48,10 @@ std::string loose(std::string_view s) {
 // the column has none) for a scalar, the formatted type's for a list (none when absent).
 std::string time_native(const std::string& name, const catalog::Type& t) {
   std::optional<int> precision;
-  if (!t.args.empty()) precision = t.args[0];
-  else if (t.dimensions == 0) precision = 6;
+  if (!t.args.empty())
+    precision = t.args[0];
+  else if (t.dimensions == 0)
+    precision = 6;
   if (name == "Timestamp" && precision == 3) return "";  // DateTime's default, Timestamp(3)
   return precision ? fmt::format("{}({})", name, *precision) : name;
 }
@@ -75,8 +78,10 @@ std::vector<std::optional<std::string>> array_elements(std::string_view text) {
     }
     std::string lowered = value;
     std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (!quoted_value && lowered == "null") out.emplace_back(std::nullopt);
-    else out.emplace_back(std::move(value));
+    if (!quoted_value && lowered == "null")
+      out.emplace_back(std::nullopt);
+    else
+      out.emplace_back(std::move(value));
     if (i < text.size() && text[i] == ',') ++i;
   }
   return out;
@@ -106,7 +111,8 @@ std::string base64(std::string_view bytes) {
 std::string hex_bytes(std::string_view hex) {
   std::string out;
   if (hex.starts_with("\\x")) hex.remove_prefix(2);
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
   return out;
 }
 
@@ -121,11 +127,12 @@ std::string dbgenerated(std::string_view expression) {
 // (a database's date-time defaults are expressions: Prisma's describer reads no values).
 std::optional<std::string> rfc3339(std::string_view v) {
   auto digits = [&](std::size_t at, std::size_t n) {
-    return at + n <= v.size() && std::all_of(v.begin() + static_cast<std::ptrdiff_t>(at),
-                                             v.begin() + static_cast<std::ptrdiff_t>(at + n),
-                                             [](char c) { return c >= '0' && c <= '9'; });
+    return at + n <= v.size() &&
+           std::all_of(v.begin() + static_cast<std::ptrdiff_t>(at), v.begin() + static_cast<std::ptrdiff_t>(at + n),
+                       [](char c) { return c >= '0' && c <= '9'; });
   };
-  if (!digits(0, 4) || v.size() < 19 || v[4] != '-' || v[7] != '-' || (v[10] != ' ' && v[10] != 'T')) return std::nullopt;
+  if (!digits(0, 4) || v.size() < 19 || v[4] != '-' || v[7] != '-' || (v[10] != ' ' && v[10] != 'T'))
+    return std::nullopt;
   std::string out(v.substr(0, 10));
   out += 'T';
   std::size_t i = 11;
@@ -229,7 +236,8 @@ ColumnType column_type(const Context& ctx, const catalog::Column& column, const 
   }
   ColumnType u{.kind = ColumnType::Kind::unsupported, .unsupported = unsupported_text(t)};
   // Re-introspection keeps the user's spelling of the same type ("geometry(Point, 4326)").
-  if (previous && previous->type.kind == FieldType::Kind::unsupported && loose(previous->type.name) == loose(u.unsupported))
+  if (previous && previous->type.kind == FieldType::Kind::unsupported &&
+      loose(previous->type.name) == loose(u.unsupported))
     u.unsupported = previous->type.name;
   return u;
 }
@@ -248,9 +256,11 @@ std::string field_type_text(const ColumnType& type, const catalog::Column& colum
 std::string default_attribute(const Context& ctx, const catalog::Column& column, const ColumnType& type,
                               const Field* previous) {
   const auto& d = column.default_value;
-  bool integer = type.kind == ColumnType::Kind::scalar && (type.scalar == ScalarType::Int || type.scalar == ScalarType::BigInt);
+  bool integer =
+      type.kind == ColumnType::Kind::scalar && (type.scalar == ScalarType::Int || type.scalar == ScalarType::BigInt);
   bool autoincrement = column.identity.has_value() || (d && d->kind == catalog::DefaultKind::sequence);
-  if ((integer && autoincrement) || (d && d->kind == catalog::DefaultKind::sequence)) return "@default(autoincrement())";
+  if ((integer && autoincrement) || (d && d->kind == catalog::DefaultKind::sequence))
+    return "@default(autoincrement())";
   // A generated column's expression is where PostgreSQL keeps a default: Prisma reads it as one.
   if (!column.generated.empty()) return dbgenerated(column.generated);
   if (!d) {
@@ -292,7 +302,8 @@ std::string default_attribute(const Context& ctx, const catalog::Column& column,
     // A value whose name could not be sanitized: the database's value, as an expression.
     const auto& values = type.enumeration->sql->values;
     auto it = std::find(values.begin(), values.end(), d->value);
-    if (it != values.end()) return dbgenerated(type.enumeration->values[static_cast<std::size_t>(it - values.begin())].mapped);
+    if (it != values.end())
+      return dbgenerated(type.enumeration->values[static_cast<std::size_t>(it - values.begin())].mapped);
     return dbgenerated(d->expression);
   }
   auto item = literal(type, d->value);

@@ -41,7 +41,8 @@ std::string extensions_text(const Context& ctx) {
     std::vector<std::string> arguments;
     if (needs_sanitation(e->name)) arguments.push_back("map: " + psl_string(e->name));
     if (prev != previous.end()) {
-      if (!prev->version.empty()) arguments.push_back("version: " + psl_string(e->version.empty() ? prev->version : e->version));
+      if (!prev->version.empty())
+        arguments.push_back("version: " + psl_string(e->version.empty() ? prev->version : e->version));
       if (!prev->schema.empty()) arguments.push_back("schema: " + psl_string(e->schema));
     } else {
       arguments.push_back("schema: " + psl_string(e->schema));
@@ -109,13 +110,15 @@ struct Piece {
 // `generator client` for prisma-client-js and a bare datasource.
 std::vector<Piece> configuration(const Context& ctx, const std::string& main_file) {
   bool partial = std::any_of(ctx.tables.begin(), ctx.tables.end(), [](const Table& t) {
-    return std::any_of(t.indexes.begin(), t.indexes.end(), [](const catalog::Index* i) { return !i->predicate.empty(); });
+    return std::any_of(t.indexes.begin(), t.indexes.end(),
+                       [](const catalog::Index* i) { return !i->predicate.empty(); });
   });
   std::vector<Piece> out;
   if (!ctx.previous) {
     Generator client{.name = "client", .properties = {{"provider", psl_string("prisma-client-js")}}};
     out.push_back({main_file, generator_text(client, partial)});
-    out.push_back({main_file, fmt::format("datasource db {{\n  provider = {}\n}}\n", psl_string(ctx.options->datasource_provider))});
+    out.push_back({main_file, fmt::format("datasource db {{\n  provider = {}\n}}\n",
+                                          psl_string(ctx.options->datasource_provider))});
     return out;
   }
   bool extensions = std::any_of(ctx.previous->generators.begin(), ctx.previous->generators.end(),
@@ -128,7 +131,8 @@ std::vector<Piece> configuration(const Context& ctx, const std::string& main_fil
 // The text of the block whose keyword is at `where` in the previous schema, up to its closing
 // brace; "" when the file is not there (a Schema built by hand).
 std::string block_source(const Schema& schema, const Location& where) {
-  auto file = std::find_if(schema.files.begin(), schema.files.end(), [&](const SchemaFile& f) { return f.path == where.file; });
+  auto file =
+      std::find_if(schema.files.begin(), schema.files.end(), [&](const SchemaFile& f) { return f.path == where.file; });
   if (file == schema.files.end() || where.line < 1) return "";
   const std::string& text = file->text;
   std::size_t at = 0;
@@ -142,8 +146,10 @@ std::string block_source(const Schema& schema, const Location& where) {
   for (; at < text.size(); ++at) {
     char c = text[at];
     if (in_string) {
-      if (c == '\\') ++at;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++at;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '/' && at + 1 < text.size() && text[at + 1] == '/') {
@@ -207,7 +213,8 @@ void BlockText::document(const std::string& text) {
 std::string render_doc(const BlockText& b) { return doc_lines(b.doc, ""); }
 
 std::string_view source_line(const Schema& schema, const Location& where) {
-  auto file = std::find_if(schema.files.begin(), schema.files.end(), [&](const SchemaFile& f) { return f.path == where.file; });
+  auto file =
+      std::find_if(schema.files.begin(), schema.files.end(), [&](const SchemaFile& f) { return f.path == where.file; });
   if (file == schema.files.end() || where.line < 1) return {};
   std::string_view text = file->text;
   for (int line = 1; line < where.line; ++line) {
@@ -241,8 +248,10 @@ IntrospectResult introspect(const catalog::Catalog& database, const IntrospectOp
   read_database(ctx, database, options);
   const Schema* previous = ctx.previous;
   std::string main_file = "schema.prisma";
-  if (previous && !previous->datasource.where.file.empty()) main_file = previous->datasource.where.file;
-  else if (previous && !previous->files.empty()) main_file = previous->files.front().path;
+  if (previous && !previous->datasource.where.file.empty())
+    main_file = previous->datasource.where.file;
+  else if (previous && !previous->files.empty())
+    main_file = previous->files.front().path;
 
   std::vector<std::pair<std::optional<std::size_t>, std::size_t>> models;
   for (std::size_t i = 0; i < ctx.tables.size(); ++i) {
@@ -303,7 +312,8 @@ IntrospectResult introspect(const catalog::Catalog& database, const IntrospectOp
       std::string file_text;
       for (const auto& p : pieces)
         if (p.file == path) file_text += (file_text.empty() ? "" : "\n") + p.text;
-      result.files.push_back({.path = path, .text = file_text.empty() ? "" : format({.path = path, .text = file_text})});
+      result.files.push_back(
+          {.path = path, .text = file_text.empty() ? "" : format({.path = path, .text = file_text})});
     }
   }
   result.warnings = warnings(ctx);

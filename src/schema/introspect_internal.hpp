@@ -34,10 +34,10 @@ std::string psl_string(std::string_view s);
 
 /// A name in the schema and the database name it stands for.
 struct Name {
-  std::string name;          ///< the schema's name
-  std::string mapped;        ///< @map/@@map's value; "" = none
+  std::string name;    ///< the schema's name
+  std::string mapped;  ///< @map/@@map's value; "" = none
   bool from_previous = false;
-  bool reserved = false;     ///< renamed "Renamed…" because the database name is reserved
+  bool reserved = false;  ///< renamed "Renamed…" because the database name is reserved
 };
 
 // ---- The database as introspection reads it -----------------------------------------------
@@ -45,16 +45,16 @@ struct Name {
 /// A foreign key of a table, with the table it references.
 struct ForeignKey {
   const catalog::ForeignKey* sql = nullptr;
-  std::size_t target = 0;    ///< index into Context::tables
-  bool duplicate = false;    ///< same columns as an earlier key of its table: no relation of its own
+  std::size_t target = 0;  ///< index into Context::tables
+  bool duplicate = false;  ///< same columns as an earlier key of its table: no relation of its own
 };
 
 struct Table {
   const catalog::Table* sql = nullptr;
-  const Model* previous = nullptr;   ///< the previous schema's model for this table
-  bool join = false;                 ///< an implicit many-to-many join table: no model
-  bool partitioned = false;          ///< has partitions (PARTITION BY, attached children)
-  bool has_subclass = false;         ///< other tables INHERIT from it
+  const Model* previous = nullptr;  ///< the previous schema's model for this table
+  bool join = false;                ///< an implicit many-to-many join table: no model
+  bool partitioned = false;         ///< has partitions (PARTITION BY, attached children)
+  bool has_subclass = false;        ///< other tables INHERIT from it
   Name name;
   std::vector<Name> columns;                  ///< per column
   std::vector<const Field*> previous_fields;  ///< per column; nullptr when new
@@ -101,24 +101,40 @@ struct RelationPosition {
 
 /// Prisma's warnings, in the order `db pull` prints them.
 enum class Warning {
-  empty_field_names, remapped_fields, empty_enum_values, models_without_columns, models_without_identifiers,
-  reintrospected_id_names, unsupported_types, remapped_models, remapped_values, remapped_enums,
-  reintrospected_relations, duplicate_names, partition_tables, inherited_tables, null_sort_order,
-  check_constraints, exclusion_constraints, non_default_deferring, comments, expression_indexes,
+  empty_field_names,
+  remapped_fields,
+  empty_enum_values,
+  models_without_columns,
+  models_without_identifiers,
+  reintrospected_id_names,
+  unsupported_types,
+  remapped_models,
+  remapped_values,
+  remapped_enums,
+  reintrospected_relations,
+  duplicate_names,
+  partition_tables,
+  inherited_tables,
+  null_sort_order,
+  check_constraints,
+  exclusion_constraints,
+  non_default_deferring,
+  comments,
+  expression_indexes,
 };
 
 struct Context {
   const catalog::Catalog* db = nullptr;
   const IntrospectOptions* options = nullptr;
   const Schema* previous = nullptr;
-  bool uses_namespaces = false;    ///< the previous datasource lists `schemas`: @@schema on everything
-  bool foreign_keys = true;        ///< false with relationMode = "prisma": relations come from previous
-  std::string datasource = "db";   ///< prefix of native types (@db.…)
-  std::string default_schema = "public";  ///< the schema of models without @@schema
-  std::vector<Table> tables;       ///< the tables read, by schema then name
-  std::vector<Enum> enums;         ///< by schema then name
-  std::map<std::string, int> top_level_names;  ///< sanitized model and enum names → how many
-  std::map<FkId, RelationNames> inline_names;  ///< per foreign key, duplicates left out
+  bool uses_namespaces = false;                    ///< the previous datasource lists `schemas`: @@schema on everything
+  bool foreign_keys = true;                        ///< false with relationMode = "prisma": relations come from previous
+  std::string datasource = "db";                   ///< prefix of native types (@db.…)
+  std::string default_schema = "public";           ///< the schema of models without @@schema
+  std::vector<Table> tables;                       ///< the tables read, by schema then name
+  std::vector<Enum> enums;                         ///< by schema then name
+  std::map<std::string, int> top_level_names;      ///< sanitized model and enum names → how many
+  std::map<FkId, RelationNames> inline_names;      ///< per foreign key, duplicates left out
   std::map<std::size_t, RelationNames> m2m_names;  ///< per join table
   std::vector<RelationPosition> inline_positions, m2m_positions;
   std::map<Warning, std::vector<std::string>> warnings;
@@ -153,7 +169,7 @@ struct FieldText {
 struct BlockText {
   std::vector<std::string> doc;
   bool commented = false;
-  std::string keyword;                  ///< model, enum
+  std::string keyword;  ///< model, enum
   std::string name;
   std::vector<FieldText> fields;
   std::vector<std::string> attributes;  ///< "@@id([a, b])", …
@@ -178,10 +194,10 @@ struct ColumnType {
   enum class Kind { scalar, enumeration, unsupported };
   Kind kind = Kind::unsupported;
   ScalarType scalar = ScalarType::String;
-  std::string native;                   ///< "@db.VarChar(255)"; "" when the default for the scalar
+  std::string native;  ///< "@db.VarChar(255)"; "" when the default for the scalar
   const Enum* enumeration = nullptr;
-  std::string unsupported;              ///< Unsupported's text
-  bool uuid = false;                    ///< uuid columns: Prisma's Uuid family (String in the schema)
+  std::string unsupported;  ///< Unsupported's text
+  bool uuid = false;        ///< uuid columns: Prisma's Uuid family (String in the schema)
 };
 ColumnType column_type(const Context& ctx, const catalog::Column& column, const Field* previous);
 /// The field's type as written: "String?", "Int[]", "Unsupported(\"tsvector\")?".

@@ -51,31 +51,61 @@ constexpr const char* kInvalidFieldName =
 
 // Operator classes Prisma knows by name (SQLOperatorClassKind); others are written raw("…").
 constexpr std::pair<std::string_view, std::string_view> kOperatorClasses[] = {
-    {"inet_ops", "InetOps"}, {"jsonb_ops", "JsonbOps"}, {"jsonb_path_ops", "JsonbPathOps"}, {"array_ops", "ArrayOps"},
-    {"text_ops", "TextOps"}, {"bit_minmax_ops", "BitMinMaxOps"}, {"varbit_minmax_ops", "VarBitMinMaxOps"},
-    {"bpchar_bloom_ops", "BpcharBloomOps"}, {"bpchar_minmax_ops", "BpcharMinMaxOps"},
-    {"bytea_bloom_ops", "ByteaBloomOps"}, {"bytea_minmax_ops", "ByteaMinMaxOps"}, {"date_bloom_ops", "DateBloomOps"},
-    {"date_minmax_ops", "DateMinMaxOps"}, {"date_minmax_multi_ops", "DateMinMaxMultiOps"},
-    {"float4_bloom_ops", "Float4BloomOps"}, {"float4_minmax_ops", "Float4MinMaxOps"},
-    {"float4_minmax_multi_ops", "Float4MinMaxMultiOps"}, {"float8_bloom_ops", "Float8BloomOps"},
-    {"float8_minmax_ops", "Float8MinMaxOps"}, {"float8_minmax_multi_ops", "Float8MinMaxMultiOps"},
-    {"inet_inclusion_ops", "InetInclusionOps"}, {"inet_bloom_ops", "InetBloomOps"},
-    {"inet_minmax_ops", "InetMinMaxOps"}, {"inet_minmax_multi_ops", "InetMinMaxMultiOps"},
-    {"int2_bloom_ops", "Int2BloomOps"}, {"int2_minmax_ops", "Int2MinMaxOps"},
-    {"int2_minmax_multi_ops", "Int2MinMaxMultiOps"}, {"int4_bloom_ops", "Int4BloomOps"},
-    {"int4_minmax_ops", "Int4MinMaxOps"}, {"int4_minmax_multi_ops", "Int4MinMaxMultiOps"},
-    {"int8_bloom_ops", "Int8BloomOps"}, {"int8_minmax_ops", "Int8MinMaxOps"},
-    {"int8_minmax_multi_ops", "Int8MinMaxMultiOps"}, {"numeric_bloom_ops", "NumericBloomOps"},
-    {"numeric_minmax_ops", "NumericMinMaxOps"}, {"numeric_minmax_multi_ops", "NumericMinMaxMultiOps"},
-    {"oid_bloom_ops", "OidBloomOps"}, {"oid_minmax_ops", "OidMinMaxOps"}, {"oid_minmax_multi_ops", "OidMinMaxMultiOps"},
-    {"text_bloom_ops", "TextBloomOps"}, {"text_minmax_ops", "TextMinMaxOps"},
-    {"timestamp_bloom_ops", "TimestampBloomOps"}, {"timestamp_minmax_ops", "TimestampMinMaxOps"},
-    {"timestamp_minmax_multi_ops", "TimestampMinMaxMultiOps"}, {"timestamptz_bloom_ops", "TimestampTzBloomOps"},
-    {"timestamptz_minmax_ops", "TimestampTzMinMaxOps"}, {"timestamptz_minmax_multi_ops", "TimestampTzMinMaxMultiOps"},
-    {"time_bloom_ops", "TimeBloomOps"}, {"time_minmax_ops", "TimeMinMaxOps"},
-    {"time_minmax_multi_ops", "TimeMinMaxMultiOps"}, {"timetz_bloom_ops", "TimeTzBloomOps"},
-    {"timetz_minmax_ops", "TimeTzMinMaxOps"}, {"timetz_minmax_multi_ops", "TimeTzMinMaxMultiOps"},
-    {"uuid_bloom_ops", "UuidBloomOps"}, {"uuid_minmax_ops", "UuidMinMaxOps"},
+    {"inet_ops", "InetOps"},
+    {"jsonb_ops", "JsonbOps"},
+    {"jsonb_path_ops", "JsonbPathOps"},
+    {"array_ops", "ArrayOps"},
+    {"text_ops", "TextOps"},
+    {"bit_minmax_ops", "BitMinMaxOps"},
+    {"varbit_minmax_ops", "VarBitMinMaxOps"},
+    {"bpchar_bloom_ops", "BpcharBloomOps"},
+    {"bpchar_minmax_ops", "BpcharMinMaxOps"},
+    {"bytea_bloom_ops", "ByteaBloomOps"},
+    {"bytea_minmax_ops", "ByteaMinMaxOps"},
+    {"date_bloom_ops", "DateBloomOps"},
+    {"date_minmax_ops", "DateMinMaxOps"},
+    {"date_minmax_multi_ops", "DateMinMaxMultiOps"},
+    {"float4_bloom_ops", "Float4BloomOps"},
+    {"float4_minmax_ops", "Float4MinMaxOps"},
+    {"float4_minmax_multi_ops", "Float4MinMaxMultiOps"},
+    {"float8_bloom_ops", "Float8BloomOps"},
+    {"float8_minmax_ops", "Float8MinMaxOps"},
+    {"float8_minmax_multi_ops", "Float8MinMaxMultiOps"},
+    {"inet_inclusion_ops", "InetInclusionOps"},
+    {"inet_bloom_ops", "InetBloomOps"},
+    {"inet_minmax_ops", "InetMinMaxOps"},
+    {"inet_minmax_multi_ops", "InetMinMaxMultiOps"},
+    {"int2_bloom_ops", "Int2BloomOps"},
+    {"int2_minmax_ops", "Int2MinMaxOps"},
+    {"int2_minmax_multi_ops", "Int2MinMaxMultiOps"},
+    {"int4_bloom_ops", "Int4BloomOps"},
+    {"int4_minmax_ops", "Int4MinMaxOps"},
+    {"int4_minmax_multi_ops", "Int4MinMaxMultiOps"},
+    {"int8_bloom_ops", "Int8BloomOps"},
+    {"int8_minmax_ops", "Int8MinMaxOps"},
+    {"int8_minmax_multi_ops", "Int8MinMaxMultiOps"},
+    {"numeric_bloom_ops", "NumericBloomOps"},
+    {"numeric_minmax_ops", "NumericMinMaxOps"},
+    {"numeric_minmax_multi_ops", "NumericMinMaxMultiOps"},
+    {"oid_bloom_ops", "OidBloomOps"},
+    {"oid_minmax_ops", "OidMinMaxOps"},
+    {"oid_minmax_multi_ops", "OidMinMaxMultiOps"},
+    {"text_bloom_ops", "TextBloomOps"},
+    {"text_minmax_ops", "TextMinMaxOps"},
+    {"timestamp_bloom_ops", "TimestampBloomOps"},
+    {"timestamp_minmax_ops", "TimestampMinMaxOps"},
+    {"timestamp_minmax_multi_ops", "TimestampMinMaxMultiOps"},
+    {"timestamptz_bloom_ops", "TimestampTzBloomOps"},
+    {"timestamptz_minmax_ops", "TimestampTzMinMaxOps"},
+    {"timestamptz_minmax_multi_ops", "TimestampTzMinMaxMultiOps"},
+    {"time_bloom_ops", "TimeBloomOps"},
+    {"time_minmax_ops", "TimeMinMaxOps"},
+    {"time_minmax_multi_ops", "TimeMinMaxMultiOps"},
+    {"timetz_bloom_ops", "TimeTzBloomOps"},
+    {"timetz_minmax_ops", "TimeTzMinMaxOps"},
+    {"timetz_minmax_multi_ops", "TimeTzMinMaxMultiOps"},
+    {"uuid_bloom_ops", "UuidBloomOps"},
+    {"uuid_minmax_ops", "UuidMinMaxOps"},
     {"uuid_minmax_multi_ops", "UuidMinMaxMultiOps"},
 };
 
@@ -183,7 +213,8 @@ std::string block_index(const Table& t, const catalog::Index& i, const IndexDef*
 // The single-column unique index a field writes as @unique: the first on that column.
 const catalog::Index* field_unique(const Table& t, const std::string& column) {
   for (const auto* i : t.indexes)
-    if (i->kind != catalog::Index::Kind::primary_key && i->is_unique() && i->keys.size() == 1 && i->keys[0].column == column)
+    if (i->kind != catalog::Index::Kind::primary_key && i->is_unique() && i->keys.size() == 1 &&
+        i->keys[0].column == column)
       return i;
   return nullptr;
 }
@@ -208,7 +239,8 @@ FieldText scalar_field(Context& ctx, const Table& t, std::size_t c) {
   if (const catalog::Index* pk = t.primary_key(); pk && pk->keys.size() == 1 && pk->keys[0].column == column.name) {
     std::vector<std::string> arguments;
     if (pk->keys[0].descending) arguments.emplace_back("sort: Desc");
-    if (!pk->name.empty() && pk->name != primary_key_name(t.sql->name)) arguments.push_back("map: " + psl_string(pk->name));
+    if (!pk->name.empty() && pk->name != primary_key_name(t.sql->name))
+      arguments.push_back("map: " + psl_string(pk->name));
     f.attributes.push_back(arguments.empty() ? "@id" : fmt::format("@id({})", fmt::join(arguments, ", ")));
   }
   if (std::string d = default_attribute(ctx, column, type, previous); !d.empty()) f.attributes.push_back(d);
@@ -234,7 +266,8 @@ BlockText model_block(Context& ctx, std::size_t index) {
   bool fresh = t.previous == nullptr;
   BlockText b{.keyword = "model", .name = t.name.name};
   if (!fresh && !t.previous->doc.empty()) b.document(t.previous->doc);
-  if (!t.name.mapped.empty() && t.name.reserved && fresh) b.document(fmt::format(kRenamedReserved, t.name.name, t.name.mapped));
+  if (!t.name.mapped.empty() && t.name.reserved && fresh)
+    b.document(fmt::format(kRenamedReserved, t.name.name, t.name.mapped));
   if (fresh && t.partitioned) b.document(kPartition);
   if (fresh && t.has_subclass) b.document(kSubclass);
   if (fresh && !sql.checks.empty()) b.document(kChecks);
@@ -247,15 +280,18 @@ BlockText model_block(Context& ctx, std::size_t index) {
   } else if (!t.has_usable_identifier(ctx) && !(t.previous && t.previous->ignored)) {
     b.document(kNoIdentifier);
   }
-  bool comments = !sql.comment.empty() ||
-                  std::any_of(sql.columns.begin(), sql.columns.end(), [](const catalog::Column& c) { return !c.comment.empty(); });
+  bool comments = !sql.comment.empty() || std::any_of(sql.columns.begin(), sql.columns.end(),
+                                                      [](const catalog::Column& c) { return !c.comment.empty(); });
   if (fresh && comments) b.document(kComments);
-  bool deferring = std::any_of(t.indexes.begin(), t.indexes.end(), [](const catalog::Index* i) { return deferrable(i->definition); }) ||
-                   std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(), [](const ForeignKey& fk) { return deferrable(fk.sql->definition); });
+  bool deferring = std::any_of(t.indexes.begin(), t.indexes.end(),
+                               [](const catalog::Index* i) { return deferrable(i->definition); }) ||
+                   std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(),
+                               [](const ForeignKey& fk) { return deferrable(fk.sql->definition); });
   if (fresh && deferring) b.document(kDeferring);
   bool null_order = std::any_of(t.indexes.begin(), t.indexes.end(), [&](const catalog::Index* i) {
-    return !previous_index(t, *i).first &&
-           std::any_of(i->keys.begin(), i->keys.end(), [&](const catalog::IndexKey& k) { return non_default_nulls(*i, k); });
+    return !previous_index(t, *i).first && std::any_of(i->keys.begin(), i->keys.end(), [&](const catalog::IndexKey& k) {
+      return non_default_nulls(*i, k);
+    });
   });
   if (null_order) b.document(kNullOrder);
   if (!t.expression_indexes.empty()) b.document(kExpressionIndexes);

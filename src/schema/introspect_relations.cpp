@@ -201,7 +201,6 @@ const char* action_name(catalog::Action a) {
   return "NoAction";
 }
 
-
 // A back-relation is 1:1 when a key or unique index of the referencing table lies within the
 // foreign key's columns (forward_relation_field_is_unique).
 bool forward_is_unique(const Table& t, const catalog::ForeignKey& fk) {
@@ -250,7 +249,8 @@ FieldText inline_field(Context& ctx, const RelationPosition& p) {
     arguments.push_back(fmt::format("fields: [{}]", fmt::join(fields, ", ")));
     arguments.push_back(fmt::format("references: [{}]", fmt::join(references, ", ")));
     catalog::Action del = fk.sql->on_delete;
-    bool default_delete = (!any_required && del == catalog::Action::set_null) || (any_required && del == catalog::Action::restrict);
+    bool default_delete =
+        (!any_required && del == catalog::Action::set_null) || (any_required && del == catalog::Action::restrict);
     if (!default_delete) arguments.push_back(fmt::format("onDelete: {}", action_name(del)));
     if (fk.sql->on_update != catalog::Action::cascade)
       arguments.push_back(fmt::format("onUpdate: {}", action_name(fk.sql->on_update)));
@@ -290,7 +290,8 @@ FieldText emulated_field(const Field& prev) {
   f.type = prev.type.name + (prev.arity == Arity::optional ? "?" : prev.arity == Arity::list ? "[]" : "");
   std::vector<std::string> arguments;
   if (!prev.relation_name.empty()) arguments.push_back(psl_string(prev.relation_name));
-  if (!prev.relation_fields.empty()) arguments.push_back(fmt::format("fields: [{}]", fmt::join(prev.relation_fields, ", ")));
+  if (!prev.relation_fields.empty())
+    arguments.push_back(fmt::format("fields: [{}]", fmt::join(prev.relation_fields, ", ")));
   if (!prev.relation_references.empty())
     arguments.push_back(fmt::format("references: [{}]", fmt::join(prev.relation_references, ", ")));
   if (prev.on_delete) arguments.push_back(fmt::format("onDelete: {}", to_string(*prev.on_delete)));
@@ -306,7 +307,9 @@ FieldText emulated_field(const Field& prev) {
 bool is_join_table(const Table& t) {
   const std::string& name = t.sql->name;
   if (name.empty() || name[0] != '_' || t.foreign_keys.size() != 2) return false;
-  auto key = [](const catalog::Index* i, std::size_t n) { return i->keys.size() > n ? i->keys[n].column : std::string(); };
+  auto key = [](const catalog::Index* i, std::size_t n) {
+    return i->keys.size() > n ? i->keys[n].column : std::string();
+  };
   bool ab = std::any_of(t.indexes.begin(), t.indexes.end(), [&](const catalog::Index* i) {
     return i->is_unique() && i->keys.size() == 2 && is_column(key(i, 0), 'a') && is_column(key(i, 1), 'b');
   });

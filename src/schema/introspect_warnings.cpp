@@ -24,7 +24,8 @@ constexpr const char* kEmptyNames =
 
 constexpr Heading kHeadings[] = {
     {Warning::empty_field_names, kEmptyNames},
-    {Warning::remapped_fields, "These fields were enriched with `@map` information taken from the previous Prisma schema:"},
+    {Warning::remapped_fields,
+     "These fields were enriched with `@map` information taken from the previous Prisma schema:"},
     {Warning::empty_enum_values,
      "These enum values were commented out because their names are currently not supported by Prisma. Please "
      "provide valid ones that match [a-zA-Z][a-zA-Z0-9_]* using the `@map` attribute:"},
@@ -38,10 +39,12 @@ constexpr Heading kHeadings[] = {
      "These models were enriched with custom compound id names taken from the previous Prisma schema:"},
     {Warning::unsupported_types,
      "These fields are not supported by Prisma Client, because Prisma currently does not support their types:"},
-    {Warning::remapped_models, "These models were enriched with `@@map` information taken from the previous Prisma schema:"},
+    {Warning::remapped_models,
+     "These models were enriched with `@@map` information taken from the previous Prisma schema:"},
     {Warning::remapped_values,
      "These enum values were enriched with `@map` information taken from the previous Prisma schema:"},
-    {Warning::remapped_enums, "These enums were enriched with `@@map` information taken from the previous Prisma schema:"},
+    {Warning::remapped_enums,
+     "These enums were enriched with `@@map` information taken from the previous Prisma schema:"},
     {Warning::reintrospected_relations,
      "Relations were copied from the previous data model due to not using foreign keys in the database. If any of "
      "the relation columns changed in the database, the relations might not be correct anymore:"},
@@ -69,13 +72,18 @@ constexpr Heading kHeadings[] = {
 };
 
 std::string in_quotes(const std::string& s) { return fmt::format("\"{}\"", s); }
-std::string model_and_field(const std::string& m, const std::string& f) { return fmt::format("Model: \"{}\", field: \"{}\"", m, f); }
+std::string model_and_field(const std::string& m, const std::string& f) {
+  return fmt::format("Model: \"{}\", field: \"{}\"", m, f);
+}
 std::string model_and_constraint(const std::string& m, const std::string& c) {
   return fmt::format("Model: \"{}\", constraint: \"{}\"", m, c);
 }
-std::string enum_and_value(const std::string& e, const std::string& v) { return fmt::format("Enum: \"{}\", value: \"{}\"", e, v); }
-std::string type_and_name(const char* type, const std::string& name) { return fmt::format("Type: \"{}\", name: \"{}\"", type, name); }
-
+std::string enum_and_value(const std::string& e, const std::string& v) {
+  return fmt::format("Enum: \"{}\", value: \"{}\"", e, v);
+}
+std::string type_and_name(const char* type, const std::string& name) {
+  return fmt::format("Type: \"{}\", name: \"{}\"", type, name);
+}
 
 void enum_warnings(Context& ctx) {
   for (const auto& e : ctx.enums) {
@@ -85,8 +93,10 @@ void enum_warnings(Context& ctx) {
     for (std::size_t v = 0; v < e.values.size(); ++v) {
       const Name& n = e.values[v];
       std::string name = n.name.empty() ? e.sql->values[v] : n.name;
-      if (name.empty() || needs_sanitation(name)) ctx.warn(Warning::empty_enum_values, enum_and_value(e.name.name, name));
-      else if (n.from_previous && !n.mapped.empty()) ctx.warn(Warning::remapped_values, enum_and_value(e.name.name, name));
+      if (name.empty() || needs_sanitation(name))
+        ctx.warn(Warning::empty_enum_values, enum_and_value(e.name.name, name));
+      else if (n.from_previous && !n.mapped.empty())
+        ctx.warn(Warning::remapped_values, enum_and_value(e.name.name, name));
     }
   }
 }
@@ -99,12 +109,14 @@ void model_warnings(Context& ctx) {
     const catalog::Index* pk = t.primary_key();
     if (pk && pk->keys.size() > 1 && t.previous && t.previous->primary_key && !t.previous->primary_key->name.empty())
       ctx.warn(Warning::reintrospected_id_names, in_quotes(model));
-    if (t.sql->columns.empty()) ctx.warn(Warning::models_without_columns, in_quotes(model));
+    if (t.sql->columns.empty())
+      ctx.warn(Warning::models_without_columns, in_quotes(model));
     else if (!t.has_usable_identifier(ctx) && !(t.previous && t.previous->ignored))
       ctx.warn(Warning::models_without_identifiers, in_quotes(model));
     if (t.partitioned) ctx.warn(Warning::partition_tables, in_quotes(model));
     if (t.has_subclass) ctx.warn(Warning::inherited_tables, in_quotes(model));
-    if (!t.previous && !ctx.name_is_unique(t.sql->name)) ctx.warn(Warning::duplicate_names, type_and_name("model", model));
+    if (!t.previous && !ctx.name_is_unique(t.sql->name))
+      ctx.warn(Warning::duplicate_names, type_and_name("model", model));
     if (t.previous && !t.name.mapped.empty()) ctx.warn(Warning::remapped_models, in_quotes(model));
     if (!t.sql->comment.empty()) ctx.warn(Warning::comments, type_and_name("model", model));
     std::vector<std::string> checks;
@@ -118,8 +130,8 @@ void model_warnings(Context& ctx) {
       if (n.from_previous && !n.mapped.empty()) ctx.warn(Warning::remapped_fields, model_and_field(model, field));
       ColumnType type = column_type(ctx, column, t.previous_fields[c]);
       if (type.kind == ColumnType::Kind::unsupported)
-        ctx.warn(Warning::unsupported_types,
-                 fmt::format("Model: \"{}\", field: \"{}\", original data type: \"{}\"", model, field, type.unsupported));
+        ctx.warn(Warning::unsupported_types, fmt::format("Model: \"{}\", field: \"{}\", original data type: \"{}\"",
+                                                         model, field, type.unsupported));
       if (sanitize(column.name).empty() && !t.previous_fields[c])
         ctx.warn(Warning::empty_field_names, model_and_field(model, field));
       if (!column.comment.empty()) ctx.warn(Warning::comments, type_and_name("field", model + "." + field));
@@ -141,7 +153,8 @@ void flavour_warnings(Context& ctx) {
       if (deferrable(i->definition)) ctx.warn(Warning::non_default_deferring, model_and_constraint(model, i->name));
     }
     for (const auto& fk : t.foreign_keys)
-      if (deferrable(fk.sql->definition)) ctx.warn(Warning::non_default_deferring, model_and_constraint(model, fk.sql->name));
+      if (deferrable(fk.sql->definition))
+        ctx.warn(Warning::non_default_deferring, model_and_constraint(model, fk.sql->name));
     std::vector<std::string> exclusions;
     for (const auto& i : t.sql->indexes)
       if (i.kind == catalog::Index::Kind::exclusion) exclusions.push_back(i.name);
@@ -149,7 +162,8 @@ void flavour_warnings(Context& ctx) {
     for (const auto& name : exclusions) ctx.warn(Warning::exclusion_constraints, model_and_constraint(model, name));
   }
   for (const auto& t : ctx.tables)
-    for (const auto& name : t.expression_indexes) ctx.warn(Warning::expression_indexes, model_and_constraint(t.name.name, name));
+    for (const auto& name : t.expression_indexes)
+      ctx.warn(Warning::expression_indexes, model_and_constraint(t.name.name, name));
 }
 
 // The fields with names that cannot be written, a line a model: `Model: "m", field(s): ["a", "b"]`.

@@ -25,7 +25,8 @@ namespace {
 // request can hold a connection forever, and UTC sessions.
 LoadedConfig server_config() {
   LoadedConfig loaded = load_config();
-  if (loaded.config.pool.statement_timeout.count() == 0) loaded.config.pool.statement_timeout = std::chrono::seconds(30);
+  if (loaded.config.pool.statement_timeout.count() == 0)
+    loaded.config.pool.statement_timeout = std::chrono::seconds(30);
   return loaded;
 }
 
@@ -34,8 +35,10 @@ LoadedConfig server_config() {
 std::string printable(std::string_view text) {
   std::string out;
   for (unsigned char c : text.substr(0, 200)) {
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
+    if (c >= 0x20 && c < 0x7f)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
   }
   return out;
 }

@@ -10,7 +10,6 @@
 
 namespace pgkit::server {
 
-
 struct CurrentUser {
   std::string id;
   bool admin = false;

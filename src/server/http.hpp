@@ -13,9 +13,9 @@
 namespace pgkit::server {
 
 struct Request {
-  std::string method;         ///< "GET", "POST", …
-  std::string path;           ///< without the query string, percent-decoding not applied
-  std::string query;          ///< after '?', raw
+  std::string method;  ///< "GET", "POST", …
+  std::string path;    ///< without the query string, percent-decoding not applied
+  std::string query;   ///< after '?', raw
   std::string body;
   std::string authorization;  ///< the Authorization header, "" when absent
   std::string content_type;

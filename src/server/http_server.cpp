@@ -52,7 +52,8 @@ bool is_parse_error(const boost::system::error_code& ec) {
 // A request id: the client's X-Request-Id when it is a plain token, otherwise made here.
 std::string request_id(std::string_view given) {
   bool plain = !given.empty() && given.size() <= 64;
-  for (char c : given) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  for (char c : given)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
   if (plain) return std::string(given);
   static const unsigned prefix = std::random_device{}();
   static std::atomic<unsigned long> counter{0};
@@ -106,11 +107,12 @@ struct HttpServer::Impl {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
   asio::awaitable<void> drain(std::chrono::milliseconds grace);
-  asio::awaitable<bool> refuse(beast::tcp_stream& stream, Request& req, unsigned version, int status,
-                               std::string code, std::string message);
+  asio::awaitable<bool> refuse(beast::tcp_stream& stream, Request& req, unsigned version, int status, std::string code,
+                               std::string message);
   std::string too_large_body() const {
-    return options.body_limit == (1u << 20) ? "the request body exceeds 1 MiB"
-                                            : "the request body exceeds " + std::to_string(options.body_limit) + " bytes";
+    return options.body_limit == (1u << 20)
+               ? "the request body exceeds 1 MiB"
+               : "the request body exceeds " + std::to_string(options.body_limit) + " bytes";
   }
 };
 
@@ -190,7 +192,8 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
       if (read_error == http::error::body_limit)  // a Content-Length over the limit
         co_await refuse(stream, req, 11, 413, "payload_too_large", too_large_body());
       else if (read_error == http::error::header_limit)
-        co_await refuse(stream, req, 11, 431, "headers_too_large", "the request's headers exceed " + std::to_string(options.header_limit) + " bytes");
+        co_await refuse(stream, req, 11, 431, "headers_too_large",
+                        "the request's headers exceed " + std::to_string(options.header_limit) + " bytes");
       else if (is_parse_error(read_error) && read_error != http::error::end_of_stream &&
                read_error != http::error::partial_message)
         co_await refuse(stream, req, 11, 400, "bad_request", "malformed HTTP request: " + read_error.message());
@@ -277,7 +280,7 @@ HttpServer::HttpServer(HttpOptions options, Handler handler, Rejected rejected) 
   impl_->handler = std::move(handler);
   impl_->rejected = std::move(rejected);
   int threads = impl_->options.threads > 0 ? impl_->options.threads
-                                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+                                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   for (int i = 0; i < threads; ++i) impl_->workers.push_back(std::make_unique<Worker>());
 }
 

@@ -51,7 +51,7 @@ std::string object_json(const Row& row, int first, const Member (&members)[N], s
 }
 
 // In the order of kUserColumns and kPostColumns (json_text.hpp).
-constexpr Member kUser[] = {{"id", Kind::text},          {"email", Kind::text},     {"role", Kind::text},
+constexpr Member kUser[] = {{"id", Kind::text},          {"email", Kind::text},       {"role", Kind::text},
                             {"isActive", Kind::boolean}, {"lastLoginAt", Kind::time}, {"createdAt", Kind::time},
                             {"updatedAt", Kind::time}};
 constexpr Member kPost[] = {{"id", Kind::text},           {"title", Kind::text},    {"content", Kind::text},

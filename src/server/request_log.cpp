@@ -125,8 +125,8 @@ Response error_for(std::exception_ptr failure, const Request& req, Metrics& metr
   } catch (const std::exception& e) {
     log().error("request {}: {}", req.request_id, e.what());
   }
-  return error_response(500, "internal_error", "internal error; the server log has the details under request id " +
-                                                   req.request_id);
+  return error_response(500, "internal_error",
+                        "internal error; the server log has the details under request id " + req.request_id);
 }
 
 }  // namespace pgkit::server

@@ -31,8 +31,10 @@ Router::Match Router::match(const std::string& method, const std::string& path, 
     std::map<std::string, std::string, std::less<>> params;
     bool same = true;
     for (std::size_t i = 0; i < segments.size() && same; ++i) {
-      if (!r.segments[i].empty() && r.segments[i][0] == ':') params[r.segments[i].substr(1)] = segments[i];
-      else same = r.segments[i] == segments[i];
+      if (!r.segments[i].empty() && r.segments[i][0] == ':')
+        params[r.segments[i].substr(1)] = segments[i];
+      else
+        same = r.segments[i] == segments[i];
     }
     if (!same) continue;
     result.route = r.pattern;

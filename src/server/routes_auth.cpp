@@ -20,8 +20,9 @@ namespace json = boost::json;
 namespace {
 
 HttpError rate_limited(long retry_after, const char* what) {
-  HttpError e(429, "rate_limited", std::string("too many sign-in links requested ") + what + "; try again in " +
-                                       std::to_string(retry_after) + " s");
+  HttpError e(
+      429, "rate_limited",
+      std::string("too many sign-in links requested ") + what + "; try again in " + std::to_string(retry_after) + " s");
   e.headers.emplace_back("Retry-After", std::to_string(retry_after));
   return e;
 }
@@ -102,7 +103,8 @@ enum class Refresh { rotated, unknown, reused };
 asio::awaitable<Response> refresh(Services& s, Request& req) {
   JsonBody body(req);
   std::string token = body.required_string("refreshToken", 100);
-  if (!looks_like_token(token)) throw HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
+  if (!looks_like_token(token))
+    throw HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
   auto db = s.db();
   json::object out;
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<Refresh> {

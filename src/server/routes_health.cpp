@@ -14,8 +14,13 @@ namespace {
 
 json::object pool_json(Services& s) {
   PoolStats p = s.database.pool().stats();
-  return {{"total", p.total}, {"idle", p.idle}, {"inUse", p.in_use}, {"waiting", p.waiting},
-          {"min", p.min},     {"max", p.max},   {"connectErrors", p.connect_errors}};
+  return {{"total", p.total},
+          {"idle", p.idle},
+          {"inUse", p.in_use},
+          {"waiting", p.waiting},
+          {"min", p.min},
+          {"max", p.max},
+          {"connectErrors", p.connect_errors}};
 }
 
 // One round trip within the health deadline.
@@ -36,8 +41,10 @@ asio::awaitable<bool> database_answers(Services& s) {
 json::array nodes_json(Services& s) {
   json::array out;
   for (const NodeStatus& n : s.database.cluster().nodes()) {
-    json::object node{{"role", NodeStatus::role_name(n.role)}, {"reachable", n.reachable},
-                      {"inRecovery", n.in_recovery}, {"inRotation", n.in_rotation}};
+    json::object node{{"role", NodeStatus::role_name(n.role)},
+                      {"reachable", n.reachable},
+                      {"inRecovery", n.in_recovery},
+                      {"inRotation", n.in_rotation}};
     if (n.lag) node["lagMs"] = n.lag->count();
     if (n.lag_bytes) node["lagBytes"] = *n.lag_bytes;
     out.push_back(std::move(node));
@@ -48,8 +55,9 @@ json::array nodes_json(Services& s) {
 asio::awaitable<Response> health(Services& s, Request&) {
   bool up = co_await database_answers(s);
   json::object body{{"status", up ? "ok" : "degraded"}, {"timestamp", iso_now()}};
-  body["services"] = json::object{
-      {"postgres", up ? "connected" : s.database.configured() ? "disconnected" : "not_configured"}};
+  body["services"] = json::object{{"postgres", up                        ? "connected"
+                                               : s.database.configured() ? "disconnected"
+                                                                         : "not_configured"}};
   if (s.database.configured()) body["pool"] = pool_json(s);
   // Replicas out of rotation do not fail the check: their reads go to the primary.
   if (s.database.configured() && s.database.cluster().replica_count() > 0) body["nodes"] = nodes_json(s);
@@ -68,8 +76,8 @@ asio::awaitable<Response> ready(Services& s, Request&) {
   const char* reason = !s.database.configured() ? "no database is configured (set DATABASE_URL)"
                        : !up                    ? "the database does not answer"
                        : pending < 0            ? "migrations have not been checked yet"
-                       : pending > 0            ? "migrations are pending: run `pgkit migrate up` or start with --migrate"
-                                                : nullptr;
+                       : pending > 0 ? "migrations are pending: run `pgkit migrate up` or start with --migrate"
+                                     : nullptr;
   body["status"] = reason ? "not_ready" : "ready";
   if (reason) body["reason"] = reason;
   co_return json_response(reason ? 503 : 200, body);

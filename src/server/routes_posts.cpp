@@ -43,10 +43,10 @@ asio::awaitable<Response> show(Services& s, Request& req) {
   const std::string id = require_uuid(req.param("id"), "the post id in the path");
   auto viewer = co_await authenticate_if_present(s, req);
   auto db = s.db();
-  auto rows = co_await db.query(idempotent,
-                                std::string("SELECT p.published, p.author_id::text, ") + kPostColumns +
-                                    " FROM posts p WHERE p.id = $1::uuid",
-                                id);
+  auto rows = co_await db.query(
+      idempotent,
+      std::string("SELECT p.published, p.author_id::text, ") + kPostColumns + " FROM posts p WHERE p.id = $1::uuid",
+      id);
   if (rows.empty()) throw no_post(id);
   auto row = rows.one();
   bool mine = viewer && (viewer->admin || viewer->id == row.text(1));
@@ -127,8 +127,7 @@ std::optional<FeedCursor> feed_cursor(const Request& req) {
   auto text = req.query_param("cursor");
   if (!text) return std::nullopt;
   auto bad = [] {
-    return HttpError(400, "invalid_request",
-                     "query parameter \"cursor\" must be a nextCursor this API returned");
+    return HttpError(400, "invalid_request", "query parameter \"cursor\" must be a nextCursor this API returned");
   };
   auto sep = text->find('_');
   if (sep == std::string::npos || sep == 0 || sep > 19) throw bad();

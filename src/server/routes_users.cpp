@@ -99,8 +99,7 @@ asio::awaitable<Response> update(Services& s, Request& req) {
                                          kUserColumns,
                                      id, role, active);
     std::string after = user_json(changed.one(), 0);
-    if (active == false)
-      co_await revoke_sessions(tx, id);
+    if (active == false) co_await revoke_sessions(tx, id);
     co_await audit(tx, req, admin, "user.update", id, before, after);
     co_return after;
   };

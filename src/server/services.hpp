@@ -18,7 +18,7 @@
 namespace pgkit::server {
 
 struct Settings {
-  std::string app_url = "http://localhost:3000";    ///< APP_URL: where sign-in links point
+  std::string app_url = "http://localhost:3000";     ///< APP_URL: where sign-in links point
   std::chrono::seconds magic_link_ttl{15 * 60};      ///< single-use, 15 minutes
   std::chrono::seconds access_ttl{15 * 60};          ///< ACCESS_TOKEN_TTL seconds
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};  ///< REFRESH_TOKEN_TTL seconds

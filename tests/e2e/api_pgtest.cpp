@@ -16,7 +16,7 @@ constexpr const char* kDb = "e2e_api";
 
 ServerProcess& api_server() {
   static ServerProcess server({.database_url = fresh_database_url(kDb),
-                              .env = {{"MAGIC_LINK_LIMIT_EMAIL", "1000"}, {"MAGIC_LINK_LIMIT_ADDRESS", "1000"}}});
+                               .env = {{"MAGIC_LINK_LIMIT_EMAIL", "1000"}, {"MAGIC_LINK_LIMIT_ADDRESS", "1000"}}});
   return server;
 }
 
@@ -74,10 +74,12 @@ TEST(Api, ReadyIsNotReadyWhileMigrationsArePending) {
   ServerProcess server({.database_url = fresh_database_url("e2e_unmigrated"), .migrate = false});
   HttpClient client(server.port());
   HttpReply ready;
-  ASSERT_TRUE(eventually([&] {  // until the server has looked at the migrations
-    ready = client.get("/api/health/ready");
-    return ready.body.find("pendingMigrations") != std::string::npos;
-  }, 20s, [&] { return "the last answer: " + ready.body; }));
+  ASSERT_TRUE(eventually(
+      [&] {  // until the server has looked at the migrations
+        ready = client.get("/api/health/ready");
+        return ready.body.find("pendingMigrations") != std::string::npos;
+      },
+      20s, [&] { return "the last answer: " + ready.body; }));
   EXPECT_EQ(ready.status, 503);
   ASSERT_TRUE(ready.json().as_object().contains("pendingMigrations")) << ready.body;
   EXPECT_EQ(ready.json().at("pendingMigrations").as_int64(), 4);
@@ -122,15 +124,16 @@ TEST(Api, UserListPagesWithKeysetCursorsAndFilters) {
   auto& server = api_server();
   HttpClient client(server.port());
   Session admin = signed_in("lister@example.com", true);
-  shared_server().sql("INSERT INTO users (email, is_active) SELECT 'page' || g || '@example.com', g % 2 = 0 "
-                      "FROM generate_series(1, 25) g",
-                      kDb);
+  shared_server().sql(
+      "INSERT INTO users (email, is_active) SELECT 'page' || g || '@example.com', g % 2 = 0 "
+      "FROM generate_series(1, 25) g",
+      kDb);
   std::set<std::string> seen;
   std::string cursor;
   int pages = 0;
   do {
-    auto page = client.get("/api/users?limit=7&role=USER" + (cursor.empty() ? "" : "&cursor=" + cursor),
-                           bearer(admin.token));
+    auto page =
+        client.get("/api/users?limit=7&role=USER" + (cursor.empty() ? "" : "&cursor=" + cursor), bearer(admin.token));
     ASSERT_EQ(page.status, 200) << page.body;
     auto body = page.json();  // kept: the loop below reads into it
     for (const auto& u : body.at("users").as_array()) {
@@ -141,8 +144,7 @@ TEST(Api, UserListPagesWithKeysetCursorsAndFilters) {
     cursor = next.is_null() ? "" : std::string(next.as_string());
     ++pages;
   } while (!cursor.empty() && pages < 50);
-  EXPECT_EQ(std::to_string(seen.size()),
-            sql1("SELECT count(*) FROM users WHERE role = 'USER' AND deleted_at IS NULL"));
+  EXPECT_EQ(std::to_string(seen.size()), sql1("SELECT count(*) FROM users WHERE role = 'USER' AND deleted_at IS NULL"));
   auto inactive = client.get("/api/users?limit=100&isActive=false", bearer(admin.token));
   auto inactive_body = inactive.json();
   for (const auto& u : inactive_body.at("users").as_array()) EXPECT_FALSE(u.at("isActive").as_bool());
@@ -167,8 +169,8 @@ TEST(Api, PostsBelongToTheirAuthors) {
   EXPECT_EQ(client.get("/api/posts/" + draft_id).status, 404);
   EXPECT_EQ(client.request("PATCH", "/api/posts/" + draft_id, R"({"title":"x"})", bearer(other.token)).status, 404);
 
-  auto published = client.request("PATCH", "/api/posts/" + draft_id, R"({"published":true,"title":"Out"})",
-                                  bearer(author.token));
+  auto published =
+      client.request("PATCH", "/api/posts/" + draft_id, R"({"published":true,"title":"Out"})", bearer(author.token));
   ASSERT_EQ(published.status, 200) << published.body;
   EXPECT_EQ(published.json().at("post").at("title").as_string(), "Out");
   EXPECT_EQ(client.get("/api/posts/" + draft_id).status, 200);

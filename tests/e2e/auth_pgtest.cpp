@@ -14,7 +14,7 @@ const char* kBadLink = "this sign-in link is invalid, expired or already used: r
 // One server for the file's tests, on a database of its own.
 ServerProcess& auth_server() {
   static ServerProcess server({.database_url = fresh_database_url("e2e_auth"),
-                              .env = {{"MAGIC_LINK_LIMIT_EMAIL", "3"}, {"MAGIC_LINK_LIMIT_ADDRESS", "1000"}}});
+                               .env = {{"MAGIC_LINK_LIMIT_EMAIL", "3"}, {"MAGIC_LINK_LIMIT_ADDRESS", "1000"}}});
   return server;
 }
 
@@ -68,8 +68,8 @@ TEST(Auth, ExpiredLinkIsRefused) {
   HttpClient client(server.port());
   ASSERT_EQ(client.post("/api/auth/magic-link", json_body("email", "late@example.com")).status, 202);
   auto token = server.mails().back().second;
-  shared_server().sql("UPDATE magic_links SET expires_at = now() - interval '1 second' WHERE email = 'late@example.com'",
-                      "e2e_auth");
+  shared_server().sql(
+      "UPDATE magic_links SET expires_at = now() - interval '1 second' WHERE email = 'late@example.com'", "e2e_auth");
   auto reply = client.post("/api/auth/verify", json_body("token", token));
   EXPECT_EQ(reply.status, 401);
   EXPECT_NE(reply.body.find(kBadLink), std::string::npos);
@@ -136,9 +136,10 @@ TEST(Auth, ExpiredAccessTokenIsRefused) {
   auto session = sign_in(server, client, "short@example.com");
   auto token = session.field("accessToken");
   EXPECT_EQ(client.get("/api/users/me", bearer(token)).status, 200);
-  shared_server().sql("UPDATE sessions SET access_expires_at = now() - interval '1 second' FROM users u "
-                      "WHERE u.id = sessions.user_id AND u.email = 'short@example.com'",
-                      "e2e_auth");
+  shared_server().sql(
+      "UPDATE sessions SET access_expires_at = now() - interval '1 second' FROM users u "
+      "WHERE u.id = sessions.user_id AND u.email = 'short@example.com'",
+      "e2e_auth");
   auto reply = client.get("/api/users/me", bearer(token));
   EXPECT_EQ(reply.status, 401);
   EXPECT_EQ(reply.headers["www-authenticate"], "Bearer");

@@ -17,8 +17,8 @@ using namespace pgkit::test;
 using namespace pgkit::test::fuzz;
 
 TEST(Fuzz, EveryRouteAnswersBadInputWith4xx) {
-  ServerProcess server({.database_url = fresh_database_url("e2e_fuzz_cases"),
-                        .env = {{"MAGIC_LINK_LIMIT_ADDRESS", "1000"}}});
+  ServerProcess server(
+      {.database_url = fresh_database_url("e2e_fuzz_cases"), .env = {{"MAGIC_LINK_LIMIT_ADDRESS", "1000"}}});
   World w = make_world(server, "e2e_fuzz_cases");
   const Snapshot before = snapshot(w);
   const std::size_t log_start = server.log().size();  // after the start-up's readiness polls
@@ -108,7 +108,12 @@ TEST(Fuzz, EveryRouteAnswersBadInputWith4xx) {
       {"a revoked token", "GET", "/api/users/me", "", bearer(w.revoked_token), 401, "unauthorized"},
       {"a refresh token as access token", "GET", "/api/users/me", "", bearer(w.a_refresh), 401, "unauthorized"},
       {"SQL as a token", "GET", "/api/users/me", "", bearer("'; DROP TABLE users;--"), 401, "unauthorized"},
-      {"Basic instead of Bearer", "GET", "/api/users/me", "", {{"Authorization", "Basic dXNlcjpwYXNz"}}, 401,
+      {"Basic instead of Bearer",
+       "GET",
+       "/api/users/me",
+       "",
+       {{"Authorization", "Basic dXNlcjpwYXNz"}},
+       401,
        "unauthorized"},
       {"a forged token on a public post", "GET", "/api/posts/" + w.a_published, "", bearer(std::string(43, 'z')), 401,
        "unauthorized"},
@@ -214,8 +219,9 @@ TEST(Fuzz, EveryRouteAnswersBadInputWith4xx) {
   }
   // HEAD is answered as GET without the body (RFC 9110 9.3.2: a HEAD response has no
   // content), so the next response on the connection starts right after its header.
-  RawResult head = raw_exchange(server.port(), "HEAD /api/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
-                                                "GET /api/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+  RawResult head = raw_exchange(server.port(),
+                                "HEAD /api/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+                                "GET /api/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(head.bytes.rfind("HTTP/1.1 200 ", 0), 0u) << printable(head.bytes, 400);
   auto header_end = head.bytes.find("\r\n\r\n");
   ASSERT_NE(header_end, std::string::npos) << printable(head.bytes, 400);

@@ -183,10 +183,12 @@ RawResult raw_exchange(int port, std::string_view out, std::chrono::milliseconds
       }
     }
     if (writing && (p.revents & POLLOUT)) {
-      ssize_t n = ::send(fd, out.data() + sent, std::min<std::size_t>(out.size() - sent, 65536),
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) sent += static_cast<std::size_t>(n);
-      else if (n < 0 && errno != EAGAIN && errno != EINTR) writing = false;  // the server closed: read what it said
+      ssize_t n =
+          ::send(fd, out.data() + sent, std::min<std::size_t>(out.size() - sent, 65536), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0)
+        sent += static_cast<std::size_t>(n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR)
+        writing = false;  // the server closed: read what it said
     }
   }
   ::close(fd);
@@ -228,11 +230,17 @@ Snapshot snapshot(const World& w) {
     s.counts[table] = std::stol(sql1(std::string("SELECT count(*) FROM ") + table, w.db));
   std::string users = "'" + w.a_id + "', '" + w.b_id + "'";
   std::string posts = "'" + w.a_published + "', '" + w.a_draft + "', '" + w.b_published + "'";
-  s.rows = sql1("SELECT string_agg(t, E'\\n' ORDER BY t) FROM ("
-                "SELECT row_to_json(u)::text AS t FROM users u WHERE u.id IN (" + users + ") UNION ALL "
-                "SELECT row_to_json(p)::text FROM posts p WHERE p.id IN (" + posts + ") UNION ALL "
-                "SELECT row_to_json(s)::text FROM sessions s WHERE s.user_id IN (" + users + ")) rows",
-                w.db);
+  s.rows = sql1(
+      "SELECT string_agg(t, E'\\n' ORDER BY t) FROM ("
+      "SELECT row_to_json(u)::text AS t FROM users u WHERE u.id IN (" +
+          users +
+          ") UNION ALL "
+          "SELECT row_to_json(p)::text FROM posts p WHERE p.id IN (" +
+          posts +
+          ") UNION ALL "
+          "SELECT row_to_json(s)::text FROM sessions s WHERE s.user_id IN (" +
+          users + ")) rows",
+      w.db);
   return s;
 }
 
@@ -242,8 +250,7 @@ std::vector<std::string> error_lines(const std::string& log) {
   while (start < log.size()) {
     auto end = std::min(log.find('\n', start), log.size());
     std::string_view line(log.data() + start, end - start);
-    if (line.size() > 13 && (line.substr(13, 5) == "error" || line.substr(13, 8) == "critical"))
-      out.emplace_back(line);
+    if (line.size() > 13 && (line.substr(13, 5) == "error" || line.substr(13, 8) == "critical")) out.emplace_back(line);
     start = end + 1;
   }
   return out;

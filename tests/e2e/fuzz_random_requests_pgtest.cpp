@@ -75,12 +75,18 @@ const std::vector<Route>& routes() {
       {"GET", "/api/users", Auth::admin, {}, {"limit", "cursor", "role", "isActive"}},
       {"PATCH", "/api/users/:id", Auth::admin, {{"role", Kind::role, 10}, {"isActive", Kind::boolean, 0}}, {}},
       {"DELETE", "/api/users/:id", Auth::admin, {}, {}},
-      {"POST", "/api/posts", Auth::user,
-       {{"title", Kind::text, 200}, {"content", Kind::content, 100'000}, {"published", Kind::boolean, 0}}, {}},
+      {"POST",
+       "/api/posts",
+       Auth::user,
+       {{"title", Kind::text, 200}, {"content", Kind::content, 100'000}, {"published", Kind::boolean, 0}},
+       {}},
       {"GET", "/api/posts", Auth::none, {}, {"limit", "cursor"}},
       {"GET", "/api/posts/:id", Auth::optional, {}, {}},
-      {"PATCH", "/api/posts/:id", Auth::user,
-       {{"title", Kind::text, 200}, {"content", Kind::content, 100'000}, {"published", Kind::boolean, 0}}, {}},
+      {"PATCH",
+       "/api/posts/:id",
+       Auth::user,
+       {{"title", Kind::text, 200}, {"content", Kind::content, 100'000}, {"published", Kind::boolean, 0}},
+       {}},
       {"DELETE", "/api/posts/:id", Auth::user, {}, {}},
   };
   return all;
@@ -114,8 +120,10 @@ Match match(const std::string& method, std::string_view target) {
     std::string id;
     bool same = true;
     for (std::size_t i = 0; i < path.size() && same; ++i) {
-      if (pattern[i] == ":id") id = path[i];
-      else same = pattern[i] == path[i];
+      if (pattern[i] == ":id")
+        id = path[i];
+      else
+        same = pattern[i] == path[i];
     }
     if (!same) continue;
     if (r.method != (method == "HEAD" ? "GET" : method)) {  // HEAD is GET without the body
@@ -159,7 +167,9 @@ class Rng {
   std::size_t below(std::size_t n) { return n ? static_cast<std::size_t>(engine_() % n) : 0; }
   bool chance(double p) { return static_cast<double>(engine_() >> 11) * 0x1.0p-53 < p; }
   template <class T>
-  const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[below(v.size())];
+  }
   std::string bytes(std::size_t n) {
     std::string s(n, '\0');
     for (char& c : s) c = static_cast<char>(engine_() & 0xff);
@@ -184,24 +194,58 @@ constexpr std::string_view kPrintable =
     " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 constexpr std::string_view kTokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-const std::vector<std::string> kSqlMeta = {
-    "'; DROP TABLE users;--", "%", "\\", "$1", "' OR '1'='1", "\"; DELETE FROM posts; --", "%_%", "\\'", "$$",
-    "$1::text; TRUNCATE sessions CASCADE", "' UNION SELECT refresh_token_hash FROM sessions --", "--", "/*", "*/",
-    "E'\\\\x00'", "%00", "\\u0000", "'); SELECT pg_sleep(30); --", "${jndi:ldap://x}", "<script>alert(1)</script>"};
-const std::vector<std::string> kMethods = {"GET",  "POST", "PUT",      "PATCH",    "DELETE", "HEAD",
-                                           "OPTIONS", "TRACE", "get",  "FOO",  "PROPFIND", "M-SEARCH",
-                                           "GETT", std::string(64, 'X')};
-const std::vector<std::string> kContentTypes = {
-    "text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-8", "application/JSON",
-    "multipart/form-data; boundary=x", "application/jsonx", "json", "*/*", "application/json;",
-    "application/xml", "application/json, text/plain", "application/json; charset=latin1"};
-const std::vector<std::pair<std::string, std::string>> kOddHeaders = {
-    {"Connection", "close"}, {"Connection", "keep-alive"}, {"Accept", "*/*"}, {"Accept-Encoding", "gzip, br"},
-    {"Cookie", "session='; DROP TABLE users;--"}, {"X-Forwarded-For", "127.0.0.1, 10.0.0.1"},
-    {"Origin", "http://evil.example"}, {"Upgrade", "websocket"}, {"X-Request-Id", std::string(65, 'r')},
-    {"X-Request-Id", "'; DROP TABLE users;--"}, {"User-Agent", "' OR 1=1 --"}, {"Range", "bytes=0-1"},
-    {"If-None-Match", "*"}, {"X-HTTP-Method-Override", "DELETE"}, {"Host", "evil.example"},
-    {"Accept-Charset", "\\x00"}, {"X-Empty", ""}};
+const std::vector<std::string> kSqlMeta = {"'; DROP TABLE users;--",
+                                           "%",
+                                           "\\",
+                                           "$1",
+                                           "' OR '1'='1",
+                                           "\"; DELETE FROM posts; --",
+                                           "%_%",
+                                           "\\'",
+                                           "$$",
+                                           "$1::text; TRUNCATE sessions CASCADE",
+                                           "' UNION SELECT refresh_token_hash FROM sessions --",
+                                           "--",
+                                           "/*",
+                                           "*/",
+                                           "E'\\\\x00'",
+                                           "%00",
+                                           "\\u0000",
+                                           "'); SELECT pg_sleep(30); --",
+                                           "${jndi:ldap://x}",
+                                           "<script>alert(1)</script>"};
+const std::vector<std::string> kMethods = {
+    "GET",   "POST", "PUT", "PATCH",    "DELETE",   "HEAD", "OPTIONS",
+    "TRACE", "get",  "FOO", "PROPFIND", "M-SEARCH", "GETT", std::string(64, 'X')};
+const std::vector<std::string> kContentTypes = {"text/plain",
+                                                "application/x-www-form-urlencoded",
+                                                "application/json; charset=utf-8",
+                                                "application/JSON",
+                                                "multipart/form-data; boundary=x",
+                                                "application/jsonx",
+                                                "json",
+                                                "*/*",
+                                                "application/json;",
+                                                "application/xml",
+                                                "application/json, text/plain",
+                                                "application/json; charset=latin1"};
+const std::vector<std::pair<std::string, std::string>> kOddHeaders = {{"Connection", "close"},
+                                                                      {"Connection", "keep-alive"},
+                                                                      {"Accept", "*/*"},
+                                                                      {"Accept-Encoding", "gzip, br"},
+                                                                      {"Cookie", "session='; DROP TABLE users;--"},
+                                                                      {"X-Forwarded-For", "127.0.0.1, 10.0.0.1"},
+                                                                      {"Origin", "http://evil.example"},
+                                                                      {"Upgrade", "websocket"},
+                                                                      {"X-Request-Id", std::string(65, 'r')},
+                                                                      {"X-Request-Id", "'; DROP TABLE users;--"},
+                                                                      {"User-Agent", "' OR 1=1 --"},
+                                                                      {"Range", "bytes=0-1"},
+                                                                      {"If-None-Match", "*"},
+                                                                      {"X-HTTP-Method-Override", "DELETE"},
+                                                                      {"Host", "evil.example"},
+                                                                      {"Accept-Charset", "\\x00"},
+                                                                      {"X-Empty", ""}};
 
 std::string url_encode(std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
@@ -228,8 +272,10 @@ class Fuzzer {
     s.method = rng_.chance(0.88) ? r.method : rng_.pick(kMethods);
     std::string path = r.pattern;
     if (auto at = path.find(":id"); at != std::string::npos) path.replace(at, 3, id());
-    if (rng_.chance(0.06)) path = random_path();
-    else if (rng_.chance(0.05)) path = path_variant(path);
+    if (rng_.chance(0.06))
+      path = random_path();
+    else if (rng_.chance(0.05))
+      path = path_variant(path);
     std::string q = !r.query.empty() && rng_.chance(0.7) ? query(r.query) : rng_.chance(0.08) ? query({}) : "";
     s.target = q.empty() ? path : path + "?" + q;
     bool valid = false;
@@ -271,10 +317,26 @@ class Fuzzer {
       case 8: return "00000000-0000-0000-0000-000000000000";
       case 9: {
         std::string u = rng_.uuid();
-        return rng_.pick(std::vector<std::string>{
-            "not-a-uuid", "me", "1", "-1", "0", "null", "undefined", "%00", "%zz", "%", "..", "{" + u + "}",
-            u.substr(0, 35), u + "0", u.substr(0, 8) + u.substr(9), "g" + u.substr(1), "9223372036854775808",
-            std::string(3000, 'a'), u + ";", u + "'"});
+        return rng_.pick(std::vector<std::string>{"not-a-uuid",
+                                                  "me",
+                                                  "1",
+                                                  "-1",
+                                                  "0",
+                                                  "null",
+                                                  "undefined",
+                                                  "%00",
+                                                  "%zz",
+                                                  "%",
+                                                  "..",
+                                                  "{" + u + "}",
+                                                  u.substr(0, 35),
+                                                  u + "0",
+                                                  u.substr(0, 8) + u.substr(9),
+                                                  "g" + u.substr(1),
+                                                  "9223372036854775808",
+                                                  std::string(3000, 'a'),
+                                                  u + ";",
+                                                  u + "'"});
       }
       case 10: return url_encode(rng_.pick(kSqlMeta));
       case 11:
@@ -285,9 +347,10 @@ class Fuzzer {
   }
 
   std::string random_path() {
-    static const std::vector<std::string> parts = {"api", "posts", "users", "health", "auth", "me", "..", ".", "%2e%2e",
-                                                   "%2F", "metrics", "API", "Posts", "logout", "live", "x", "*", "",
-                                                   "magic-link", "verify", "%u0041", "index.html", "~root", "'"};
+    static const std::vector<std::string> parts = {"api",        "posts",  "users",  "health",     "auth",    "me",
+                                                   "..",         ".",      "%2e%2e", "%2F",        "metrics", "API",
+                                                   "Posts",      "logout", "live",   "x",          "*",       "",
+                                                   "magic-link", "verify", "%u0041", "index.html", "~root",   "'"};
     std::string path;
     for (std::size_t i = 0, n = 1 + rng_.below(5); i < n; ++i)
       path += "/" + (rng_.chance(0.15) ? rng_.from(kTokenAlphabet, 1 + rng_.below(12)) : rng_.pick(parts));
@@ -315,14 +378,14 @@ class Fuzzer {
     if (name == "cursor")
       return rng_.pick(std::vector<std::string>{w_.a_published, w_.b_published, w_.a_id, rng_.uuid(), "not-a-uuid",
                                                 "1700000000000000_" + w_.a_published, "-1_" + rng_.uuid(),
-                                                "99999999999999999999_" + rng_.uuid(),
-                                                url_encode(rng_.pick(kSqlMeta)), "%zz", "", "%00"});
+                                                "99999999999999999999_" + rng_.uuid(), url_encode(rng_.pick(kSqlMeta)),
+                                                "%zz", "", "%00"});
     if (name == "role")
       return rng_.pick(std::vector<std::string>{"USER", "ADMIN", "user", "ROOT", "", url_encode(rng_.pick(kSqlMeta)),
                                                 "USER%00", "ADMIN%27"});
     if (name == "isActive")
-      return rng_.pick(std::vector<std::string>{"true", "false", "maybe", "TRUE", "1", "0", "",
-                                                url_encode(rng_.pick(kSqlMeta))});
+      return rng_.pick(
+          std::vector<std::string>{"true", "false", "maybe", "TRUE", "1", "0", "", url_encode(rng_.pick(kSqlMeta))});
     return url_encode(rng_.pick(kSqlMeta));
   }
 
@@ -342,8 +405,9 @@ class Fuzzer {
 
   std::string string_value(Kind kind, std::size_t max) {
     if (kind == Kind::email) {
-      static const std::vector<std::string> locals = {"o'hara", "x%y", "a\\b", "$1", "'--", "x';DROP_TABLE_users;--",
-                                                      "fuzz", "percent%25", "\"quoted\"", "z\xc3\xbcrich"};
+      static const std::vector<std::string> locals = {
+          "o'hara", "x%y",        "a\\b",       "$1",           "'--", "x';DROP_TABLE_users;--",
+          "fuzz",   "percent%25", "\"quoted\"", "z\xc3\xbcrich"};
       return rng_.pick(locals) + rng_.from("abcdefghij", 4) + "@" +
              rng_.pick(std::vector<std::string>{"example.com", "fuzz.test", "x.io"});
     }
@@ -386,8 +450,8 @@ class Fuzzer {
       case 13: return "\"\\ud800\"";
       case 14: return "\"\\uDFFF\\uD800\"";
       case 15: return json_string(rng_.pick(kSqlMeta));
-      case 16: return f.kind == Kind::role ? json_string(rng_.pick(std::vector<std::string>{"ROOT", "user", "ADMIN "}))
-                                           : "0";
+      case 16:
+        return f.kind == Kind::role ? json_string(rng_.pick(std::vector<std::string>{"ROOT", "user", "ADMIN "})) : "0";
       default: return "\"" + std::string(150'000, 'h') + "\"";
     }
   }
@@ -593,9 +657,9 @@ RawCase raw_case(Rng& rng, const World& w) {
                   "\r\n\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\n\x01\r\n\r\n"}),
               RawExpect::client_error_or_close, "a malformed request line or header"};
     case 2: {
-      std::string value = rng.pick(std::vector<std::string>{"abc", "-1", "1.5", "", "5,6", "0x10", "+5",
-                                                            "99999999999999999999999", "2\r\nContent-Length: 3",
-                                                            "2\r\nTransfer-Encoding: chunked", "100"});
+      std::string value =
+          rng.pick(std::vector<std::string>{"abc", "-1", "1.5", "", "5,6", "0x10", "+5", "99999999999999999999999",
+                                            "2\r\nContent-Length: 3", "2\r\nTransfer-Encoding: chunked", "100"});
       return {post + "Content-Length: " + value + "\r\n\r\n{}", RawExpect::client_error_or_close,
               "a bad Content-Length"};
     }
@@ -610,7 +674,8 @@ RawCase raw_case(Rng& rng, const World& w) {
     }
     case 4: {
       std::string big;
-      if (rng.chance(0.5)) big = "X-Big: " + std::string(16 * 1024 + rng.below(24 * 1024), 'h') + "\r\n";
+      if (rng.chance(0.5))
+        big = "X-Big: " + std::string(16 * 1024 + rng.below(24 * 1024), 'h') + "\r\n";
       else
         for (int i = 0; i < 1800; ++i) big += "X-H" + std::to_string(i) + ": v\r\n";
       return {"GET /api/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big + "\r\n", RawExpect::status_431,
@@ -635,15 +700,15 @@ RawCase raw_case(Rng& rng, const World& w) {
       }
     }
     case 6: {
-      std::string target = rng.pick(std::vector<std::string>{"/api/posts?limit=%zz", "/api/posts?cursor=%4",
-                                                              "/api/posts?limit=%", "/api/posts/%zz",
-                                                              "/api/posts?limit=%E0%A4%A", "/api/posts?cursor=%00"});
+      std::string target =
+          rng.pick(std::vector<std::string>{"/api/posts?limit=%zz", "/api/posts?cursor=%4", "/api/posts?limit=%",
+                                            "/api/posts/%zz", "/api/posts?limit=%E0%A4%A", "/api/posts?cursor=%00"});
       return {"GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", RawExpect::client_error_or_close,
               "a bad percent-escape"};
     }
     case 7: {
       std::string target = rng.pick(std::vector<std::string>{"/api/\xff\xfe", "/api/posts/\xc3\x28", "/\xed\xa0\x80",
-                                                              "/api/posts?cursor=\xff", "/api/health/\xc0\xaf"});
+                                                             "/api/posts?cursor=\xff", "/api/health/\xc0\xaf"});
       return {"GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", RawExpect::client_error_or_close,
               "invalid UTF-8 in the target"};
     }
@@ -687,8 +752,7 @@ RawCase raw_case(Rng& rng, const World& w) {
       return {
           post + "Expect: 100-continue\r\nContent-Length: " + std::to_string(rng.chance(0.5) ? 2 : 20) + "\r\n\r\n{}",
           RawExpect::client_error_or_close, "Expect: 100-continue"};
-    default:
-      return {raw_request(rng, w), RawExpect::below_500, "a well-formed request"};
+    default: return {raw_request(rng, w), RawExpect::below_500, "a well-formed request"};
   }
 }
 
@@ -783,8 +847,8 @@ TEST(Fuzz, TenThousandRandomAndMutatedRequests) {
     std::string where = "#" + std::to_string(i) + " " + describe(s) + " -> " + std::to_string(reply.status) + " " +
                         printable(reply.body, 200);
     // A HEAD answer has the headers of the GET and no body to check.
-    if (auto problem = s.method == "HEAD" ? std::string()
-                                          : reply_problem(reply.status, reply.body, reply.headers["content-type"]);
+    if (auto problem =
+            s.method == "HEAD" ? std::string() : reply_problem(reply.status, reply.body, reply.headers["content-type"]);
         !problem.empty())
       failures.add(problem, where + log_lines(server, reply.headers["x-request-id"]));
     if (auto expected = expected_status(s, w)) {
@@ -794,7 +858,8 @@ TEST(Fuzz, TenThousandRandomAndMutatedRequests) {
     }
     if (reply.status == 405 && reply.headers["allow"].empty()) failures.add("405 without Allow", where);
     if (s.title) {  // SQL metacharacters, quotes, backslashes are data: stored and echoed as sent
-      if (reply.status != 201) failures.add("a valid post was not created", where);
+      if (reply.status != 201)
+        failures.add("a valid post was not created", where);
       else if (reply.json().at("post").at("title").as_string() != *s.title)
         failures.add("a post's title came back changed", where);
     }

@@ -45,8 +45,9 @@ TEST(Fuzz, SlowClientsAreCutOff) {
     int fd = connect_to(port);
     ASSERT_GE(fd, 0) << what;
     auto start = Clock::now();
-    if (!first_bytes.empty()) ASSERT_EQ(::send(fd, first_bytes.data(), first_bytes.size(), MSG_NOSIGNAL),
-                                        static_cast<ssize_t>(first_bytes.size()));
+    if (!first_bytes.empty())
+      ASSERT_EQ(::send(fd, first_bytes.data(), first_bytes.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(first_bytes.size()));
     stalled.push_back({std::move(what), fd, start, earliest, latest, std::nullopt, {}});
   };
   open("connected, sent nothing", "", 1.9, 0);
@@ -86,7 +87,8 @@ TEST(Fuzz, SlowClientsAreCutOff) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char buf[4096];
       ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, MSG_DONTWAIT);
-      if (n > 0) open_ones[i]->received.append(buf, static_cast<std::size_t>(n));
+      if (n > 0)
+        open_ones[i]->received.append(buf, static_cast<std::size_t>(n));
       else if (n == 0 || (errno != EAGAIN && errno != EINTR))
         open_ones[i]->closed_after = std::chrono::duration<double>(Clock::now() - open_ones[i]->start).count();
     }

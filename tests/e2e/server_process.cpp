@@ -88,7 +88,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
   dir_ = pattern;
   port_ = LocalCluster::free_port();
   std::vector<std::string> args{PGKIT_SERVER, "--port", std::to_string(port_), "--migrations", PGKIT_MIGRATIONS,
-                                "--threads", "2"};
+                                "--threads",  "2"};
   if (options.migrate) args.emplace_back("--migrate");
   args.insert(args.end(), options.args.begin(), options.args.end());
   // Only what the test sets: the developer's DATABASE_URL or PG* must not leak in; and no stray

@@ -27,11 +27,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kTick{20};           // the longest poll(): bounds idle-drop and mode-change latency
+constexpr milliseconds kTick{20};            // the longest poll(): bounds idle-drop and mode-change latency
 constexpr milliseconds kConnectBound{2000};  // a target that neither accepts nor refuses by then is down
 constexpr std::size_t kMaxQueued = 1 << 20;  // per direction: stop reading a side whose peer is slow
 
-struct Chunk { Clock::time_point due; std::string data; };
+struct Chunk {
+  Clock::time_point due;
+  std::string data;
+};
 
 // One direction of a connection: bytes read from one side, waiting to be written to the other.
 struct Flow {
@@ -44,11 +47,11 @@ struct Flow {
 
 struct Conn {
   int client = -1, server = -1;
-  bool connecting = false;      // non-blocking connect to the target still in progress
+  bool connecting = false;  // non-blocking connect to the target still in progress
   Clock::time_point connect_deadline;
-  bool dead = false;            // blackholed or dropped idle: read and discard, never write or close
+  bool dead = false;                              // blackholed or dropped idle: read and discard, never write or close
   bool client_gone = false, server_gone = false;  // dead only: that side hit EOF or an error
-  Flow up, down;                // client → server, server → client
+  Flow up, down;                                  // client → server, server → client
   Clock::time_point last_active;
   int client_slot = -1, server_slot = -1;  // indexes into this tick's pollfd array
 };
@@ -171,7 +174,8 @@ class FaultProxy::Loop {
       restructured_ = true;
     } else if (s.mode != Mode::refuse && listen_ < 0) {
       listen_ = listen_on(p_.port_);  // same port; retried every tick should it be taken
-      if (listen_ < 0) std::fprintf(stderr, "FaultProxy: cannot listen on %d again: %s\n", p_.port_, std::strerror(errno));
+      if (listen_ < 0)
+        std::fprintf(stderr, "FaultProxy: cannot listen on %d again: %s\n", p_.port_, std::strerror(errno));
       restructured_ = true;
     }
     mode_ = s.mode;
@@ -196,8 +200,12 @@ class FaultProxy::Loop {
       c.client = fd;
       c.last_active = now;
       // Blackholed at birth: TCP says connected, PostgreSQL never answers the startup packet.
-      if (mode_ == Mode::blackhole) c.dead = true;
-      else if (!start_connect(c, now)) { close_fd(c.client, false); continue; }
+      if (mode_ == Mode::blackhole)
+        c.dead = true;
+      else if (!start_connect(c, now)) {
+        close_fd(c.client, false);
+        continue;
+      }
       conns_.push_back(std::move(c));
     }
   }
@@ -206,13 +214,19 @@ class FaultProxy::Loop {
     c.server = ::socket(target_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.server < 0) return false;
     if (::connect(c.server, reinterpret_cast<const sockaddr*>(&target_), target_len_) == 0) return true;
-    if (errno != EINPROGRESS) { close_fd(c.server, false); return false; }  // e.g. ECONNREFUSED: target down
+    if (errno != EINPROGRESS) {
+      close_fd(c.server, false);
+      return false;
+    }  // e.g. ECONNREFUSED: target down
     c.connecting = true;
     c.connect_deadline = now + kConnectBound;
     return true;
   }
 
-  static void close_conn(Conn& c, bool reset) { close_fd(c.client, reset); close_fd(c.server, reset); }
+  static void close_conn(Conn& c, bool reset) {
+    close_fd(c.client, reset);
+    close_fd(c.server, reset);
+  }
 
   void serve(Conn& c, const std::vector<pollfd>& fds, Clock::time_point now) {
     short cr = c.client_slot >= 0 ? fds[c.client_slot].revents : 0;
@@ -239,7 +253,7 @@ class FaultProxy::Loop {
     if (cr & (POLLIN | POLLHUP | POLLERR)) ok = receive(c.client, c.up, now, c);
     if (ok && (sr & (POLLIN | POLLHUP | POLLERR))) ok = receive(c.server, c.down, now, c);
     if (ok) ok = send(c.server, c.up, now, c) && send(c.client, c.down, now, c);
-    if (!ok) return close_conn(c, true);  // one side reset or failed: the other side is reset too
+    if (!ok) return close_conn(c, true);                        // one side reset or failed: the other side is reset too
     if (c.up.shut && c.down.shut) return close_conn(c, false);  // both directions finished
     bool quiet = c.up.queue.empty() && c.down.queue.empty();
     if (idle_drop_.count() > 0 && quiet && now - c.last_active >= idle_drop_) {
@@ -255,7 +269,10 @@ class FaultProxy::Loop {
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
-      if (n == 0) { flow.eof = true; return true; }
+      if (n == 0) {
+        flow.eof = true;
+        return true;
+      }
       flow.queue.push_back({now + delay_, std::string(buf, static_cast<std::size_t>(n))});
       flow.queued += static_cast<std::size_t>(n);
       c.last_active = now;
@@ -356,12 +373,24 @@ void FaultProxy::change(const std::function<void(Settings&)>& edit) {
   applied_cv_.wait(lock, [&] { return applied_ >= mine; });
 }
 
-void FaultProxy::pass() { change([](Settings& s) { s.mode = Mode::pass; }); }
-void FaultProxy::delay(std::chrono::milliseconds d) { change([d](Settings& s) { s.delay = d; }); }
-void FaultProxy::blackhole() { change([](Settings& s) { s.mode = Mode::blackhole; }); }
-void FaultProxy::drop_idle_after(std::chrono::milliseconds idle) { change([idle](Settings& s) { s.idle_drop = idle; }); }
-void FaultProxy::reset_all() { change([](Settings& s) { ++s.resets_requested; }); }
-void FaultProxy::refuse() { change([](Settings& s) { s.mode = Mode::refuse; }); }
+void FaultProxy::pass() {
+  change([](Settings& s) { s.mode = Mode::pass; });
+}
+void FaultProxy::delay(std::chrono::milliseconds d) {
+  change([d](Settings& s) { s.delay = d; });
+}
+void FaultProxy::blackhole() {
+  change([](Settings& s) { s.mode = Mode::blackhole; });
+}
+void FaultProxy::drop_idle_after(std::chrono::milliseconds idle) {
+  change([idle](Settings& s) { s.idle_drop = idle; });
+}
+void FaultProxy::reset_all() {
+  change([](Settings& s) { ++s.resets_requested; });
+}
+void FaultProxy::refuse() {
+  change([](Settings& s) { s.mode = Mode::refuse; });
+}
 
 FaultProxy::Stats FaultProxy::stats() const {
   std::lock_guard lock(mutex_);

@@ -63,10 +63,10 @@ class FaultProxy {
 
   /// Counters since construction. open counts connections the proxy still holds (dead ones too).
   struct Stats {
-    int accepted = 0;      ///< client connections accepted
-    int open = 0;          ///< connections currently held
-    int dropped_idle = 0;  ///< connections abandoned by drop_idle_after
-    int reset = 0;         ///< connections reset by reset_all
+    int accepted = 0;         ///< client connections accepted
+    int open = 0;             ///< connections currently held
+    int dropped_idle = 0;     ///< connections abandoned by drop_idle_after
+    int reset = 0;            ///< connections reset by reset_all
     std::uint64_t bytes = 0;  ///< bytes forwarded (written to either side)
   };
   /// A snapshot of the counters.

@@ -98,21 +98,23 @@ IdleRun idle_then_query(Millis idle_ping) {
 // keeps the loss from the caller.
 TEST(FaultNetwork, ConnectionsTheNetworkForgetsWhileIdleNeverReachTheCaller) {
   IdleRun pinged = idle_then_query(Millis{2000});
-  std::printf("[ figures  ] idle 10 s behind a proxy that drops connections quiet for 5 s, idle ping every 2 s: %ld errors, "
-              "%d connections dropped by the proxy, first query %lld ms, slowest %lld ms, %llu validation failures, "
-              "%llu opened\n",
-              pinged.errors, pinged.dropped_by_proxy, pinged.first_query_ms, pinged.slowest_ms,
-              static_cast<unsigned long long>(pinged.stats.validation_failures),
-              static_cast<unsigned long long>(pinged.stats.created));
+  std::printf(
+      "[ figures  ] idle 10 s behind a proxy that drops connections quiet for 5 s, idle ping every 2 s: %ld errors, "
+      "%d connections dropped by the proxy, first query %lld ms, slowest %lld ms, %llu validation failures, "
+      "%llu opened\n",
+      pinged.errors, pinged.dropped_by_proxy, pinged.first_query_ms, pinged.slowest_ms,
+      static_cast<unsigned long long>(pinged.stats.validation_failures),
+      static_cast<unsigned long long>(pinged.stats.created));
   EXPECT_EQ(pinged.errors, 0);
   EXPECT_EQ(pinged.dropped_by_proxy, 0) << "the idle ping should have kept the connections known to the proxy";
 
   IdleRun unpinged = idle_then_query(Millis{0});
-  std::printf("[ figures  ] the same without the idle ping: %ld errors, %d connections dropped by the proxy, first query %lld ms "
-              "(found dead by validation), slowest %lld ms, %llu validation failures, %llu opened\n",
-              unpinged.errors, unpinged.dropped_by_proxy, unpinged.first_query_ms, unpinged.slowest_ms,
-              static_cast<unsigned long long>(unpinged.stats.validation_failures),
-              static_cast<unsigned long long>(unpinged.stats.created));
+  std::printf(
+      "[ figures  ] the same without the idle ping: %ld errors, %d connections dropped by the proxy, first query %lld ms "
+      "(found dead by validation), slowest %lld ms, %llu validation failures, %llu opened\n",
+      unpinged.errors, unpinged.dropped_by_proxy, unpinged.first_query_ms, unpinged.slowest_ms,
+      static_cast<unsigned long long>(unpinged.stats.validation_failures),
+      static_cast<unsigned long long>(unpinged.stats.created));
   EXPECT_EQ(unpinged.errors, 0);
   EXPECT_GE(unpinged.dropped_by_proxy, 2);
   EXPECT_GE(unpinged.stats.validation_failures, 1u);
@@ -135,15 +137,16 @@ TEST(FaultNetwork, AForgottenIdleConnectionCostsTheValidationTimeoutNotTheAcquir
     for (int i = 0; i < 4; ++i) held.push_back(pool.acquire());
   }
   constexpr long long kClientLimitMs = 3000;
-  test::QuietRounds r = test::after_quiet([&](int i) { return pool.query("SELECT $1::int", i).scalar<int>() == i; },
-                                          kClientLimitMs);
+  test::QuietRounds r =
+      test::after_quiet([&](int i) { return pool.query("SELECT $1::int", i).scalar<int>() == i; }, kClientLimitMs);
   auto st = pool.stats();
-  std::printf("[ figures  ] forgotten idle connections, default settings (validation timeout %lld ms): 60 queries in 3 "
-              "rounds after 10 s of quiet, %ld failed or over %lld ms; first of each round %lld, %lld, %lld ms; slowest "
-              "%lld ms; %d connections forgotten by the link, %llu validation failures, %llu opened\n",
-              static_cast<long long>(c.pool.validation_timeout.count()), r.failed, kClientLimitMs, r.first_ms[0],
-              r.first_ms[1], r.first_ms[2], r.slowest_ms, proxy.stats().dropped_idle,
-              static_cast<unsigned long long>(st.validation_failures), static_cast<unsigned long long>(st.created));
+  std::printf(
+      "[ figures  ] forgotten idle connections, default settings (validation timeout %lld ms): 60 queries in 3 "
+      "rounds after 10 s of quiet, %ld failed or over %lld ms; first of each round %lld, %lld, %lld ms; slowest "
+      "%lld ms; %d connections forgotten by the link, %llu validation failures, %llu opened\n",
+      static_cast<long long>(c.pool.validation_timeout.count()), r.failed, kClientLimitMs, r.first_ms[0], r.first_ms[1],
+      r.first_ms[2], r.slowest_ms, proxy.stats().dropped_idle, static_cast<unsigned long long>(st.validation_failures),
+      static_cast<unsigned long long>(st.created));
   EXPECT_EQ(r.failed, 0);
   EXPECT_LT(r.slowest_ms, 1000) << "a forgotten connection cost more than the validation timeouts and a connect";
   EXPECT_GE(st.validation_failures, 4u) << "the forgotten siblings were found too";
@@ -192,11 +195,12 @@ TEST(FaultNetwork, BlackholeFailsAtTheConfiguredBoundsAndRecovers) {
         return true;
       }))
     recovered_ms = ms_since(t);
-  std::printf("[ figures  ] blackhole: query with a 1000 ms timeout failed after %lld ms (bound: timeout + cancel grace 1000 ms); "
-              "acquire failed after %lld ms (acquire_timeout 2000 ms); a connection failed after %lld ms "
-              "(connect_timeout 1000 ms); a 500 ms health check answered false after %lld ms; recovered %lld ms after "
-              "the path returned\n",
-              query_ms, acquire_ms, connect_ms, health_ms, recovered_ms);
+  std::printf(
+      "[ figures  ] blackhole: query with a 1000 ms timeout failed after %lld ms (bound: timeout + cancel grace 1000 ms); "
+      "acquire failed after %lld ms (acquire_timeout 2000 ms); a connection failed after %lld ms "
+      "(connect_timeout 1000 ms); a 500 ms health check answered false after %lld ms; recovered %lld ms after "
+      "the path returned\n",
+      query_ms, acquire_ms, connect_ms, health_ms, recovered_ms);
   // Bounds with room for a loaded machine: what matters is that nothing waits without end.
   EXPECT_LT(query_ms, 2000 + 3000);
   EXPECT_LT(acquire_ms, 2000 + 1000 + 3000) << acquire_error;
@@ -238,10 +242,10 @@ TEST(FaultNetwork, ConnectionsResetUnderLoadCostIdempotentWorkNothing) {
   some_reads();
   stop = true;
   for (auto& t : threads) t.join();
-  std::printf("[ figures  ] 5 resets of every connection under 4 readers: %ld reads, %ld errors, %d connections reset, %llu "
-              "opened\n",
-              reads.load(), errors.load(), proxy.stats().reset,
-              static_cast<unsigned long long>(pool.stats().created));
+  std::printf(
+      "[ figures  ] 5 resets of every connection under 4 readers: %ld reads, %ld errors, %d connections reset, %llu "
+      "opened\n",
+      reads.load(), errors.load(), proxy.stats().reset, static_cast<unsigned long long>(pool.stats().created));
   EXPECT_EQ(errors, 0);
   EXPECT_GE(proxy.stats().reset, 5);
 }

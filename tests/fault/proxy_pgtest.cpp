@@ -69,7 +69,8 @@ TEST(Proxy, PassForwardsQueries) {
   EXPECT_EQ(conn.query("SELECT length(repeat('x', 4000000))").scalar<int>(), 4000000);
   EXPECT_EQ(conn.query("SELECT repeat('x', 4000000)").scalar<std::string>().size(), 4000000u);
   auto s = proxy.stats();
-  std::printf("[ figures  ] pass: accepted=%d open=%d bytes=%llu\n", s.accepted, s.open, static_cast<unsigned long long>(s.bytes));
+  std::printf("[ figures  ] pass: accepted=%d open=%d bytes=%llu\n", s.accepted, s.open,
+              static_cast<unsigned long long>(s.bytes));
   EXPECT_GE(s.accepted, 1);
   EXPECT_EQ(s.open, 1);
   EXPECT_GT(s.bytes, 4000000u);
@@ -91,8 +92,8 @@ TEST(Proxy, DelayAddsLatencyBothWays) {
   Connection second(through(proxy, "proxy-delay", 10'000ms));  // the handshake takes several round trips
   double handshake = ms_since(t0);
   EXPECT_EQ(second.query("SELECT 1").scalar<int>(), 1);
-  std::printf("[ figures  ] delay 200 ms: round trip %.1f ms without, %.1f ms with; a new connection took %.1f ms\n", direct,
-              delayed, handshake);
+  std::printf("[ figures  ] delay 200 ms: round trip %.1f ms without, %.1f ms with; a new connection took %.1f ms\n",
+              direct, delayed, handshake);
   // Each direction holds every chunk 200 ms: a round trip cannot take less than 400 ms.
   EXPECT_GE(delayed, 400.0);
   EXPECT_GE(handshake, 400.0);
@@ -113,7 +114,8 @@ TEST(Proxy, ResetAllBreaksOpenConnections) {
   std::string got = outcome([&] { conn.query({.timeout = 5000ms}, "SELECT 1"); });
   double took = ms_since(t0);
   auto s = proxy.stats();
-  std::printf("[ figures  ] reset_all: next query -> %s after %.1f ms; stats reset=%d open=%d\n", got.c_str(), took, s.reset, s.open);
+  std::printf("[ figures  ] reset_all: next query -> %s after %.1f ms; stats reset=%d open=%d\n", got.c_str(), took,
+              s.reset, s.open);
   EXPECT_EQ(got, "ConnectionLost");
   EXPECT_LT(took, 2000.0);
   EXPECT_TRUE(conn.broken());
@@ -133,7 +135,8 @@ TEST(Proxy, BlackholeStallsNewAndOpenConnections) {
   auto t0 = Clock::now();
   std::string got = outcome([&] { Connection c(through(proxy, "proxy-blackhole", 1000ms)); });
   double connect_ms = ms_since(t0);
-  std::printf("[ figures  ] blackhole: new connection -> %s after %.1f ms (connect_timeout 1000 ms)\n", got.c_str(), connect_ms);
+  std::printf("[ figures  ] blackhole: new connection -> %s after %.1f ms (connect_timeout 1000 ms)\n", got.c_str(),
+              connect_ms);
   EXPECT_EQ(got, "CannotConnect");
   EXPECT_GE(connect_ms, 900.0);
   EXPECT_LT(connect_ms, 4000.0);
@@ -164,8 +167,8 @@ TEST(Proxy, BlackholeStallsNewAndOpenConnections) {
   Connection fresh(through(proxy, "proxy-blackhole", 1000ms));
   EXPECT_EQ(fresh.query("SELECT 3").scalar<int>(), 3);
   auto s = proxy.stats();
-  std::printf("[ figures  ] blackhole then pass: new connection and query in %.1f ms; accepted=%d open=%d\n", ms_since(t0),
-              s.accepted, s.open);
+  std::printf("[ figures  ] blackhole then pass: new connection and query in %.1f ms; accepted=%d open=%d\n",
+              ms_since(t0), s.accepted, s.open);
 }
 
 TEST(Proxy, DropIdleAbandonsQuietConnectionsOnly) {
@@ -184,8 +187,10 @@ TEST(Proxy, DropIdleAbandonsQuietConnectionsOnly) {
   std::thread talking([&] {
     while (!stop && talker_failure.empty()) {
       std::string r = outcome([&] { talker.query({.timeout = 2000ms}, "SELECT 1"); });
-      if (r == "ok") ++talks;
-      else talker_failure = r;
+      if (r == "ok")
+        ++talks;
+      else
+        talker_failure = r;
       std::this_thread::sleep_for(100ms);  // the talker's pace: never quiet for the proxy's 300 ms
     }
   });
@@ -198,10 +203,11 @@ TEST(Proxy, DropIdleAbandonsQuietConnectionsOnly) {
   stop = true;
   talking.join();
   auto s = proxy.stats();
-  std::printf("[ figures  ] drop_idle_after 300 ms: quiet one, idle 800 ms -> %s after %.1f ms; talker made %d queries%s%s; "
-              "dropped_idle=%d\n",
-              got.c_str(), quiet_ms, talks, talker_failure.empty() ? "" : ", then failed with ",
-              talker_failure.c_str(), s.dropped_idle);
+  std::printf(
+      "[ figures  ] drop_idle_after 300 ms: quiet one, idle 800 ms -> %s after %.1f ms; talker made %d queries%s%s; "
+      "dropped_idle=%d\n",
+      got.c_str(), quiet_ms, talks, talker_failure.empty() ? "" : ", then failed with ", talker_failure.c_str(),
+      s.dropped_idle);
   EXPECT_EQ(dropped_before_asking, 1);
   EXPECT_TRUE(is_one_of(got, {"Timeout", "ConnectionLost"})) << got;
   EXPECT_GE(quiet_ms, 1000.0);  // no answer came before the deadline
@@ -218,8 +224,8 @@ TEST(Proxy, RefuseFailsNewConnectionsFast) {
   std::string got = outcome([&] { Connection c(through(proxy, "proxy-refuse", 5000ms)); });
   double refused_ms = ms_since(t0);
   std::string still = outcome([&] { before.query({.timeout = 2000ms}, "SELECT 1"); });
-  std::printf("[ figures  ] refuse: new connection -> %s after %.1f ms (connect_timeout 5000 ms); open one -> %s\n", got.c_str(),
-              refused_ms, still.c_str());
+  std::printf("[ figures  ] refuse: new connection -> %s after %.1f ms (connect_timeout 5000 ms); open one -> %s\n",
+              got.c_str(), refused_ms, still.c_str());
   EXPECT_EQ(got, "CannotConnect");
   EXPECT_LT(refused_ms, 2000.0);  // refused, not timed out
   EXPECT_EQ(still, "ok");         // refusing new connections leaves open ones alone
@@ -241,8 +247,8 @@ TEST(Proxy, TargetDownThenRestarted) {
   server->start();
   t0 = Clock::now();
   std::string again = outcome([&] { EXPECT_EQ(Connection(config).query("SELECT 5").scalar<int>(), 5); });
-  std::printf("[ figures  ] target down: new connection -> %s after %.1f ms; restarted -> %s in %.1f ms\n", got.c_str(), down_ms,
-              again.c_str(), ms_since(t0));
+  std::printf("[ figures  ] target down: new connection -> %s after %.1f ms; restarted -> %s in %.1f ms\n", got.c_str(),
+              down_ms, again.c_str(), ms_since(t0));
   EXPECT_EQ(got, "CannotConnect");
   EXPECT_LT(down_ms, 2000.0);  // the proxy closes the client as soon as the target refuses
   EXPECT_EQ(again, "ok");

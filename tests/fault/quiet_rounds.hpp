@@ -16,9 +16,9 @@
 namespace pgkit::test {
 
 struct QuietRounds {
-  long failed = 0;                 ///< threw, answered wrongly, or took the client limit or more
+  long failed = 0;  ///< threw, answered wrongly, or took the client limit or more
   long long slowest_ms = 0;
-  std::vector<long long> first_ms; ///< the first request of each round: the one that meets the forgotten links
+  std::vector<long long> first_ms;  ///< the first request of each round: the one that meets the forgotten links
 };
 
 /// `rounds` times: `quiet` of silence, then `requests` calls of request(i) one after another.

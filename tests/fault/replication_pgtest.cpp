@@ -122,7 +122,7 @@ TEST(FaultFailover, PrimaryKilledAndStandbyPromotedLosesNoAcknowledgedWrite) {
   std::atomic<bool> stop{false};
   std::set<long> acked;
   std::vector<SteadyClock::time_point> acked_at;  // written by the writer only, read after join
-  std::atomic<long> errors{0}, acked_count{0};  // acked_count: what the test may watch while writing goes on
+  std::atomic<long> errors{0}, acked_count{0};    // acked_count: what the test may watch while writing goes on
   std::string first_error;
   std::thread writer([&] {
     for (long k = 1; !stop; ++k) {

@@ -46,9 +46,9 @@ std::string doctor(const std::string& url, const std::string& replica_url) {
 TEST(FaultServer, DatabaseRestartUnderMixedLoad) {
   auto pg = private_server();
   constexpr int kAcquireMs = 2000;
-  ServerProcess server({.database_url = pg->url(),
-                        .env = {{"DB_ACQUIRE_TIMEOUT_MS", std::to_string(kAcquireMs)},
-                                {"DB_CONNECTION_TIMEOUT_MS", "2000"}}});
+  ServerProcess server(
+      {.database_url = pg->url(),
+       .env = {{"DB_ACQUIRE_TIMEOUT_MS", std::to_string(kAcquireMs)}, {"DB_CONNECTION_TIMEOUT_MS", "2000"}}});
   HttpClient setup(server.port());
   std::string token = sign_in(server, setup, "load@example.com").field("accessToken");
   ASSERT_FALSE(token.empty());
@@ -77,8 +77,9 @@ TEST(FaultServer, DatabaseRestartUnderMixedLoad) {
           case 2: route = "me", status = http.get("/api/users/me", bearer(token)).status; break;
           default:
             route = "create";
-            status = http.post("/api/posts", fmt::format(R"({{"title":"p{}-{}","published":true}})", id, i),
-                               bearer(token)).status;
+            status =
+                http.post("/api/posts", fmt::format(R"({{"title":"p{}-{}","published":true}})", id, i), bearer(token))
+                    .status;
         }
       } catch (const std::exception&) {
         transport_errors++;
@@ -148,11 +149,12 @@ TEST(FaultServer, DatabaseRestartUnderMixedLoad) {
   }
   std::string statuses;
   for (auto [status, n] : by_status) statuses += fmt::format(" {}×{}", n, status);
-  std::printf("[ figures  ] database stopped at %lld ms and started at %lld ms under 4 clients and a health monitor: %zu requests,%s; %ld transport "
-              "errors; health 503 first at %lld ms, 200 again at %lld ms (%lld ms after the start); slowest request "
-              "%lld ms (acquire timeout %d ms)\n",
-              stop_at, start_at, outcomes.size(), statuses.c_str(), transport_errors.load(), first_503, healthy_at,
-              healthy_at - start_at, slowest, kAcquireMs);
+  std::printf(
+      "[ figures  ] database stopped at %lld ms and started at %lld ms under 4 clients and a health monitor: %zu requests,%s; %ld transport "
+      "errors; health 503 first at %lld ms, 200 again at %lld ms (%lld ms after the start); slowest request "
+      "%lld ms (acquire timeout %d ms)\n",
+      stop_at, start_at, outcomes.size(), statuses.c_str(), transport_errors.load(), first_503, healthy_at,
+      healthy_at - start_at, slowest, kAcquireMs);
   EXPECT_EQ(transport_errors, 0);
   for (const auto& [status, n] : by_status) {
     EXPECT_TRUE(status == 200 || status == 201 || status == 503) << n << " answers with status " << status;
@@ -182,11 +184,11 @@ TEST(FaultServer, ConnectionsANatForgotCostNoRequest) {
   proxy.drop_idle_after(5s);
   constexpr long long kClientLimitMs = 3000;
   QuietRounds r = after_quiet([&](int) { return http.get("/api/posts?limit=5").status == 200; }, kClientLimitMs);
-  std::printf("[ figures  ] pgkit-server behind a NAT forgetting connections quiet for 5 s, default settings: 60 requests "
-              "in 3 rounds after 10 s of quiet, %ld failed or over %lld ms; first of each round %lld, %lld, %lld ms; "
-              "slowest %lld ms; %d connections forgotten\n",
-              r.failed, kClientLimitMs, r.first_ms[0], r.first_ms[1], r.first_ms[2], r.slowest_ms,
-              proxy.stats().dropped_idle);
+  std::printf(
+      "[ figures  ] pgkit-server behind a NAT forgetting connections quiet for 5 s, default settings: 60 requests "
+      "in 3 rounds after 10 s of quiet, %ld failed or over %lld ms; first of each round %lld, %lld, %lld ms; "
+      "slowest %lld ms; %d connections forgotten\n",
+      r.failed, kClientLimitMs, r.first_ms[0], r.first_ms[1], r.first_ms[2], r.slowest_ms, proxy.stats().dropped_idle);
   EXPECT_EQ(r.failed, 0);
   EXPECT_LT(r.slowest_ms, 1000);
   EXPECT_GE(proxy.stats().dropped_idle, 2);
@@ -199,8 +201,8 @@ TEST(FaultServer, HealthMetricsAndDoctorReportEachNode) {
   auto primary = private_server();
   auto standby = standby_of(*primary);
   const std::string replica_url = fmt::format("postgresql://127.0.0.1:{}/postgres", standby->port());
-  ServerProcess server({.database_url = primary->url(),
-                        .env = {{"DATABASE_REPLICA_URL", replica_url}, {"DB_REPLICA_CHECK_MS", "200"}}});
+  ServerProcess server(
+      {.database_url = primary->url(), .env = {{"DATABASE_REPLICA_URL", replica_url}, {"DB_REPLICA_CHECK_MS", "200"}}});
   HttpClient http(server.port());
   auto replica_in = [&](bool want) {
     HttpReply h;

@@ -151,7 +151,12 @@ TEST(Async, TheIoThreadIsNeverBlocked) {
     auto ex = co_await asio::this_coro::executor;
     for (int i = 0; i < 8; ++i)
       asio::co_spawn(
-          ex, [&]() -> asio::awaitable<void> { co_await db.query("SELECT pg_sleep(1)"); ++slept; }, asio::detached);
+          ex,
+          [&]() -> asio::awaitable<void> {
+            co_await db.query("SELECT pg_sleep(1)");
+            ++slept;
+          },
+          asio::detached);
     asio::co_spawn(
         ex,
         [&]() -> asio::awaitable<void> {
@@ -169,13 +174,14 @@ TEST(Async, TheIoThreadIsNeverBlocked) {
     while (next < end) {
       asio::steady_timer t(ex, next);
       co_await t.async_wait(asio::use_awaitable);
-      worst_lateness = std::max(worst_lateness, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - next));
+      worst_lateness =
+          std::max(worst_lateness, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - next));
       next += 10ms;
       ++ticks;
     }
   });  // and the spawned coroutines, which run_on waits for
-  std::printf("[ figures  ] %d ticks, worst lateness %lld ms while 8 pg_sleep(1) and a blackholed connect ran\n",
-              ticks, static_cast<long long>(worst_lateness.count()));
+  std::printf("[ figures  ] %d ticks, worst lateness %lld ms while 8 pg_sleep(1) and a blackholed connect ran\n", ticks,
+              static_cast<long long>(worst_lateness.count()));
   EXPECT_TRUE(connect_failed);
   EXPECT_LT(worst_lateness, 500ms) << "the io thread was blocked";
 }
@@ -324,7 +330,8 @@ TEST(Async, CoroutineCancelledByItsCallerGivesItsConnectionBack) {
   EXPECT_EQ(pool.stats().in_use, 0);
   // The abandoned statement was cancelled on the server, not left running (it would for a minute).
   EXPECT_TRUE(eventually([&] {
-    return server.sql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")[0] ==
+    return server.sql(
+               "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")[0] ==
            "0";
   }));
 }
@@ -462,23 +469,24 @@ TEST(Async, APoolLeavesANodeThatTurnedReadOnly) {
   auto a = test::private_server();
   auto b = test::private_server();
   for (auto* s : {a.get(), b.get()}) s->sql("CREATE TABLE kv (k int PRIMARY KEY, port int)");
-  auto loaded = parse_url(fmt::format("postgresql://{}:{}@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
-                                      a->user(), a->password(), a->port(), b->port()));
+  auto loaded =
+      parse_url(fmt::format("postgresql://{}:{}@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+                            a->user(), a->password(), a->port(), b->port()));
   ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
   Pool pool(loaded.config);
   AsyncPool db(pool);
   const std::string upsert =
       "INSERT INTO kv VALUES ($1, inet_server_port()) ON CONFLICT (k) DO UPDATE SET port = excluded.port RETURNING port";
   auto write = [&](int k) {
-    return run_on(1, [&]() -> asio::awaitable<int> { co_return (co_await db.query(idempotent, upsert, k)).scalar<int>(); });
+    return run_on(
+        1, [&]() -> asio::awaitable<int> { co_return (co_await db.query(idempotent, upsert, k)).scalar<int>(); });
   };
   EXPECT_EQ(write(1), a->port());
   ASSERT_TRUE(test::make_read_only(*a));
   for (int k = 2; k < 6; ++k) EXPECT_EQ(write(k), b->port());
   auto in_tx = run_on(1, [&]() -> asio::awaitable<int> {
-    co_return co_await db.transaction([&](AsyncTransaction& tx) -> asio::awaitable<int> {
-      co_return (co_await tx.query(upsert, 9)).scalar<int>();
-    });
+    co_return co_await db.transaction(
+        [&](AsyncTransaction& tx) -> asio::awaitable<int> { co_return (co_await tx.query(upsert, 9)).scalar<int>(); });
   });
   EXPECT_EQ(in_tx, b->port());
   EXPECT_GE(pool.stats().read_only_discards, 1u);

@@ -25,8 +25,9 @@ Config fresh_database(const std::string& name) {
 
 TEST(Seed, AdminUserSeedIsIdempotent) {
   Connection conn(fresh_database("seed_admin"));
-  conn.execute("CREATE TABLE users(id bigserial PRIMARY KEY, email text NOT NULL, role text NOT NULL DEFAULT 'USER');"
-               "CREATE UNIQUE INDEX users_email_lower ON users (lower(email))");
+  conn.execute(
+      "CREATE TABLE users(id bigserial PRIMARY KEY, email text NOT NULL, role text NOT NULL DEFAULT 'USER');"
+      "CREATE UNIQUE INDEX users_email_lower ON users (lower(email))");
   fs::path seeds = fs::path(PGKIT_FIXTURES).parent_path().parent_path() / "seeds";
   EXPECT_EQ(seed(conn, seeds).size(), 1u);
   EXPECT_EQ(seed(conn, seeds).size(), 1u);

@@ -15,7 +15,6 @@
 #include "pgkit/migrate.hpp"
 #include "test_server.hpp"
 
-
 using namespace pgkit;
 using namespace pgkit::catalog;
 
@@ -213,8 +212,8 @@ TEST(CatalogDescribe, ReadsIndexKeysMethodsOperatorClassesPredicatesAndIncludes)
   const auto& t = table_of(described, "public", "ix");
   std::vector<std::string> names;
   for (const auto& i : t.indexes) names.push_back(i.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"ix_pk", "Ix Multi", "ix_1", "ix_2", "ix_3", "ix_4", "ix_5", "ix_u",
-                                             "ix_x"}))
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"ix_pk", "Ix Multi", "ix_1", "ix_2", "ix_3", "ix_4", "ix_5", "ix_u", "ix_x"}))
       << "the primary key first, then by name, byte-wise";
 
   const auto& pk = index_of(t, "ix_pk");
@@ -247,9 +246,9 @@ TEST(CatalogDescribe, ReadsIndexKeysMethodsOperatorClassesPredicatesAndIncludes)
 
   EXPECT_EQ(index_of(t, "ix_2").method, "gin");
   EXPECT_EQ(index_of(t, "ix_2").keys, std::vector<IndexKey>{(IndexKey{.column = "b", .opclass = "jsonb_path_ops"})});
-  EXPECT_EQ(index_of(t, "ix_3").keys,
-            (std::vector<IndexKey>{{.column = "e", .collation = "\"POSIX\""}, {.column = "a", .descending = true},
-                                   {.column = "Odd Col"}}));
+  EXPECT_EQ(index_of(t, "ix_3").keys, (std::vector<IndexKey>{{.column = "e", .collation = "\"POSIX\""},
+                                                             {.column = "a", .descending = true},
+                                                             {.column = "Odd Col"}}));
   EXPECT_EQ(index_of(t, "ix_4").method, "hash");
   EXPECT_EQ(index_of(t, "ix_5").method, "brin");
   EXPECT_EQ(index_of(t, "ix_5").options, "pages_per_range='16'");
@@ -295,8 +294,9 @@ TEST(CatalogDescribe, ReadsPartitionsUnloggedTablesOptionsIdentitiesAndComments)
   EXPECT_EQ(ev.primary_key()->name, "ev_pk");
   EXPECT_EQ(index_of(ev, "ev_at_idx").definition, "CREATE INDEX ev_at_idx ON ONLY public.ev USING btree (at)");
   const auto& partition = table_of(c, "public", "ev_2025");
-  EXPECT_EQ(partition.attach, "ALTER TABLE ONLY public.ev ATTACH PARTITION public.ev_2025 FOR VALUES FROM "
-                              "('2025-01-01') TO ('2026-01-01');");
+  EXPECT_EQ(partition.attach,
+            "ALTER TABLE ONLY public.ev ATTACH PARTITION public.ev_2025 FOR VALUES FROM "
+            "('2025-01-01') TO ('2026-01-01');");
   EXPECT_EQ(partition.primary_key()->name, "ev_2025_pkey");
   EXPECT_EQ(index_of(partition, "ev_2025_at_idx").keys, std::vector<IndexKey>{{.column = "at"}});
   const auto& ul = table_of(c, "public", "ul");
@@ -305,7 +305,8 @@ TEST(CatalogDescribe, ReadsPartitionsUnloggedTablesOptionsIdentitiesAndComments)
   EXPECT_EQ(table_of(c, "public", "child").create_suffix, " INHERITS (public.parent)");
 
   const auto& idt = table_of(c, "public", "idt");
-  EXPECT_EQ(column_of(idt, "a").identity, (Identity{.always = true, .options = "(START WITH 5 INCREMENT BY 2 CACHE 10)"}));
+  EXPECT_EQ(column_of(idt, "a").identity,
+            (Identity{.always = true, .options = "(START WITH 5 INCREMENT BY 2 CACHE 10)"}));
   EXPECT_EQ(column_of(idt, "b").identity, (Identity{.always = false, .options = "(INCREMENT BY -1)"}));
   EXPECT_EQ(column_of(idt, "g").generated, "(a * 2)");
   EXPECT_FALSE(column_of(idt, "g").default_value);
@@ -417,20 +418,45 @@ TEST(CatalogTypes, FormatTypeEqualsTheServersForEveryBuiltinTypePrismaCanProduce
     Type type;
   };
   std::vector<Case> cases = {
-      {"SMALLINT", type("int2")}, {"INTEGER", type("int4")}, {"BIGINT", type("int8")},
-      {"SERIAL", type("int4")}, {"SMALLSERIAL", type("int2")}, {"BIGSERIAL", type("int8")},
-      {"DECIMAL(65,30)", type("numeric", {65, 30})}, {"DECIMAL(10,0)", type("numeric", {10, 0})},
-      {"DECIMAL", type("numeric")}, {"MONEY", type("money")}, {"REAL", type("float4")},
-      {"DOUBLE PRECISION", type("float8")}, {"VARCHAR(255)", type("varchar", {255})},
-      {"VARCHAR", type("varchar")}, {"CHAR(1)", type("bpchar", {1})}, {"CHAR(36)", type("bpchar", {36})},
-      {"TEXT", type("text")}, {"BYTEA", type("bytea")}, {"TIMESTAMP(3)", type("timestamp", {3})},
-      {"TIMESTAMP(6)", type("timestamp", {6})}, {"TIMESTAMP", type("timestamp")},
-      {"TIMESTAMPTZ(3)", type("timestamptz", {3})}, {"TIMESTAMPTZ", type("timestamptz")},
-      {"DATE", type("date")}, {"TIME(3)", type("time", {3})}, {"TIME", type("time")},
-      {"TIMETZ(6)", type("timetz", {6})}, {"TIMETZ", type("timetz")}, {"BOOLEAN", type("bool")},
-      {"BIT(1)", type("bit", {1})}, {"BIT(8)", type("bit", {8})}, {"VARBIT(7)", type("varbit", {7})},
-      {"VARBIT", type("varbit")}, {"UUID", type("uuid")}, {"XML", type("xml")}, {"JSON", type("json")},
-      {"JSONB", type("jsonb")}, {"INET", type("inet")}, {"OID", type("oid")},
+      {"SMALLINT", type("int2")},
+      {"INTEGER", type("int4")},
+      {"BIGINT", type("int8")},
+      {"SERIAL", type("int4")},
+      {"SMALLSERIAL", type("int2")},
+      {"BIGSERIAL", type("int8")},
+      {"DECIMAL(65,30)", type("numeric", {65, 30})},
+      {"DECIMAL(10,0)", type("numeric", {10, 0})},
+      {"DECIMAL", type("numeric")},
+      {"MONEY", type("money")},
+      {"REAL", type("float4")},
+      {"DOUBLE PRECISION", type("float8")},
+      {"VARCHAR(255)", type("varchar", {255})},
+      {"VARCHAR", type("varchar")},
+      {"CHAR(1)", type("bpchar", {1})},
+      {"CHAR(36)", type("bpchar", {36})},
+      {"TEXT", type("text")},
+      {"BYTEA", type("bytea")},
+      {"TIMESTAMP(3)", type("timestamp", {3})},
+      {"TIMESTAMP(6)", type("timestamp", {6})},
+      {"TIMESTAMP", type("timestamp")},
+      {"TIMESTAMPTZ(3)", type("timestamptz", {3})},
+      {"TIMESTAMPTZ", type("timestamptz")},
+      {"DATE", type("date")},
+      {"TIME(3)", type("time", {3})},
+      {"TIME", type("time")},
+      {"TIMETZ(6)", type("timetz", {6})},
+      {"TIMETZ", type("timetz")},
+      {"BOOLEAN", type("bool")},
+      {"BIT(1)", type("bit", {1})},
+      {"BIT(8)", type("bit", {8})},
+      {"VARBIT(7)", type("varbit", {7})},
+      {"VARBIT", type("varbit")},
+      {"UUID", type("uuid")},
+      {"XML", type("xml")},
+      {"JSON", type("json")},
+      {"JSONB", type("jsonb")},
+      {"INET", type("inet")},
+      {"OID", type("oid")},
       {"CITEXT", {.schema = "public", .name = "citext"}},
   };
   std::string ddl = "CREATE TABLE public.t (";

@@ -22,8 +22,10 @@ const Finding* find(const HealthReport& r, const std::string& code) {
   return it == r.findings.end() ? nullptr : &*it;
 }
 
-constexpr const char* kUsers = "-- migrate:up\nCREATE TABLE users(id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n";
-constexpr const char* kPosts = "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE posts;\n";
+constexpr const char* kUsers =
+    "-- migrate:up\nCREATE TABLE users(id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n";
+constexpr const char* kPosts =
+    "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE posts;\n";
 
 }  // namespace
 

@@ -64,7 +64,8 @@ void build_with_pgkit(const std::string& url, const schema::Schema& schema) {
 
 /// The database a schema describes, built by Prisma's SQL for it (`migrate diff --from-empty`).
 void build_with_prisma(const std::string& url, const fs::path& schema) {
-  std::string script = test::PrismaOracle({.database_url = url}).diff(test::DiffSource::empty(), test::DiffSource::schema(schema));
+  std::string script =
+      test::PrismaOracle({.database_url = url}).diff(test::DiffSource::empty(), test::DiffSource::schema(schema));
   if (!test::PrismaOracle::is_empty_migration(script)) execute(url, script);
 }
 
@@ -81,9 +82,11 @@ schema::IntrospectResult pull_and_round_trip(const catalog::Catalog& db, const s
   }
   auto forward = catalog::diff(db, schema::to_catalog(again));
   EXPECT_TRUE(forward.empty()) << "the pulled schema is not the database; migrating the database to it would run:\n"
-                               << catalog::render_script(forward) << "--- the pulled schema\n" << pulled.text;
+                               << catalog::render_script(forward) << "--- the pulled schema\n"
+                               << pulled.text;
   // The other way only when every table was read: a schema without `schemas` speaks for one.
-  std::vector<std::string> read_schemas = again.datasource.schemas.empty() ? std::vector<std::string>{"public"} : again.datasource.schemas;
+  std::vector<std::string> read_schemas =
+      again.datasource.schemas.empty() ? std::vector<std::string>{"public"} : again.datasource.schemas;
   bool all_read = std::all_of(db.tables.begin(), db.tables.end(), [&](const catalog::Table& t) {
     return std::find(read_schemas.begin(), read_schemas.end(), t.schema) != read_schemas.end();
   });
@@ -91,7 +94,8 @@ schema::IntrospectResult pull_and_round_trip(const catalog::Catalog& db, const s
     // Extensions a schema lists only with the postgresqlExtensions preview feature: the
     // database's others are not the pulled schema's to create.
     auto backward = catalog::diff(schema::to_catalog(again), db);
-    std::erase_if(backward.steps, [](const catalog::Step& s) { return s.kind == catalog::Step::Kind::create_extension; });
+    std::erase_if(backward.steps,
+                  [](const catalog::Step& s) { return s.kind == catalog::Step::Kind::create_extension; });
     EXPECT_TRUE(backward.empty()) << "the database is not the pulled schema:\n" << catalog::summary(backward);
   }
   return pulled;
@@ -113,7 +117,9 @@ std::vector<fs::path> own_schemas() {
   return out;
 }
 
-std::string case_name(const fs::path& p) { return identifier(p.parent_path().filename().string() + "_" + p.stem().string(), 100); }
+std::string case_name(const fs::path& p) {
+  return identifier(p.parent_path().filename().string() + "_" + p.stem().string(), 100);
+}
 
 // ---------------------------------------------------------------------------------------------
 

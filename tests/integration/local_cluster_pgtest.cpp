@@ -29,18 +29,14 @@ std::string connect_error(const std::string& url) {
   return PQstatus(conn.get()) == CONNECTION_OK ? "" : PQerrorMessage(conn.get());
 }
 
-TEST(LocalCluster, SharedServerAnswersSelectOne) {
-  EXPECT_EQ(shared_server().sql("select 1"), Rows{"1"});
-}
+TEST(LocalCluster, SharedServerAnswersSelectOne) { EXPECT_EQ(shared_server().sql("select 1"), Rows{"1"}); }
 
-TEST(LocalCluster, UrlConnectsWithThePassword) {
-  EXPECT_EQ(connect_error(shared_server().url()), "");
-}
+TEST(LocalCluster, UrlConnectsWithThePassword) { EXPECT_EQ(connect_error(shared_server().url()), ""); }
 
 TEST(LocalCluster, WrongPasswordIsRefusedOverTcp) {
   LocalCluster& server = shared_server();
-  const std::string url = "postgresql://" + server.user() + ":not-the-password@127.0.0.1:" +
-                          std::to_string(server.port()) + "/postgres";
+  const std::string url =
+      "postgresql://" + server.user() + ":not-the-password@127.0.0.1:" + std::to_string(server.port()) + "/postgres";
   EXPECT_NE(connect_error(url).find("password authentication failed"), std::string::npos);
   EXPECT_EQ(server.sql("select distinct auth_method from pg_hba_file_rules where type = 'host'"),
             Rows{"scram-sha-256"});

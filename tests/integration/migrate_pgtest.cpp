@@ -56,12 +56,15 @@ struct Scratch {
 };
 
 void three_migrations(const Scratch& s) {
-  s.write("001_users.sql", "-- migrate:up\nCREATE TABLE users(id int PRIMARY KEY, email text);\n"
-                           "INSERT INTO applied_log VALUES ('001');\n-- migrate:down\nDROP TABLE users;\n");
-  s.write("002_posts.sql", "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY, user_id int REFERENCES users(id));\n"
-                           "INSERT INTO applied_log VALUES ('002');\n-- migrate:down\nDROP TABLE posts;\n");
-  s.write("003_index.sql", "-- migrate:up\nCREATE INDEX posts_user_idx ON posts(user_id);\n"
-                           "INSERT INTO applied_log VALUES ('003');\n-- migrate:down\nDROP INDEX posts_user_idx;\n");
+  s.write("001_users.sql",
+          "-- migrate:up\nCREATE TABLE users(id int PRIMARY KEY, email text);\n"
+          "INSERT INTO applied_log VALUES ('001');\n-- migrate:down\nDROP TABLE users;\n");
+  s.write("002_posts.sql",
+          "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY, user_id int REFERENCES users(id));\n"
+          "INSERT INTO applied_log VALUES ('002');\n-- migrate:down\nDROP TABLE posts;\n");
+  s.write("003_index.sql",
+          "-- migrate:up\nCREATE INDEX posts_user_idx ON posts(user_id);\n"
+          "INSERT INTO applied_log VALUES ('003');\n-- migrate:down\nDROP INDEX posts_user_idx;\n");
 }
 
 // `pgkit ARGS` in the background on the scratch database; its output goes to s.log(name).
@@ -83,8 +86,7 @@ TEST(Migrate, FiveConcurrentMigratorsApplyEveryMigrationExactlyOnce) {
   std::vector<std::unique_ptr<test::ChildProcess>> migrators;
   for (int i = 0; i < 5; ++i)
     migrators.push_back(spawn_cli(s, "migrator" + std::to_string(i), {"migrate", "up", "--dir", s.dir.string()}));
-  for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(migrators[i]->wait_for(120s), 0) << s.log("migrator" + std::to_string(i));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(migrators[i]->wait_for(120s), 0) << s.log("migrator" + std::to_string(i));
   EXPECT_EQ(s.count("SELECT count(*) FROM applied_log"), 3);
   EXPECT_EQ(s.count("SELECT count(DISTINCT version) FROM applied_log"), 3);
   EXPECT_EQ(s.count("SELECT count(*) FROM pgkit_migrations WHERE status = 'applied'"), 3);
@@ -94,8 +96,9 @@ TEST(Migrate, AFailureMidRunRollsBackThatMigrationAndReportsFileAndLine) {
   Scratch s("mig_fail");
   s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
-  s.write("002_posts.sql", "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY);\n\nINSERT INTO posts VALUES (1);\n"
-                           "INSERT INTO posts VALUES (1);\n-- migrate:down\nDROP TABLE posts;\n");
+  s.write("002_posts.sql",
+          "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY);\n\nINSERT INTO posts VALUES (1);\n"
+          "INSERT INTO posts VALUES (1);\n-- migrate:down\nDROP TABLE posts;\n");
   Migrator m(s.config, s.options());
   try {
     m.up();
@@ -112,7 +115,8 @@ TEST(Migrate, AFailureMidRunRollsBackThatMigrationAndReportsFileAndLine) {
 
 TEST(Migrate, SyntaxErrorIsMappedToTheLineInTheFile) {
   Scratch s("mig_line");
-  s.write("001_bad.sql", "-- migrate:up\nCREATE TABLE a(id int);\n\nCREATE TABLE b(id int,, x int);\n-- migrate:down\n");
+  s.write("001_bad.sql",
+          "-- migrate:up\nCREATE TABLE a(id int);\n\nCREATE TABLE b(id int,, x int);\n-- migrate:down\n");
   Migrator m(s.config, s.options());
   try {
     m.up();
@@ -133,9 +137,11 @@ TEST(Migrate, KilledMigratorLeavesAConsistentDatabaseAndTheNextRunFinishes) {
           "INSERT INTO applied_log VALUES ('002');\n-- migrate:down\nDROP TABLE posts;\n");
   auto migrator = spawn_cli(s, "killed", {"migrate", "up", "--dir", s.dir.string()}, "-c pgkit.test_sleep=on");
   ASSERT_TRUE(test::eventually([&] {
-    return s.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(CASE%' "
-                   "AND state = 'active' AND pid <> pg_backend_pid()") >= 1;
-  })) << "the migrator never reached 002's sleep:\n" << s.log("killed");
+    return s.count(
+               "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(CASE%' "
+               "AND state = 'active' AND pid <> pg_backend_pid()") >= 1;
+  })) << "the migrator never reached 002's sleep:\n"
+      << s.log("killed");
   EXPECT_EQ(migrator->stop(SIGKILL), 128 + SIGKILL);
   // Consistent: 001 recorded, 002 neither applied nor recorded.
   EXPECT_EQ(s.count("SELECT count(*) FROM pgkit_migrations"), 1);
@@ -151,8 +157,9 @@ TEST(Migrate, DriftBlocksUpUntilAllowed) {
   s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
   Migrator(s.config, s.options()).up(1);
-  s.write("001_users.sql", "-- migrate:up\nCREATE TABLE users(id bigint PRIMARY KEY, email text);\n"
-                           "INSERT INTO applied_log VALUES ('001');\n-- migrate:down\nDROP TABLE users;\n");
+  s.write("001_users.sql",
+          "-- migrate:up\nCREATE TABLE users(id bigint PRIMARY KEY, email text);\n"
+          "INSERT INTO applied_log VALUES ('001');\n-- migrate:down\nDROP TABLE users;\n");
   Migrator m(s.config, s.options());
   auto status = m.status();
   EXPECT_EQ(status[0].state, migrate::State::changed);
@@ -179,9 +186,10 @@ TEST(Migrate, OutOfOrderNeedsPermission) {
 TEST(Migrate, FailedNonTransactionalMigrationBlocksUntilResolved) {
   Scratch s("mig_notx");
   s.write("001_t.sql", "-- migrate:up\nCREATE TABLE t(id int);\n-- migrate:down\nDROP TABLE t;\n");
-  s.write("002_idx.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_id_idx ON t(id);\n"
-                         "CREATE INDEX CONCURRENTLY broken_idx ON no_such_table(id);\n"
-                         "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY t_id_idx;\n");
+  s.write("002_idx.sql",
+          "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_id_idx ON t(id);\n"
+          "CREATE INDEX CONCURRENTLY broken_idx ON no_such_table(id);\n"
+          "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY t_id_idx;\n");
   Migrator m(s.config, s.options());
   EXPECT_THROW(m.up(), migrate::MigrationError);
   EXPECT_EQ(s.sql("SELECT status FROM pgkit_migrations WHERE version = '002'"), std::vector<std::string>{"failed"});
@@ -193,16 +201,18 @@ TEST(Migrate, FailedNonTransactionalMigrationBlocksUntilResolved) {
   }
   s.sql("DROP INDEX t_id_idx");
   Migrator(s.config, s.options()).resolve("002", false);
-  s.write("002_idx.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_id_idx ON t(id);\n"
-                         "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY t_id_idx;\n");
+  s.write("002_idx.sql",
+          "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_id_idx ON t(id);\n"
+          "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY t_id_idx;\n");
   EXPECT_EQ(Migrator(s.config, s.options()).up().versions, std::vector<std::string>{"002"});
 }
 
 TEST(Migrate, WaitingMigratorDoesNotDeadlockAConcurrentIndexBuild) {
   Scratch s("mig_cic");
   s.sql("CREATE TABLE big(id int); INSERT INTO big SELECT generate_series(1, 200000)");
-  s.write("001_idx.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY big_id_idx ON big(id);\n"
-                         "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY big_id_idx;\n");
+  s.write("001_idx.sql",
+          "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY big_id_idx ON big(id);\n"
+          "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY big_id_idx;\n");
   // The second migrator starts while the first builds the index; it must poll, not block in
   // pg_advisory_lock with a snapshot the index build would wait for.
   auto first = spawn_cli(s, "first", {"migrate", "up", "--dir", s.dir.string()});

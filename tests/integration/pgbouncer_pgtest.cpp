@@ -65,8 +65,8 @@ WarningCapture& warnings() {
 constexpr const char* kSwitchWarning = "named prepared statements are not kept by a pooler between transactions";
 
 Config through(const test::PgBouncer& bouncer, bool pgbouncer_setting, const std::string& application_name) {
-  LoadedConfig loaded =
-      parse_url(bouncer.url(pgbouncer_setting) + (pgbouncer_setting ? "&" : "?") + "application_name=" + application_name);
+  LoadedConfig loaded = parse_url(bouncer.url(pgbouncer_setting) + (pgbouncer_setting ? "&" : "?") +
+                                  "application_name=" + application_name);
   if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
   Config c = loaded.config;
   c.pool.slow_query = Millis{0};
@@ -175,7 +175,7 @@ TEST(PgBouncer, ABindOnAnotherServerConnectionSwitchesAndTheQuerySucceeds) {
   EXPECT_EQ(a.query("SELECT $1::int + 1", 1).scalar<int>(), 2);  // prepared on the only server connection
   ASSERT_EQ(a.cached_statements(), 1u);
   b.execute("BEGIN");
-  b.query("SELECT 1");  // b holds that server connection now
+  b.query("SELECT 1");                                           // b holds that server connection now
   EXPECT_EQ(a.query("SELECT $1::int + 1", 2).scalar<int>(), 3);  // 26000 on the second one, then unnamed
   EXPECT_FALSE(a.named_statements());
   EXPECT_EQ(a.cached_statements(), 0u);
@@ -213,7 +213,7 @@ TEST(PgBouncer, AForcedStatementNameCollisionSwitchesAndBothClientsSucceed) {
   Connection b(through(bouncer, false, "bouncer-42p05-b"));
   detail::ConnectionAccess::statement_prefix(a) = "pgkit_";
   detail::ConnectionAccess::statement_prefix(b) = "pgkit_";
-  EXPECT_EQ(a.query("SELECT $1::int + 1", 1).scalar<int>(), 2);            // pgkit_0 on the server connection
+  EXPECT_EQ(a.query("SELECT $1::int + 1", 1).scalar<int>(), 2);                   // pgkit_0 on the server connection
   EXPECT_EQ(b.query("SELECT $1::text || 'x'", "a").scalar<std::string>(), "ax");  // pgkit_0 again: 42P05
   EXPECT_FALSE(b.named_statements());
   EXPECT_TRUE(a.named_statements());
@@ -322,8 +322,8 @@ TEST(PgBouncer, AsyncQueriesAndPipelinesWithAndWithoutTheSetting) {
     int unnamed = 0;
     for (auto& conn : held) unnamed += !conn->named_statements();
     if (setting) EXPECT_EQ(unnamed, static_cast<int>(held.size()));
-    std::printf("[ figures  ] async, pgbouncer=%s: %d of %d connections unnamed\n", setting ? "true" : "false",
-                unnamed, static_cast<int>(held.size()));
+    std::printf("[ figures  ] async, pgbouncer=%s: %d of %d connections unnamed\n", setting ? "true" : "false", unnamed,
+                static_cast<int>(held.size()));
   }
 }
 
@@ -337,8 +337,9 @@ TEST(PgBouncer, AQueryTimeoutIsCancelledOnTheServer) {
   EXPECT_THROW(conn.query({.timeout = 100ms}, "SELECT pg_sleep(60) -- bouncer-cancel"), Timeout);
   EXPECT_LT(Clock::now() - started, 5s);
   auto sleeping = [&] {
-    return server.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60) -- bouncer-cancel%' "
-                      "AND state = 'active'")[0];
+    return server.sql(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60) -- bouncer-cancel%' "
+        "AND state = 'active'")[0];
   };
   EXPECT_TRUE(test::eventually([&] { return sleeping() == "0"; })) << "pg_sleep(60) was left running";
   EXPECT_FALSE(conn.broken());

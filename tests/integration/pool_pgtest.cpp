@@ -167,9 +167,9 @@ TEST(Pool, OnConnectSetsSearchPathStatementTimeoutAndHook) {
   c.pool.statement_timeout = 150ms;
   std::atomic<int> hooked{0};
   Pool pool(c, {.after_connect = [&](Connection& conn) {
-                  ++hooked;
-                  conn.execute("SET application_name = 'hooked'");
-                }});
+              ++hooked;
+              conn.execute("SET application_name = 'hooked'");
+            }});
   auto conn = pool.acquire();
   EXPECT_EQ(conn->query("SELECT current_schema()").scalar<std::string>(), "app_schema");
   EXPECT_EQ(conn->query("SELECT current_setting('application_name')").scalar<std::string>(), "hooked");

@@ -237,8 +237,8 @@ TEST_P(PrismaOraclePair, EverySourcesSqlTakesTheFirstSchemaToTheSecond) {
     const std::string sql = prisma_at(url).diff(DiffSource::empty(), DiffSource::schema(c.a));
     if (std::string error = run_script(url, sql); !error.empty()) report_failure("prisma (schema a)", sql, error, url);
   };
-  run_every_source(c.name, [&c](const SqlSource& source, const std::string& url) { return source.migrate(c, url); },
-                   build_a);
+  run_every_source(
+      c.name, [&c](const SqlSource& source, const std::string& url) { return source.migrate(c, url); }, build_a);
 }
 
 INSTANTIATE_TEST_SUITE_P(PrismaOracle, PrismaOraclePair, testing::ValuesIn(pair_cases()),
@@ -275,7 +275,8 @@ struct ScratchDir {
 /// written by Prisma (the second from the first replayed on a shadow database).
 void seed_migrations(const PrismaOracle& prisma, const fs::path& dir) {
   write_file(dir / "migration_lock.toml", "provider = \"postgresql\"\n");
-  write_file(dir / "20240101000000_init" / "migration.sql", prisma.diff(DiffSource::empty(), DiffSource::schema(kSeed)));
+  write_file(dir / "20240101000000_init" / "migration.sql",
+             prisma.diff(DiffSource::empty(), DiffSource::schema(kSeed)));
   write_file(dir / "20240201000000_evolve" / "migration.sql",
              prisma.diff(DiffSource::migrations(dir), DiffSource::schema(kSeedEvolved)));
 }
@@ -307,7 +308,8 @@ TEST_F(PrismaOracleCommands, ApplyMigrationsRecordsEachInPrismaMigrationsWithIts
   }
   // The second migration ran: Post has the column it adds.
   EXPECT_EQ(server.sql("SELECT column_name FROM information_schema.columns WHERE table_name = 'Post' "
-                       "AND column_name = 'views'", "po_apply_migrations"),
+                       "AND column_name = 'views'",
+                       "po_apply_migrations"),
             std::vector<std::string>{"views"});
   EXPECT_TRUE(prisma.apply_migrations(dir.path).empty()) << "a second deploy applies nothing";
   EXPECT_NE(prisma.status(dir.path).find("\"history\": null"), std::string::npos) << prisma.status(dir.path);
@@ -322,7 +324,8 @@ TEST_F(PrismaOracleCommands, StatusReportsAFailedMigrationUntilItIsResolved) {
 
   EXPECT_THROW(prisma.apply_migrations(dir.path), test::PrismaOracleError);
   const std::string failed = prisma.status(dir.path);
-  EXPECT_NE(failed.find("\"failedMigrationNames\": [\n    \"20240301000000_broken\"\n  ]"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("\"failedMigrationNames\": [\n    \"20240301000000_broken\"\n  ]"), std::string::npos)
+      << failed;
 
   prisma.mark_rolled_back("20240301000000_broken");
   prisma.mark_applied(dir.path, "20240301000000_broken");
@@ -369,7 +372,8 @@ TEST_F(PrismaOracleCommands, ValidateAndFormatAnswerAsPrismaDoes) {
     ADD_FAILURE() << "Prisma accepted a model without a unique criterion";
   } catch (const test::PrismaOracleError& e) {
     EXPECT_EQ(e.exit_code(), 1);
-    EXPECT_NE(e.prisma_error().find("Each model must have at least one unique criteria"), std::string::npos) << e.what();
+    EXPECT_NE(e.prisma_error().find("Each model must have at least one unique criteria"), std::string::npos)
+        << e.what();
   }
   write_file(dir.path / "messy.prisma", datasource + "model A {\nid Int @id\n  longName   String\n}\n");
   EXPECT_EQ(PrismaOracle().format(dir.path / "messy.prisma"),
@@ -385,7 +389,8 @@ TEST_F(PrismaOracleCommands, PgkitTakesOverADatabasePrismaDeployedAndPrismaTakes
   ScratchDir project("takeover");
   const fs::path dir = project.path / "migrations";
   write_file(dir / "migration_lock.toml", "provider = \"postgresql\"\n");
-  write_file(dir / "20240101000000_init" / "migration.sql", prisma.diff(DiffSource::empty(), DiffSource::schema(kSeed)));
+  write_file(dir / "20240101000000_init" / "migration.sql",
+             prisma.diff(DiffSource::empty(), DiffSource::schema(kSeed)));
   ASSERT_EQ(prisma.apply_migrations(dir), std::vector<std::string>{"20240101000000_init"});
 
   // pgkit reads Prisma's history: nothing pending, nothing drifted.

@@ -15,13 +15,14 @@ TEST(Query, TypedValuesRoundTripThroughTheServer) {
   Connection conn(test::config_for(test::shared_server()));
   auto ts = time_point_cast<microseconds>(sys_days(2025y / 10 / 10) + 15h + 10min + 19s + 487123us);
   auto uuid = Uuid::random();
-  auto row = conn.query("SELECT $1::bool, $2::int2, $3::int4, $4::int8, $5::float8, $6::numeric, $7::text, "
-                        "$8::bytea, $9::uuid, $10::timestamptz, $11::date, $12::jsonb, $13::int4[], $14::text[], "
-                        "$15::int8",
-                        true, std::int16_t{-7}, 42, std::int64_t{1} << 40, 2.5, Numeric{"12345.678901234567890"},
-                        "héllo, 'quoted' \"world\"", Bytes{0, 1, 254, 255}, uuid, ts, Date(2024y / 2 / 29),
-                        Json{R"({"a": [1, 2]})"}, std::vector<std::int32_t>{1, 2, 3},
-                        std::vector<std::string>{"a b", "NULL", "x,y"}, std::optional<std::int64_t>{})
+  auto row = conn.query(
+                     "SELECT $1::bool, $2::int2, $3::int4, $4::int8, $5::float8, $6::numeric, $7::text, "
+                     "$8::bytea, $9::uuid, $10::timestamptz, $11::date, $12::jsonb, $13::int4[], $14::text[], "
+                     "$15::int8",
+                     true, std::int16_t{-7}, 42, std::int64_t{1} << 40, 2.5, Numeric{"12345.678901234567890"},
+                     "héllo, 'quoted' \"world\"", Bytes{0, 1, 254, 255}, uuid, ts, Date(2024y / 2 / 29),
+                     Json{R"({"a": [1, 2]})"}, std::vector<std::int32_t>{1, 2, 3},
+                     std::vector<std::string>{"a b", "NULL", "x,y"}, std::optional<std::int64_t>{})
                  .one();
   EXPECT_TRUE(row.get<bool>(0));
   EXPECT_EQ(row.get<std::int16_t>(1), -7);
@@ -58,8 +59,9 @@ TEST(Query, ParametersAreNeverSplicedIntoSql) {
 
 TEST(Query, ConstraintViolationsHaveTheirOwnTypes) {
   Connection conn(test::config_for(test::shared_server()));
-  conn.execute("CREATE TEMP TABLE parent(id int PRIMARY KEY, email text UNIQUE NOT NULL CHECK (email <> ''));"
-               "CREATE TEMP TABLE child(parent_id int REFERENCES parent(id))");
+  conn.execute(
+      "CREATE TEMP TABLE parent(id int PRIMARY KEY, email text UNIQUE NOT NULL CHECK (email <> ''));"
+      "CREATE TEMP TABLE child(parent_id int REFERENCES parent(id))");
   conn.query("INSERT INTO parent VALUES ($1, $2)", 1, "a@example.com");
   try {
     conn.query("INSERT INTO parent VALUES ($1, $2)", 2, "a@example.com");

@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kDatasource = "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n\n";
+constexpr const char* kDatasource =
+    "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n\n";
 
 // A database and a project directory (prisma/schema.prisma, prisma/migrations) per test.
 struct Project {
@@ -75,8 +76,9 @@ TEST(SchemaMigrate, FirstMigrationIsWrittenInPrismasLayoutAndRecordedAsPrismaRec
   EXPECT_NE(sql.find("CREATE TABLE \"User\" (\n    \"id\" SERIAL NOT NULL,"), std::string::npos) << sql;
   EXPECT_NE(sql.find("CREATE UNIQUE INDEX \"User_email_key\" ON \"User\"(\"email\");"), std::string::npos) << sql;
   ASSERT_EQ(result.applied.size(), 1u);
-  auto row = p.sql("SELECT migration_name || ' ' || (finished_at IS NOT NULL) || ' ' || applied_steps_count || ' ' || "
-                   "checksum FROM _prisma_migrations");
+  auto row = p.sql(
+      "SELECT migration_name || ' ' || (finished_at IS NOT NULL) || ' ' || applied_steps_count || ' ' || "
+      "checksum FROM _prisma_migrations");
   ASSERT_EQ(row.size(), 1u);
   EXPECT_EQ(row[0], result.written->parent_path().filename().string() + " true 1 " + migrate::checksum(sql));
   EXPECT_EQ(p.sql("SELECT count(*) FROM \"User\"")[0], "0");
@@ -97,9 +99,10 @@ TEST(SchemaMigrate, AddingAModelWritesAndAppliesASecondMigration) {
   Project p("schema_addmodel");
   p.schema(kUser);
   p.dev("init");
-  p.schema(std::string(kUser).insert(std::string(kUser).size() - 2, "  posts Post[]\n") +
-           "model Post {\n  id       Int  @id @default(autoincrement())\n  authorId Int\n"
-           "  author   User @relation(fields: [authorId], references: [id], onDelete: Cascade)\n\n  @@index([authorId])\n}\n");
+  p.schema(
+      std::string(kUser).insert(std::string(kUser).size() - 2, "  posts Post[]\n") +
+      "model Post {\n  id       Int  @id @default(autoincrement())\n  authorId Int\n"
+      "  author   User @relation(fields: [authorId], references: [id], onDelete: Cascade)\n\n  @@index([authorId])\n}\n");
   auto result = p.dev("add_posts");
   ASSERT_TRUE(result.written);
   // Made in the same second as the first (as here, or by a script), it still gets a timestamp of
@@ -141,16 +144,18 @@ TEST(SchemaMigrate, ARequiredFieldWithoutDefaultIsRefusedOnATableWithRowsAndNoth
     p.dev("add_name");
     FAIL() << "expected a refusal";
   } catch (const migrate::MigrationError& e) {
-    EXPECT_NE(std::string(e.what()).find("Added the required column `name` to the `User` table without a default value. "
-                                         "There are 1 rows in this table, it is not possible to execute this step."),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("Added the required column `name` to the `User` table without a default value. "
+                                   "There are 1 rows in this table, it is not possible to execute this step."),
+        std::string::npos)
         << e.what();
   }
   EXPECT_EQ(p.migration_files().size(), 1u);
 
   // With a default it goes through, and the existing row gets it.
-  p.schema("model User {\n  id    Int    @id @default(autoincrement())\n  email String @unique\n"
-           "  name  String @default(\"anon\")\n}\n");
+  p.schema(
+      "model User {\n  id    Int    @id @default(autoincrement())\n  email String @unique\n"
+      "  name  String @default(\"anon\")\n}\n");
   auto result = p.dev("add_name");
   ASSERT_TRUE(result.written);
   EXPECT_EQ(p.sql("SELECT name FROM \"User\"")[0], "anon");
@@ -174,12 +179,15 @@ TEST(SchemaMigrate, DroppingAColumnWithDataNeedsAcceptanceAndSaysHowMuchIsLost) 
   EXPECT_EQ(p.migration_files().size(), 1u);
   auto result = p.dev("drop_bio", {.accept_data_loss = true});
   ASSERT_TRUE(result.written);
-  EXPECT_EQ(read(*result.written).rfind("/*\n  Warnings:\n\n  - You are about to drop the column `bio` on the `User` "
-                                        "table. All the data in the column will be lost.\n\n*/\n-- AlterTable\n",
-                                        0),
+  EXPECT_EQ(read(*result.written)
+                .rfind("/*\n  Warnings:\n\n  - You are about to drop the column `bio` on the `User` "
+                       "table. All the data in the column will be lost.\n\n*/\n-- AlterTable\n",
+                       0),
             0u)
       << read(*result.written);
-  EXPECT_EQ(p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'bio'")[0], "0");
+  EXPECT_EQ(
+      p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'bio'")[0],
+      "0");
 }
 
 TEST(SchemaMigrate, DriftIsReportedAndResetOnlyWithForce) {
@@ -197,11 +205,19 @@ TEST(SchemaMigrate, DriftIsReportedAndResetOnlyWithForce) {
         << what;
     EXPECT_NE(what.find("[*] Changed the `User` table\n  [+] Added column `nickname`"), std::string::npos) << what;
   }
-  EXPECT_EQ(p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'nickname'")[0], "1");
+  EXPECT_EQ(
+      p.sql(
+          "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'nickname'")
+          [0],
+      "1");
   auto result = p.dev("next", {.force = true});
   EXPECT_TRUE(result.reset);
   EXPECT_FALSE(result.drift.empty());
-  EXPECT_EQ(p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'nickname'")[0], "0");
+  EXPECT_EQ(
+      p.sql(
+          "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'nickname'")
+          [0],
+      "0");
   EXPECT_EQ(p.sql("SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")[0], "1");
 }
 
@@ -210,12 +226,16 @@ TEST(SchemaMigrate, CreateOnlyWritesForReviewAndAHandEditIsAppliedNext) {
   p.schema(kUser);
   p.dev("init");
   p.sql("INSERT INTO \"User\"(email) VALUES ('A@Example.com')");
-  p.schema("model User {\n  id    Int    @id @default(autoincrement())\n  email String @unique\n"
-           "  name  String @default(\"\")\n}\n");
+  p.schema(
+      "model User {\n  id    Int    @id @default(autoincrement())\n  email String @unique\n"
+      "  name  String @default(\"\")\n}\n");
   auto draft = p.dev("add_name", {.create_only = true});
   ASSERT_TRUE(draft.written);
   EXPECT_TRUE(draft.applied.empty());
-  EXPECT_EQ(p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'name'")[0], "0");
+  EXPECT_EQ(
+      p.sql(
+          "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'name'")[0],
+      "0");
   // The reviewer backfills the new column from the data before it is applied.
   std::ofstream(*draft.written, std::ios::app) << "\nUPDATE \"User\" SET name = lower(email);\n";
   auto applied = p.dev("unused");
@@ -254,7 +274,9 @@ TEST(SchemaMigrate, DbPushRefusesDataLossUnlessAccepted) {
   EXPECT_EQ(p.sql("SELECT tag FROM \"Note\"")[0], "y");
   auto accepted = migrate::push(p.config, {.schema = p.schema_file(), .accept_data_loss = true});
   EXPECT_TRUE(accepted.applied);
-  EXPECT_EQ(p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tag'")[0], "0");
+  EXPECT_EQ(
+      p.sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tag'")[0],
+      "0");
   EXPECT_FALSE(fs::exists(p.migrations()));
 }
 
@@ -285,7 +307,10 @@ TEST(SchemaMigrate, TheShadowCacheAnswersForTheSameMigrationsAndAnEditIsReplayed
     return p.server.sql("SELECT count(*) FROM pg_class WHERE relname = 'marker'", "schema_cache_shadow")[0] == "1";
   };
   std::string sql = "CREATE TABLE \"User\" (id SERIAL PRIMARY KEY, email TEXT NOT NULL);\n";
-  migrate::Migration init{.version = "20250101000000", .name = "init", .file = p.root / "init.sql", .up_sql = sql,
+  migrate::Migration init{.version = "20250101000000",
+                          .name = "init",
+                          .file = p.root / "init.sql",
+                          .up_sql = sql,
                           .checksum = migrate::checksum(sql)};
   migrate::ShadowDatabase::Options options{.url = shadow_url, .server = p.config, .cache_dir = p.root / "cache"};
 
@@ -319,8 +344,11 @@ TEST(SchemaMigrate, TheShadowCacheAnswersForTheSameMigrationsAndAnEditIsReplayed
   // `migrate dev` replays the applied migrations, then the pending ones) answers the next shadow
   // asking for both at once.
   std::string more_sql = "CREATE TABLE \"Post\" (id SERIAL PRIMARY KEY);\n";
-  migrate::Migration more{.version = "20250102000000", .name = "posts", .file = p.root / "posts.sql",
-                          .up_sql = more_sql, .checksum = migrate::checksum(more_sql)};
+  migrate::Migration more{.version = "20250102000000",
+                          .name = "posts",
+                          .file = p.root / "posts.sql",
+                          .up_sql = more_sql,
+                          .checksum = migrate::checksum(more_sql)};
   migrate::ShadowDatabase::Options on_server{.server = p.config, .cache_dir = p.root / "cache"};
   migrate::ShadowDatabase first(on_server);
   first.replay({init});

@@ -33,8 +33,10 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 std::string url_encode(const std::string& text) {
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
   }
   return out;
 }
@@ -199,9 +201,9 @@ TEST_F(Tls, RequireRefusesAServerWithTlsOff) {
 
 TEST_F(Tls, DbSslTrueMeansRequire) {
   const std::map<std::string, std::string> env = {
-      {"DB_HOST", "127.0.0.1"},           {"DB_PORT", std::to_string(server_->port())},
-      {"DB_USER", server_->user()},       {"DB_PASSWORD", server_->password()},
-      {"DB_NAME", "postgres"},            {"DB_SSL", "true"}};
+      {"DB_HOST", "127.0.0.1"},     {"DB_PORT", std::to_string(server_->port())},
+      {"DB_USER", server_->user()}, {"DB_PASSWORD", server_->password()},
+      {"DB_NAME", "postgres"},      {"DB_SSL", "true"}};
   ConfigOptions options;
   options.read_dotenv = false;
   options.getenv = [&](const std::string& name) -> std::optional<std::string> {

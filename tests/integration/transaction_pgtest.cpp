@@ -61,8 +61,7 @@ TEST(Transaction, ACaughtFailureInsideIsNotReportedAsCommitted) {
   EXPECT_THROW(pool.transaction([](Transaction& tx) {
     try {
       tx.query("SELECT 1/0");
-    } catch (const Error&) {
-    }
+    } catch (const Error&) {}
   }),
                UsageError);
 }
@@ -86,9 +85,9 @@ TEST(Transaction, SavepointRollsBackOnlyItsPart) {
 TEST(Transaction, ReadOnlyTransactionRefusesWrites) {
   auto& pool = shared_pool();
   pool.query("CREATE TABLE IF NOT EXISTS tx_readonly(x int)");
-  EXPECT_THROW(pool.transaction([](Transaction& tx) { tx.query("INSERT INTO tx_readonly VALUES (1)"); },
-                                {.read_only = true}),
-               ReadOnlyTransaction);
+  EXPECT_THROW(
+      pool.transaction([](Transaction& tx) { tx.query("INSERT INTO tx_readonly VALUES (1)"); }, {.read_only = true}),
+      ReadOnlyTransaction);
 }
 
 TEST(Transaction, TwoConflictingSerializableTransactionsBothCommitThroughRetry) {

@@ -16,8 +16,8 @@
 namespace pgkit::test {
 
 inline Config config_for(const LocalCluster& server, const std::string& application_name = "pgkit-test") {
-  std::string url = through_pgbouncer() && &server == &shared_server() ? shared_bouncer().url(true) + "&"
-                                                                         : server.url() + "?";
+  std::string url =
+      through_pgbouncer() && &server == &shared_server() ? shared_bouncer().url(true) + "&" : server.url() + "?";
   LoadedConfig loaded = parse_url(url + "application_name=" + application_name);
   if (!loaded.ok()) throw std::runtime_error(loaded.problems_text());
   Config c = loaded.config;
@@ -27,8 +27,8 @@ inline Config config_for(const LocalCluster& server, const std::string& applicat
 
 // Connections the server sees from this application_name (client backends only).
 inline int server_connections(const LocalCluster& server, const std::string& application_name) {
-  return std::stoi(server.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" +
-                              application_name + "'")[0]);
+  return std::stoi(
+      server.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application_name + "'")[0]);
 }
 
 }  // namespace pgkit::test

@@ -116,8 +116,8 @@ bool accepts_queries(const std::string& url) {
 
 PgBouncer::PgBouncer(const LocalCluster& server, PgBouncerOptions options) : server_(server) {
   if (!fs::exists(kPgBouncer))
-    throw std::runtime_error(fmt::format("{} is missing: apt-get install pgbouncer (scripts/lib/setup.sh lists it)",
-                                         kPgBouncer));
+    throw std::runtime_error(
+        fmt::format("{} is missing: apt-get install pgbouncer (scripts/lib/setup.sh lists it)", kPgBouncer));
   std::optional<Account> account;
   if (detail::running_as_root()) account = server_account();
   static std::atomic<int> made{0};
@@ -163,8 +163,7 @@ PgBouncer::PgBouncer(const LocalCluster& server, PgBouncerOptions options) : ser
         started.set_exception(std::current_exception());
         return;
       }
-      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
+      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
       *exited = true;
     });
     try {
@@ -177,9 +176,9 @@ PgBouncer::PgBouncer(const LocalCluster& server, PgBouncerOptions options) : ser
     const std::string tail = log_tail();
     stop();
     if (*exited && attempt < kStartAttempts && tail.find("Address already in use") != std::string::npos) continue;
-    throw std::runtime_error(fmt::format("pgbouncer on 127.0.0.1:{} in front of port {} {}; last lines of {}:\n{}",
-                                         port_, server.port(),
-                                         *exited ? "exited" : "did not accept a query within 15 s", log.string(), tail));
+    throw std::runtime_error(
+        fmt::format("pgbouncer on 127.0.0.1:{} in front of port {} {}; last lines of {}:\n{}", port_, server.port(),
+                    *exited ? "exited" : "did not accept a query within 15 s", log.string(), tail));
   }
 }
 

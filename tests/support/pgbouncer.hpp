@@ -48,7 +48,7 @@ class PgBouncer {
   std::filesystem::path dir_;
   int port_ = 0;
   pid_t pid_ = 0;
-  std::thread waiter_;  // forked pgbouncer and reaps it: its parent, for PR_SET_PDEATHSIG
+  std::thread waiter_;                         // forked pgbouncer and reaps it: its parent, for PR_SET_PDEATHSIG
   std::shared_ptr<std::atomic<bool>> exited_;  // set by the waiter once reaped
 };
 

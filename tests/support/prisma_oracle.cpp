@@ -49,9 +49,10 @@ std::string trimmed(std::string s) {
 }  // namespace
 
 PrismaOracleError::PrismaOracleError(const std::string& command, int exit_code, std::string prisma_error)
-    : std::runtime_error("Prisma oracle: `" + command + "` " +
-                         (exit_code == -1 ? std::string("timed out or was killed") : "exited " + std::to_string(exit_code)) +
-                         ":\n" + prisma_error),
+    : std::runtime_error(
+          "Prisma oracle: `" + command + "` " +
+          (exit_code == -1 ? std::string("timed out or was killed") : "exited " + std::to_string(exit_code)) + ":\n" +
+          prisma_error),
       exit_code_(exit_code),
       prisma_error_(std::move(prisma_error)) {}
 
@@ -91,13 +92,15 @@ std::string PrismaOracle::run(const std::vector<std::string>& args) const {
   // WebAssembly would cost more than it saves (it halves the time of a diff).
   std::vector<std::string> argv = {node_.string(), "--experimental-wasm-modules", "--liftoff-only", script().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  if (!options_.shadow_url.empty() && (args.front() == "diff" || args.front() == "create-migration" ||
-                                       args.front() == "status")) {
+  if (!options_.shadow_url.empty() &&
+      (args.front() == "diff" || args.front() == "create-migration" || args.front() == "status")) {
     argv.insert(argv.end(), {"--shadow-url", options_.shadow_url});
   }
   ProcessOptions how{.timeout = options_.timeout};
-  if (options_.database_url.empty()) how.unset_env = {"DATABASE_URL"};
-  else how.env = {{"DATABASE_URL", options_.database_url}};
+  if (options_.database_url.empty())
+    how.unset_env = {"DATABASE_URL"};
+  else
+    how.env = {{"DATABASE_URL", options_.database_url}};
   ProcessResult result = run_process(argv, how);
   if (result.exit_code != 0) {
     std::string command = mask_passwords("prisma.mjs " + join(args));

@@ -105,12 +105,10 @@ pid_t start(Launch& l, int out, int err) {
   ::close(ready[1]);
   int error = 0;
   ssize_t n;
-  while ((n = ::read(ready[0], &error, sizeof error)) < 0 && errno == EINTR) {
-  }
+  while ((n = ::read(ready[0], &error, sizeof error)) < 0 && errno == EINTR) {}
   ::close(ready[0]);
   if (n > 0) {
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
     throw_errno(error, "cannot start " + l.program + (l.cwd.empty() ? "" : " in " + l.cwd));
   }
   return pid;
@@ -145,8 +143,7 @@ int open_pidfd(pid_t pid) {
   if (fd >= 0) return fd;
   const int error = errno;
   ::kill(pid, SIGKILL);
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
   throw_errno(error, "pidfd_open");
 }
 

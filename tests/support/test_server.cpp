@@ -109,8 +109,7 @@ class Harness {
     eventually(
         [] {
           pid_t pid;
-          while ((pid = waitpid(-1, nullptr, WNOHANG)) > 0) {
-          }
+          while ((pid = waitpid(-1, nullptr, WNOHANG)) > 0) {}
           return pid < 0;  // ECHILD: none left
         },
         std::chrono::seconds(5));
@@ -122,7 +121,8 @@ class Harness {
       const fs::path temp = fs::temp_directory_path();
       clean_up_after_dead_runs(temp);
       std::string pattern = (temp / (std::string(kRootPrefix) + "XXXXXX")).string();
-      if (mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+      if (mkdtemp(pattern.data()) == nullptr)
+        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
       // mkdtemp makes it 0700; when we are root the server runs as postgres, which must pass through.
       fs::permissions(pattern, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                    fs::perms::others_read | fs::perms::others_exec);
@@ -177,7 +177,9 @@ std::unique_ptr<LocalCluster> standby_of(const LocalCluster& primary, std::map<s
   const std::string lsn = primary.sql("SELECT pg_current_wal_insert_lsn()")[0];
   return eventually(
       [&] { return standby.sql("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")[0] == "t"; }, timeout,
-      [&] { return "the standby replayed up to " + standby.sql("SELECT pg_last_wal_replay_lsn()")[0] + ", not " + lsn; });
+      [&] {
+        return "the standby replayed up to " + standby.sql("SELECT pg_last_wal_replay_lsn()")[0] + ", not " + lsn;
+      });
 }
 
 ::testing::AssertionResult make_read_only(const LocalCluster& server) {

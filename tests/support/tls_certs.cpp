@@ -47,9 +47,28 @@ std::string random_serial() {
 // A self-signed CA certificate and its key (P-256: fast to make, accepted by every TLS 1.2+ peer).
 void make_ca(const fs::path& config, const fs::path& key, const fs::path& cert, const std::string& name,
              const fs::path& log) {
-  run_openssl({"req", "-x509", "-new", "-config", config.string(), "-extensions", "ca", "-newkey", "ec",
-               "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.string(), "-out", cert.string(),
-               "-days", "2", "-set_serial", random_serial(), "-subj", "/CN=" + name},
+  run_openssl({"req",
+               "-x509",
+               "-new",
+               "-config",
+               config.string(),
+               "-extensions",
+               "ca",
+               "-newkey",
+               "ec",
+               "-pkeyopt",
+               "ec_paramgen_curve:prime256v1",
+               "-nodes",
+               "-keyout",
+               key.string(),
+               "-out",
+               cert.string(),
+               "-days",
+               "2",
+               "-set_serial",
+               random_serial(),
+               "-subj",
+               "/CN=" + name},
               log);
 }
 
@@ -72,7 +91,8 @@ void run_openssl(const std::vector<std::string>& args, const fs::path& log) {
 
 TlsCerts::TlsCerts() {
   std::string pattern = (fs::temp_directory_path() / "pgkit-tls-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+  if (::mkdtemp(pattern.data()) == nullptr)
+    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
   dir = pattern;
   // mkdtemp makes it 0700; the server (postgres, when we are root) must enter it.
   fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
@@ -107,8 +127,8 @@ TlsCerts::TlsCerts() {
         throw std::system_error(errno, std::generic_category(), "chown postgres " + server_key.string());
     }
     for (const auto& cert : {ca_cert, server_cert, unknown_ca_cert})
-      fs::permissions(cert, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                                fs::perms::others_read);
+      fs::permissions(cert,
+                      fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
   } catch (...) {
     std::error_code ec;
     fs::remove_all(dir, ec);

@@ -33,10 +33,10 @@ class TlsCerts {
   std::map<std::string, std::string> server_settings() const;
 
   std::filesystem::path dir;
-  std::filesystem::path ca_cert, ca_key;              ///< the CA that signed server_cert
-  std::filesystem::path server_cert, server_key;      ///< SAN DNS:localhost only; CN localhost
+  std::filesystem::path ca_cert, ca_key;                  ///< the CA that signed server_cert
+  std::filesystem::path server_cert, server_key;          ///< SAN DNS:localhost only; CN localhost
   std::filesystem::path unknown_ca_cert, unknown_ca_key;  ///< a CA that signed nothing of the server's
-  std::filesystem::path missing;                      ///< a path in dir where no file exists
+  std::filesystem::path missing;                          ///< a path in dir where no file exists
 };
 
 /// Run `openssl` with these arguments (no shell); its output goes to `log`.

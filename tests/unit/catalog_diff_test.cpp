@@ -71,9 +71,7 @@ std::vector<Step::Kind> kinds(const Plan& p) {
 
 }  // namespace
 
-TEST(CatalogDiff, EqualCatalogsHaveNoSteps) {
-  EXPECT_TRUE(diff(database({users()}), model({users()})).empty());
-}
+TEST(CatalogDiff, EqualCatalogsHaveNoSteps) { EXPECT_TRUE(diff(database({users()}), model({users()})).empty()); }
 
 TEST(CatalogDiff, CreateTableIsRenderedAsPrismaWritesIt) {
   Catalog empty;
@@ -120,7 +118,8 @@ TEST(CatalogDiff, DefaultsWrittenDifferentlyButMeaningTheSameAreNoChange) {
   Table a = users(), b = users();
   a.columns.push_back(with_default(column("price", type("numeric", {10, 2})), DefaultKind::value, "1.50", "1.50"));
   b.columns.push_back(with_default(column("price", type("numeric", {10, 2})), DefaultKind::value, "1.5", "1.5"));
-  a.columns.push_back(with_default(column("meta", type("jsonb")), DefaultKind::value, "'{\"a\": 1}'::jsonb", "{\"a\": 1}"));
+  a.columns.push_back(
+      with_default(column("meta", type("jsonb")), DefaultKind::value, "'{\"a\": 1}'::jsonb", "{\"a\": 1}"));
   b.columns.push_back(with_default(column("meta", type("jsonb")), DefaultKind::value, "'{\"a\":1}'", "{\"a\":1}"));
   a.columns.push_back(with_default(column("on", type("bool")), DefaultKind::value, "true", "true"));
   b.columns.push_back(with_default(column("on", type("bool")), DefaultKind::value, "true", "t"));
@@ -182,25 +181,31 @@ TEST(CatalogDiff, StepsComeInAnOrderThatAlwaysApplies) {
   Table post{.schema = "public", .name = "Post"};
   post.columns = {column("id", type("int4")), column("authorId", type("int4"))};
   post.indexes = {index("Post_pkey", Index::Kind::primary_key, {"id"})};
-  post.foreign_keys = {{.name = "Post_authorId_fkey", .columns = {"authorId"}, .referenced_schema = "public",
-                        .referenced_table = "User", .referenced_columns = {"id"}, .on_delete = Action::cascade,
+  post.foreign_keys = {{.name = "Post_authorId_fkey",
+                        .columns = {"authorId"},
+                        .referenced_schema = "public",
+                        .referenced_table = "User",
+                        .referenced_columns = {"id"},
+                        .on_delete = Action::cascade,
                         .on_update = Action::cascade}};
   Table gone{.schema = "public", .name = "Gone"};
   gone.columns = {column("id", type("int4"))};
   auto plan = diff(database({users(), gone}), model({users(), post}));
-  EXPECT_EQ(kinds(plan), (std::vector<Step::Kind>{Step::Kind::drop_table, Step::Kind::create_table,
-                                                   Step::Kind::add_foreign_key}));
+  EXPECT_EQ(kinds(plan),
+            (std::vector<Step::Kind>{Step::Kind::drop_table, Step::Kind::create_table, Step::Kind::add_foreign_key}));
   EXPECT_NE(render_script(plan).find("REFERENCES \"User\"(\"id\") ON DELETE CASCADE ON UPDATE CASCADE;"),
             std::string::npos);
   auto warnings = check_data_loss(plan);
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_EQ(warnings[0].message,
-            "You are about to drop the `Gone` table. If the table is not empty, all the data it contains will be lost.");
+  EXPECT_EQ(
+      warnings[0].message,
+      "You are about to drop the `Gone` table. If the table is not empty, all the data it contains will be lost.");
 }
 
 TEST(CatalogDiff, ASchemaFileLeavesAloneWhatItCannotDescribe) {
   Catalog live = database({users()});
-  live.others.push_back({.kind = "function", .schema = "public", .name = "public.f()", .lines = {"CREATE FUNCTION …;"}});
+  live.others.push_back(
+      {.kind = "function", .schema = "public", .name = "public.f()", .lines = {"CREATE FUNCTION …;"}});
   live.tables[0].checks.push_back({.name = "bio_short", .definition = "CHECK ((length(bio) < 200))"});
   EXPECT_TRUE(diff(live, model({users()})).empty());
   // Between two databases, everything counts.

@@ -14,7 +14,6 @@
 #include "pgkit/catalog.hpp"
 #include "pgkit/error.hpp"
 
-
 using namespace pgkit::catalog;
 using detail::classify_default;
 using detail::format_type;
@@ -54,16 +53,16 @@ const std::string kTitle = "-- Schema snapshot written by pgkit (dump_schema): r
 TEST(CatalogQuoting, QuotesIdentifiersExactlyWherePostgresDoes) {
   for (const char* bare : {"users", "user_id", "_x", "a1", "abort", "name", "text", "zone", "at", "version"})
     EXPECT_EQ(quote_ident(bare), bare) << bare;
-  EXPECT_EQ(quote_ident("User"), "\"User\"");                       // upper case
-  EXPECT_EQ(quote_ident("select"), "\"select\"");                   // reserved
-  EXPECT_EQ(quote_ident("user"), "\"user\"");                       // reserved
-  EXPECT_EQ(quote_ident("int"), "\"int\"");                         // column-name keyword
-  EXPECT_EQ(quote_ident("between"), "\"between\"");                 // column-name keyword
-  EXPECT_EQ(quote_ident("authorization"), "\"authorization\"");     // type/function-name keyword
-  EXPECT_EQ(quote_ident("1abc"), "\"1abc\"");                       // leading digit
-  EXPECT_EQ(quote_ident("a$b"), "\"a$b\"");                         // $ is not safe
+  EXPECT_EQ(quote_ident("User"), "\"User\"");                    // upper case
+  EXPECT_EQ(quote_ident("select"), "\"select\"");                // reserved
+  EXPECT_EQ(quote_ident("user"), "\"user\"");                    // reserved
+  EXPECT_EQ(quote_ident("int"), "\"int\"");                      // column-name keyword
+  EXPECT_EQ(quote_ident("between"), "\"between\"");              // column-name keyword
+  EXPECT_EQ(quote_ident("authorization"), "\"authorization\"");  // type/function-name keyword
+  EXPECT_EQ(quote_ident("1abc"), "\"1abc\"");                    // leading digit
+  EXPECT_EQ(quote_ident("a$b"), "\"a$b\"");                      // $ is not safe
   EXPECT_EQ(quote_ident("a b"), "\"a b\"");
-  EXPECT_EQ(quote_ident("say \"hi\""), "\"say \"\"hi\"\"\"");     // quotes doubled
+  EXPECT_EQ(quote_ident("say \"hi\""), "\"say \"\"hi\"\"\"");  // quotes doubled
   EXPECT_EQ(quote_ident("café"), "\"café\"");
   EXPECT_EQ(quote_ident(""), "\"\"");
   EXPECT_EQ(qualified("public", "UserRole"), "public.\"UserRole\"");
@@ -97,13 +96,31 @@ TEST(CatalogTypes, FormatTypeSpellsBuiltinsAsTheServerDoes) {
 }
 
 TEST(CatalogTypes, ParseTypeSqlIsFormatTypesInverse) {
-  for (const auto& t : {builtin("int2"), builtin("int4", {}, 1), builtin("float8"), builtin("varchar", {255}),
-                        builtin("varchar", {5}, 1), builtin("bpchar", {1}), builtin("bpchar"), builtin("numeric", {10, 2}),
-                        builtin("numeric", {5, -2}), builtin("numeric"), builtin("timestamp", {0}),
-                        builtin("timestamptz", {3}), builtin("time"), builtin("timetz", {2}), builtin("bit", {1}),
-                        builtin("bit"), builtin("varbit"), builtin("interval"), builtin("interval", {6}),
-                        builtin("char"), builtin("text", {}, 1), builtin("bool"), user_type("public", "UserRole", 1),
-                        user_type("Odd Schema", "select"), user_type("public", "int4")}) {
+  for (const auto& t : {builtin("int2"),
+                        builtin("int4", {}, 1),
+                        builtin("float8"),
+                        builtin("varchar", {255}),
+                        builtin("varchar", {5}, 1),
+                        builtin("bpchar", {1}),
+                        builtin("bpchar"),
+                        builtin("numeric", {10, 2}),
+                        builtin("numeric", {5, -2}),
+                        builtin("numeric"),
+                        builtin("timestamp", {0}),
+                        builtin("timestamptz", {3}),
+                        builtin("time"),
+                        builtin("timetz", {2}),
+                        builtin("bit", {1}),
+                        builtin("bit"),
+                        builtin("varbit"),
+                        builtin("interval"),
+                        builtin("interval", {6}),
+                        builtin("char"),
+                        builtin("text", {}, 1),
+                        builtin("bool"),
+                        user_type("public", "UserRole", 1),
+                        user_type("Odd Schema", "select"),
+                        user_type("public", "int4")}) {
     auto sql = format_type(t);
     auto expected = t;
     expected.sql = sql;
@@ -127,7 +144,7 @@ TEST(CatalogTypes, ModifiersComeFromTheTypmod) {
   EXPECT_EQ(typmod_args("pg_catalog", "numeric", 329730), (std::vector<int>{5, -2}));
   EXPECT_EQ(typmod_args("pg_catalog", "timestamptz", 0), std::vector<int>{0});
   EXPECT_EQ(typmod_args("pg_catalog", "interval", 2147418115), std::vector<int>{3});
-  EXPECT_EQ(typmod_args("pg_catalog", "interval", 458751), std::vector<int>{});  // year to month
+  EXPECT_EQ(typmod_args("pg_catalog", "interval", 458751), std::vector<int>{});      // year to month
   EXPECT_EQ(typmod_args("pg_catalog", "interval", 470286338), std::vector<int>{2});  // day to second(2)
   EXPECT_EQ(typmod_args("pg_catalog", "varchar", -1), std::vector<int>{});
   EXPECT_EQ(typmod_args("public", "geometry", 1107460), std::vector<int>{});
@@ -188,7 +205,7 @@ TEST(CatalogDefaults, AreClassifiedAsPrismaClassifiesThem) {
            {"'\\xZZ'::bytea", builtin("bytea")},
            {"'abc'::text", int4},
            {"'ok'::public.mood", user_type("public", "mood")},  // not one of the catalog's enums
-           {"'{1,2}'::text[]", builtin("text", {}, 1)},       // Prisma's reading: digits are not strings
+           {"'{1,2}'::text[]", builtin("text", {}, 1)},         // Prisma's reading: digits are not strings
            {"ARRAY[now()]", builtin("timestamptz", {}, 1)},
        })
     EXPECT_EQ(classified(expression, type), std::make_pair(K::expression, std::string())) << expression;
@@ -231,8 +248,9 @@ TEST(CatalogDefinitions, ConstraintDefinitionsAreReadIntoFields) {
   detail::add_constraint(t, "t_u", "UNIQUE NULLS NOT DISTINCT (a) DEFERRABLE INITIALLY DEFERRED");
   detail::add_constraint(t, "t_x", "EXCLUDE USING gist (c WITH =, d WITH &&) WHERE ((c > 0))");
   detail::add_constraint(t, "t_check", "CHECK ((c > 0)) NOT VALID");
-  detail::add_constraint(t, "t_fk", "FOREIGN KEY (x, y) REFERENCES public.ix(id, c) MATCH FULL ON UPDATE SET NULL "
-                                    "ON DELETE SET DEFAULT");
+  detail::add_constraint(t, "t_fk",
+                         "FOREIGN KEY (x, y) REFERENCES public.ix(id, c) MATCH FULL ON UPDATE SET NULL "
+                         "ON DELETE SET DEFAULT");
   detail::add_constraint(t, "t_fk2", "FOREIGN KEY (x) REFERENCES \"Odd\".\"Org\"(\"Id\") ON DELETE SET NULL (x)");
   detail::add_constraint(t, "t_fk3", "FOREIGN KEY (x) REFERENCES public.o(id) ON UPDATE CASCADE ON DELETE RESTRICT");
   ASSERT_EQ(t.indexes.size(), 3u);
@@ -282,14 +300,16 @@ TEST(CatalogDefinitions, ColumnTextIsReadBack) {
     auto c = detail::parse_column_text(text, catalog);
     EXPECT_EQ(detail::column_text(c), text);
   }
-  auto c = detail::parse_column_text("\"Given Name\" text COLLATE \"C\" DEFAULT 'a b NOT NULL'::text NOT NULL", catalog);
+  auto c =
+      detail::parse_column_text("\"Given Name\" text COLLATE \"C\" DEFAULT 'a b NOT NULL'::text NOT NULL", catalog);
   EXPECT_EQ(c.name, "Given Name");
   EXPECT_EQ(c.collation, "\"C\"");
   EXPECT_TRUE(c.not_null);
   EXPECT_EQ(c.default_value->value, "a b NOT NULL");
   auto role = detail::parse_column_text("role public.\"UserRole\" DEFAULT 'USER'::public.\"UserRole\"", catalog);
   EXPECT_EQ(role.default_value->kind, DefaultKind::value) << "one of the catalog's enums";
-  auto identity = detail::parse_column_text("id bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 100) NOT NULL", catalog);
+  auto identity =
+      detail::parse_column_text("id bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 100) NOT NULL", catalog);
   ASSERT_TRUE(identity.identity);
   EXPECT_FALSE(identity.identity->always);
   EXPECT_EQ(identity.identity->options, "(START WITH 100)");
@@ -302,34 +322,45 @@ TEST(CatalogSnapshot, AHandBuiltCatalogIsReadBackFromItsSnapshot) {
   c.schemas = {"Odd Schema", "public"};
   c.extensions = {{.name = "citext", .schema = "public"}};
   c.enums = {{.name = "UserRole", .values = {"USER", "it's", "back\\slash", ""}}};
-  c.sequences = {{.name = "Post_id_seq", .type = "integer", .max = 2147483647, .owned_by = "Post.id"},
-                 {.schema = "Odd Schema", .name = "s", .start = -1, .increment = -1, .min = -10, .max = -1,
-                  .cycle = true}};
+  c.sequences = {
+      {.name = "Post_id_seq", .type = "integer", .max = 2147483647, .owned_by = "Post.id"},
+      {.schema = "Odd Schema", .name = "s", .start = -1, .increment = -1, .min = -10, .max = -1, .cycle = true}};
   Table post{.name = "Post", .comment = "posts'\nall of them"};
   post.columns = {
-      {.name = "id", .type = parse_type_sql("integer"), .not_null = true,
-       .default_value = detail::described_default("nextval('public.\"Post_id_seq\"'::regclass)", parse_type_sql("integer"), false)},
+      {.name = "id",
+       .type = parse_type_sql("integer"),
+       .not_null = true,
+       .default_value =
+           detail::described_default("nextval('public.\"Post_id_seq\"'::regclass)", parse_type_sql("integer"), false)},
       {.name = "title", .type = parse_type_sql("character varying(255)"), .comment = "the title"},
-      {.name = "role", .type = parse_type_sql("public.\"UserRole\"[]"),
-       .default_value = detail::described_default("ARRAY['USER'::public.\"UserRole\"]", parse_type_sql("public.\"UserRole\"[]"), true)},
+      {.name = "role",
+       .type = parse_type_sql("public.\"UserRole\"[]"),
+       .default_value = detail::described_default("ARRAY['USER'::public.\"UserRole\"]",
+                                                  parse_type_sql("public.\"UserRole\"[]"), true)},
   };
   detail::add_constraint(post, "Post_pkey", "PRIMARY KEY (id)");
   detail::add_constraint(post, "Post_title_check", "CHECK (((title)::text <> ''::text))");
   post.indexes.push_back(
-      detail::parse_index_definition("CREATE UNIQUE INDEX \"Post_title_key\" ON public.\"Post\" USING btree (title)").index);
+      detail::parse_index_definition("CREATE UNIQUE INDEX \"Post_title_key\" ON public.\"Post\" USING btree (title)")
+          .index);
   c.tables.push_back(post);
   c.others = {
-      {.kind = "function", .schema = "public", .name = "f(a integer)",
+      {.kind = "function",
+       .schema = "public",
+       .name = "f(a integer)",
        .lines = {"CREATE OR REPLACE FUNCTION public.f(a integer)", " RETURNS integer", " LANGUAGE sql", "AS $function$",
                  "", "-- table public.not_a_header", "SELECT 1", "$function$;"}},
-      {.kind = "trigger", .schema = "public", .name = "Trg on Post",
+      {.kind = "trigger",
+       .schema = "public",
+       .name = "Trg on Post",
        .lines = {"CREATE TRIGGER \"Trg\" BEFORE INSERT ON public.\"Post\" FOR EACH ROW EXECUTE FUNCTION public.t();"}},
       {.kind = "view", .schema = "Odd Schema", .name = "v", .lines = {"CREATE VIEW \"Odd Schema\".v AS", " SELECT 1;"}},
   };
   pgkit::catalog::detail::sort_catalog(c);  // the order every catalog is kept in
   auto text = snapshot(c);
   EXPECT_NE(text.find("\n-- trigger \"Trg\" on public.\"Post\"\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("ALTER SEQUENCE public.\"Post_id_seq\" OWNED BY public.\"Post\".id;\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ALTER SEQUENCE public.\"Post_id_seq\" OWNED BY public.\"Post\".id;\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("COMMENT ON TABLE public.\"Post\" IS 'posts''\nall of them';\n"), std::string::npos) << text;
   EXPECT_NE(text.find("    E'back\\\\slash',\n"), std::string::npos) << text;
   auto back = read_snapshot(text);

@@ -101,10 +101,14 @@ TEST(ConfigSources, AnEmptyVariableSelectsNothing) {
 }
 
 TEST(ConfigSources, DiscreteDbVariables) {
-  auto loaded = load({{"DB_HOST", "db.internal"}, {"DB_PORT", "6432"}, {"DB_NAME", "pronghorn"},
-                      {"DB_USER", "postgres"}, {"DB_PASSWORD", "pw"}, {"DB_SSL", "true"}});
+  auto loaded = load({{"DB_HOST", "db.internal"},
+                      {"DB_PORT", "6432"},
+                      {"DB_NAME", "pronghorn"},
+                      {"DB_USER", "postgres"},
+                      {"DB_PASSWORD", "pw"},
+                      {"DB_SSL", "true"}});
   ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
-  std::map<std::string, std::string> want = {{"host", "db.internal"}, {"port", "6432"}, {"dbname", "pronghorn"},
+  std::map<std::string, std::string> want = {{"host", "db.internal"}, {"port", "6432"},   {"dbname", "pronghorn"},
                                              {"user", "postgres"},    {"password", "pw"}, {"sslmode", "require"}};
   EXPECT_EQ(loaded.config.params, want);
   EXPECT_EQ(load({{"DB_HOST", "h"}, {"DB_SSL", "false"}}).config.params.at("sslmode"), "disable");
@@ -113,8 +117,8 @@ TEST(ConfigSources, DiscreteDbVariables) {
 }
 
 TEST(ConfigSources, PostgresVariablesSelectedByHostOrDb) {
-  auto loaded = load({{"POSTGRES_DB", "berthcare"}, {"POSTGRES_USER", "u"}, {"POSTGRES_PASSWORD", "pw"},
-                      {"POSTGRES_PORT", "5433"}});
+  auto loaded = load(
+      {{"POSTGRES_DB", "berthcare"}, {"POSTGRES_USER", "u"}, {"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_PORT", "5433"}});
   ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
   EXPECT_EQ(loaded.config.source, "POSTGRES_DB");
   EXPECT_EQ(loaded.config.params.at("dbname"), "berthcare");
@@ -124,17 +128,30 @@ TEST(ConfigSources, PostgresVariablesSelectedByHostOrDb) {
 }
 
 TEST(ConfigSources, LibpqVariablesBecomeExplicitParams) {
-  auto loaded = load({{"PGHOST", "pg.internal"}, {"PGHOSTADDR", "10.0.0.5"}, {"PGPORT", "5434"},
-                      {"PGDATABASE", "d"}, {"PGUSER", "u"}, {"PGPASSWORD", "pw"}, {"PGSSLMODE", "verify-full"},
-                      {"PGAPPNAME", "api"}, {"PGCONNECT_TIMEOUT", "7"}, {"PGOPTIONS", "-c work_mem=64MB"},
+  auto loaded = load({{"PGHOST", "pg.internal"},
+                      {"PGHOSTADDR", "10.0.0.5"},
+                      {"PGPORT", "5434"},
+                      {"PGDATABASE", "d"},
+                      {"PGUSER", "u"},
+                      {"PGPASSWORD", "pw"},
+                      {"PGSSLMODE", "verify-full"},
+                      {"PGAPPNAME", "api"},
+                      {"PGCONNECT_TIMEOUT", "7"},
+                      {"PGOPTIONS", "-c work_mem=64MB"},
                       {"PGSSLROOTCERT", "/etc/ca.pem"}});
   ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
   EXPECT_EQ(loaded.config.source, "PGHOST");
-  std::map<std::string, std::string> want = {
-      {"host", "pg.internal"}, {"hostaddr", "10.0.0.5"},         {"port", "5434"},
-      {"dbname", "d"},         {"user", "u"},                    {"password", "pw"},
-      {"sslmode", "verify-full"}, {"application_name", "api"}, {"connect_timeout", "7"},
-      {"options", "-c work_mem=64MB"}, {"sslrootcert", "/etc/ca.pem"}};
+  std::map<std::string, std::string> want = {{"host", "pg.internal"},
+                                             {"hostaddr", "10.0.0.5"},
+                                             {"port", "5434"},
+                                             {"dbname", "d"},
+                                             {"user", "u"},
+                                             {"password", "pw"},
+                                             {"sslmode", "verify-full"},
+                                             {"application_name", "api"},
+                                             {"connect_timeout", "7"},
+                                             {"options", "-c work_mem=64MB"},
+                                             {"sslrootcert", "/etc/ca.pem"}};
   EXPECT_EQ(loaded.config.params, want);
   EXPECT_EQ(loaded.config.pool.connect_timeout, Millis(7000));
   EXPECT_EQ(load({{"PGDATABASE", "d"}}).config.source, "PGDATABASE");
@@ -261,8 +278,8 @@ TEST(Url, SeedRecommendedShapeParses) {
       "&connect_timeout=10",
       "DATABASE_URL");
   ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
-  std::map<std::string, std::string> want = {{"user", "app"}, {"password", "secret"}, {"host", "db.example.com"},
-                                             {"port", "5432"}, {"dbname", "app"},   {"connect_timeout", "10"}};
+  std::map<std::string, std::string> want = {{"user", "app"},  {"password", "secret"}, {"host", "db.example.com"},
+                                             {"port", "5432"}, {"dbname", "app"},      {"connect_timeout", "10"}};
   EXPECT_EQ(loaded.config.params, want);
   EXPECT_EQ(loaded.config.search_path, "public");
   EXPECT_EQ(loaded.config.pool.max, 10);
@@ -470,8 +487,12 @@ TEST(PoolSettingsFromEnv, ExplicitMinAboveMaxIsAProblem) {
 
 TEST(Masked, NeverShowsAPassword) {
   Config config;
-  config.params = {{"user", "app"},      {"password", "S3cr3t-Pa55"},        {"host", "db"},
-                   {"dbname", "my db"},  {"sslpassword", "S3cr3t-Pa55"},     {"sslmode", "require"},
+  config.params = {{"user", "app"},
+                   {"password", "S3cr3t-Pa55"},
+                   {"host", "db"},
+                   {"dbname", "my db"},
+                   {"sslpassword", "S3cr3t-Pa55"},
+                   {"sslmode", "require"},
                    {"options", "-c password=S3cr3t-Pa55"}};
   std::string masked = config.masked();
   EXPECT_EQ(masked.find("S3cr3t"), std::string::npos) << masked;
@@ -512,11 +533,18 @@ TEST(Conninfo, RoundTripsThroughLibpqWithKeepalives) {
   auto loaded = parse_url("postgresql://app:it's%5Ca%20p%27w@db.example.com:5432/app?sslmode=require");
   ASSERT_TRUE(loaded.ok()) << loaded.problems_text();
   auto parsed = parse_conninfo(loaded.config.conninfo());
-  std::map<std::string, std::string> want = {
-      {"user", "app"},       {"password", "it's\\a p'w"}, {"host", "db.example.com"}, {"port", "5432"},
-      {"dbname", "app"},     {"sslmode", "require"},       {"keepalives", "1"},        {"keepalives_idle", "10"},
-      {"keepalives_interval", "5"}, {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"},
-      {"connect_timeout", "5"}};
+  std::map<std::string, std::string> want = {{"user", "app"},
+                                             {"password", "it's\\a p'w"},
+                                             {"host", "db.example.com"},
+                                             {"port", "5432"},
+                                             {"dbname", "app"},
+                                             {"sslmode", "require"},
+                                             {"keepalives", "1"},
+                                             {"keepalives_idle", "10"},
+                                             {"keepalives_interval", "5"},
+                                             {"keepalives_count", "3"},
+                                             {"tcp_user_timeout", "30000"},
+                                             {"connect_timeout", "5"}};
   EXPECT_EQ(parsed, want);
   EXPECT_EQ(loaded.config.conninfo().find("search_path"), std::string::npos);
 }
@@ -581,29 +609,44 @@ Vars with_stray(Vars vars) {
 const BadCase kBadCases[] = {
     {"mysql_scheme", {{"DATABASE_URL", "mysql://app:S3cr3t-Pa55@h/db"}}, "DATABASE_URL (scheme)", "unknown scheme"},
     {"http_scheme", {{"DATABASE_URL", "http://app:S3cr3t-Pa55@h/db"}}, "DATABASE_URL (scheme)", "unknown scheme"},
-    {"missing_scheme", {{"DATABASE_URL", "app:S3cr3t-Pa55@db.example.com:5432/app"}}, "DATABASE_URL", "no postgresql://"},
+    {"missing_scheme",
+     {{"DATABASE_URL", "app:S3cr3t-Pa55@db.example.com:5432/app"}},
+     "DATABASE_URL",
+     "no postgresql://"},
     {"half_scheme", {{"DATABASE_URL", "postgresql:app:S3cr3t-Pa55@h/db"}}, "DATABASE_URL", "'//'"},
     {"jdbc", {{"DATABASE_URL", "jdbc:postgresql://h/db?user=app&password=S3cr3t-Pa55"}}, "(scheme)", "JDBC"},
     {"quoted", {{"DATABASE_URL", "\"postgresql://app:S3cr3t-Pa55@h/db\""}}, "DATABASE_URL", "quotes"},
     {"port_text", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h:abc/db"}}, "DATABASE_URL (port)", "not a number"},
     {"port_zero", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h:0/db"}}, "DATABASE_URL (port)", "out of range"},
-    {"port_big", {{"DB_CONNECTION_STRING", "postgresql://app:S3cr3t-Pa55@h:70000/db"}}, "DB_CONNECTION_STRING (port)",
+    {"port_big",
+     {{"DB_CONNECTION_STRING", "postgresql://app:S3cr3t-Pa55@h:70000/db"}},
+     "DB_CONNECTION_STRING (port)",
      "out of range"},
-    {"port_second_host", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h1:5432,h2:99999/db"}}, "(port)",
+    {"port_second_host",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h1:5432,h2:99999/db"}},
+     "(port)",
      "entry 2 of 2"},
     {"forgot_at_host", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55/db"}}, "(port)", "not a number"},
     {"sslmode", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?sslmode=required"}}, "(sslmode)", "sslmode"},
-    {"session_attrs", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?target_session_attrs=writable"}},
-     "(target_session_attrs)", "read-write"},
+    {"session_attrs",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?target_session_attrs=writable"}},
+     "(target_session_attrs)",
+     "read-write"},
     {"your_user", {{"DATABASE_URL", "postgresql://your_user:S3cr3t-Pa55@h/db"}}, "(user)", "placeholder"},
-    {"your_password", {{"DATABASE_URL", "postgresql://app:Your_Password_S3cr3t-Pa55@h/db"}}, "(password)",
+    {"your_password",
+     {{"DATABASE_URL", "postgresql://app:Your_Password_S3cr3t-Pa55@h/db"}},
+     "(password)",
      "placeholder"},
-    {"seed001_template", {{"DATABASE_URL", "postgresql://USERNAME:S3cr3t-Pa55@HOST:PORT/DATABASE"}}, "(host)",
+    {"seed001_template",
+     {{"DATABASE_URL", "postgresql://USERNAME:S3cr3t-Pa55@HOST:PORT/DATABASE"}},
+     "(host)",
      "template word HOST"},
-    {"seed001_port", {{"DATABASE_URL", "postgresql://USERNAME:S3cr3t-Pa55@HOST:PORT/DATABASE"}}, "(port)",
+    {"seed001_port",
+     {{"DATABASE_URL", "postgresql://USERNAME:S3cr3t-Pa55@HOST:PORT/DATABASE"}},
+     "(port)",
      "placeholder"},
-    {"literal_PASSWORD", with_stray({{"DB_CONNECTION_STRING", "host=h user=app password=PASSWORD"}}),
-     "(password)", "placeholder"},
+    {"literal_PASSWORD", with_stray({{"DB_CONNECTION_STRING", "host=h user=app password=PASSWORD"}}), "(password)",
+     "placeholder"},
     {"angle_brackets", {{"DATABASE_URL", "postgresql://app:<S3cr3t-Pa55>@h/db"}}, "(password)", "<…>"},
     {"changeme", {{"DATABASE_URL", "postgresql://app:changeme-S3cr3t-Pa55@h/db"}}, "(password)", "changeme"},
     {"empty_url_password", with_stray({{"DATABASE_URL", "postgresql://app:@h/db"}}), "(password)", "empty"},
@@ -611,9 +654,13 @@ const BadCase kBadCases[] = {
     {"db_port", {{"DB_HOST", "h"}, {"DB_PORT", "abc"}, {"DB_PASSWORD", "S3cr3t-Pa55"}}, "DB_PORT", "not a number"},
     {"db_ssl", {{"DB_HOST", "h"}, {"DB_SSL", "maybe"}, {"DB_PASSWORD", "S3cr3t-Pa55"}}, "DB_SSL", "true or false"},
     {"db_host_placeholder", {{"DB_HOST", "your_host"}, {"DB_PASSWORD", "S3cr3t-Pa55"}}, "DB_HOST", "placeholder"},
-    {"postgres_port", {{"POSTGRES_HOST", "h"}, {"POSTGRES_PORT", "99999"}, {"POSTGRES_PASSWORD", "S3cr3t-Pa55"}},
-     "POSTGRES_PORT", "out of range"},
-    {"postgres_db_placeholder", {{"POSTGRES_DB", "<database>"}, {"POSTGRES_PASSWORD", "S3cr3t-Pa55"}}, "POSTGRES_DB",
+    {"postgres_port",
+     {{"POSTGRES_HOST", "h"}, {"POSTGRES_PORT", "99999"}, {"POSTGRES_PASSWORD", "S3cr3t-Pa55"}},
+     "POSTGRES_PORT",
+     "out of range"},
+    {"postgres_db_placeholder",
+     {{"POSTGRES_DB", "<database>"}, {"POSTGRES_PASSWORD", "S3cr3t-Pa55"}},
+     "POSTGRES_DB",
      "placeholder"},
     {"pg_port", {{"PGHOST", "h"}, {"PGPORT", "x"}, {"PGPASSWORD", "S3cr3t-Pa55"}}, "PGPORT", "not a number"},
     {"pg_sslmode", {{"PGHOST", "h"}, {"PGSSLMODE", "strict"}, {"PGPASSWORD", "S3cr3t-Pa55"}}, "PGSSLMODE", "sslmode"},
@@ -623,40 +670,57 @@ const BadCase kBadCases[] = {
     {"pool_min_above_max", with_stray({{"DB_HOST", "h"}, {"DB_POOL_MIN", "20"}, {"DB_POOL_MAX", "5"}}),
      "DB_POOL_MIN / DB_POOL_MAX", "greater than"},
     {"idle_unit", with_stray({{"DB_HOST", "h"}, {"DB_IDLE_TIMEOUT_MS", "30s"}}), "DB_IDLE_TIMEOUT_MS", "milliseconds"},
-    {"connect_negative", with_stray({{"DB_HOST", "h"}, {"DB_CONNECTION_TIMEOUT_MS", "-5"}}),
-     "DB_CONNECTION_TIMEOUT_MS", "negative"},
+    {"connect_negative", with_stray({{"DB_HOST", "h"}, {"DB_CONNECTION_TIMEOUT_MS", "-5"}}), "DB_CONNECTION_TIMEOUT_MS",
+     "negative"},
     {"connect_alias", with_stray({{"DB_HOST", "h"}, {"DB_POOL_CONNECTION_TIMEOUT", "abc"}}),
      "DB_POOL_CONNECTION_TIMEOUT", "whole number"},
     {"acquire_zero", with_stray({{"DB_HOST", "h"}, {"DB_ACQUIRE_TIMEOUT_MS", "0"}}), "DB_ACQUIRE_TIMEOUT_MS",
      "greater than 0"},
-    {"statement_negative", with_stray({{"DB_HOST", "h"}, {"DB_STATEMENT_TIMEOUT_MS", "-1"}}),
-     "DB_STATEMENT_TIMEOUT_MS", "negative"},
+    {"statement_negative", with_stray({{"DB_HOST", "h"}, {"DB_STATEMENT_TIMEOUT_MS", "-1"}}), "DB_STATEMENT_TIMEOUT_MS",
+     "negative"},
     {"keepalive_bool", with_stray({{"DB_HOST", "h"}, {"DB_KEEPALIVE", "sometimes"}}), "DB_KEEPALIVE", "true or false"},
     {"log_queries_bool", with_stray({{"DB_HOST", "h"}, {"DB_LOG_QUERIES", "verbose"}}), "DB_LOG_QUERIES",
      "true or false"},
-    {"url_connect_negative", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connect_timeout=-3"}},
-     "(connect_timeout)", "negative"},
-    {"url_connect_text", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connect_timeout=ten"}},
-     "(connect_timeout)", "whole number"},
-    {"connection_limit_text", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connection_limit=abc"}},
-     "(connection_limit)", "whole number"},
-    {"connection_limit_zero", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connection_limit=0"}},
-     "(connection_limit)", "at least 1"},
-    {"pool_timeout_negative", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?pool_timeout=-1"}},
-     "(pool_timeout)", "at least 1"},
-    {"pgbouncer_bool", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?pgbouncer=maybe"}}, "(pgbouncer)",
+    {"url_connect_negative",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connect_timeout=-3"}},
+     "(connect_timeout)",
+     "negative"},
+    {"url_connect_text",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connect_timeout=ten"}},
+     "(connect_timeout)",
+     "whole number"},
+    {"connection_limit_text",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connection_limit=abc"}},
+     "(connection_limit)",
+     "whole number"},
+    {"connection_limit_zero",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?connection_limit=0"}},
+     "(connection_limit)",
+     "at least 1"},
+    {"pool_timeout_negative",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?pool_timeout=-1"}},
+     "(pool_timeout)",
+     "at least 1"},
+    {"pgbouncer_bool",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?pgbouncer=maybe"}},
+     "(pgbouncer)",
      "true or false"},
     {"schema_empty", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?schema="}}, "(schema)", "empty"},
     {"unknown_param", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@h/db?foo=1"}}, "(foo)", "not a known"},
     {"bad_percent", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55%zz@h/db"}}, "DATABASE_URL", "malformed"},
     {"open_ipv6", {{"DATABASE_URL", "postgresql://app:S3cr3t-Pa55@[::1/db"}}, "DATABASE_URL", "malformed"},
     {"unencoded_at", {{"DATABASE_URL", "postgresql://app:S3cr3t@Pa55@h/db"}}, "(host)", "'@'", "S3cr3t@Pa55"},
-    {"space_in_password", {{"DATABASE_URL", "postgresql://app:S3cr3t Pa55@h:abc/db"}}, "(port)", "not a number",
+    {"space_in_password",
+     {{"DATABASE_URL", "postgresql://app:S3cr3t Pa55@h:abc/db"}},
+     "(port)",
+     "not a number",
      "S3cr3t Pa55"},
     {"conninfo_no_equals", {{"DATABASE_URL", "host=h password=S3cr3t-Pa55 sslmode"}}, "DATABASE_URL", "malformed"},
     {"conninfo_forgot_keyword", {{"DATABASE_URL", "host=h S3cr3t-Pa55"}}, "DATABASE_URL", "malformed"},
     {"conninfo_unterminated", {{"DATABASE_URL", "host=h password='S3cr3t-Pa55"}}, "DATABASE_URL", "malformed"},
-    {"conninfo_bad_option", {{"DATABASE_URL", "host=h password=S3cr3t-Pa55 S3cr3t-Pa55=1"}}, "DATABASE_URL",
+    {"conninfo_bad_option",
+     {{"DATABASE_URL", "host=h password=S3cr3t-Pa55 S3cr3t-Pa55=1"}},
+     "DATABASE_URL",
      "malformed"},
     {"not_a_url", {{"DATABASE_URL", "S3cr3t-Pa55"}}, "DATABASE_URL", "neither a URL"},
 };
@@ -701,8 +765,9 @@ TEST(Validation, ReportsEveryProblemAtOnce) {
                       {"DB_KEEPALIVE", "maybe"}});
   std::vector<std::string> settings;
   for (const auto& p : loaded.problems) settings.push_back(p.setting);
-  std::vector<std::string> want = {"DATABASE_URL (user)", "DATABASE_URL (dbname)", "DATABASE_URL (port)",
-                                   "DATABASE_URL (sslmode)", "DB_POOL_MAX", "DB_IDLE_TIMEOUT_MS", "DB_KEEPALIVE"};
+  std::vector<std::string> want = {
+      "DATABASE_URL (user)", "DATABASE_URL (dbname)", "DATABASE_URL (port)", "DATABASE_URL (sslmode)",
+      "DB_POOL_MAX",         "DB_IDLE_TIMEOUT_MS",    "DB_KEEPALIVE"};
   for (const auto& s : want) {
     EXPECT_NE(std::find(settings.begin(), settings.end(), s), settings.end()) << s << "\n" << loaded.problems_text();
   }

@@ -39,7 +39,9 @@ Column column(std::string name, Type type, bool not_null = true, std::optional<D
 Default value(std::string v, std::string expression = "") {
   return {.kind = DefaultKind::value, .expression = std::move(expression), .value = std::move(v)};
 }
-Default sequence(std::string name) { return {.kind = DefaultKind::sequence, .expression = "nextval(…)", .value = std::move(name)}; }
+Default sequence(std::string name) {
+  return {.kind = DefaultKind::sequence, .expression = "nextval(…)", .value = std::move(name)};
+}
 Default now() { return {.kind = DefaultKind::now, .expression = "CURRENT_TIMESTAMP"}; }
 Default expression(std::string sql) { return {.kind = DefaultKind::expression, .expression = std::move(sql)}; }
 
@@ -57,16 +59,23 @@ Index unique(std::string name, std::vector<std::string> columns) {
 Index plain(std::string name, std::vector<std::string> columns, std::string method = "btree") {
   return key(Index::Kind::plain, std::move(name), std::move(columns), std::move(method));
 }
-ForeignKey foreign(std::string name, std::vector<std::string> columns, std::string table, std::vector<std::string> references,
-                   Action on_delete = Action::restrict, Action on_update = Action::cascade) {
-  return {.name = std::move(name), .columns = std::move(columns), .referenced_schema = "public",
-          .referenced_table = std::move(table), .referenced_columns = std::move(references),
-          .on_delete = on_delete, .on_update = on_update};
+ForeignKey foreign(std::string name, std::vector<std::string> columns, std::string table,
+                   std::vector<std::string> references, Action on_delete = Action::restrict,
+                   Action on_update = Action::cascade) {
+  return {.name = std::move(name),
+          .columns = std::move(columns),
+          .referenced_schema = "public",
+          .referenced_table = std::move(table),
+          .referenced_columns = std::move(references),
+          .on_delete = on_delete,
+          .on_update = on_update};
 }
 
 catalog::Table table(std::string name, std::vector<Column> columns, std::vector<Index> indexes = {},
                      std::vector<ForeignKey> foreign_keys = {}) {
-  return {.name = std::move(name), .columns = std::move(columns), .indexes = std::move(indexes),
+  return {.name = std::move(name),
+          .columns = std::move(columns),
+          .indexes = std::move(indexes),
           .foreign_keys = std::move(foreign_keys)};
 }
 
@@ -98,11 +107,11 @@ std::string models_of(const IntrospectResult& r) {
 // ---- Names ---------------------------------------------------------------------------------
 
 TEST(Introspect, NewSchemaHasPrismasDefaultBlocksAndOneModelPerTable) {
-  auto db = database({table("User",
-                            {column("id", builtin("int4"), true, sequence("User_id_seq")), column("email", builtin("text")),
-                             column("name", builtin("varchar", {255}), false),
-                             column("createdAt", builtin("timestamp", {3}), true, now())},
-                            {primary("User_pkey", {"id"}), unique("User_email_key", {"email"})})});
+  auto db = database({table(
+      "User",
+      {column("id", builtin("int4"), true, sequence("User_id_seq")), column("email", builtin("text")),
+       column("name", builtin("varchar", {255}), false), column("createdAt", builtin("timestamp", {3}), true, now())},
+      {primary("User_pkey", {"id"}), unique("User_email_key", {"email"})})});
   auto r = introspect(db);
   EXPECT_EQ(r.text, std::string(kBlocks) + R"P(
 model User {
@@ -119,14 +128,16 @@ model User {
 }
 
 TEST(Introspect, NamesThatAreNotIdentifiersAreSanitizedAndMapped) {
-  auto db = database(
-      {table("my-table",
-             {column("id", builtin("int4")), column("first name", builtin("text"), false), column("1col", builtin("int4"), false),
-              column("Ünï", builtin("int4"), false), column("mood", user_type("Mood"), false, value("sad-ish"))},
-             {primary("my-table_pkey", {"id"})}),
-       table("class", {column("id", builtin("int4"))}, {primary("class_pkey", {"id"})})},
-      {{.name = "Mood", .values = {"happy", "sad-ish", "", "1st"}}});
-  EXPECT_EQ(models_of(introspect(db)), R"P(/// This model has been renamed to 'Renamedclass' during introspection, because the original name 'class' is reserved.
+  auto db = database({table("my-table",
+                            {column("id", builtin("int4")), column("first name", builtin("text"), false),
+                             column("1col", builtin("int4"), false), column("Ünï", builtin("int4"), false),
+                             column("mood", user_type("Mood"), false, value("sad-ish"))},
+                            {primary("my-table_pkey", {"id"})}),
+                      table("class", {column("id", builtin("int4"))}, {primary("class_pkey", {"id"})})},
+                     {{.name = "Mood", .values = {"happy", "sad-ish", "", "1st"}}});
+  EXPECT_EQ(
+      models_of(introspect(db)),
+      R"P(/// This model has been renamed to 'Renamedclass' during introspection, because the original name 'class' is reserved.
 model Renamedclass {
   id Int @id
 
@@ -239,8 +250,7 @@ TEST(Introspect, DefaultsAreLiteralsListsEnumValuesOrDbgenerated) {
               column("day", builtin("date"), true, expression("CURRENT_DATE")),
               column("key", builtin("uuid"), true, expression("gen_random_uuid()")),
               column("nothing", builtin("text"), false, expression("NULL::text")),
-              column("at", builtin("timestamptz", {6}), true, now()),
-              column("computed", builtin("int4"), false)},
+              column("at", builtin("timestamptz", {6}), true, now()), column("computed", builtin("int4"), false)},
              {primary("d_pkey", {"id"})})},
       {{.name = "Role", .values = {"USER", "ADMIN"}}});
   db.tables[0].columns.back().generated = "(count * 2)";
@@ -287,8 +297,8 @@ TEST(Introspect, KeysAndIndexesNameOnlyWhatIsNotPrismasDefault) {
   Index partial = plain("p_b_idx", {"b"});
   partial.predicate = "(b > 0)";
   auto db = database({table("p",
-                            {column("a", builtin("int4")), column("b", builtin("int4")), column("c", builtin("text"), false),
-                             column("j", builtin("jsonb"), false)},
+                            {column("a", builtin("int4")), column("b", builtin("int4")),
+                             column("c", builtin("text"), false), column("j", builtin("jsonb"), false)},
                             {primary("p_pkey", {"a", "b"}), desc, unique("p_a_c_key", {"a", "c"}), brin, gin, trgm,
                              plain("p_hash", {"c"}, "hash"), ordered, partial})});
   auto r = introspect(db);
@@ -326,7 +336,8 @@ TEST(Introspect, ForeignKeysBecomeRelationsOnBothSides) {
       table("User", {column("id", builtin("int4")), column("email", builtin("text"))},
             {primary("User_pkey", {"id"}), unique("User_email_key", {"email"})}),
       table("Post",
-            {column("id", builtin("int4")), column("authorId", builtin("int4")), column("editorId", builtin("int4"), false)},
+            {column("id", builtin("int4")), column("authorId", builtin("int4")),
+             column("editorId", builtin("int4"), false)},
             {primary("Post_pkey", {"id"}), plain("Post_authorId_idx", {"authorId"})},
             {foreign("Post_authorId_fkey", {"authorId"}, "User", {"id"}, Action::cascade),
              foreign("post_editor", {"editorId"}, "User", {"id"}, Action::set_null, Action::no_action)}),
@@ -334,7 +345,8 @@ TEST(Introspect, ForeignKeysBecomeRelationsOnBothSides) {
             {primary("Profile_pkey", {"id"}), unique("Profile_userEmail_key", {"userEmail"})},
             {foreign("Profile_userEmail_fkey", {"userEmail"}, "User", {"email"})}),
       table("Node", {column("id", builtin("int4")), column("parentId", builtin("int4"), false)},
-            {primary("Node_pkey", {"id"})}, {foreign("Node_parentId_fkey", {"parentId"}, "Node", {"id"}, Action::set_null)}),
+            {primary("Node_pkey", {"id"})},
+            {foreign("Node_parentId_fkey", {"parentId"}, "Node", {"id"}, Action::set_null)}),
   });
   EXPECT_EQ(models_of(introspect(db)), R"P(model Node {
   id         Int    @id
@@ -428,12 +440,15 @@ model log {
 TEST(Introspect, ChecksExpressionIndexesAndCommentsAreDocumentedAndWarned) {
   Index lower = unique("users_email_lower_key", {});
   lower.keys.push_back({.expression = "lower(email)"});
-  auto users = table("users", {column("id", builtin("uuid"), true, expression("gen_random_uuid()")), column("email", builtin("text"))},
-                     {primary("users_pkey", {"id"}), lower});
+  auto users = table(
+      "users", {column("id", builtin("uuid"), true, expression("gen_random_uuid()")), column("email", builtin("text"))},
+      {primary("users_pkey", {"id"}), lower});
   users.checks.push_back({.name = "users_email_check", .definition = "CHECK ((length(email) > 3))"});
   users.columns[1].comment = "where we write";
   auto r = introspect(database({users}));
-  EXPECT_EQ(models_of(r), R"P(/// This table contains check constraints and requires additional setup for migrations. Visit https://pris.ly/d/check-constraints for more info.
+  EXPECT_EQ(
+      models_of(r),
+      R"P(/// This table contains check constraints and requires additional setup for migrations. Visit https://pris.ly/d/check-constraints for more info.
 /// This model or at least one of its fields has comments in the database, and requires an additional setup for migrations: Read more: https://pris.ly/d/database-comments
 /// This model contains an expression index which requires additional setup for migrations. Visit https://pris.ly/d/expression-indexes for more info.
 model users {
@@ -455,18 +470,21 @@ These indexes are not supported by Prisma Client, because Prisma currently does 
 }
 
 TEST(Introspect, PrismasMigrationTablesAndPartitionsAreNotModels) {
-  auto migrations = table("_prisma_migrations",
-                          {column("id", builtin("varchar", {36})), column("checksum", builtin("varchar", {64})),
-                           column("finished_at", builtin("timestamptz"), false), column("migration_name", builtin("varchar", {255})),
-                           column("logs", builtin("text"), false), column("rolled_back_at", builtin("timestamptz"), false),
-                           column("started_at", builtin("timestamptz")), column("applied_steps_count", builtin("int4"))},
-                          {primary("_prisma_migrations_pkey", {"id"})});
+  auto migrations =
+      table("_prisma_migrations",
+            {column("id", builtin("varchar", {36})), column("checksum", builtin("varchar", {64})),
+             column("finished_at", builtin("timestamptz"), false), column("migration_name", builtin("varchar", {255})),
+             column("logs", builtin("text"), false), column("rolled_back_at", builtin("timestamptz"), false),
+             column("started_at", builtin("timestamptz")), column("applied_steps_count", builtin("int4"))},
+            {primary("_prisma_migrations_pkey", {"id"})});
   auto parent = table("events", {column("id", builtin("int4"))}, {primary("events_pkey", {"id"})});
   parent.create_suffix = " PARTITION BY RANGE (id)";
   auto child = table("events_1", {column("id", builtin("int4"))}, {primary("events_1_pkey", {"id"})});
   child.attach = "ALTER TABLE ONLY public.events ATTACH PARTITION public.events_1 FOR VALUES FROM (0) TO (10);";
   auto r = introspect(database({migrations, parent, child}));
-  EXPECT_EQ(models_of(r), R"P(/// This table is a partition table and requires additional setup for migrations. Visit https://pris.ly/d/partition-tables for more info.
+  EXPECT_EQ(
+      models_of(r),
+      R"P(/// This table is a partition table and requires additional setup for migrations. Visit https://pris.ly/d/partition-tables for more info.
 model events {
   id Int @id
 }

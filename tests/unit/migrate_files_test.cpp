@@ -16,9 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fixture(const std::string& name) {
-  return fs::path(PGKIT_FIXTURES) / "migrations" / name;
-}
+fs::path fixture(const std::string& name) { return fs::path(PGKIT_FIXTURES) / "migrations" / name; }
 
 struct TempDir : test::TempDir {
   TempDir() : test::TempDir("pgkit-migrate-files-test") {}
@@ -195,16 +193,19 @@ TEST(MigrationFormats, AGooseFileWithTwoStatementBlocksKeepsOrder) {
             "SELECT 3; SELECT 4;\n"
             "-- +goose StatementBegin\nDO $$ BEGIN PERFORM 5; END $$;\n-- +goose StatementEnd\n");
   auto m = read_directory(dir.path()).at(0);
-  EXPECT_EQ(m.up_statements, (Strings{"SELECT 'a;b';\nSELECT 2", "SELECT 3", "SELECT 4", "DO $$ BEGIN PERFORM 5; END $$"}));
+  EXPECT_EQ(m.up_statements,
+            (Strings{"SELECT 'a;b';\nSELECT 2", "SELECT 3", "SELECT 4", "DO $$ BEGIN PERFORM 5; END $$"}));
 }
 
 // ---- bytes: line endings, BOM, UTF-8 ------------------------------------------------------------
 
 TEST(MigrationBytes, CrlfAndLfFilesHaveTheSameChecksum) {
   TempDir lf, crlf;
-  lf.write("001_users.sql", "-- migrate:up\nCREATE TABLE users (id bigint);\nSELECT 1;\n-- migrate:down\nDROP TABLE users;\n");
-  crlf.write("001_users.sql",
-             "-- migrate:up\r\nCREATE TABLE users (id bigint);\r\nSELECT 1;\r\n-- migrate:down\r\nDROP TABLE users;\r\n");
+  lf.write("001_users.sql",
+           "-- migrate:up\nCREATE TABLE users (id bigint);\nSELECT 1;\n-- migrate:down\nDROP TABLE users;\n");
+  crlf.write(
+      "001_users.sql",
+      "-- migrate:up\r\nCREATE TABLE users (id bigint);\r\nSELECT 1;\r\n-- migrate:down\r\nDROP TABLE users;\r\n");
   auto a = read_directory(lf.path()).at(0);
   auto b = read_directory(crlf.path()).at(0);
   EXPECT_EQ(a.checksum, b.checksum);
@@ -332,7 +333,8 @@ TEST(MigrationProblems, ADownFileWithoutItsUpFile) {
 
 TEST(MigrationProblems, FlywayDottedVersionsAndRepeatablesAreNotSupported) {
   auto message = problems_of(fixture("bad_flyway"));
-  EXPECT_NE(message.find("V2.1__add_posts.sql: Flyway version 2.1 is not a whole number"), std::string::npos) << message;
+  EXPECT_NE(message.find("V2.1__add_posts.sql: Flyway version 2.1 is not a whole number"), std::string::npos)
+      << message;
   EXPECT_NE(message.find("R__views.sql: Flyway repeatable migrations (R__) are not supported"), std::string::npos)
       << message;
 }
@@ -370,8 +372,7 @@ TEST(MigrationProblems, BadGooseAnnotationsAreReported) {
   auto message = problems_of(dir.path());
   EXPECT_NE(message.find("1_a.sql: StatementBegin on line 2 has no StatementEnd"), std::string::npos) << message;
   EXPECT_NE(message.find("2_b.sql: StatementEnd on line 3 without a StatementBegin"), std::string::npos) << message;
-  EXPECT_NE(message.find("3_c.sql: the annotation `-- +goose envsub on` on line 1 is not supported"),
-            std::string::npos)
+  EXPECT_NE(message.find("3_c.sql: the annotation `-- +goose envsub on` on line 1 is not supported"), std::string::npos)
       << message;
 }
 
@@ -486,7 +487,8 @@ TEST(SplitStatements, TransactionBeginIsNotAtomic) {
 }
 
 TEST(SplitStatements, UnterminatedQuotesRunToTheEnd) {
-  EXPECT_EQ(sqls(split_statements("SELECT 1; SELECT 'open; SELECT 2")), (Strings{"SELECT 1", "SELECT 'open; SELECT 2"}));
+  EXPECT_EQ(sqls(split_statements("SELECT 1; SELECT 'open; SELECT 2")),
+            (Strings{"SELECT 1", "SELECT 'open; SELECT 2"}));
   EXPECT_EQ(sqls(split_statements("SELECT $$ open; ")), (Strings{"SELECT $$ open;"}));
 }
 

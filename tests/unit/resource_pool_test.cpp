@@ -30,8 +30,10 @@ TEST(ResourcePool, CreatesUpToMaxThenMakesCallersWait) {
 TEST(ResourcePool, ReleasedResourceIsReusedMostRecentFirst) {
   ResourcePool<int> pool(3);
   int a = 1, b = 2;
-  pool.try_acquire(); pool.created(&a);
-  pool.try_acquire(); pool.created(&b);
+  pool.try_acquire();
+  pool.created(&a);
+  pool.try_acquire();
+  pool.created(&b);
   pool.release(&a);
   pool.release(&b);
   auto got = pool.try_acquire();
@@ -42,7 +44,8 @@ TEST(ResourcePool, ReleasedResourceIsReusedMostRecentFirst) {
 TEST(ResourcePool, AcquireTimesOutWhenNothingIsReleased) {
   ResourcePool<int> pool(1);
   int a = 1;
-  pool.try_acquire(); pool.created(&a);
+  pool.try_acquire();
+  pool.created(&a);
   auto got = pool.acquire(in(30ms));
   EXPECT_EQ(got.got, Got::timeout);
   EXPECT_EQ(pool.counts().waiting, 0);
@@ -51,7 +54,8 @@ TEST(ResourcePool, AcquireTimesOutWhenNothingIsReleased) {
 TEST(ResourcePool, WaitersAreServedInArrivalOrder) {
   ResourcePool<int> pool(1);
   int a = 1;
-  pool.try_acquire(); pool.created(&a);
+  pool.try_acquire();
+  pool.created(&a);
   std::vector<int> order;
   std::mutex mu;
   std::vector<std::thread> threads;
@@ -59,7 +63,10 @@ TEST(ResourcePool, WaitersAreServedInArrivalOrder) {
     threads.emplace_back([&, i] {
       auto got = pool.acquire(in(5s));
       ASSERT_EQ(got.got, Got::resource);
-      { std::lock_guard lk(mu); order.push_back(i); }
+      {
+        std::lock_guard lk(mu);
+        order.push_back(i);
+      }
       pool.release(got.resource);
     });
     // Let thread i queue before thread i+1 starts.
@@ -73,7 +80,8 @@ TEST(ResourcePool, WaitersAreServedInArrivalOrder) {
 TEST(ResourcePool, DestroyingAResourceLetsAWaiterCreateOne) {
   ResourcePool<int> pool(1);
   int a = 1;
-  pool.try_acquire(); pool.created(&a);
+  pool.try_acquire();
+  pool.created(&a);
   std::thread waiter([&] { EXPECT_EQ(pool.acquire(in(5s)).got, Got::create); });
   while (pool.counts().waiting < 1) std::this_thread::yield();
   pool.destroy(&a);
@@ -94,8 +102,10 @@ TEST(ResourcePool, FailedCreationPassesTheSlotOn) {
 TEST(ResourcePool, CloseWakesWaitersAndReturnsIdle) {
   ResourcePool<int> pool(2);
   int a = 1, b = 2;
-  pool.try_acquire(); pool.created(&a);
-  pool.try_acquire(); pool.created(&b);
+  pool.try_acquire();
+  pool.created(&a);
+  pool.try_acquire();
+  pool.created(&b);
   pool.release(&a);
   ASSERT_EQ(pool.try_acquire().got, Got::resource);  // takes a again; b still out
   std::thread waiter([&] { EXPECT_EQ(pool.acquire(in(5s)).got, Got::closed); });
@@ -109,7 +119,10 @@ TEST(ResourcePool, CloseWakesWaitersAndReturnsIdle) {
 TEST(ResourcePool, EvictIdleKeepsTheMinimum) {
   ResourcePool<int> pool(4);
   int r[4] = {0, 1, 2, 3};
-  for (auto& x : r) { pool.try_acquire(); pool.created(&x); }
+  for (auto& x : r) {
+    pool.try_acquire();
+    pool.created(&x);
+  }
   for (auto& x : r) pool.release(&x);
   auto out = pool.evict_idle([](int*) { return true; }, 2);
   EXPECT_EQ(out.size(), 2u);
@@ -134,7 +147,10 @@ TEST(ResourcePool, ManyThreadsNeverExceedMax) {
       for (int i = 0; i < 200; ++i) {
         auto got = pool.acquire(in(10s));
         int* r = got.resource;
-        if (got.got == Got::create) { r = &storage[next++]; pool.created(r); }
+        if (got.got == Got::create) {
+          r = &storage[next++];
+          pool.created(r);
+        }
         ASSERT_NE(r, nullptr);
         int now = ++in_use;
         int p = peak.load();

@@ -21,9 +21,7 @@ using test::parse_text;
 
 Schema parse_body(const std::string& body) { return parse_text(kDatasource + body); }
 
-fs::path fixture(const std::string& name) {
-  return fs::path(PGKIT_FIXTURES) / "schema" / name;
-}
+fs::path fixture(const std::string& name) { return fs::path(PGKIT_FIXTURES) / "schema" / name; }
 
 const Field& field_of(const Schema& s, const std::string& model, const std::string& field) {
   const Model* m = s.model(model);
@@ -183,15 +181,33 @@ TEST_P(SchemaParseNativeType, IsReadOnItsScalar) {
   EXPECT_EQ(x.native_type->args, c.args);
 }
 
-const std::vector<NativeTypeCase> kNativeTypes = {
-    {"String", "Text"},       {"String", "VarChar", {"255"}}, {"String", "VarChar"},      {"String", "Char", {"10"}},
-    {"String", "Uuid"},       {"String", "Citext"},           {"String", "Inet"},         {"String", "Xml"},
-    {"String", "Bit", {"8"}}, {"String", "VarBit", {"16"}},   {"Int", "SmallInt"},        {"Int", "Integer"},
-    {"BigInt", "BigInt"},     {"Int", "Oid"},                 {"Float", "Real"},          {"Float", "DoublePrecision"},
-    {"Decimal", "Decimal", {"10", "2"}},                      {"Decimal", "Money"},       {"DateTime", "Timestamp", {"3"}},
-    {"DateTime", "Timestamptz", {"6"}},                       {"DateTime", "Date"},       {"DateTime", "Time", {"2"}},
-    {"DateTime", "Timetz", {"0"}},                            {"Boolean", "Boolean"},     {"Json", "Json"},
-    {"Json", "JsonB"},        {"Bytes", "ByteA"}};
+const std::vector<NativeTypeCase> kNativeTypes = {{"String", "Text"},
+                                                  {"String", "VarChar", {"255"}},
+                                                  {"String", "VarChar"},
+                                                  {"String", "Char", {"10"}},
+                                                  {"String", "Uuid"},
+                                                  {"String", "Citext"},
+                                                  {"String", "Inet"},
+                                                  {"String", "Xml"},
+                                                  {"String", "Bit", {"8"}},
+                                                  {"String", "VarBit", {"16"}},
+                                                  {"Int", "SmallInt"},
+                                                  {"Int", "Integer"},
+                                                  {"BigInt", "BigInt"},
+                                                  {"Int", "Oid"},
+                                                  {"Float", "Real"},
+                                                  {"Float", "DoublePrecision"},
+                                                  {"Decimal", "Decimal", {"10", "2"}},
+                                                  {"Decimal", "Money"},
+                                                  {"DateTime", "Timestamp", {"3"}},
+                                                  {"DateTime", "Timestamptz", {"6"}},
+                                                  {"DateTime", "Date"},
+                                                  {"DateTime", "Time", {"2"}},
+                                                  {"DateTime", "Timetz", {"0"}},
+                                                  {"Boolean", "Boolean"},
+                                                  {"Json", "Json"},
+                                                  {"Json", "JsonB"},
+                                                  {"Bytes", "ByteA"}};
 
 INSTANTIATE_TEST_SUITE_P(EveryPostgresType, SchemaParseNativeType, ::testing::ValuesIn(kNativeTypes),
                          [](const ::testing::TestParamInfo<NativeTypeCase>& info) {

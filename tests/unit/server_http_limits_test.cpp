@@ -29,15 +29,16 @@ constexpr std::size_t kHeaderLimit = 2048;
 class SmallServer {
  public:
   SmallServer()
-      : server_({.address = "127.0.0.1", .port = 0, .threads = 1, .body_limit = kBodyLimit, .header_limit = kHeaderLimit},
-                [this](Request& r) -> asio::awaitable<Response> {
-                  ++handled_;
-                  co_return Response{.status = 200, .body = std::to_string(r.body.size()), .content_type = "text/plain"};
-                },
-                [this](const Request&, const Response& refused) {
-                  std::lock_guard lock(mutex_);
-                  refused_.push_back(refused.status);
-                }) {
+      : server_(
+            {.address = "127.0.0.1", .port = 0, .threads = 1, .body_limit = kBodyLimit, .header_limit = kHeaderLimit},
+            [this](Request& r) -> asio::awaitable<Response> {
+              ++handled_;
+              co_return Response{.status = 200, .body = std::to_string(r.body.size()), .content_type = "text/plain"};
+            },
+            [this](const Request&, const Response& refused) {
+              std::lock_guard lock(mutex_);
+              refused_.push_back(refused.status);
+            }) {
     server_.listen();
     runner_ = std::thread([this] { server_.run(); });
   }

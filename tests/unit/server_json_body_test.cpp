@@ -40,8 +40,8 @@ template <class F>
 }  // namespace
 
 TEST(JsonBody, ReadsAnObjectUnderAnyJsonContentType) {
-  for (const char* type : {"application/json", "application/json; charset=utf-8", "Application/JSON", "application/json ;x=y",
-                           ""}) {  // no Content-Type at all: read as JSON
+  for (const char* type : {"application/json", "application/json; charset=utf-8", "Application/JSON",
+                           "application/json ;x=y", ""}) {  // no Content-Type at all: read as JSON
     JsonBody body(json_request(R"({"title":"hello","published":true})", type));
     EXPECT_EQ(body.required_string("title", 200), "hello") << type;
     EXPECT_EQ(body.optional_bool("published"), true) << type;
@@ -57,15 +57,15 @@ TEST(JsonBody, OtherContentTypesAre415) {
 
 TEST(JsonBody, MalformedOrHostileJsonIs400) {
   const std::string cases[] = {
-      "",                               // no body
-      "{\"title\":",                    // truncated
-      "{\"a\":1,}",                     // trailing comma
-      "{'a':1}",                        // single quotes
-      "{\"a\":1} trailing",             // text after the value
-      std::string(10'000, '['),         // nesting far past any sane depth
-      std::string(100'000, '{'),        // the same with objects
-      "{\"email\":\"\xff@x.io\"}",      // invalid UTF-8
-      "{\"email\":\"\\ud800@x.io\"}",   // a lone surrogate
+      "",                              // no body
+      "{\"title\":",                   // truncated
+      "{\"a\":1,}",                    // trailing comma
+      "{'a':1}",                       // single quotes
+      "{\"a\":1} trailing",            // text after the value
+      std::string(10'000, '['),        // nesting far past any sane depth
+      std::string(100'000, '{'),       // the same with objects
+      "{\"email\":\"\xff@x.io\"}",     // invalid UTF-8
+      "{\"email\":\"\\ud800@x.io\"}",  // a lone surrogate
       "{\"a\":NaN}",
   };
   for (const auto& text : cases)
@@ -136,9 +136,18 @@ TEST(ValidEmail, AcceptsAddressesTrimmed) {
 }
 
 TEST(ValidEmail, RefusesWhatIsNotAnAddress) {
-  const std::string cases[] = {"",          "nobody",       "@example.com", "a@@example.com", "a@b@example.com",
-                               "a@example", "a@.com",       "a@example.",   "a b@example.com", "a@exa\x01mple.com",
-                               "a@exa\x7fmple.com", std::string(64, 'a') + "@" + std::string(185, 'b') + ".test"};  // 255 bytes
+  const std::string cases[] = {"",
+                               "nobody",
+                               "@example.com",
+                               "a@@example.com",
+                               "a@b@example.com",
+                               "a@example",
+                               "a@.com",
+                               "a@example.",
+                               "a b@example.com",
+                               "a@exa\x01mple.com",
+                               "a@exa\x7fmple.com",
+                               std::string(64, 'a') + "@" + std::string(185, 'b') + ".test"};  // 255 bytes
   for (const auto& text : cases)
     EXPECT_TRUE(refused([&] { valid_email(text); }, 400, "invalid_request", "\"email\"")) << text;
 }
@@ -147,9 +156,9 @@ TEST(Uuid, EitherCaseIsAUuidAndIsMadeLowerCase) {
   EXPECT_TRUE(is_uuid("7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a10"));
   EXPECT_TRUE(is_uuid("7F9C2BA4-E88F-4E2C-9B4A-6F1D5C3B2A10"));
   EXPECT_EQ(require_uuid("7F9C2BA4-E88F-4E2C-9B4A-6F1D5C3B2A10", "id"), "7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a10");
-  for (const char* text : {"", "not-a-uuid", "7f9c2ba4e88f4e2c9b4a6f1d5c3b2a10", "{7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a10}",
-                           "7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a1g", "7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a10'",
-                           "7f9c2ba4_e88f_4e2c_9b4a_6f1d5c3b2a10"}) {
+  for (const char* text : {"", "not-a-uuid", "7f9c2ba4e88f4e2c9b4a6f1d5c3b2a10",
+                           "{7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a10}", "7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a1g",
+                           "7f9c2ba4-e88f-4e2c-9b4a-6f1d5c3b2a10'", "7f9c2ba4_e88f_4e2c_9b4a_6f1d5c3b2a10"}) {
     EXPECT_FALSE(is_uuid(text)) << text;
     EXPECT_TRUE(refused([&] { require_uuid(text, "the post id"); }, 400, "invalid_request", "the post id")) << text;
   }

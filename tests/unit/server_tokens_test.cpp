@@ -15,9 +15,7 @@ namespace {
 
 bool is_base64url(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }
 
-bool is_lower_hex(const std::string& s) {
-  return s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
+bool is_lower_hex(const std::string& s) { return s.find_first_not_of("0123456789abcdef") == std::string::npos; }
 
 // What the server does with a presented token: the cheap shape check, then its hash looked up
 // among the stored ones (here: compared with the one stored).
@@ -108,7 +106,7 @@ TEST(BearerToken, TheTokenOfAnAuthorizationHeader) {
 }
 
 TEST(BearerToken, NoneWithoutTheBearerScheme) {
-  for (const char* header : {"", "Bearer", "Bearer ", "BearerX abc", "Bearer\tabc", "Basic dXNlcjpwYXNz", "Token abc",
-                             "Bearerabc"})
+  for (const char* header :
+       {"", "Bearer", "Bearer ", "BearerX abc", "Bearer\tabc", "Basic dXNlcjpwYXNz", "Token abc", "Bearerabc"})
     EXPECT_EQ(bearer_token(with_authorization(header)), "") << header;
 }

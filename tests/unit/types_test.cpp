@@ -87,7 +87,7 @@ TEST(Retry, BudgetCapsRetriesAtAFractionOfRequests) {
   EXPECT_TRUE(budget.try_spend());
   EXPECT_FALSE(budget.try_spend());  // burst spent
   for (int i = 0; i < 10; ++i) budget.on_request();
-  EXPECT_TRUE(budget.try_spend());   // ten requests earned one retry
+  EXPECT_TRUE(budget.try_spend());  // ten requests earned one retry
   EXPECT_FALSE(budget.try_spend());
 }
 
