@@ -39,6 +39,25 @@ bool ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z
 bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
 bool word_char(char c) { return ascii_alpha(c) || ascii_digit(c) || c == '_' || c == '-'; }
 
+// The position just past the literal quoted with `quote` that opens at text[open] (a doubled
+// quote stands for one; with escapes, a backslash escapes the next byte), or npos when it never
+// closes.
+std::size_t past_quoted(std::string_view text, std::size_t open, char quote, bool escapes) {
+  std::size_t i = open + 1;
+  while (i < text.size()) {
+    if (escapes && text[i] == '\\') {
+      i += 2;
+    } else if (text[i] != quote) {
+      ++i;
+    } else if (i + 1 < text.size() && text[i + 1] == quote) {
+      i += 2;
+    } else {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
 // Tokens of text without the white space; an unterminated literal or a lone ':' ends the list
 // with an `unknown` token (what follows cannot be read).
 std::vector<Token> tokenize(std::string_view text) {
@@ -53,26 +72,10 @@ std::vector<Token> tokenize(std::string_view text) {
       continue;
     }
     if (c == '\'' || ((c == 'E' || c == 'e') && i + 1 < text.size() && text[i + 1] == '\'')) {
-      bool escapes = c != '\'';
-      i += escapes ? 2 : 1;
-      bool closed = false;
-      while (i < text.size()) {
-        if (escapes && text[i] == '\\') {
-          i += 2;
-          continue;
-        }
-        if (text[i] == '\'') {
-          if (i + 1 < text.size() && text[i + 1] == '\'') {
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        ++i;
-      }
-      if (!closed) {
+      const bool escapes = c != '\'';
+      i = past_quoted(text, i + (escapes ? 1 : 0), '\'', escapes);
+      if (i == std::string_view::npos) {
+        i = text.size();
         push(Tok::unknown, start);
         return out;
       }
@@ -80,21 +83,9 @@ std::vector<Token> tokenize(std::string_view text) {
       continue;
     }
     if (c == '"') {
-      ++i;
-      bool closed = false;
-      while (i < text.size()) {
-        if (text[i] == '"') {
-          if (i + 1 < text.size() && text[i + 1] == '"') {
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        ++i;
-      }
-      if (!closed) {
+      i = past_quoted(text, i, '"', false);
+      if (i == std::string_view::npos) {
+        i = text.size();
         push(Tok::unknown, start);
         return out;
       }

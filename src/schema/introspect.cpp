@@ -15,15 +15,6 @@ namespace pgkit::schema {
 namespace detail::introspection {
 namespace {
 
-// Names Prisma Client reserves (parser-database's reserved_model_names.rs): a table named so
-// becomes a model "Renamed<name>" with @@map.
-constexpr std::array<std::string_view, 45> kReservedNames = {
-    "PrismaClient", "break",   "case",       "catch",     "class",  "const",      "continue",  "debugger", "default",
-    "delete",       "do",      "else",       "enum",      "export", "extends",    "false",     "finally",  "for",
-    "function",     "if",      "implements", "import",    "in",     "instanceof", "interface", "let",      "new",
-    "null",         "package", "private",    "protected", "public", "return",     "super",     "switch",   "this",
-    "throw",        "true",    "try",        "typeof",    "var",    "void",       "while",     "with",     "yield"};
-
 bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool word_char(char c) { return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_'; }
 
@@ -201,10 +192,6 @@ void name_everything(Context& ctx) {
 }
 
 }  // namespace
-
-bool is_reserved_name(std::string_view name) {
-  return std::find(kReservedNames.begin(), kReservedNames.end(), name) != kReservedNames.end();
-}
 
 bool needs_sanitation(std::string_view s) {
   if (s.empty()) return false;

@@ -16,6 +16,7 @@
 #include "pgkit/catalog.hpp"
 #include "pgkit/introspect.hpp"
 #include "pgkit/schema.hpp"
+#include "schema/reserved_names.hpp"  // is_reserved_name: db pull renames such a table
 
 namespace pgkit::schema::detail::introspection {
 
@@ -26,9 +27,6 @@ bool needs_sanitation(std::string_view s);
 /// Prisma's sanitize_string: leading characters that are not ASCII letters dropped, every other
 /// character outside [_a-zA-Z0-9] replaced by `_` (per code point): "1st" → "st", "Ünï" → "n_".
 std::string sanitize(std::string_view s);
-/// A name Prisma Client reserves (a JavaScript keyword, PrismaClient): such a table becomes
-/// model "Renamed<name>".
-bool is_reserved_name(std::string_view name);
 /// A string literal as the schema language writes it: `"a\"b"`.
 std::string psl_string(std::string_view s);
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "schema/reserved_names.hpp"
 #include "schema/resolve.hpp"
 
 namespace pgkit::schema::detail {
@@ -24,14 +25,6 @@ constexpr std::array<std::pair<std::string_view, ScalarType>, 9> kScalars = {{
     {"Json", ScalarType::Json},
     {"Bytes", ScalarType::Bytes},
 }};
-
-// Names Prisma Client cannot use for a model or enum (parser-database's reserved_model_names.rs).
-constexpr std::array<std::string_view, 45> kReservedNames = {
-    "PrismaClient", "break",   "case",       "catch",     "class",  "const",      "continue",  "debugger", "default",
-    "delete",       "do",      "else",       "enum",      "export", "extends",    "false",     "finally",  "for",
-    "function",     "if",      "implements", "import",    "in",     "instanceof", "interface", "let",      "new",
-    "null",         "package", "private",    "protected", "public", "return",     "super",     "switch",   "this",
-    "throw",        "true",    "try",        "typeof",    "var",    "void",       "while",     "with",     "yield"};
 
 std::optional<ScalarType> scalar_named(std::string_view name) {
   if (name.empty() || !(name[0] >= 'B' && name[0] <= 'S')) return std::nullopt;  // models are the common case
@@ -91,7 +84,7 @@ class Names {
       ctx_.error(
           file, b.name.span.start,
           fmt::format("{} is a built-in type name: rename the {}", backquoted(b.name.text), ast::to_string(b.kind)));
-    } else if (std::find(kReservedNames.begin(), kReservedNames.end(), b.name.text) != kReservedNames.end()) {
+    } else if (is_reserved_name(b.name.text)) {
       ctx_.error(file, b.name.span.start,
                  fmt::format("{} is reserved by Prisma Client (a JavaScript keyword or PrismaClient): rename the {} "
                              "(and keep its table name with @@map)",
