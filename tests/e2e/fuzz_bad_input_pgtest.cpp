@@ -166,10 +166,15 @@ TEST(Fuzz, EveryRouteAnswersBadInputWith4xx) {
         << c.what << ": " << reply.body;
     boost::system::error_code ec;
     auto body = boost::json::parse(reply.body, ec);
-    if (!ec && body.is_object() && body.as_object().contains("error") && body.at("error").is_object())
+    if (!ec && body.is_object() && body.as_object().contains("error") && body.at("error").is_object()) {
       EXPECT_EQ(boost::json::serialize(body.at("error").as_object()["code"]), json_string(c.code)) << c.what;
-    if (c.status == 405) EXPECT_FALSE(reply.headers["allow"].empty()) << c.what;
-    if (c.code == "unauthorized") EXPECT_EQ(reply.headers["www-authenticate"], "Bearer") << c.what;
+    }
+    if (c.status == 405) {
+      EXPECT_FALSE(reply.headers["allow"].empty()) << c.what;
+    }
+    if (c.code == "unauthorized") {
+      EXPECT_EQ(reply.headers["www-authenticate"], "Bearer") << c.what;
+    }
   }
   EXPECT_EQ(client.request("PUT", "/api/posts").headers["allow"], "POST, GET");
   EXPECT_EQ(client.request("POST", "/api/users/me").headers["allow"], "GET, PATCH, DELETE");

@@ -889,7 +889,9 @@ TEST(Fuzz, TenThousandRandomAndMutatedRequests) {
            {w.a_token, w.a_id}, {w.b_token, w.b_id}, {w.admin_token, w.admin_id}}) {
     auto me = after.get("/api/users/me", bearer(token));
     EXPECT_EQ(me.status, 200) << me.body;
-    if (me.status == 200) EXPECT_EQ(std::string(me.json().at("user").at("id").as_string()), id);
+    if (me.status == 200) {
+      EXPECT_EQ(std::string(me.json().at("user").at("id").as_string()), id);
+    }
   }
   const Snapshot end = snapshot(w);
   for (const auto& [table, n] : before.counts) EXPECT_GE(end.counts.at(table), n) << "rows lost from " << table;

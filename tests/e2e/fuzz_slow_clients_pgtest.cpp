@@ -45,9 +45,10 @@ TEST(Fuzz, SlowClientsAreCutOff) {
     int fd = connect_to(port);
     ASSERT_GE(fd, 0) << what;
     auto start = Clock::now();
-    if (!first_bytes.empty())
+    if (!first_bytes.empty()) {
       ASSERT_EQ(::send(fd, first_bytes.data(), first_bytes.size(), MSG_NOSIGNAL),
                 static_cast<ssize_t>(first_bytes.size()));
+    }
     stalled.push_back({std::move(what), fd, start, earliest, latest, std::nullopt, {}});
   };
   open("connected, sent nothing", "", 1.9, 0);

@@ -162,7 +162,9 @@ TEST(PgBouncer, WithoutTheSettingTheSameWorkloadSucceedsThroughTheAutomaticSwitc
   // Whether a Bind lands on another server connection here depends on pgbouncer's scheduling
   // (the next test forces it). What must hold: every query succeeded, and a switch is logged,
   // once per process.
-  if (switched > 0) EXPECT_EQ(warnings().count(kSwitchWarning), 1) << "one warning per process";
+  if (switched > 0) {
+    EXPECT_EQ(warnings().count(kSwitchWarning), 1) << "one warning per process";
+  }
   EXPECT_LE(warnings().count(kSwitchWarning), 1);
 }
 
@@ -321,7 +323,9 @@ TEST(PgBouncer, AsyncQueriesAndPipelinesWithAndWithoutTheSetting) {
     auto held = hold_all(pool);
     int unnamed = 0;
     for (auto& conn : held) unnamed += !conn->named_statements();
-    if (setting) EXPECT_EQ(unnamed, static_cast<int>(held.size()));
+    if (setting) {
+      EXPECT_EQ(unnamed, static_cast<int>(held.size()));
+    }
     std::printf("[ figures  ] async, pgbouncer=%s: %d of %d connections unnamed\n", setting ? "true" : "false", unnamed,
                 static_cast<int>(held.size()));
   }
