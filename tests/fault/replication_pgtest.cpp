@@ -150,7 +150,9 @@ TEST(FaultFailover, PrimaryKilledAndStandbyPromotedLosesNoAcknowledgedWrite) {
   stop = true;
   writer.join();
 
-  auto ms = [](SteadyClock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  auto ms = [](SteadyClock::duration d) {
+    return static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
   // The stall: the longest gap between two acknowledgements; the resumption: the first one
   // after the promotion was asked for.
   long long stall_ms = 0, resumed_after_promotion_ms = -1;
