@@ -68,8 +68,8 @@ check "migrate down --allow…: down rolls back" 0 "rolled back 1" -- clean_env 
 check "migrate with a bad table name is refused" 1 "not a usable tracking table" -- \
   clean_env DATABASE_URL="$URL" "$PGKIT" migrate status --dir mig --table 'x; DROP TABLE y'
 check "doctor reports migrations and findings" 0 "migrations: +0 applied" -- clean_env DATABASE_URL="$URL" "$PGKIT" doctor --dir mig
-check "doctor judges the pool size as configured" 0 "DB_POOL_MAX=500 × 3 instance" -- \
-  clean_env DATABASE_URL="$URL" DB_POOL_MAX=500 "$PGKIT" doctor --instances 3
+check "doctor judges the pool size as configured" 0 "DB_POOL_MAX=80 × 3 instance" -- \
+  clean_env DATABASE_URL="$URL" DB_POOL_MAX=80 "$PGKIT" doctor --instances 3
 check "backup writes a dump" 0 "wrote backups/postgres-" -- clean_env DATABASE_URL="$URL" "$PGKIT" backup --keep 2
 
 # The schema-first workflow, in a schema of its own (Prisma's ?schema=): validate, format,
