@@ -91,26 +91,33 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
   co_return Core::Attempt{Core::Got::closed};
 }
 
-}  // namespace
-
-// A dead idle connection's siblings quiet as long are pinged together, in one wait of at most
-// the validation timeout, rather than each costing the next caller one of its own.
-asio::awaitable<void> AsyncPool::check_quiet_siblings(Pool& p, const PoolEntry* dead) {
-  std::vector<PoolEntry*> siblings = p.borrow_quiet_siblings(dead);
-  if (siblings.empty()) co_return;
+// Pings entries together, in one wait of at most timeout: alive[i] is entries[i]'s verdict.
+asio::awaitable<std::vector<bool>> ping_together(const std::vector<PoolEntry*>& entries, Millis timeout) {
+  std::vector<bool> verdicts(entries.size(), false);
+  if (entries.empty()) co_return verdicts;
   auto executor = co_await this_coro::executor;
-  using Ping = decltype(asio::co_spawn(executor, detail::async_ping(*siblings[0]->conn, Millis{}), asio::deferred));
+  using Ping = decltype(asio::co_spawn(executor, detail::async_ping(*entries[0]->conn, Millis{}), asio::deferred));
   std::vector<Ping> pings;
-  for (PoolEntry* e : siblings)
-    pings.push_back(asio::co_spawn(executor, detail::async_ping(*e->conn, p.config_.pool.validation_timeout),
-                                   asio::deferred));
+  for (PoolEntry* e : entries)
+    pings.push_back(asio::co_spawn(executor, detail::async_ping(*e->conn, timeout), asio::deferred));
   auto [order, errors, alive] = co_await asio::experimental::make_parallel_group(std::move(pings))
                                     .async_wait(asio::experimental::wait_for_all(), use_awaitable);
-  for (std::size_t i = 0; i < siblings.size(); ++i) p.settle_checked(siblings[i], !errors[i] && alive[i]);
+  for (std::size_t i = 0; i < entries.size(); ++i) verdicts[i] = !errors[i] && alive[i];
+  co_return verdicts;
 }
+
+}  // namespace
 
 asio::awaitable<Result> AsyncConnection::run(QueryOptions options, Sql sql, std::shared_ptr<Params> params) {
   co_return co_await detail::async_run(*lease_, options, sql, params.get());
+}
+
+asio::awaitable<Result> AsyncConnection::execute(Sql sql, QueryOptions options) {
+  return detail::async_run(*lease_, options, sql, nullptr);
+}
+
+asio::awaitable<std::vector<Result>> AsyncConnection::pipeline(const Pipeline& batch, QueryOptions options) {
+  return detail::async_pipeline(*lease_, batch, options);
 }
 
 asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) {
@@ -150,7 +157,11 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
           }
           if (!alive) {
             p.validation_failed();
-            co_await check_quiet_siblings(p, e);
+            // Its siblings quiet as long are pinged together now, in one wait of at most the
+            // validation timeout, rather than each costing the next caller one of its own.
+            std::vector<PoolEntry*> siblings = p.borrow_quiet_siblings(e);
+            std::vector<bool> verdicts = co_await ping_together(siblings, s.validation_timeout);
+            for (std::size_t i = 0; i < siblings.size(); ++i) p.settle_checked(siblings[i], verdicts[i]);
             check = Pool::IdleCheck::discard;
           } else if (p.turned_read_only(*e->conn)) {
             p.drain_read_only(e);  // its server became a standby or read-only: a failover
@@ -167,7 +178,7 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
         PoolEntry* e = nullptr;
         std::exception_ptr failure;
         try {
-          auto conn = detail::ConnectionAccess::make_unconnected(p.config_);
+          auto conn = ConnectionAccess::make_unconnected(p.config_);
           co_await detail::async_connect(*conn, p.config_, std::min(deadline, Clock::now() + s.connect_timeout));
           QueryOptions setup{.timeout = s.connect_timeout, .prepare = false};
           for (const auto& setting : p.session_settings()) {
