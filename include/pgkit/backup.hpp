@@ -1,6 +1,6 @@
 #pragma once
 /// @file backup.hpp
-/// Seeding, backups and restores (seed 002's seed script, backup script and cron line).
+/// Seeding a database from SQL files, backups (pg_dump, keeping the newest N) and restores.
 ///
 /// @code
 ///   pgkit::seed(conn, "seeds");                                  // every .sql file, one transaction

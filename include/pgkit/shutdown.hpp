@@ -1,7 +1,7 @@
 #pragma once
 /// @file shutdown.hpp
 /// SIGINT and SIGTERM as ordinary events a program waits for, so that it can close its pool
-/// gracefully and exit 0 (seed 000's `process.on("SIGINT", … $disconnect())`).
+/// gracefully and exit 0 — what a Node.js program does with `process.on("SIGINT", …)`.
 ///
 /// @code
 ///   int main() {

@@ -86,7 +86,7 @@ std::optional<Want> QueryOp::take(PGresult* r) {
                         .statement = std::string(sql_.text)}, sql_.where);
     default:
       if (preparing_) PQclear(r);
-      else last_ = make_result(r);
+      else last_ = ResultAccess::make(r);
   }
   return std::nullopt;
 }
