@@ -39,11 +39,6 @@ namespace pgkit {
 
 namespace asio = boost::asio;
 
-namespace detail {
-asio::awaitable<Result> async_run(Connection& conn, QueryOptions options, Sql sql, const Params* params);
-asio::awaitable<std::vector<Result>> async_pipeline(Connection& conn, const Pipeline& batch, QueryOptions options);
-}  // namespace detail
-
 /// A connection borrowed from a pool by a coroutine. Goes back when destroyed. Move-only.
 class AsyncConnection {
  public:
@@ -68,13 +63,9 @@ class AsyncConnection {
     return run(options, sql, std::make_shared<Params>(args...));
   }
   /// SQL text without parameters, several statements allowed (simple protocol).
-  asio::awaitable<Result> execute(Sql sql, QueryOptions options = {}) {
-    return detail::async_run(*lease_, options, sql, nullptr);
-  }
+  asio::awaitable<Result> execute(Sql sql, QueryOptions options = {});
   /// Every statement of batch in one round trip; all or nothing (see pipeline.hpp).
-  asio::awaitable<std::vector<Result>> pipeline(const Pipeline& batch, QueryOptions options = {}) {
-    return detail::async_pipeline(*lease_, batch, options);
-  }
+  asio::awaitable<std::vector<Result>> pipeline(const Pipeline& batch, QueryOptions options = {});
   /// The underlying connection (its blocking calls block the io thread: use them sparingly).
   Connection& connection() { return *lease_; }
   /// Give the connection back now.

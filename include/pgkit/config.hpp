@@ -30,7 +30,7 @@ using Millis = std::chrono::milliseconds;
 namespace defaults {
 inline constexpr int kPoolMin = 2;
 inline constexpr int kPoolMax = 10;
-/// DB_POOL_MAX above this is clamped, with a warning (seed 003 clamps too).
+/// DB_POOL_MAX above this is clamped to it, with a warning naming the setting.
 inline constexpr int kPoolMaxCeiling = 100;
 inline constexpr Millis kIdleTimeout{30'000};
 inline constexpr Millis kConnectTimeout{5'000};
@@ -108,7 +108,8 @@ struct Config {
   /// Read replicas; none unless DATABASE_REPLICA_URL is set.
   ReplicaSettings replicas;
 
-  /// True when some source named a database at all (seed 004's optional database mode).
+  /// True when some source named a database at all. False lets a program run without one (a
+  /// server whose database routes answer 503) instead of failing at start.
   bool configured() const { return !source.empty(); }
   /// `postgresql://app:***@db.example.com:5432/app?sslmode=require`: safe to print.
   std::string masked() const;

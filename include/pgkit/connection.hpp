@@ -16,7 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "pgkit/config.hpp"
 #include "pgkit/params.hpp"
@@ -26,9 +26,6 @@
 struct pg_conn;  // libpq's PGconn, kept out of pgkit's public headers
 
 namespace pgkit {
-namespace detail {
-struct ConnectionAccess;
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -95,13 +92,14 @@ class Connection {
   void close() noexcept;
   /// Forget cached prepared statements (after DISCARD ALL, or through a transaction pooler).
   void clear_statement_cache() noexcept;
-  std::size_t cached_statements() const noexcept { return statements_.size(); }
+  /// How many prepared statements the cache holds.
+  std::size_t cached_statements() const noexcept;
   /// Whether statements may be named prepared statements (QueryOptions::prepare is obeyed).
   /// False from the start with pgbouncer=true (DATABASE_URL) or DB_PGBOUNCER=true, and for good
   /// once a pooler showed that it does not keep them between transactions (26000 or 42P05 on a
   /// pgkit statement, 08P01): every statement is unnamed then (Parse, Bind, Execute and Sync in
   /// one round trip), which any pooler in transaction mode passes through. See docs/pgbouncer.md.
-  bool named_statements() const noexcept { return named_statements_; }
+  bool named_statements() const noexcept;
   /// Turn named prepared statements on or off; off forgets the cache. A pool can start its new
   /// connections unnamed once one of them switched.
   void use_named_statements(bool on) noexcept;
@@ -115,31 +113,15 @@ class Connection {
   bool ssl_in_use() const noexcept;
   std::string ssl_attribute(const char* name) const;
   /// The masked URL this connection was made from.
-  const std::string& display_url() const noexcept { return display_url_; }
+  const std::string& display_url() const noexcept;
   /// libpq's PGconn, for features pgkit does not wrap. Do not close it.
-  pg_conn* native_handle() const noexcept { return conn_; }
+  pg_conn* native_handle() const noexcept;
 
  private:
-  friend struct detail::ConnectionAccess;
-  std::shared_ptr<void> driver_state_;  // the asynchronous driver's socket watcher, if any
-  struct Deferred {};
-  /// Settings only, not connected: the asynchronous driver connects it.
-  Connection(const Config& config, Deferred);
-  void log_query(Sql sql, Clock::time_point started) const;
-
-  pg_conn* conn_ = nullptr;
-  bool broken_ = false;
-  std::string display_url_;
-  Millis slow_query_;
-  bool log_queries_ = false;
-  Millis cancel_grace_;
-  std::unordered_map<std::string, std::string> statements_;  // SQL text → statement name
-  unsigned next_statement_ = 0;
-  bool named_statements_ = true;
-  // "pgkit_<random>_": names unique to this connection, so that through a pooler a statement
-  // reaching another server connection fails (26000) instead of running another client's
-  // statement of the same name, and two clients' Parses never collide (42P05).
-  std::string statement_prefix_;
+  struct Impl;                     // libpq's connection, the statement cache, settings
+  friend struct ConnectionAccess;  // how the library reaches Impl; not installed
+  explicit Connection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace pgkit

@@ -16,24 +16,11 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
 #include "pgkit/types.hpp"
 
 namespace pgkit {
-
-namespace detail {
-struct ResultData;
-/// Throws ConversionError naming the column when a NULL meets a non-optional type.
-[[noreturn]] void throw_null(const ResultData& d, int column);
-[[noreturn]] void throw_conversion(const ResultData& d, int column, std::string_view what);
-std::string_view field_text(const ResultData& d, int row, int column);
-bool field_is_null(const ResultData& d, int row, int column);
-Oid field_type(const ResultData& d, int column);
-template <class T>
-struct is_optional : std::false_type {};
-template <class T>
-struct is_optional<std::optional<T>> : std::true_type {};
-}  // namespace detail
 
 class Row;
 
@@ -41,7 +28,6 @@ class Row;
 class Result {
  public:
   Result() = default;
-  explicit Result(std::shared_ptr<const detail::ResultData> data) : data_(std::move(data)) {}
 
   /// Number of rows.
   int size() const;
@@ -69,10 +55,12 @@ class Result {
   iterator begin() const;
   iterator end() const;
 
-  const detail::ResultData& data() const { return *data_; }
-
  private:
-  std::shared_ptr<const detail::ResultData> data_;
+  friend class Row;
+  struct Data;                 // libpq's result
+  friend struct ResultAccess;  // how the library makes a Result; not installed
+  explicit Result(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
+  std::shared_ptr<const Data> data_;
 };
 
 /// One row of a Result. Shares the result's data, so `auto row = pool.query(…).one();` is safe.
@@ -80,24 +68,23 @@ class Row {
  public:
   Row(Result result, int index) : result_(std::move(result)), index_(index) {}
 
-  bool is_null(int column) const { return detail::field_is_null(result_.data(), index_, column); }
+  bool is_null(int column) const;
   bool is_null(std::string_view name) const { return is_null(result_.column(name)); }
   /// The raw text of a field ("" for NULL).
-  std::string_view text(int column) const { return detail::field_text(result_.data(), index_, column); }
+  std::string_view text(int column) const;
 
   /// Field as T; NULL is allowed only when T is std::optional. @throws ConversionError
   template <class T>
   T get(int column) const {
-    const auto& d = result_.data();
-    if constexpr (detail::is_optional<T>::value) {
-      if (detail::field_is_null(d, index_, column)) return std::nullopt;
+    if constexpr (is_optional<T>::value) {
+      if (is_null(column)) return std::nullopt;
       return get<typename T::value_type>(column);
     } else {
-      if (detail::field_is_null(d, index_, column)) detail::throw_null(d, column);
+      if (is_null(column)) throw_null(column);
       try {
-        return ValueTraits<T>::read(detail::field_text(d, index_, column));
+        return ValueTraits<T>::read(text(column));
       } catch (const std::exception& e) {
-        detail::throw_conversion(d, column, e.what());
+        throw_conversion(column, e.what());
       }
     }
   }
@@ -113,6 +100,14 @@ class Row {
   int index() const { return index_; }
 
  private:
+  template <class T>
+  struct is_optional : std::false_type {};
+  template <class T>
+  struct is_optional<std::optional<T>> : std::true_type {};
+  /// ConversionError naming the column: a NULL met a type that is not std::optional.
+  [[noreturn]] void throw_null(int column) const;
+  /// ConversionError naming the column: what ValueTraits<T>::read could not read.
+  [[noreturn]] void throw_conversion(int column, std::string_view what) const;
   template <class... T, std::size_t... I>
   std::tuple<T...> as_impl(std::index_sequence<I...>) const {
     return {get<T>(static_cast<int>(I))...};

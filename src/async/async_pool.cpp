@@ -113,6 +113,14 @@ asio::awaitable<Result> AsyncConnection::run(QueryOptions options, Sql sql, std:
   co_return co_await detail::async_run(*lease_, options, sql, params.get());
 }
 
+asio::awaitable<Result> AsyncConnection::execute(Sql sql, QueryOptions options) {
+  return detail::async_run(*lease_, options, sql, nullptr);
+}
+
+asio::awaitable<std::vector<Result>> AsyncConnection::pipeline(const Pipeline& batch, QueryOptions options) {
+  return detail::async_pipeline(*lease_, batch, options);
+}
+
 asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) {
   PoolImpl& p = PoolAccess::impl(*pool_);
   Core& core = p.core;
@@ -167,7 +175,7 @@ asio::awaitable<AsyncConnection> AsyncPool::acquire(std::source_location where) 
         PoolEntry* e = nullptr;
         std::exception_ptr failure;
         try {
-          auto conn = detail::ConnectionAccess::make_unconnected(p.config);
+          auto conn = ConnectionAccess::make_unconnected(p.config);
           co_await detail::async_connect(*conn, p.config, std::min(deadline, Clock::now() + s.connect_timeout));
           QueryOptions setup{.timeout = s.connect_timeout, .prepare = false};
           for (const auto& setting : p.session_settings()) {

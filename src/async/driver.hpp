@@ -9,6 +9,13 @@
 
 namespace pgkit::detail {
 
+/// Run sql on conn (params == nullptr: the simple protocol, several statements allowed), with
+/// Connection::run's rules: a deadline that cancels on the server, one rerun after a stale plan
+/// or a pooler that drops named statements.
+asio::awaitable<Result> async_run(Connection& conn, QueryOptions options, Sql sql, const Params* params);
+/// Every statement of batch in one round trip, as Connection::pipeline.
+asio::awaitable<std::vector<Result>> async_pipeline(Connection& conn, const Pipeline& batch, QueryOptions options);
+
 /// Open conn (made with ConnectionAccess::make_unconnected) before deadline, on the current
 /// coroutine's executor. @throws CannotConnect and its kin
 asio::awaitable<void> async_connect(Connection& conn, const Config& config, Clock::time_point deadline);

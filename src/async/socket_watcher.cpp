@@ -28,7 +28,6 @@ namespace pgkit::detail {
 namespace {
 
 using Descriptor = asio::posix::stream_descriptor;
-struct SocketWatcher;
 
 // What a registry shares with its watchers: a watcher may be destroyed after its io_context.
 struct Watchers {
@@ -53,6 +52,8 @@ ino_t inode_of(int fd) {
   struct stat st {};
   return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
 }
+
+}  // namespace
 
 // Asio watches a dup() of libpq's descriptor: libpq closes its own when a connection breaks,
 // and the number could be reused at once by another socket — the duplicate keeps ours
@@ -91,6 +92,8 @@ struct SocketWatcher {
   std::shared_ptr<Watchers> watchers;
 };
 
+namespace {
+
 void WatcherRegistry::shutdown() {
   std::lock_guard lock(watchers->mutex);
   watchers->open = false;
@@ -106,8 +109,8 @@ void WatcherRegistry::shutdown() {
 Descriptor& socket_watcher(Connection& conn, const asio::any_io_executor& ex, bool connecting) {
   int fd = PQsocket(ConnectionAccess::pg(conn));
   auto& ctx = asio::query(ex, asio::execution::context);
-  auto& state = ConnectionAccess::driver_state(conn);
-  auto* w = static_cast<SocketWatcher*>(state.get());
+  auto& state = ConnectionAccess::socket_watcher(conn);
+  SocketWatcher* w = state.get();
   if (w && w->usable(ctx, fd, connecting)) return *w->descriptor;
   state.reset();
   // The descriptor is made before the registry is looked up: see the top of this file.

@@ -58,9 +58,9 @@ bool send_cancel(PGconn* pg, CancelMode mode) noexcept {
 
 void cancel_then_close(Connection& conn) noexcept {
   PGconn* pg = ConnectionAccess::pg(conn);
-  ConnectionAccess::driver_state(conn).reset();  // the Asio watcher lets go of its copy of the socket
-  ConnectionAccess::pg(conn) = nullptr;          // libpq's connection is the thread's now
-  conn.close();                                  // broken, statements forgotten
+  ConnectionAccess::socket_watcher(conn).reset();  // the Asio watcher lets go of its copy of the socket
+  ConnectionAccess::pg(conn) = nullptr;            // libpq's connection is the thread's now
+  conn.close();                                    // broken, statements forgotten
   if (!pg) return;
   PGcancel* c = PQgetCancel(pg);
   auto run = [pg, c] {

@@ -74,11 +74,11 @@ std::string random_statement_prefix() {
 
 Connection::Connection(const Config& config) : Connection(config, Clock::now() + config.pool.connect_timeout) {}
 
-Connection::Connection(const Config& config, Clock::time_point deadline) : Connection(config, Deferred{}) {
+Connection::Connection(const Config& config, Clock::time_point deadline) : Connection(std::make_unique<Impl>(config)) {
   detail::ConnectOp op(*this, config);
   for (Want w = op.start(); w != Want::done;) {
     // libpq may move to another socket (next host, SSL retry): ask for it every round.
-    if (!wait_socket(PQsocket(conn_), w, deadline)) op.deadline_passed();
+    if (!wait_socket(PQsocket(impl_->pg), w, deadline)) op.deadline_passed();
     w = op.resume();
   }
   // Timestamps are parsed from DateStyle ISO output; a server configured otherwise is told.
@@ -90,18 +90,20 @@ Connection::Connection(const Config& config, Clock::time_point deadline) : Conne
           *config.search_path);
 }
 
-Connection::Connection(const Config& config, Deferred)
-    : display_url_(config.masked()),
-      slow_query_(config.pool.slow_query),
-      log_queries_(config.pool.log_queries),
-      cancel_grace_(std::max<Millis>(config.pool.connect_timeout, Millis{1000})),
-      named_statements_(!config.pool.pgbouncer),
-      statement_prefix_(random_statement_prefix()) {}
+Connection::Impl::Impl(const Config& config)
+    : display_url(config.masked()),
+      slow_query(config.pool.slow_query),
+      log_queries(config.pool.log_queries),
+      cancel_grace(std::max<Millis>(config.pool.connect_timeout, Millis{1000})),
+      named_statements(!config.pool.pgbouncer),
+      statement_prefix(random_statement_prefix()) {}
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Connection::~Connection() { close(); }
 
 Result Connection::run(const QueryOptions& options, Sql sql, const Params& params) {
-  const bool named = options.prepare && named_statements_;
+  const bool named = options.prepare && impl_->named_statements;
   try {
     detail::QueryOp op(*this, sql, &params, named);
     return drive(op, *this, options.timeout);
@@ -119,7 +121,7 @@ Result Connection::run(const QueryOptions& options, Sql sql, const Params& param
 }
 
 std::vector<Result> Connection::pipeline(const Pipeline& batch, const QueryOptions& options) {
-  const bool named = options.prepare && named_statements_;
+  const bool named = options.prepare && impl_->named_statements;
   try {
     detail::PipelineOp op(*this, batch, named);
     return drive(op, *this, options.timeout);
@@ -140,18 +142,18 @@ Result Connection::execute(Sql sql, const QueryOptions& options) {
 }
 
 void Connection::close() noexcept {
-  driver_state_.reset();  // the Asio watcher lets go of the socket before libpq closes it
-  if (conn_) PQfinish(conn_);
-  conn_ = nullptr;
-  broken_ = true;
-  statements_.clear();
+  impl_->socket_watcher.reset();  // the Asio watcher lets go of the socket before libpq closes it
+  if (impl_->pg) PQfinish(impl_->pg);
+  impl_->pg = nullptr;
+  impl_->broken = true;
+  impl_->statements.clear();
 }
 
-bool Connection::broken() const noexcept { return broken_ || !conn_ || PQstatus(conn_) != CONNECTION_OK; }
+bool Connection::broken() const noexcept { return impl_->broken || !impl_->pg || PQstatus(impl_->pg) != CONNECTION_OK; }
 
 TxStatus Connection::transaction_status() const noexcept {
-  if (!conn_) return TxStatus::unknown;
-  switch (PQtransactionStatus(conn_)) {
+  if (!impl_->pg) return TxStatus::unknown;
+  switch (PQtransactionStatus(impl_->pg)) {
     case PQTRANS_IDLE: return TxStatus::idle;
     case PQTRANS_ACTIVE: return TxStatus::active;
     case PQTRANS_INTRANS: return TxStatus::in_transaction;
@@ -160,33 +162,37 @@ TxStatus Connection::transaction_status() const noexcept {
   }
 }
 
-int Connection::backend_pid() const noexcept { return conn_ ? PQbackendPID(conn_) : 0; }
-int Connection::server_version() const noexcept { return conn_ ? PQserverVersion(conn_) : 0; }
+int Connection::backend_pid() const noexcept { return impl_->pg ? PQbackendPID(impl_->pg) : 0; }
+int Connection::server_version() const noexcept { return impl_->pg ? PQserverVersion(impl_->pg) : 0; }
 std::string Connection::parameter_status(const char* name) const {
-  const char* v = conn_ ? PQparameterStatus(conn_, name) : nullptr;
+  const char* v = impl_->pg ? PQparameterStatus(impl_->pg, name) : nullptr;
   return v ? v : "";
 }
-bool Connection::ssl_in_use() const noexcept { return conn_ && PQsslInUse(conn_); }
+bool Connection::ssl_in_use() const noexcept { return impl_->pg && PQsslInUse(impl_->pg); }
 std::string Connection::ssl_attribute(const char* name) const {
-  const char* v = conn_ ? PQsslAttribute(conn_, name) : nullptr;
+  const char* v = impl_->pg ? PQsslAttribute(impl_->pg, name) : nullptr;
   return v ? v : "";
 }
+const std::string& Connection::display_url() const noexcept { return impl_->display_url; }
+pg_conn* Connection::native_handle() const noexcept { return impl_->pg; }
 
-void Connection::clear_statement_cache() noexcept { statements_.clear(); }
+std::size_t Connection::cached_statements() const noexcept { return impl_->statements.size(); }
+void Connection::clear_statement_cache() noexcept { impl_->statements.clear(); }
 
+bool Connection::named_statements() const noexcept { return impl_->named_statements; }
 void Connection::use_named_statements(bool on) noexcept {
-  named_statements_ = on;
-  if (!on) statements_.clear();
+  impl_->named_statements = on;
+  if (!on) impl_->statements.clear();
 }
 
-bool Connection::cancel() noexcept { return detail::send_cancel(conn_, detail::CancelMode::inline_call); }
+bool Connection::cancel() noexcept { return detail::send_cancel(impl_->pg, detail::CancelMode::inline_call); }
 
 bool Connection::ping(Millis timeout) noexcept {
   try {
     detail::QueryOp op(*this, "", nullptr, false);
     const auto deadline = Clock::now() + timeout;
     for (Want w = op.start(); w != Want::done;) {
-      if (!wait_socket(PQsocket(conn_), w, deadline)) {
+      if (!wait_socket(PQsocket(impl_->pg), w, deadline)) {
         // No answer to an empty query: the link or the server is gone. A cancel would wait as
         // long again for nothing; the caller wants a verdict within timeout.
         close();
@@ -230,7 +236,7 @@ std::vector<bool> Connection::ping_all(const std::vector<Connection*>& connectio
     fds.clear();
     for (const auto& p : pending) {
       short events = p.want == Want::write ? POLLOUT : p.want == Want::read_or_write ? POLLIN | POLLOUT : POLLIN;
-      fds.push_back({PQsocket(connections[p.index]->conn_), events, 0});
+      fds.push_back({PQsocket(connections[p.index]->impl_->pg), events, 0});
     }
     int rc = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left, 1 << 30)));
     if (rc == 0) break;
@@ -256,18 +262,19 @@ std::vector<bool> Connection::ping_all(const std::vector<Connection*>& connectio
   return alive;
 }
 
-std::string detail::ConnectionAccess::next_statement_name(Connection& c) {
-  return fmt::format("{}{}", c.statement_prefix_, c.next_statement_++);
+std::string ConnectionAccess::next_statement_name(Connection& c) {
+  return fmt::format("{}{}", c.impl_->statement_prefix, c.impl_->next_statement++);
 }
 
-void Connection::log_query(Sql sql, Clock::time_point started) const {
-  if (!log_queries_ && slow_query_.count() <= 0) return;
+void ConnectionAccess::log_query(const Connection& c, Sql sql, Clock::time_point started) {
+  const Connection::Impl& s = *c.impl_;
+  if (!s.log_queries && s.slow_query.count() <= 0) return;
   auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   // Only the statement text is logged: parameters may hold personal data or secrets.
-  if (slow_query_.count() > 0 && ms >= static_cast<double>(slow_query_.count()))
-    log().warn("slow query ({:.1f} ms, over DB_SLOW_QUERY_MS={}): {}", ms, slow_query_.count(),
+  if (s.slow_query.count() > 0 && ms >= static_cast<double>(s.slow_query.count()))
+    log().warn("slow query ({:.1f} ms, over DB_SLOW_QUERY_MS={}): {}", ms, s.slow_query.count(),
                mask_secrets(std::string(sql.text)));
-  else if (log_queries_)
+  else if (s.log_queries)
     log().info("query ({:.3f} ms): {}", ms, mask_secrets(std::string(sql.text)));
 }
 

@@ -74,7 +74,7 @@ std::optional<Want> PipelineOp::take(PGresult* r) {
     ConnectionAccess::statements(conn_).emplace(step.key, step.name);
     PQclear(r);
   } else {
-    results_[step.item] = make_result(r);
+    results_[step.item] = ResultAccess::make(r);
   }
   return std::nullopt;
 }

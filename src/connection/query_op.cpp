@@ -90,7 +90,7 @@ std::optional<Want> QueryOp::take(PGresult* r) {
       if (preparing_)
         PQclear(r);
       else
-        last_ = make_result(r);
+        last_ = ResultAccess::make(r);
   }
   return std::nullopt;
 }

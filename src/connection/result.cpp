@@ -8,28 +8,25 @@
 #include "pgkit/error.hpp"
 
 namespace pgkit {
-namespace detail {
 
-void throw_null(const ResultData& d, int column) {
+void Row::throw_null(int column) const {
   throw ConversionError({.message = fmt::format("column \"{}\" is NULL; read it as std::optional<…> to accept NULL",
-                                                PQfname(d.res, column))});
+                                                PQfname(result_.data_->res, column))});
 }
-void throw_conversion(const ResultData& d, int column, std::string_view what) {
-  throw ConversionError({.message = fmt::format("column \"{}\": {}", PQfname(d.res, column), what)});
+void Row::throw_conversion(int column, std::string_view what) const {
+  throw ConversionError({.message = fmt::format("column \"{}\": {}", PQfname(result_.data_->res, column), what)});
 }
-std::string_view field_text(const ResultData& d, int row, int column) {
-  if (row < 0 || row >= PQntuples(d.res) || column < 0 || column >= PQnfields(d.res))
-    throw UsageError({.message = fmt::format("no field at row {}, column {} (the result has {} rows, {} columns)", row,
-                                             column, PQntuples(d.res), PQnfields(d.res))});
-  return {PQgetvalue(d.res, row, column), static_cast<std::size_t>(PQgetlength(d.res, row, column))};
+std::string_view Row::text(int column) const {
+  const PGresult* res = result_.data_->res;
+  if (index_ < 0 || index_ >= PQntuples(res) || column < 0 || column >= PQnfields(res))
+    throw UsageError({.message = fmt::format("no field at row {}, column {} (the result has {} rows, {} columns)",
+                                             index_, column, PQntuples(res), PQnfields(res))});
+  return {PQgetvalue(res, index_, column), static_cast<std::size_t>(PQgetlength(res, index_, column))};
 }
-bool field_is_null(const ResultData& d, int row, int column) {
-  field_text(d, row, column);  // bounds check
-  return PQgetisnull(d.res, row, column) != 0;
+bool Row::is_null(int column) const {
+  text(column);  // bounds check
+  return PQgetisnull(result_.data_->res, index_, column) != 0;
 }
-Oid field_type(const ResultData& d, int column) { return PQftype(d.res, column); }
-
-}  // namespace detail
 
 int Result::size() const { return data_ ? PQntuples(data_->res) : 0; }
 int Result::columns() const { return data_ ? PQnfields(data_->res) : 0; }

@@ -6,16 +6,19 @@
 
 #include "pgkit/result.hpp"
 
-namespace pgkit::detail {
+namespace pgkit {
 
-struct ResultData {
-  explicit ResultData(PGresult* r) : res(r) {}
-  ~ResultData() { PQclear(res); }
-  ResultData(const ResultData&) = delete;
-  ResultData& operator=(const ResultData&) = delete;
+struct Result::Data {
+  explicit Data(PGresult* r) : res(r) {}
+  ~Data() { PQclear(res); }
+  Data(const Data&) = delete;
+  Data& operator=(const Data&) = delete;
   PGresult* res;
 };
 
-inline Result make_result(PGresult* r) { return Result(std::make_shared<const ResultData>(r)); }
+struct ResultAccess {
+  /// The Result that owns r from now on.
+  static Result make(PGresult* r) { return Result(std::make_shared<const Result::Data>(r)); }
+};
 
-}  // namespace pgkit::detail
+}  // namespace pgkit

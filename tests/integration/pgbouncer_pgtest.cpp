@@ -213,8 +213,8 @@ TEST(PgBouncer, AForcedStatementNameCollisionSwitchesAndBothClientsSucceed) {
   test::PgBouncer bouncer(test::shared_server(), {.default_pool_size = 1});
   Connection a(through(bouncer, false, "bouncer-42p05-a"));
   Connection b(through(bouncer, false, "bouncer-42p05-b"));
-  detail::ConnectionAccess::statement_prefix(a) = "pgkit_";
-  detail::ConnectionAccess::statement_prefix(b) = "pgkit_";
+  ConnectionAccess::statement_prefix(a) = "pgkit_";
+  ConnectionAccess::statement_prefix(b) = "pgkit_";
   EXPECT_EQ(a.query("SELECT $1::int + 1", 1).scalar<int>(), 2);                   // pgkit_0 on the server connection
   EXPECT_EQ(b.query("SELECT $1::text || 'x'", "a").scalar<std::string>(), "ax");  // pgkit_0 again: 42P05
   EXPECT_FALSE(b.named_statements());
@@ -229,7 +229,7 @@ TEST(PgBouncer, StatementNamesAreUniquePerConnection) {
   test::PgBouncer bouncer(test::shared_server(), {.default_pool_size = 1});
   Connection a(through(bouncer, false, "bouncer-unique-a"));
   Connection b(through(bouncer, false, "bouncer-unique-b"));
-  EXPECT_NE(detail::ConnectionAccess::statement_prefix(a), detail::ConnectionAccess::statement_prefix(b));
+  EXPECT_NE(ConnectionAccess::statement_prefix(a), ConnectionAccess::statement_prefix(b));
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(a.query("SELECT $1::int + 1", i).scalar<int>(), i + 1);
     EXPECT_EQ(b.query("SELECT $1::text || 'x'", std::to_string(i)).scalar<std::string>(), std::to_string(i) + "x");
