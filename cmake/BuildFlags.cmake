@@ -8,9 +8,10 @@ option(PGKIT_WARNINGS_AS_ERRORS "Fail the build on any compiler warning" OFF)
 add_compile_options(-Wall -Wextra -Wpedantic -Wno-missing-field-initializers
                     $<$<BOOL:${PGKIT_WARNINGS_AS_ERRORS}>:-Werror>)
 
-# Sanitizers (CMakePresets.json: asan, tsan): "address,undefined" or "thread". A finding stops
-# the program (no recovery), so a test cannot pass over one; scripts/test also collects the
-# reports of the child processes the tests start (pgkit, pgkit-server) from their log files.
+# Sanitizers (CMakePresets.json: asan, tsan): "address,undefined" or "thread". ASan and UBSan
+# stop the program at a finding (no recovery) and TSan exits non-zero after one, so a test
+# cannot pass over it; scripts/test also collects the reports of the child processes the tests
+# start (pgkit, pgkit-server) from their log files.
 set(PGKIT_SANITIZE "" CACHE STRING "Build with these sanitizers: address,undefined | thread | empty")
 if(PGKIT_SANITIZE)
   add_compile_options(-fsanitize=${PGKIT_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
