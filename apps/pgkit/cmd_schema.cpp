@@ -229,29 +229,28 @@ void add_diff_side(CLI::App* cmd, DiffSideOptions& o, const std::string& which) 
 
 void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
   auto o = std::make_shared<SchemaOptions>();
-  auto with_schema = [&](CLI::App* sub) {
-    sub->add_option("--schema", o->schema, "schema.prisma file or folder (default ./prisma/schema.prisma)");
-  };
-  auto bind = [o, &exit_code](CLI::App* sub, int (*fn)(const SchemaOptions&)) {
+  // A subcommand that runs fn on the options: with --schema when it reads one, and with the
+  // database options (--url, …) when it reaches a database.
+  enum Reads { kSchema = 1, kDatabase = 2, kBoth = 3 };
+  auto command = [o, &exit_code](CLI::App& parent, const char* name, const char* about, int (*fn)(const SchemaOptions&),
+                                 int reads) {
+    auto* sub = parent.add_subcommand(name, about);
+    if (reads & kDatabase) add_common_options(*sub, o->common);
+    if (reads & kSchema)
+      sub->add_option("--schema", o->schema, "schema.prisma file or folder (default ./prisma/schema.prisma)");
     sub->callback([o, &exit_code, fn] { exit_code = fn(*o); });
+    return sub;
   };
 
   auto* schema_cmd = app.add_subcommand("schema", "schema.prisma: validate, format");
   schema_cmd->require_subcommand(1);
-  auto* validate_cmd =
-      schema_cmd->add_subcommand("validate", "Report every problem in the schema, as file:line:column");
-  with_schema(validate_cmd);
-  bind(validate_cmd, validate);
-  auto* format_cmd =
-      schema_cmd->add_subcommand("format", "Rewrite the schema in the canonical layout `prisma format` writes");
-  with_schema(format_cmd);
+  command(*schema_cmd, "validate", "Report every problem in the schema, as file:line:column", validate, kSchema);
+  auto* format_cmd = command(*schema_cmd, "format", "Rewrite the schema in the canonical layout `prisma format` writes",
+                             format, kSchema);
   format_cmd->add_flag("--check", o->check, "Change nothing; exit 1 when a file is not formatted");
-  bind(format_cmd, format);
 
   auto* dev_cmd =
-      migrate.add_subcommand("dev", "Write the migration that brings the database to the schema, and apply it");
-  add_common_options(*dev_cmd, o->common);
-  with_schema(dev_cmd);
+      command(migrate, "dev", "Write the migration that brings the database to the schema, and apply it", dev, kBoth);
   dev_cmd->add_option("--name,-n", o->name, "The migration's name (add_posts_table)");
   dev_cmd->add_option("--dir", o->dir, "Migrations directory (default: migrations beside the schema)");
   dev_cmd->add_flag("--create-only", o->create_only, "Write the migration for review; do not apply it");
@@ -261,42 +260,30 @@ void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
   dev_cmd->add_option("--shadow-database-url", o->shadow_url,
                       "Where to replay migrations (default SHADOW_DATABASE_URL, "
                       "else a temporary database)");
-  bind(dev_cmd, dev);
 
-  auto* deploy_cmd =
-      migrate.add_subcommand("deploy", "Apply pending migrations (production): no shadow database, no prompts");
-  add_common_options(*deploy_cmd, o->common);
-  with_schema(deploy_cmd);
+  auto* deploy_cmd = command(migrate, "deploy", "Apply pending migrations (production): no shadow database, no prompts",
+                             deploy, kBoth);
   deploy_cmd->add_option("--dir", o->dir, "Migrations directory (default: migrations beside the schema)");
-  bind(deploy_cmd, deploy);
 
-  auto* diff_cmd = migrate.add_subcommand("diff",
-                                          "Compare two schemas: empty, a schema file, a database or a migrations "
-                                          "directory");
-  add_common_options(*diff_cmd, o->common);
+  auto* diff_cmd =
+      command(migrate, "diff", "Compare two schemas: empty, a schema file, a database or a migrations directory", diff,
+              kDatabase);
   add_diff_side(diff_cmd, o->from, "from");
   add_diff_side(diff_cmd, o->to, "to");
   diff_cmd->add_flag("--script", o->script, "Print the SQL instead of a summary");
   diff_cmd->add_flag("--exit-code", o->exit_code, "Exit 2 when they differ, 0 when they do not");
   diff_cmd->add_option("--output,-o", o->output, "Write to this file instead of stdout");
   diff_cmd->add_option("--shadow-database-url", o->shadow_url, "Where to replay a migrations directory");
-  bind(diff_cmd, diff);
 
   auto* db =
       app.add_subcommand("db", "Without migrations: push the schema to the database, pull the database into a schema");
   db->require_subcommand(1);
-  auto* push_cmd = db->add_subcommand("push", "Make the database match the schema, without migration files");
-  add_common_options(*push_cmd, o->common);
-  with_schema(push_cmd);
+  auto* push_cmd = command(*db, "push", "Make the database match the schema, without migration files", push, kBoth);
   push_cmd->add_flag("--accept-data-loss", o->accept_data_loss, "Apply even when data would be lost");
   push_cmd->add_flag("--force-reset", o->force_reset, "Drop everything first");
-  bind(push_cmd, push);
   auto* pull_cmd =
-      db->add_subcommand("pull", "Write the database as a schema.prisma (re-introspecting an existing one)");
-  add_common_options(*pull_cmd, o->common);
-  with_schema(pull_cmd);
+      command(*db, "pull", "Write the database as a schema.prisma (re-introspecting an existing one)", pull, kBoth);
   pull_cmd->add_flag("--print", o->print, "Print the schema instead of writing it");
-  bind(pull_cmd, pull);
 }
 
 }  // namespace pgkit::cli

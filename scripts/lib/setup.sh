@@ -86,10 +86,15 @@ build() {
   cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
 }
 
-# build_with CMAKE_ARG…: everything, configured with these arguments too.
+# build_with CMAKE_ARG… [-- TARGET…]: configured with these arguments too; everything, or only
+# the targets after --.
 build_with() {
-  cmake -S "$PGKIT_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$BUILD_DIR" -j"$(nproc)"
+  local configure=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do configure+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake -S "$PGKIT_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${configure[@]}" >/dev/null
+  cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
 }
 
 # sanitized_build asan|tsan: the preset's build (CMakePresets.json) in build-asan or build-tsan.

@@ -40,6 +40,14 @@ struct IdleRun {
   PoolStats stats;
 };
 
+void print_figures(const char* run, const IdleRun& r) {
+  std::printf(
+      "[ figures  ] %s: %ld errors, %d connections dropped by the proxy, first query %lld ms, slowest %lld ms, "
+      "%llu validation failures, %llu opened\n",
+      run, r.errors, r.dropped_by_proxy, r.first_query_ms, r.slowest_ms,
+      static_cast<unsigned long long>(r.stats.validation_failures), static_cast<unsigned long long>(r.stats.created));
+}
+
 // Two connections warmed, 10 s of silence while the proxy forgets connections quiet for 5 s,
 // then 40 queries from two threads.
 IdleRun idle_then_query(Millis idle_ping) {
@@ -98,23 +106,12 @@ IdleRun idle_then_query(Millis idle_ping) {
 // keeps the loss from the caller.
 TEST(FaultNetwork, ConnectionsTheNetworkForgetsWhileIdleNeverReachTheCaller) {
   IdleRun pinged = idle_then_query(Millis{2000});
-  std::printf(
-      "[ figures  ] idle 10 s behind a proxy that drops connections quiet for 5 s, idle ping every 2 s: %ld errors, "
-      "%d connections dropped by the proxy, first query %lld ms, slowest %lld ms, %llu validation failures, "
-      "%llu opened\n",
-      pinged.errors, pinged.dropped_by_proxy, pinged.first_query_ms, pinged.slowest_ms,
-      static_cast<unsigned long long>(pinged.stats.validation_failures),
-      static_cast<unsigned long long>(pinged.stats.created));
+  print_figures("idle 10 s behind a proxy that drops connections quiet for 5 s, idle ping every 2 s", pinged);
   EXPECT_EQ(pinged.errors, 0);
   EXPECT_EQ(pinged.dropped_by_proxy, 0) << "the idle ping should have kept the connections known to the proxy";
 
   IdleRun unpinged = idle_then_query(Millis{0});
-  std::printf(
-      "[ figures  ] the same without the idle ping: %ld errors, %d connections dropped by the proxy, first query %lld ms "
-      "(found dead by validation), slowest %lld ms, %llu validation failures, %llu opened\n",
-      unpinged.errors, unpinged.dropped_by_proxy, unpinged.first_query_ms, unpinged.slowest_ms,
-      static_cast<unsigned long long>(unpinged.stats.validation_failures),
-      static_cast<unsigned long long>(unpinged.stats.created));
+  print_figures("the same without the idle ping (the first query finds its connection dead by validation)", unpinged);
   EXPECT_EQ(unpinged.errors, 0);
   EXPECT_GE(unpinged.dropped_by_proxy, 2);
   EXPECT_GE(unpinged.stats.validation_failures, 1u);

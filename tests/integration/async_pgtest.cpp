@@ -69,9 +69,7 @@ struct SilentListener {
 
 TEST(Async, ThousandCoroutinesOnTwoThreadsShareEightConnections) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-1000");
-  c.pool.min = 0;
-  c.pool.max = 8;
+  Config c = test::config_for(server, "async-1000", {.min = 0, .max = 8});
   c.pool.acquire_timeout = 60s;
   Pool pool(c);
   AsyncPool db(pool);
@@ -107,9 +105,7 @@ TEST(Async, ThousandCoroutinesOnTwoThreadsShareEightConnections) {
 
 TEST(Async, TimedOutQueryIsCancelledOnTheServerAndTheConnectionServesTheNext) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-timeout");
-  c.pool.min = 0;
-  c.pool.max = 1;
+  Config c = test::config_for(server, "async-timeout", {.min = 0, .max = 1});
   Pool pool(c);
   AsyncPool db(pool);
   run_on(1, [&]() -> asio::awaitable<void> {
@@ -131,9 +127,7 @@ TEST(Async, TimedOutQueryIsCancelledOnTheServerAndTheConnectionServesTheNext) {
 
 TEST(Async, TheIoThreadIsNeverBlocked) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-blocking");
-  c.pool.min = 0;
-  c.pool.max = 8;
+  Config c = test::config_for(server, "async-blocking", {.min = 0, .max = 8});
   Pool pool(c);
   AsyncPool db(pool);
   SilentListener blackhole;
@@ -188,9 +182,7 @@ TEST(Async, TheIoThreadIsNeverBlocked) {
 
 TEST(Async, ServerRestartUnderReadLoadRecovers) {
   auto server = test::private_server();
-  Config c = test::config_for(*server);
-  c.pool.min = 2;
-  c.pool.max = 4;
+  Config c = test::config_for(*server, "pgkit-test", {.min = 2, .max = 4});
   Pool pool(c);
   AsyncPool db(pool);
   std::atomic<bool> stop{false}, back{false};
@@ -314,9 +306,7 @@ TEST(Async, TransactionCommitsRollsBackAndRetries) {
 
 TEST(Async, CoroutineCancelledByItsCallerGivesItsConnectionBack) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-cancelled");
-  c.pool.min = 0;
-  c.pool.max = 1;
+  Config c = test::config_for(server, "async-cancelled", {.min = 0, .max = 1});
   Pool pool(c);
   AsyncPool db(pool);
   run_on(1, [&]() -> asio::awaitable<void> {
@@ -352,9 +342,7 @@ int open_descriptors() {
 // than what one read takes, so libpq asks to wait again with data left in the socket.
 TEST(Async, ReplyAlreadyQueuedBeforeTheWaitIsRead) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-queued");
-  c.pool.min = 0;
-  c.pool.max = 1;
+  Config c = test::config_for(server, "async-queued", {.min = 0, .max = 1});
   Pool pool(c);
   AsyncPool db(pool);
   run_on(1, [&]() -> asio::awaitable<void> {
@@ -372,9 +360,7 @@ TEST(Async, ReplyAlreadyQueuedBeforeTheWaitIsRead) {
 // closes the watchers it made, though the pool and its connections live on.
 TEST(Async, SocketWatchersLastAsLongAsTheIoContext) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-watchers");
-  c.pool.min = 0;
-  c.pool.max = 2;
+  Config c = test::config_for(server, "async-watchers", {.min = 0, .max = 2});
   Pool pool(c);
   AsyncPool db(pool);
   pool.query("SELECT 1");  // the pool's connection is open before the count
@@ -408,9 +394,7 @@ TEST(Async, SocketWatchersLastAsLongAsTheIoContext) {
 // watcher on each, and the pool can close while both still exist.
 TEST(Async, ConnectionsMoveBetweenLiveIoContexts) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-two-contexts");
-  c.pool.min = 0;
-  c.pool.max = 2;
+  Config c = test::config_for(server, "async-two-contexts", {.min = 0, .max = 2});
   c.pool.acquire_timeout = 60s;
   asio::io_context a, b;
   {
@@ -438,9 +422,7 @@ TEST(Async, ConnectionsMoveBetweenLiveIoContexts) {
 // is counted as an acquire timeout or a connect error, and the caller sees its cancellation.
 TEST(Async, CallerCancellationIsNotCountedAsATimeout) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "async-cancel-timers");
-  c.pool.min = 0;
-  c.pool.max = 1;
+  Config c = test::config_for(server, "async-cancel-timers", {.min = 0, .max = 1});
   c.pool.acquire_timeout = 30s;
   Pool pool(c);
   AsyncPool db(pool);

@@ -55,7 +55,9 @@ struct Scratch {
   fs::path logs;  // spawn_cli's output, one file per run
 };
 
+// 001–003, each recording its run in applied_log (created here), so a test counts applications.
 void three_migrations(const Scratch& s) {
+  s.sql("CREATE TABLE applied_log(version text)");
   s.write("001_users.sql",
           "-- migrate:up\nCREATE TABLE users(id int PRIMARY KEY, email text);\n"
           "INSERT INTO applied_log VALUES ('001');\n-- migrate:down\nDROP TABLE users;\n");
@@ -81,7 +83,6 @@ std::unique_ptr<test::ChildProcess> spawn_cli(const Scratch& s, const std::strin
 
 TEST(Migrate, FiveConcurrentMigratorsApplyEveryMigrationExactlyOnce) {
   Scratch s("mig_five");
-  s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
   std::vector<std::unique_ptr<test::ChildProcess>> migrators;
   for (int i = 0; i < 5; ++i)
@@ -94,7 +95,6 @@ TEST(Migrate, FiveConcurrentMigratorsApplyEveryMigrationExactlyOnce) {
 
 TEST(Migrate, AFailureMidRunRollsBackThatMigrationAndReportsFileAndLine) {
   Scratch s("mig_fail");
-  s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
   s.write("002_posts.sql",
           "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY);\n\nINSERT INTO posts VALUES (1);\n"
@@ -129,7 +129,6 @@ TEST(Migrate, SyntaxErrorIsMappedToTheLineInTheFile) {
 
 TEST(Migrate, KilledMigratorLeavesAConsistentDatabaseAndTheNextRunFinishes) {
   Scratch s("mig_kill");
-  s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
   s.write("002_posts.sql",
           "-- migrate:up\nCREATE TABLE posts(id int PRIMARY KEY, user_id int REFERENCES users(id));\n"
@@ -154,7 +153,6 @@ TEST(Migrate, KilledMigratorLeavesAConsistentDatabaseAndTheNextRunFinishes) {
 
 TEST(Migrate, DriftBlocksUpUntilAllowed) {
   Scratch s("mig_drift");
-  s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
   Migrator(s.config, s.options()).up(1);
   s.write("001_users.sql",
@@ -224,7 +222,6 @@ TEST(Migrate, WaitingMigratorDoesNotDeadlockAConcurrentIndexBuild) {
 
 TEST(Migrate, DumpSchemaIsStableAndVerifyCatchesHandEdits) {
   Scratch s("mig_verify");
-  s.sql("CREATE TABLE applied_log(version text)");
   three_migrations(s);
   Migrator m(s.config, s.options());
   m.up();
@@ -249,7 +246,6 @@ TEST(Migrate, DumpSchemaIsStableAndVerifyCatchesHandEdits) {
 
 TEST(Migrate, StatusShowsEveryStateAndForeignTablesAreNamed) {
   Scratch s("mig_status");
-  s.sql("CREATE TABLE applied_log(version text)");
   s.sql("CREATE TABLE schema_migrations(version varchar(128) PRIMARY KEY)");  // dbmate's
   three_migrations(s);
   Migrator m(s.config, s.options());

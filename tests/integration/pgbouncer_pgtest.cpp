@@ -287,11 +287,7 @@ TEST(PgBouncer, TransactionsCommitAndRollBack) {
 TEST(PgBouncer, AsyncQueriesAndPipelinesWithAndWithoutTheSetting) {
   test::PgBouncer bouncer(test::shared_server(), {.default_pool_size = 2});
   for (bool setting : {true, false}) {
-    Config c = through(bouncer, setting, "bouncer-async");
-    c.pool.min = 0;
-    c.pool.max = 8;
-    c.pool.acquire_timeout = 30s;
-    Pool pool(c);
+    Pool pool(workload_config(bouncer, setting, "bouncer-async"));
     AsyncPool db(pool);
     std::atomic<int> done{0}, failed{0};
     run_on_io([&]() -> asio::awaitable<void> {

@@ -18,9 +18,7 @@ using test::eventually;
 
 TEST(Pool, FiftyThreadsOnMaxFiveNeverOpenMoreThanFive) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "pool-max5");
-  c.pool.min = 2;
-  c.pool.max = 5;
+  Config c = test::config_for(server, "pool-max5", {.min = 2, .max = 5});
   c.pool.acquire_timeout = 30s;
   Pool pool(c);
   std::atomic<int> peak_seen_by_server{0}, failures{0};
@@ -62,9 +60,7 @@ TEST(Pool, MinConnectionsAreOpenedInTheBackground) {
 }
 
 TEST(Pool, AcquireTimeoutFiresAndStatesThePoolsState) {
-  Config c = test::config_for(test::shared_server());
-  c.pool.min = 1;
-  c.pool.max = 1;
+  Config c = test::config_for(test::shared_server(), "pgkit-test", {.min = 1, .max = 1});
   c.pool.acquire_timeout = 200ms;
   Pool pool(c);
   // Opened in the background with the connect timeout, so a busy machine cannot make the
@@ -89,9 +85,7 @@ TEST(Pool, AcquireTimeoutFiresAndStatesThePoolsState) {
 
 TEST(Pool, IdleConnectionsAboveMinAreClosedAfterTheIdleTimeout) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "pool-idle");
-  c.pool.min = 1;
-  c.pool.max = 4;
+  Config c = test::config_for(server, "pool-idle", {.min = 1, .max = 4});
   c.pool.idle_timeout = 300ms;
   Pool pool(c);
   {
@@ -105,9 +99,7 @@ TEST(Pool, IdleConnectionsAboveMinAreClosedAfterTheIdleTimeout) {
 }
 
 TEST(Pool, ConnectionsRetireAfterTheirLifetime) {
-  Config c = test::config_for(test::shared_server());
-  c.pool.min = 1;
-  c.pool.max = 1;
+  Config c = test::config_for(test::shared_server(), "pgkit-test", {.min = 1, .max = 1});
   c.pool.max_lifetime = 300ms;
   c.pool.lifetime_jitter = 0;
   Pool pool(c);
@@ -120,9 +112,7 @@ TEST(Pool, ConnectionsRetireAfterTheirLifetime) {
 
 TEST(Pool, IdleConnectionKilledByTheServerIsReplacedUnseen) {
   auto& server = test::shared_server();
-  Config c = test::config_for(server, "pool-killed");
-  c.pool.min = 1;
-  c.pool.max = 1;
+  Config c = test::config_for(server, "pool-killed", {.min = 1, .max = 1});
   Pool pool(c);
   int pid = pool.query("SELECT pg_backend_pid()").scalar<int>();
   server.sql("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
@@ -145,9 +135,7 @@ TEST(Pool, LeakedConnectionIsReportedOnce) {
 }
 
 TEST(Pool, ConnectionLeftInATransactionIsRolledBackOnRelease) {
-  Config c = test::config_for(test::shared_server());
-  c.pool.min = 0;
-  c.pool.max = 1;
+  Config c = test::config_for(test::shared_server(), "pgkit-test", {.min = 0, .max = 1});
   Pool pool(c);
   {
     auto conn = pool.acquire();

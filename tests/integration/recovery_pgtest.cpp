@@ -16,9 +16,7 @@ using namespace std::chrono_literals;
 
 TEST(Recovery, ReadLoopSeesNoErrorOnceTheServerIsBackAfterARestart) {
   auto server = test::private_server();
-  Config c = test::config_for(*server);
-  c.pool.min = 2;
-  c.pool.max = 4;
+  Config c = test::config_for(*server, "pgkit-test", {.min = 2, .max = 4});
   Pool pool(c);
   std::atomic<bool> stop{false};
   std::atomic<bool> back{false};

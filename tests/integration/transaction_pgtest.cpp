@@ -39,9 +39,7 @@ TEST(Transaction, CommitsWhenTheFunctionReturns) {
 }
 
 TEST(Transaction, FailingStatementRollsBackAndTheConnectionComesBackHealthy) {
-  Config c = test::config_for(test::shared_server());
-  c.pool.min = 0;
-  c.pool.max = 1;
+  Config c = test::config_for(test::shared_server(), "pgkit-test", {.min = 0, .max = 1});
   Pool pool(c);
   pool.query("CREATE TABLE IF NOT EXISTS tx_rollback(x int PRIMARY KEY)");
   int pid = pool.query("SELECT pg_backend_pid()").scalar<int>();

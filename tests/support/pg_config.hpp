@@ -25,6 +25,18 @@ inline Config config_for(const LocalCluster& server, const std::string& applicat
   return c;
 }
 
+/// A test's pool size: config_for(server, "name", {.min = 0, .max = 8}).
+struct PoolSize {
+  int min;
+  int max;
+};
+inline Config config_for(const LocalCluster& server, const std::string& application_name, PoolSize size) {
+  Config c = config_for(server, application_name);
+  c.pool.min = size.min;
+  c.pool.max = size.max;
+  return c;
+}
+
 // Connections the server sees from this application_name (client backends only).
 inline int server_connections(const LocalCluster& server, const std::string& application_name) {
   return std::stoi(

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <initializer_list>
 #include <thread>
 #include <vector>
 
@@ -13,6 +14,13 @@ using namespace std::chrono_literals;
 
 namespace {
 auto in(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() + d; }
+// Takes a slot for each resource and hands it in as created: all of them in use.
+void create(ResourcePool<int>& pool, std::initializer_list<int*> resources) {
+  for (int* r : resources) {
+    ASSERT_EQ(pool.try_acquire().got, Got::create);
+    pool.created(r);
+  }
+}
 }  // namespace
 
 TEST(ResourcePool, CreatesUpToMaxThenMakesCallersWait) {
@@ -30,10 +38,7 @@ TEST(ResourcePool, CreatesUpToMaxThenMakesCallersWait) {
 TEST(ResourcePool, ReleasedResourceIsReusedMostRecentFirst) {
   ResourcePool<int> pool(3);
   int a = 1, b = 2;
-  pool.try_acquire();
-  pool.created(&a);
-  pool.try_acquire();
-  pool.created(&b);
+  create(pool, {&a, &b});
   pool.release(&a);
   pool.release(&b);
   auto got = pool.try_acquire();
@@ -102,10 +107,7 @@ TEST(ResourcePool, FailedCreationPassesTheSlotOn) {
 TEST(ResourcePool, CloseWakesWaitersAndReturnsIdle) {
   ResourcePool<int> pool(2);
   int a = 1, b = 2;
-  pool.try_acquire();
-  pool.created(&a);
-  pool.try_acquire();
-  pool.created(&b);
+  create(pool, {&a, &b});
   pool.release(&a);
   ASSERT_EQ(pool.try_acquire().got, Got::resource);  // takes a again; b still out
   std::thread waiter([&] { EXPECT_EQ(pool.acquire(in(5s)).got, Got::closed); });
