@@ -36,14 +36,6 @@ struct SchemaOptions {
   DiffSideOptions from, to;
 };
 
-fs::path schema_or_default(const std::string& given) {
-  if (!given.empty()) return given;
-  if (auto found = schema::find_default()) return *found;
-  throw ConfigError({.message = "no schema.prisma found (looked for ./schema.prisma, ./prisma/schema.prisma and "
-                                "./prisma/schema/)",
-                     .hint = "pass --schema PATH"});
-}
-
 // A yes/no question, asked only of a person at a terminal; anything else is a no.
 bool ask(const std::string& question) {
   if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) return false;
@@ -226,6 +218,14 @@ void add_diff_side(CLI::App* cmd, DiffSideOptions& o, const std::string& which) 
 }
 
 }  // namespace
+
+fs::path schema_or_default(const std::string& given) {
+  if (!given.empty()) return given;
+  if (auto found = schema::find_default()) return *found;
+  throw ConfigError({.message = "no schema.prisma found (looked for ./schema.prisma, ./prisma/schema.prisma and "
+                                "./prisma/schema/)",
+                     .hint = "pass --schema PATH"});
+}
 
 void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code) {
   auto o = std::make_shared<SchemaOptions>();

@@ -1,6 +1,7 @@
 #pragma once
 // The pgkit program's subcommands. Each is a thin layer over the library: what it prints, a
 // C++ program can get by calling pgkit.
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,10 @@ void add_dev_command(CLI::App& app, int& exit_code);
 CLI::App& add_migrate_command(CLI::App& app, int& exit_code);
 // schema validate|format, migrate dev|deploy|diff (under `migrate`), db push.
 void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code);
-void add_data_commands(CLI::App& app, int& exit_code);  // seed, backup, restore
+void add_data_commands(CLI::App& app, int& exit_code);     // seed, backup, restore
+void add_generate_command(CLI::App& app, int& exit_code);  // the typed C++ client
+
+// --schema as given, else the schema.prisma Prisma would find; a ConfigError when there is none.
+std::filesystem::path schema_or_default(const std::string& given);
 
 }  // namespace pgkit::cli

@@ -2,12 +2,15 @@
 /// @file pgkit.hpp
 /// Everything in one include: every public header of pgkit. A program that minds its build
 /// time includes the headers of what it uses instead (async.hpp brings in Boost.Asio; the
-/// schema, catalog and migration headers are the tooling's).
+/// schema, catalog and migration headers are the tooling's). Left out: pgkit/client/, the
+/// runtime of generated clients, which a generated client's client.hpp includes (it is the
+/// pgkit::client library, which brings Boost.JSON).
 #include "pgkit/async.hpp"
 #include "pgkit/backup.hpp"
 #include "pgkit/catalog.hpp"
 #include "pgkit/catalog_diff.hpp"
 #include "pgkit/cluster.hpp"
+#include "pgkit/codegen.hpp"
 #include "pgkit/config.hpp"
 #include "pgkit/connection.hpp"
 #include "pgkit/database.hpp"

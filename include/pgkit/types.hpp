@@ -93,6 +93,26 @@ PGKIT_VALUE_TRAITS(std::vector<std::int64_t>, oid::kInt8Array);
 PGKIT_VALUE_TRAITS(std::vector<std::string>, oid::kTextArray);
 #undef PGKIT_VALUE_TRAITS
 
+/// Any other one-dimensional array (bool[], float8[], numeric[], an enum's array, …): each
+/// element through ValueTraits<T>, written quoted; sent untyped, so the server reads it as the
+/// column's type. NULL elements are refused, as for the arrays above.
+template <class T>
+struct ValueTraits<std::vector<T>> {
+  static constexpr Oid type = oid::kUnknown;
+  static void write(std::string& out, const std::vector<T>& v) {
+    std::vector<std::string> texts;
+    texts.reserve(v.size());
+    for (const auto& element : v) ValueTraits<T>::write(texts.emplace_back(), element);
+    ValueTraits<std::vector<std::string>>::write(out, texts);
+  }
+  static std::vector<T> read(std::string_view text) {
+    std::vector<T> out;
+    for (const auto& element : ValueTraits<std::vector<std::string>>::read(text))
+      out.push_back(ValueTraits<T>::read(element));
+    return out;
+  }
+};
+
 /// `long` and `long long` are both 64-bit here; read and write them as int64.
 template <>
 struct ValueTraits<long long> {

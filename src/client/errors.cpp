@@ -1,0 +1,20 @@
+#include "pgkit/client/loaded.hpp"
+
+#include <string>
+
+#include "pgkit/client/model.hpp"
+
+namespace pgkit::client {
+
+void throw_not_loaded(const char* relation) {
+  throw NotLoaded({.message = std::string("relation ") + relation + " was not loaded",
+                   .hint = "include it in the call (.include = {…}) to read it"});
+}
+
+void throw_not_an_enum_value(std::string_view enum_name, std::string_view text) {
+  throw ConversionError({.message = "\"" + std::string(text) + "\" is not a value of enum " + std::string(enum_name),
+                         .hint = "the database holds a value the schema does not list: add it to the enum, or "
+                                 "run the migration that removed it"});
+}
+
+}  // namespace pgkit::client
