@@ -1,5 +1,6 @@
-// generate_client: the schema's models and enums as C++ (docs/design/client.md). The text is
-// written in the layout .clang-format gives, so a generated file reads like a hand-written one.
+// generate_client: the schema's models and enums as C++ (docs/design/client.md). The text is laid
+// out as pgkit's own code is (two-space indent, a member a line, doc comments from the schema's
+// ///), so a generated file reads like a hand-written one.
 #include <fmt/format.h>
 
 #include <cctype>
