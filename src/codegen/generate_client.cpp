@@ -12,7 +12,6 @@
 
 namespace pgkit::codegen {
 
-using detail::cpp_identifier;
 using detail::snake_case;
 
 namespace {
