@@ -36,8 +36,15 @@ class Params {
     reserve(sizeof...(Args));
     (add(args), ...);
   }
-  Params(const Params&) = delete;
-  Params& operator=(const Params&) = delete;
+  // Copies and moves keep no pointers: values() rebuilds them for the object it is called on.
+  Params(const Params&) = default;
+  Params& operator=(const Params&) = default;
+  Params(Params&&) noexcept = default;
+  Params& operator=(Params&&) noexcept = default;
+  ~Params() = default;
+
+  /// Adds other's values after this one's ($n+1 … in other's order).
+  void append(const Params& other);
 
   void reserve(std::size_t n);
   void add_null(Oid type = oid::kUnknown);

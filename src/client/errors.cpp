@@ -1,3 +1,4 @@
+#include "pgkit/client/errors.hpp"
 #include "pgkit/client/loaded.hpp"
 
 #include <string>
@@ -16,5 +17,15 @@ void throw_not_an_enum_value(std::string_view enum_name, std::string_view text) 
                          .hint = "the database holds a value the schema does not list: add it to the enum, or "
                                  "run the migration that removed it"});
 }
+
+// Prisma 7's P2025 text: "An operation failed because it depends on one or more records that
+// were required but not found. No record was found for a query."
+RecordNotFound::RecordNotFound(std::string_view model, std::string_view operation)
+    : Error({.message = "An operation failed because it depends on one or more records that were required but not "
+                        "found. No " +
+                        std::string(model) + " record was found for a" + (operation == "update" ? "n " : " ") +
+                        std::string(operation) + ".",
+             .hint = "the filter matched no row"}),
+      model_(model) {}
 
 }  // namespace pgkit::client

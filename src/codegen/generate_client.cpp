@@ -58,8 +58,27 @@ std::string enums_header(const schema::Schema& schema, const detail::Context& cx
 
 std::string client_header(const std::vector<const schema::Model*>& models, const detail::Context& cx) {
   std::string out = cx.banner;
-  out += "#pragma once\n// The whole client: every enum and model of the schema.\n\n#include \"enums.hpp\"\n";
+  out += "#pragma once\n// The whole client: every enum and model of the schema, and Client, their calls.\n\n";
+  out += "#include \"pgkit/client/delegate.hpp\"\n#include \"pgkit/client/executor.hpp\"\n#include \"enums.hpp\"\n";
   for (const auto* m : models) out += fmt::format("#include \"{}.hpp\"\n", snake_case(m->name));
+  out += fmt::format("\nnamespace {} {{\n\n", cx.name_space);
+  out +=
+      "/// The schema's models' calls (`db.user.find_many(…)`), on a pgkit::Pool, or inside a transaction\n"
+      "/// (`db.transaction([](Client& tx) { … })`).\nclass Client {\n public:\n";
+  std::string init;
+  for (const auto* m : models) init += fmt::format(", {}(on)", detail::delegate_name(*m));
+  out += fmt::format("  explicit Client(::pgkit::client::Executor on) : executor_(on){} {{}}\n\n", init);
+  out +=
+      "  /// Run fn(Client&) in one transaction, as Pool::transaction does (COMMIT on return, ROLLBACK on\n"
+      "  /// throw, retried on serialization failures); inside a transaction, in a SAVEPOINT.\n"
+      "  template <class F>\n  auto transaction(F&& fn, ::pgkit::TransactionOptions options = {}) const {\n"
+      "    return executor_.transaction(\n        [&](::pgkit::Transaction& tx) {\n          Client in(tx);\n"
+      "          return fn(in);\n        },\n        options);\n  }\n\n private:\n"
+      "  ::pgkit::client::Executor executor_;\n\n public:\n";
+  for (const auto* m : models)
+    out += fmt::format("  ::pgkit::client::Delegate<{}> {};\n", detail::cpp_identifier(m->name),
+                       detail::delegate_name(*m));
+  out += fmt::format("}};\n\n}}  // namespace {}\n", cx.name_space);
   return out;
 }
 

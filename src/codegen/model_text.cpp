@@ -33,25 +33,6 @@ const char* scalar_cpp(ScalarType t) {
   return "std::string";
 }
 
-bool in_client(const Field& f, const Context& cx) {
-  if (f.ignored || f.type.kind == FieldType::Kind::unsupported) return false;
-  if (f.is_relation()) {
-    const schema::Model* other = cx.schema->model(f.type.name);
-    return other && !other->ignored;
-  }
-  return true;
-}
-
-// The C++ type of a scalar or enum field, with its arity; an enum's name after prefix ("" in
-// the model's namespace, "::app::" outside it).
-std::string value_type(const Field& f, const std::string& prefix = "") {
-  std::string t =
-      f.type.kind == FieldType::Kind::enumeration ? prefix + cpp_identifier(f.type.name) : scalar_cpp(f.type.scalar);
-  if (f.arity == Arity::list) return "std::vector<" + t + ">";
-  if (f.arity == Arity::optional) return "std::optional<" + t + ">";
-  return t;
-}
-
 // Fields whose type has no constructor of its own (a number, bool or enum, not in an optional
 // or a vector) start at zero, as Prisma's defaults do not reach a struct built by hand.
 bool needs_zero(const Field& f) {
@@ -105,6 +86,26 @@ std::string qualified(const Context& cx, const std::string& name) { return "::" 
 
 }  // namespace
 
+bool in_client(const Field& f, const Context& cx) {
+  if (f.ignored || f.type.kind == FieldType::Kind::unsupported) return false;
+  if (f.is_relation()) {
+    const schema::Model* other = cx.schema->model(f.type.name);
+    return other && !other->ignored;
+  }
+  return true;
+}
+
+std::string element_type(const Field& f, const std::string& prefix) {
+  return f.type.kind == FieldType::Kind::enumeration ? prefix + cpp_identifier(f.type.name) : scalar_cpp(f.type.scalar);
+}
+
+std::string value_type(const Field& f, const std::string& prefix) {
+  std::string t = element_type(f, prefix);
+  if (f.arity == Arity::list) return "std::vector<" + t + ">";
+  if (f.arity == Arity::optional) return "std::optional<" + t + ">";
+  return t;
+}
+
 std::string enum_text(const schema::Enum& e) {
   std::string name = cpp_identifier(e.name);
   std::string out = "\n" + doc_comment(e.doc, "");
@@ -157,8 +158,8 @@ std::string model_header(const schema::Model& m, const Context& cx) {
       "#include <string_view>\n#include <vector>\n\n";
   if (json) out += "#include \"pgkit/client/json.hpp\"\n";
   out +=
-      "#include \"pgkit/client/loaded.hpp\"\n#include \"pgkit/client/model.hpp\"\n#include \"pgkit/result.hpp\"\n"
-      "#include \"pgkit/types.hpp\"\n#include \"enums.hpp\"\n\n";
+      "#include \"pgkit/client/field.hpp\"\n#include \"pgkit/client/loaded.hpp\"\n#include \"pgkit/client/model.hpp\"\n"
+      "#include \"pgkit/result.hpp\"\n#include \"pgkit/types.hpp\"\n#include \"enums.hpp\"\n\n";
   out += fmt::format("namespace {} {{\n\n", cx.name_space);
   for (const auto& r : related) out += fmt::format("struct {};\n", cpp_identifier(r));
   if (!related.empty()) out += "\n";
@@ -174,7 +175,8 @@ std::string model_header(const schema::Model& m, const Context& cx) {
       out += fmt::format("  {} {}{};\n", value_type(f), cpp_identifier(f.name), needs_zero(f) ? "{}" : "");
   }
   out += "};\n\n";
-  out += fmt::format("}}  // namespace {}\n\n", cx.name_space);
+  out += fields_text(m, cx);
+  out += fmt::format("\n}}  // namespace {}\n\n", cx.name_space);
 
   std::vector<const Field*> columns;
   for (const auto& f : m.fields)
@@ -189,6 +191,7 @@ std::string model_header(const schema::Model& m, const Context& cx) {
   for (const auto* f : columns)
     out += fmt::format("      {{{}, {}}},\n", string_literal(f->name), sql_literal(select_expression(*f)));
   out += "  }};\n";
+  out += key_text(m, cx);
   out += fmt::format("  static {} from_row(const Row& row, int first_column = 0);\n}};\n", qualified(cx, name));
   if (!related.empty()) {
     out += "\n// The related models, so that whoever includes this header can copy and destroy its rows.\n";

@@ -12,6 +12,15 @@ struct Context {
   const schema::Schema* schema = nullptr;
 };
 
+/// Whether Prisma Client has the field: not @ignore'd, not Unsupported, not a relation to an
+/// @@ignore'd model.
+bool in_client(const schema::Field& f, const Context& cx);
+/// The C++ type of a scalar or enum field's values, without its arity; an enum's name after
+/// prefix ("" in the model's namespace, "::app::" outside it).
+std::string element_type(const schema::Field& f, const std::string& prefix = "");
+/// The same with its arity: std::vector<…> for a list, std::optional<…> for an optional field.
+std::string value_type(const schema::Field& f, const std::string& prefix = "");
+
 /// `enum class Role { USER, ADMIN };` with to_string and from_string<Role>.
 std::string enum_text(const schema::Enum& e);
 /// pgkit::ValueTraits<ns::Role>: sent and read as the values' database names (@map).
@@ -19,6 +28,14 @@ std::string enum_traits_text(const schema::Enum& e, const Context& cx);
 
 /// The struct, pgkit::client::ModelInfo's specialisation, and the related models' headers.
 std::string model_header(const schema::Model& m, const Context& cx);
+/// `namespace app::fields::user { … }`: a descriptor per scalar field (pgkit/client/field.hpp)
+/// and a function per compound @@id / @@unique.
+std::string fields_text(const schema::Model& m, const Context& cx);
+/// ModelInfo's `key`: the columns that tell rows apart (@id, else the first @unique).
+std::string key_text(const schema::Model& m, const Context& cx);
+/// The model's member of the generated Client ("MagicLink" → magic_link).
+std::string delegate_name(const schema::Model& m);
+
 /// ModelInfo<…>::from_row's definition (client.cpp holds every model's).
 std::string model_source(const schema::Model& m, const Context& cx);
 

@@ -311,6 +311,13 @@ void Params::add_text(std::string_view text, Oid type) { push(std::string(text),
 void Params::add_binary(const void* data, std::size_t size, Oid type) {
   push(std::string(static_cast<const char*>(data), size), type, 1, false);
 }
+void Params::append(const Params& other) {
+  storage_.insert(storage_.end(), other.storage_.begin(), other.storage_.end());
+  nulls_.insert(nulls_.end(), other.nulls_.begin(), other.nulls_.end());
+  lengths_.insert(lengths_.end(), other.lengths_.begin(), other.lengths_.end());
+  formats_.insert(formats_.end(), other.formats_.begin(), other.formats_.end());
+  oids_.insert(oids_.end(), other.oids_.begin(), other.oids_.end());
+}
 const char* const* Params::values() const {
   // Built on demand: storage_ may have moved its strings (and their small buffers) while growing.
   pointers_.resize(storage_.size());

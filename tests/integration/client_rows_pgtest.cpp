@@ -6,9 +6,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "client_database.hpp"
 #include "pgkit/connection.hpp"
-#include "pgkit/schema_migrate.hpp"
-#include "test_server.hpp"
 #include "testdb/client.hpp"
 
 using namespace pgkit;
@@ -26,17 +25,10 @@ std::string select_all(const std::string& where) {
   return sql + " FROM " + std::string(ModelInfo<Model>::table) + " WHERE " + where;
 }
 
-Config pushed_database(const std::string& name) {
-  Config c = test::fresh_database(name);
-  auto pushed = migrate::push(c, {.schema = std::filesystem::path(PGKIT_FIXTURES) / "client" / "schema.prisma"});
-  if (!pushed.applied) throw std::runtime_error("db push refused");
-  return c;
-}
-
 }  // namespace
 
 TEST(ClientRows, EveryScalarTypeIsReadAsItsCppType) {
-  Connection conn(pushed_database("client_rows_scalars"));
+  Connection conn(test::client_database("client_rows_scalars"));
   conn.query(
       "INSERT INTO users (email, name, role, roles, created_at, birthday, wake_up, seen_at) "
       "VALUES ($1, NULL, $2, $3, '2024-02-29 10:11:12.345', '1990-05-17', '06:30:00', "
@@ -77,7 +69,7 @@ TEST(ClientRows, EveryScalarTypeIsReadAsItsCppType) {
 }
 
 TEST(ClientRows, NullsReadAsEmptyOptionalsAndAreRefusedForRequiredFields) {
-  Connection conn(pushed_database("client_rows_nulls"));
+  Connection conn(test::client_database("client_rows_nulls"));
   conn.query("INSERT INTO users (email) VALUES ('n@example.com')");
   auto u = ModelInfo<testdb::User>::from_row(conn.query(select_all<testdb::User>("true")).one());
   EXPECT_EQ(u.birthday, std::nullopt);

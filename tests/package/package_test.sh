@@ -16,11 +16,11 @@ echo "$out"
 [ "$out" = "postgresql://app:***@db.example.com:5432/app max=7 a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" ]
 out=$("$WORK/build/consumer_client")
 echo "$out"
-[ "$out" = 'PAID=paid "public"."orders" customer loaded: 0' ]
+[ "$out" = 'PAID=paid "public"."orders" customer loaded: 0 filter parameters: 2' ]
 # A schema change regenerates the client on the next build.
 sed -i 's/PAID    @map("paid")/PAID    @map("settled")/' "$WORK/consumer/schema.prisma"
 cmake --build "$WORK/build" >/dev/null
 out=$("$WORK/build/consumer_client")
 echo "$out"
-[ "$out" = 'PAID=settled "public"."orders" customer loaded: 0' ]
+[ "$out" = 'PAID=settled "public"."orders" customer loaded: 0 filter parameters: 2' ]
 echo "3 passed, 0 failed"

@@ -4,7 +4,7 @@
 
 #include "shop/client.hpp"
 
-int main() {
+int main(int argc, char**) {
   shop::Order order;
   order.status = shop::Status::PAID;
   order.total = pgkit::Numeric{"12.50"};
@@ -12,6 +12,14 @@ int main() {
   std::string status;
   pgkit::ValueTraits<shop::Status>::write(status, order.status);
   std::cout << shop::to_string(order.status) << "=" << status << " " << pgkit::client::ModelInfo<shop::Order>::table
-            << " customer loaded: " << order.customer.loaded() << "\n";
+            << " customer loaded: " << order.customer.loaded();
+  using namespace shop::fields;
+  auto paid = order::status == shop::Status::PAID && order::placedAt > pgkit::Timestamp{};
+  std::cout << " filter parameters: " << paid.fragment().params.size() << "\n";
+  if (argc > 1) {  // the calls link; the test has no database to run them on
+    pgkit::Pool pool(pgkit::load_config().config);
+    shop::Client db(pool);
+    std::cout << db.order.count({.where = paid}) << "\n";
+  }
   return 0;
 }

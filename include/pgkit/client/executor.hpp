@@ -1,0 +1,41 @@
+#pragma once
+/// @file client/executor.hpp
+/// Where a generated client's statements run: a Pool (each call borrows a connection; reads are
+/// retried on transient failures, as Pool::query(idempotent, …) is) or an open Transaction
+/// (every call on its connection, nothing retried on its own: the transaction's retry reruns
+/// the whole function).
+
+#include <source_location>
+#include <string>
+
+#include "pgkit/params.hpp"
+#include "pgkit/pool.hpp"
+#include "pgkit/result.hpp"
+#include "pgkit/transaction.hpp"
+
+namespace pgkit::client {
+
+/// Whether a statement may run again after a transient failure.
+enum class Repeat { safe, unsafe };
+
+class Executor {
+ public:
+  Executor(Pool& pool) noexcept : pool_(&pool) {}   // NOLINT: a client is made from either
+  Executor(Transaction& tx) noexcept : tx_(&tx) {}  // NOLINT
+
+  Result run(const std::string& sql, const Params& params, Repeat repeat, std::source_location where) const;
+
+  /// fn(Transaction&) in a transaction on the pool, or in a SAVEPOINT of the open one (a
+  /// failure inside rolls back only fn's work; options apply to the outermost only).
+  template <class F>
+  auto transaction(F&& fn, const TransactionOptions& options) const -> std::invoke_result_t<F, Transaction&> {
+    if (pool_) return pool_->transaction(std::forward<F>(fn), options);
+    return tx_->savepoint(std::forward<F>(fn));
+  }
+
+ private:
+  Pool* pool_ = nullptr;
+  Transaction* tx_ = nullptr;
+};
+
+}  // namespace pgkit::client

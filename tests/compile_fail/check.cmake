@@ -1,0 +1,40 @@
+# The compile-fail tests of the generated client (tests/compile_fail/*.cpp): each file holds one
+# misuse under #ifdef PGKIT_COMPILE_FAIL and its correct form otherwise. The correct forms are
+# built as part of the build (pgkit_compile_fail_controls), so each file is known to compile
+# but for that line; here each misuse must not compile, and the compiler must point at its line.
+#
+# cmake -DCOMPILER=… -DFLAGS_FILE=… -DSOURCES="a.cpp;b.cpp" -P check.cmake
+file(STRINGS ${FLAGS_FILE} flags)
+set(failures 0)
+foreach(source ${SOURCES})
+  file(STRINGS ${source} lines)
+  set(n 0)
+  set(bad_line 0)
+  foreach(line IN LISTS lines)
+    math(EXPR n "${n} + 1")
+    if(line MATCHES "^#ifdef PGKIT_COMPILE_FAIL")
+      math(EXPR bad_line "${n} + 1")
+    endif()
+  endforeach()
+  get_filename_component(name ${source} NAME)
+  if(bad_line EQUAL 0)
+    message(SEND_ERROR "${name}: no #ifdef PGKIT_COMPILE_FAIL")
+    math(EXPR failures "${failures} + 1")
+    continue()
+  endif()
+  execute_process(COMMAND ${COMPILER} ${flags} -fsyntax-only -DPGKIT_COMPILE_FAIL ${source}
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(status EQUAL 0)
+    message(SEND_ERROR "${name}: compiled, but line ${bad_line} must not")
+    math(EXPR failures "${failures} + 1")
+  elseif(NOT out MATCHES "${name}:${bad_line}:")
+    message(SEND_ERROR "${name}: failed to compile, but not at line ${bad_line}:\n${out}")
+    math(EXPR failures "${failures} + 1")
+  else()
+    string(REGEX MATCH "[^\n]*error:[^\n]*" first_error "${out}")
+    message(STATUS "${name}: refused — ${first_error}")
+  endif()
+endforeach()
+if(failures GREATER 0)
+  message(FATAL_ERROR "${failures} compile-fail test(s) failed")
+endif()

@@ -1,0 +1,77 @@
+// The SQL text the generated client's reads make (src/client/statement.cpp), for shapes whose
+// text matters beyond the rows they return: parameters numbered in order whatever the nesting,
+// `= ANY` for lists of values, the keyset row comparison where an index can serve it, and the
+// term-by-term form where NULLs or mixed directions need it.
+#include <gtest/gtest.h>
+
+#include "testdb/client.hpp"
+
+using namespace pgkit;
+using namespace testdb::fields;
+using client::detail::OrderTerm;
+using client::detail::Page;
+
+namespace {
+
+std::string select(client::Where<testdb::Post> w, std::vector<client::OrderBy<testdb::Post>> order = {},
+                   Page page = {}) {
+  client::detail::Fragment f = std::move(w).fragment();
+  std::vector<OrderTerm> terms;
+  for (const auto& o : order)
+    terms.push_back({o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable});
+  return client::detail::select_statement("Post", "*", "posts", f, terms, page);
+}
+
+Page after(std::vector<std::optional<std::string>> values, std::optional<std::int64_t> take = 10) {
+  Page p{.take = take};
+  for (auto& v : values) {
+    if (!v) {
+      p.after.emplace_back(std::nullopt);
+      continue;
+    }
+    Params one;
+    one.add(*v);
+    p.after.emplace_back(std::move(one));
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST(ClientStatement, ParametersAreNumberedInTheOrderTheyAppear) {
+  auto w = (post::views > 1 || post::title.contains("x")) && !(post::id.in({"a", "b"}));
+  EXPECT_EQ(w.fragment().params.size(), 3);
+  EXPECT_EQ(select(std::move(w)),
+            R"(SELECT * FROM posts WHERE (("views" > $1 OR "title" LIKE $2) AND NOT ("id" = ANY($3))))");
+  EXPECT_EQ(select({}, {}, {.take = 5, .skip = 10}), "SELECT * FROM posts LIMIT $1 OFFSET $2");
+}
+
+TEST(ClientStatement, KeysetIsARowComparisonWhenNothingIsNullAndOneDirection) {
+  EXPECT_EQ(select(post::views > 0, {post::views.desc(), post::id.desc()}, after({"5", "p1"})),
+            R"(SELECT * FROM posts WHERE ("views" > $1 AND ("views", "id") < ($2, $3)))"
+            R"( ORDER BY "views" DESC, "id" DESC LIMIT $4)");
+}
+
+TEST(ClientStatement, KeysetSpellsOutMixedDirectionsAndNulls) {
+  EXPECT_EQ(select({}, {post::views.asc(), post::id.desc()}, after({"5", "p1"})),
+            R"(SELECT * FROM posts WHERE ("views" > $1 OR ("views" = $2 AND "id" < $3)))"
+            R"( ORDER BY "views" ASC, "id" DESC LIMIT $4)");
+  // price ascending puts NULLs last: after 5.00 come larger prices and the NULLs.
+  EXPECT_EQ(select({}, {post::price.asc(), post::id.asc()}, after({"5.00", "p1"})),
+            R"(SELECT * FROM posts WHERE (("price" > $1 OR "price" IS NULL) OR ("price" = $2 AND "id" > $3)))"
+            R"( ORDER BY "price" ASC, "id" ASC LIMIT $4)");
+  // After a NULL price (last ascending), only the NULLs with a larger id.
+  EXPECT_EQ(select({}, {post::price.asc(), post::id.asc()}, after({std::nullopt, "p1"})),
+            R"(SELECT * FROM posts WHERE ("price" IS NULL AND "id" > $1) ORDER BY "price" ASC, "id" ASC LIMIT $2)");
+  // Descending puts NULLs first: after a NULL come every price.
+  EXPECT_EQ(select({}, {post::price.desc(), post::id.asc()}, after({std::nullopt, "p1"})),
+            R"(SELECT * FROM posts WHERE ("price" IS NOT NULL OR ("price" IS NULL AND "id" > $1)))"
+            R"( ORDER BY "price" DESC, "id" ASC LIMIT $2)");
+}
+
+TEST(ClientStatement, CountCountsWithinThePage) {
+  client::detail::Fragment f = client::Where<testdb::Post>(post::views > 1).fragment();
+  Page page{.take = 3};
+  EXPECT_EQ(client::detail::count_statement("Post", "posts", f, page),
+            R"(SELECT count(*) FROM (SELECT 1 FROM posts WHERE "views" > $1 LIMIT $2) AS page)");
+}
