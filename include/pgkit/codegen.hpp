@@ -32,9 +32,9 @@ struct GeneratedFile {
   std::string text;
 };
 
-/// The client's files: `<ns>/client.hpp` (includes the rest), `<ns>/enums.hpp`, a
-/// `<ns>/<model>.hpp` per model (snake_case), and `<ns>/client.cpp` (every model's out-of-line
-/// code), in that order.
+/// The client's files: `<ns>/client.hpp` (includes the rest), `<ns>/enums.hpp`,
+/// `<ns>/relations.hpp` (the relation descriptors), a `<ns>/<model>.hpp` per model
+/// (snake_case), and `<ns>/client.cpp` (every model's out-of-line code), in that order.
 /// @throws UsageError when name_space is not a C++ namespace name
 std::vector<GeneratedFile> generate_client(const schema::Schema& schema, const ClientOptions& options = {});
 

@@ -45,6 +45,8 @@ class Params {
 
   /// Adds other's values after this one's ($n+1 … in other's order).
   void append(const Params& other);
+  /// Adds other's value at index (0-based) after this one's.
+  void append(const Params& other, int index);
 
   void reserve(std::size_t n);
   void add_null(Oid type = oid::kUnknown);

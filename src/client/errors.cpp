@@ -28,4 +28,31 @@ RecordNotFound::RecordNotFound(std::string_view model, std::string_view operatio
              .hint = "the filter matched no row"}),
       model_(model) {}
 
+namespace {
+
+// "(`authorId`,`title`)", as Prisma's P2002 and P2003 messages list fields.
+std::string field_list(const std::vector<std::string>& fields) {
+  std::string out;
+  for (const auto& f : fields) out += (out.empty() ? "`" : ",`") + f + "`";
+  return "(" + out + ")";
+}
+
+ErrorFields with_message(const Error& cause, std::string message) {
+  ErrorFields f = cause.fields();
+  f.message = std::move(message);
+  return f;
+}
+
+}  // namespace
+
+UniqueConstraintFailed::UniqueConstraintFailed(const Error& cause, std::vector<std::string> fields)
+    : UniqueViolation(with_message(cause, "Unique constraint failed on the fields: " + field_list(fields)),
+                      cause.where()),
+      fields_(std::move(fields)) {}
+
+ForeignKeyConstraintFailed::ForeignKeyConstraintFailed(const Error& cause, std::vector<std::string> fields)
+    : ForeignKeyViolation(with_message(cause, "Foreign key constraint violated on the fields: " + field_list(fields)),
+                          cause.where()),
+      fields_(std::move(fields)) {}
+
 }  // namespace pgkit::client

@@ -2,12 +2,13 @@
 
 namespace pgkit::client {
 
-Result Executor::run(const std::string& sql, const Params& params, Repeat repeat, std::source_location where) const {
-  Sql statement(sql, where);
-  if (tx_) return tx_->connection().run(QueryOptions{}, statement, params);
+Result Executor::run(const std::string& sql, const Params& params, Repeat repeat, bool prepare) const {
+  Sql statement(sql, where_);
+  QueryOptions options{.prepare = prepare};
+  if (tx_) return tx_->connection().run(options, statement, params);
   if (repeat == Repeat::safe)
-    return pool_->with_retry([&] { return pool_->acquire(where)->run(QueryOptions{}, statement, params); });
-  return pool_->acquire(where)->run(QueryOptions{}, statement, params);
+    return pool_->with_retry([&] { return pool_->acquire(where_)->run(options, statement, params); });
+  return pool_->acquire(where_)->run(options, statement, params);
 }
 
 }  // namespace pgkit::client

@@ -20,20 +20,6 @@ Fragment joined(Fragment a, std::string_view op, Fragment b) {
   return a;
 }
 
-// Replaces each marker with $1, $2, … in order.
-std::string numbered(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size() + 16);
-  int n = 0;
-  for (char c : sql) {
-    if (c == kParam)
-      out += "$" + std::to_string(++n);
-    else
-      out += c;
-  }
-  return out;
-}
-
 // \, % and _ stand for themselves in a LIKE pattern (backslash is PostgreSQL's LIKE escape).
 std::string like_escaped(std::string_view text) {
   std::string out;
@@ -130,6 +116,19 @@ std::string page_clause(const Page& page, Params& params) {
 }
 
 }  // namespace
+
+std::string numbered(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  for (char c : sql) {
+    if (c == kParam)
+      out += "$" + std::to_string(++n);
+    else
+      out += c;
+  }
+  return out;
+}
 
 Fragment all_of(Fragment a, Fragment b) { return joined(std::move(a), " AND ", std::move(b)); }
 Fragment any_of(Fragment a, Fragment b) { return joined(std::move(a), " OR ", std::move(b)); }

@@ -1,2 +1,266 @@
-// The SQL of the generated client's writes (issue 13, step 3).
-#include "pgkit/client/read.hpp"
+// The SQL of a generated client's writes (docs/design/client.md, "Writes"): INSERT, UPDATE,
+// DELETE and INSERT … ON CONFLICT with RETURNING the model's columns, the statements of nested
+// writes, and constraint errors named by the schema's fields, as Prisma names them.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "pgkit/client/errors.hpp"
+#include "pgkit/client/write.hpp"
+
+namespace pgkit::client::detail {
+
+namespace {
+
+const std::string kMarker(1, kParam);
+
+std::vector<std::string> split_fields(std::string_view fields) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= fields.size()) {
+    std::size_t end = fields.find(',', start);
+    if (end == std::string_view::npos) end = fields.size();
+    out.emplace_back(fields.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// "Key (author_id, title)=(1, x) already exists." → {"author_id", "title"}.
+std::vector<std::string> detail_columns(const std::string& detail) {
+  auto open = detail.find("Key (");
+  auto close = detail.find(")=", open);
+  if (open == std::string::npos || close == std::string::npos) return {};
+  std::vector<std::string> out;
+  for (auto& c : split_fields(std::string_view(detail).substr(open + 5, close - open - 5))) {
+    std::size_t a = c.find_first_not_of(" \""), b = c.find_last_not_of(" \"");
+    out.push_back(a == std::string::npos ? c : c.substr(a, b - a + 1));
+  }
+  return out;
+}
+
+std::vector<std::string> fields_of(const Error& e, const Target& t) {
+  for (const auto& c : t.constraints)
+    if (c.name == e.constraint()) return split_fields(c.fields);
+  return detail_columns(e.detail());
+}
+
+// Runs a write; a unique or foreign-key error comes back as the client's, naming fields.
+Result run_write(const Executor& on, const std::string& sql, const Params& params, const Target& t,
+                 bool prepare = true) {
+  try {
+    return on.run(sql, params, Repeat::unsafe, prepare);
+  } catch (const UniqueViolation& e) {
+    throw UniqueConstraintFailed(e, fields_of(e, t));
+  } catch (const ForeignKeyViolation& e) {
+    throw ForeignKeyConstraintFailed(e, fields_of(e, t));
+  }
+}
+
+std::string column_list(std::span<const std::string_view> columns) {
+  std::string out;
+  for (auto c : columns) out += (out.empty() ? "" : ", ") + std::string(c);
+  return out;
+}
+
+std::string markers(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += (i ? ", " : "") + kMarker;
+  return out;
+}
+
+std::string values_clause(const InsertRow& row) {
+  if (row.columns.empty()) return " DEFAULT VALUES";
+  return fmt::format(" ({}) VALUES ({})", column_list(row.columns), markers(row.columns.size()));
+}
+
+Fragment joined_sets(std::vector<Fragment> sets) {
+  Fragment out;
+  for (auto& s : sets) {
+    out.sql += (out.sql.empty() ? "" : ", ") + s.sql;
+    out.params.append(s.params);
+  }
+  return out;
+}
+
+std::string where_clause(const Fragment& where) { return where.sql.empty() ? "" : " WHERE " + where.sql; }
+
+Fragment any_of_all(std::vector<Fragment> wheres) {
+  Fragment out;
+  for (auto& w : wheres) out = any_of(std::move(out), w.sql.empty() ? predicate("TRUE") : std::move(w));
+  return out;
+}
+
+}  // namespace
+
+Timestamp WriteClock::now() {
+  // Milliseconds, as JavaScript's Date that Prisma takes its time from.
+  if (!now_)
+    now_ = std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  return *now_;
+}
+
+void InsertRow::add_texts(std::span<const std::string_view> cols,
+                          const std::vector<std::optional<std::string>>& texts) {
+  for (std::size_t i = 0; i < cols.size() && i < texts.size(); ++i) {
+    columns.push_back(cols[i]);
+    if (texts[i])
+      values.add_text(*texts[i]);
+    else
+      values.add_null();
+  }
+}
+
+Result insert(const Executor& on, const Target& t, const InsertRow& row) {
+  std::string sql = fmt::format("INSERT INTO {}{} RETURNING {}", t.table, values_clause(row), t.returning);
+  return run_write(on, numbered(sql), row.values, t);
+}
+
+std::int64_t insert_many(const Executor& on, const Target& t, const std::vector<InsertRow>& rows,
+                         bool skip_duplicates) {
+  // The columns any row sets; a row without one writes DEFAULT, as Prisma's createMany does.
+  std::vector<std::string_view> columns;
+  for (const auto& r : rows)
+    for (auto c : r.columns)
+      if (std::find(columns.begin(), columns.end(), c) == columns.end()) columns.push_back(c);
+  // PostgreSQL takes at most 65535 parameters in a statement; Prisma cuts at 32767.
+  constexpr std::size_t kMaxParams = 32767;
+  const std::size_t per_statement = std::max<std::size_t>(1, kMaxParams / std::max<std::size_t>(1, columns.size()));
+  std::int64_t written = 0;
+  for (std::size_t first = 0; first < rows.size(); first += per_statement) {
+    std::string values;
+    Params params;
+    for (std::size_t i = first; i < std::min(rows.size(), first + per_statement); ++i) {
+      const InsertRow& r = rows[i];
+      std::string row_sql;
+      for (auto c : columns) {
+        auto at = std::find(r.columns.begin(), r.columns.end(), c);
+        row_sql += row_sql.empty() ? "" : ", ";
+        row_sql += at == r.columns.end() ? "DEFAULT" : kMarker;
+      }
+      values += fmt::format("{}({})", values.empty() ? "" : ", ", columns.empty() ? "DEFAULT" : row_sql);
+      // Parameters in column order, whatever order the row added them in.
+      for (auto c : columns) {
+        auto at = std::find(r.columns.begin(), r.columns.end(), c);
+        if (at != r.columns.end()) params.append(r.values, static_cast<int>(at - r.columns.begin()));
+      }
+    }
+    std::string sql = columns.empty()
+                          ? fmt::format("INSERT INTO {} SELECT FROM generate_series(1, {})", t.table,
+                                        std::min(rows.size() - first, per_statement))
+                          : fmt::format("INSERT INTO {} ({}) VALUES {}", t.table, column_list(columns), values);
+    if (skip_duplicates) sql += " ON CONFLICT DO NOTHING";
+    // Not prepared: a batch's text depends on its size, and would fill the statement cache.
+    written += run_write(on, numbered(sql), params, t, false).affected_rows();
+  }
+  return written;
+}
+
+Result update(const Executor& on, const Target& t, std::vector<Fragment> sets, Fragment where, bool returning) {
+  Fragment set = joined_sets(std::move(sets));
+  std::string sql = fmt::format("UPDATE {} SET {}{}", t.table, set.sql, where_clause(where));
+  if (returning) sql += fmt::format(" RETURNING {}", t.returning);
+  set.params.append(where.params);
+  return run_write(on, numbered(sql), set.params, t);
+}
+
+Result remove(const Executor& on, const Target& t, Fragment where, bool returning) {
+  std::string sql = fmt::format("DELETE FROM {}{}", t.table, where_clause(where));
+  if (returning) sql += fmt::format(" RETURNING {}", t.returning);
+  return run_write(on, numbered(sql), where.params, t);
+}
+
+Result upsert(const Executor& on, const Target& t, const InsertRow& row, std::span<const std::string_view> conflict,
+              std::vector<Fragment> sets) {
+  Fragment set = joined_sets(std::move(sets));
+  std::string sql = fmt::format("INSERT INTO {}{} ON CONFLICT ({}) DO UPDATE SET {} RETURNING {}", t.table,
+                                values_clause(row), column_list(conflict), set.sql, t.returning);
+  Params params = row.values;
+  params.append(set.params);
+  return run_write(on, numbered(sql), params, t);
+}
+
+std::vector<std::optional<std::string>> connected_key(const Executor& on, const Target& t, std::string_view select,
+                                                      Fragment where, std::string_view from_model,
+                                                      std::string_view relation) {
+  std::string sql = fmt::format("SELECT {} FROM {}{}", select, t.table, where_clause(where));
+  Result r = on.run(numbered(sql), where.params, Repeat::unsafe);
+  if (r.empty())
+    throw RecordNotFound(t.model, fmt::format("nested connect (needed to inline the relation on '{}' record: {}.{})",
+                                              from_model, from_model, relation));
+  std::vector<std::optional<std::string>> out;
+  for (int i = 0; i < r.columns(); ++i)
+    out.push_back(r[0].is_null(i) ? std::nullopt : std::optional<std::string>(std::string(r[0].text(i))));
+  return out;
+}
+
+void connect_children(const Executor& on, const Target& child, std::span<const std::string_view> fk_columns,
+                      const Params& parent_key, std::vector<Fragment> wheres) {
+  std::vector<Fragment> sets;
+  for (auto c : fk_columns) sets.push_back({std::string(c) + " = " + kMarker, {}});
+  // One parameter per column, in order: the parent's key values.
+  Fragment set = joined_sets(std::move(sets));
+  set.params = parent_key;
+  const auto expected = static_cast<std::int64_t>(wheres.size());
+  Fragment where = any_of_all(std::move(wheres));
+  std::string sql = fmt::format("UPDATE {} SET {}{}", child.table, set.sql, where_clause(where));
+  set.params.append(where.params);
+  auto found = run_write(on, numbered(sql), set.params, child).affected_rows();
+  if (found < expected)
+    throw RecordNotFound(child.model,
+                         fmt::format("connect (expected {} records to be connected, found only {})", expected, found));
+}
+
+void link(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
+          const Params& related_id) {
+  Params p = parent_is_a ? parent_id : related_id;
+  p.append(parent_is_a ? related_id : parent_id);
+  std::string sql = fmt::format("INSERT INTO {} (\"A\", \"B\") VALUES ($1, $2) ON CONFLICT DO NOTHING", join_table);
+  on.run(sql, p, Repeat::unsafe);
+}
+
+void link_where(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
+                const Target& related, std::string_view related_id_column, std::vector<Fragment> wheres) {
+  const auto expected = static_cast<std::int64_t>(wheres.size());
+  Fragment where = any_of_all(std::move(wheres));
+  std::string pair = parent_is_a ? fmt::format("{}, {}", kMarker, related_id_column)
+                                 : fmt::format("{}, {}", related_id_column, kMarker);
+  // Rows found, then linked: a row already linked still counts as connected, as in Prisma.
+  std::string sql = fmt::format(
+      "WITH found AS (SELECT {} FROM {}{}), linked AS (INSERT INTO {} (\"A\", \"B\") SELECT * FROM found "
+      "ON CONFLICT DO NOTHING) SELECT count(*) FROM found",
+      pair, related.table, where_clause(where), join_table);
+  Params p = parent_id;
+  p.append(where.params);
+  auto found = on.run(numbered(sql), p, Repeat::unsafe).scalar<std::int64_t>();
+  if (found < expected)
+    throw RecordNotFound(related.model,
+                         fmt::format("connect (expected {} records to be connected, found only {})", expected, found));
+}
+
+bool same_key_values(const Fragment& where, std::span<const std::string_view> key, const InsertRow& row) {
+  if (where.params.size() != static_cast<int>(key.size())) return false;
+  const char* const* wv = where.params.values();
+  const char* const* rv = row.values.values();
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    auto at = std::find(row.columns.begin(), row.columns.end(), key[i]);
+    if (at == row.columns.end()) return false;
+    auto j = static_cast<std::size_t>(at - row.columns.begin());
+    if (!wv[i] || !rv[j]) return false;
+    if (std::string_view(wv[i], static_cast<std::size_t>(where.params.lengths()[i])) !=
+        std::string_view(rv[j], static_cast<std::size_t>(row.values.lengths()[j])))
+      return false;
+  }
+  return true;
+}
+
+void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields) {
+  throw UsageError({.message = fmt::format("{}.{} is required: the create gives neither {} nor {} (connect or create)",
+                                           model, relation, fields, relation),
+                    .hint = fmt::format("set .{} = {{.connect = …}} or .{} = {{.create = …}}, or the field {}",
+                                        relation, relation, fields)});
+}
+
+}  // namespace pgkit::client::detail

@@ -23,7 +23,7 @@ const char* kind_of(const schema::Field& f) {
     case ScalarType::Int:
     case ScalarType::BigInt:
     case ScalarType::Float:
-    case ScalarType::Decimal:
+    case ScalarType::Decimal: return "number";
     case ScalarType::DateTime: return "ordered";
     case ScalarType::Json: return "json";
     case ScalarType::Boolean:
@@ -57,7 +57,7 @@ std::string fields_namespace(const schema::Model& m, const Context& cx) {
 
 std::string compound_text(const schema::Model& m, const IndexDef& index, const Context& cx) {
   std::string model = cpp_identifier(m.name);
-  std::string params, condition;
+  std::string params, condition, key;
   for (const auto& part : index.fields) {
     const schema::Field* f = m.field(part.field);
     if (!f) return "";
@@ -65,12 +65,13 @@ std::string compound_text(const schema::Model& m, const IndexDef& index, const C
     params +=
         fmt::format("{}const {}& {}", params.empty() ? "" : ", ", element_type(*f, "::" + cx.name_space + "::"), name);
     condition += fmt::format("{}{}::{} == {}", condition.empty() ? "" : " && ", fields_namespace(m, cx), name, name);
+    key += fmt::format("{}{}", key.empty() ? "" : ", ", sql_literal(quoted_identifier(f->db_name)));
   }
   return fmt::format(
       "/// @@{}([{}]): at most one row.\ninline ::pgkit::client::UniqueWhere<{}> {}({}) {{\n"
-      "  return {{::pgkit::client::detail::SchemaUnique{{}}, {}}};\n}}\n",
+      "  return {{::pgkit::client::detail::SchemaUnique{{}}, {}, {{{}}}}};\n}}\n",
       index.kind == IndexDef::Kind::id ? "id" : "unique", compound_name(index), model,
-      cpp_identifier(compound_name(index)), params, condition);
+      cpp_identifier(compound_name(index)), params, condition, key);
 }
 
 }  // namespace

@@ -33,20 +33,6 @@ const char* scalar_cpp(ScalarType t) {
   return "std::string";
 }
 
-// Fields whose type has no constructor of its own (a number, bool or enum, not in an optional
-// or a vector) start at zero, as Prisma's defaults do not reach a struct built by hand.
-bool needs_zero(const Field& f) {
-  if (f.arity != Arity::required) return false;
-  if (f.type.kind == FieldType::Kind::enumeration) return true;
-  switch (f.type.scalar) {
-    case ScalarType::Boolean:
-    case ScalarType::Int:
-    case ScalarType::BigInt:
-    case ScalarType::Float: return true;
-    default: return false;
-  }
-}
-
 std::string relation_type(const Field& f) {
   std::string t = cpp_identifier(f.type.name);
   if (f.arity == Arity::list) t = "std::vector<" + t + ">";
@@ -158,10 +144,11 @@ std::string model_header(const schema::Model& m, const Context& cx) {
       "#include <string_view>\n#include <vector>\n\n";
   if (json) out += "#include \"pgkit/client/json.hpp\"\n";
   out +=
-      "#include \"pgkit/client/field.hpp\"\n#include \"pgkit/client/loaded.hpp\"\n#include \"pgkit/client/model.hpp\"\n"
+      "#include \"pgkit/client/field.hpp\"\n#include \"pgkit/client/ids.hpp\"\n#include \"pgkit/client/loaded.hpp\"\n"
+      "#include \"pgkit/client/model.hpp\"\n#include \"pgkit/client/write.hpp\"\n"
       "#include \"pgkit/result.hpp\"\n#include \"pgkit/types.hpp\"\n#include \"enums.hpp\"\n\n";
   out += fmt::format("namespace {} {{\n\n", cx.name_space);
-  for (const auto& r : related) out += fmt::format("struct {};\n", cpp_identifier(r));
+  for (const auto& r : related) out += fmt::format("struct {0};\nstruct {0}Create;\n", cpp_identifier(r));
   if (!related.empty()) out += "\n";
   out += doc_comment(m.doc, "");
   out += fmt::format("struct {} {{\n", name);
@@ -172,9 +159,12 @@ std::string model_header(const schema::Model& m, const Context& cx) {
       out += fmt::format("  {} {}{{{}}};\n", relation_type(f), cpp_identifier(f.name),
                          string_literal(m.name + "." + f.name));
     else
-      out += fmt::format("  {} {}{};\n", value_type(f), cpp_identifier(f.name), needs_zero(f) ? "{}" : "");
+      // {}: numbers start at zero, and a designated initializer may leave any field out
+      // without -Wmissing-field-initializers saying so.
+      out += fmt::format("  {} {}{{}};\n", value_type(f), cpp_identifier(f.name));
   }
   out += "};\n\n";
+  out += create_struct_text(m, cx) + "\n";
   out += fields_text(m, cx);
   out += fmt::format("\n}}  // namespace {}\n\n", cx.name_space);
 
@@ -192,7 +182,9 @@ std::string model_header(const schema::Model& m, const Context& cx) {
     out += fmt::format("      {{{}, {}}},\n", string_literal(f->name), sql_literal(select_expression(*f)));
   out += "  }};\n";
   out += key_text(m, cx);
+  out += constraints_text(m, cx, *cx.tables);
   out += fmt::format("  static {} from_row(const Row& row, int first_column = 0);\n}};\n", qualified(cx, name));
+  out += writer_header_text(m, cx);
   if (!related.empty()) {
     out += "\n// The related models, so that whoever includes this header can copy and destroy its rows.\n";
     for (const auto& r : related) out += fmt::format("#include \"{}.hpp\"\n", snake_case(r));
@@ -217,7 +209,7 @@ std::string model_source(const schema::Model& m, const Context& cx) {
   }
   if (i == 0) out += "  static_cast<void>(row);\n  static_cast<void>(first_column);\n";  // no scalar fields
   out += "  return m;\n}\n";
-  return out;
+  return out + writer_source_text(m, cx);
 }
 
 }  // namespace pgkit::codegen::detail

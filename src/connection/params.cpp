@@ -318,6 +318,10 @@ void Params::append(const Params& other) {
   formats_.insert(formats_.end(), other.formats_.begin(), other.formats_.end());
   oids_.insert(oids_.end(), other.oids_.begin(), other.oids_.end());
 }
+void Params::append(const Params& other, int index) {
+  auto i = static_cast<std::size_t>(index);
+  push(other.storage_.at(i), other.oids_[i], other.formats_[i], other.nulls_[i] != 0);
+}
 const char* const* Params::values() const {
   // Built on demand: storage_ may have moved its strings (and their small buffers) while growing.
   pointers_.resize(storage_.size());

@@ -1,7 +1,8 @@
 # The compile-fail tests of the generated client (tests/compile_fail/*.cpp): each file holds one
 # misuse under #ifdef PGKIT_COMPILE_FAIL and its correct form otherwise. The correct forms are
 # built as part of the build (pgkit_compile_fail_controls), so each file is known to compile
-# but for that line; here each misuse must not compile, and the compiler must point at its line.
+# but for those lines; here each misuse must not compile, and the compiler must point at one of
+# its lines.
 #
 # cmake -DCOMPILER=… -DFLAGS_FILE=… -DSOURCES="a.cpp;b.cpp" -P check.cmake
 file(STRINGS ${FLAGS_FILE} flags)
@@ -9,25 +10,31 @@ set(failures 0)
 foreach(source ${SOURCES})
   file(STRINGS ${source} lines)
   set(n 0)
-  set(bad_line 0)
+  set(bad_lines "")
+  set(inside FALSE)
   foreach(line IN LISTS lines)
     math(EXPR n "${n} + 1")
     if(line MATCHES "^#ifdef PGKIT_COMPILE_FAIL")
-      math(EXPR bad_line "${n} + 1")
+      set(inside TRUE)
+    elseif(line MATCHES "^#else")
+      set(inside FALSE)
+    elseif(inside)
+      list(APPEND bad_lines ${n})
     endif()
   endforeach()
   get_filename_component(name ${source} NAME)
-  if(bad_line EQUAL 0)
-    message(SEND_ERROR "${name}: no #ifdef PGKIT_COMPILE_FAIL")
+  if(NOT bad_lines)
+    message(SEND_ERROR "${name}: no #ifdef PGKIT_COMPILE_FAIL … #else")
     math(EXPR failures "${failures} + 1")
     continue()
   endif()
+  string(REPLACE ";" "|" bad_line "${bad_lines}")
   execute_process(COMMAND ${COMPILER} ${flags} -fsyntax-only -DPGKIT_COMPILE_FAIL ${source}
                   RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(status EQUAL 0)
     message(SEND_ERROR "${name}: compiled, but line ${bad_line} must not")
     math(EXPR failures "${failures} + 1")
-  elseif(NOT out MATCHES "${name}:${bad_line}:")
+  elseif(NOT out MATCHES "${name}:(${bad_line}):")
     message(SEND_ERROR "${name}: failed to compile, but not at line ${bad_line}:\n${out}")
     math(EXPR failures "${failures} + 1")
   else()

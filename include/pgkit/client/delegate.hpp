@@ -22,36 +22,92 @@
 #include "pgkit/client/field.hpp"
 #include "pgkit/client/model.hpp"
 #include "pgkit/client/read.hpp"
+#include "pgkit/client/relation.hpp"
 #include "pgkit/client/where.hpp"
+#include "pgkit/client/write.hpp"
 
 namespace pgkit::client {
 
 /// find_many / find_first: which rows, in which order, which page.
 template <class Model>
 struct FindMany {
-  Where<Model> where;
+  Where<Model> where{};
   /// Terms in order; none with take/skip/after → by the model's key, as Prisma does.
-  std::vector<OrderBy<Model>> order_by;
-  std::optional<std::int64_t> take;
+  std::vector<OrderBy<Model>> order_by{};
+  std::optional<std::int64_t> take{};
   std::int64_t skip = 0;
   /// Keyset paging: only rows after this one in the order (the model's key breaks ties), by
   /// an index-friendly comparison — not Prisma's cursor, which re-reads the row by subquery and
   /// includes it.
   const Model* after = nullptr;
+  /// Relations to load with the rows (`{user::posts, user::profile}`): one statement per
+  /// relation for all the rows.
+  std::vector<Include<Model>> include{};
 };
 
 /// find_unique: a filter on an @id, @unique or @@unique (it does not compile otherwise).
 template <class Model>
 struct FindUnique {
   UniqueWhere<Model> where;
+  std::vector<Include<Model>> include{};
 };
 
 /// count: how many rows match; take/skip count within that page, as Prisma's do.
 template <class Model>
 struct Count {
-  Where<Model> where;
-  std::optional<std::int64_t> take;
+  Where<Model> where{};
+  std::optional<std::int64_t> take{};
   std::int64_t skip = 0;
+};
+
+/// create: the generated `UserCreate` (required fields must be set), with nested writes of
+/// its relations (`.posts = {.create = {…}}`, `.author = {.connect = user::id == 1}`), all in
+/// one transaction.
+template <class Model>
+struct Create {
+  typename Writer<Model>::Create data;
+};
+
+/// create_many: rows without nested writes, in as few statements as the parameter limit
+/// allows; skip_duplicates adds ON CONFLICT DO NOTHING.
+template <class Model>
+struct CreateMany {
+  std::vector<typename Writer<Model>::Create> data{};
+  bool skip_duplicates = false;
+};
+
+/// update: one row by a unique filter; data are assignments (`user::name.set("Ada")`).
+template <class Model>
+struct Update {
+  UniqueWhere<Model> where;
+  std::vector<Set<Model>> data{};
+};
+
+/// update_many: every row the filter matches (none: every row).
+template <class Model>
+struct UpdateMany {
+  Where<Model> where{};
+  std::vector<Set<Model>> data{};
+};
+
+/// upsert: update the row the unique filter finds, or create one.
+template <class Model>
+struct Upsert {
+  UniqueWhere<Model> where;
+  typename Writer<Model>::Create create;
+  std::vector<Set<Model>> update{};
+};
+
+/// delete_: one row by a unique filter.
+template <class Model>
+struct Delete {
+  UniqueWhere<Model> where;
+};
+
+/// delete_many: every row the filter matches (none: every row).
+template <class Model>
+struct DeleteMany {
+  Where<Model> where{};
 };
 
 template <class Model>
@@ -82,7 +138,7 @@ class Delegate {
   }
   std::optional<Model> find_unique(FindUnique<Model> args,
                                    std::source_location at = std::source_location::current()) const {
-    auto rows = read({.where = std::move(args.where)}, at);
+    auto rows = read({.where = std::move(args.where), .include = std::move(args.include)}, at);
     if (rows.empty()) return std::nullopt;
     return std::move(rows[0]);
   }
@@ -92,11 +148,90 @@ class Delegate {
     if (!row) throw RecordNotFound(Info::name, "query");
     return std::move(*row);
   }
+  // Writes. None is retried on its own: inside db.transaction(…) the transaction's retry reruns
+  // the whole function.
+
+  /// The row written, as the database holds it (defaults filled). Nested writes run in one
+  /// transaction with it. @throws UniqueConstraintFailed (P2002), ForeignKeyConstraintFailed
+  /// (P2003), RecordNotFound (P2025) for a connect that finds nothing
+  Model create(Create<Model> args, std::source_location at = std::source_location::current()) const {
+    detail::WriteClock clock;
+    if (!Writer<Model>::nested(args.data)) return Writer<Model>::create(exec_.at(at), args.data, clock);
+    return exec_.at(at).transaction(
+        [&](Transaction& tx) { return Writer<Model>::create(Executor(tx).at(at), args.data, clock); }, {});
+  }
+  /// How many rows were written (without duplicates skipped).
+  std::int64_t create_many(CreateMany<Model> args, std::source_location at = std::source_location::current()) const {
+    detail::WriteClock clock;
+    std::vector<detail::InsertRow> rows(args.data.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) Writer<Model>::add_row(rows[i], args.data[i], clock);
+    return detail::insert_many(exec_.at(at), detail::target_of<Model>(), rows, args.skip_duplicates);
+  }
+  /// The row after the update. @throws RecordNotFound (P2025) when no row matches
+  Model update(Update<Model> args, std::source_location at = std::source_location::current()) const {
+    if (args.data.empty()) {  // nothing to change: the row as it is (and @updatedAt left alone)
+      auto row = find_unique({.where = std::move(args.where)}, at);
+      if (!row) throw RecordNotFound(Info::name, "update");
+      return std::move(*row);
+    }
+    detail::WriteClock clock;
+    Result r = detail::update(exec_.at(at), detail::target_of<Model>(), sets(std::move(args.data), clock),
+                              std::move(args.where).fragment(), true);
+    if (r.empty()) throw RecordNotFound(Info::name, "update");
+    return Info::from_row(r.one());
+  }
+  /// How many rows were updated.
+  std::int64_t update_many(UpdateMany<Model> args, std::source_location at = std::source_location::current()) const {
+    if (args.data.empty()) return 0;
+    detail::WriteClock clock;
+    return detail::update(exec_.at(at), detail::target_of<Model>(), sets(std::move(args.data), clock),
+                          std::move(args.where).fragment(), false)
+        .affected_rows();
+  }
+  /// The row updated or created. One INSERT … ON CONFLICT when the filter is the key and
+  /// nothing else, create sets the key to the same values, and there are no nested writes —
+  /// Prisma's conditions for a database upsert; else a read then an update or a create in one
+  /// transaction (which, as Prisma's, can meet a concurrent create: UniqueConstraintFailed).
+  Model upsert(Upsert<Model> args, std::source_location at = std::source_location::current()) const {
+    detail::WriteClock clock;
+    const auto& key = args.where.key();
+    if (!key.empty() && !args.update.empty() && !Writer<Model>::nested(args.create)) {
+      detail::InsertRow row;
+      Writer<Model>::add_row(row, args.create, clock);
+      if (detail::same_key_values(args.where.fragment(), key, row))
+        return Info::from_row(
+            detail::upsert(exec_.at(at), detail::target_of<Model>(), row, key, sets(std::move(args.update), clock))
+                .one());
+    }
+    return exec_.at(at).transaction(
+        [&](Transaction& tx) {
+          Delegate in(Executor(tx).at(at));
+          if (auto found = in.find_unique({.where = args.where}, at)) {
+            if (args.update.empty()) return std::move(*found);
+            return in.update({.where = std::move(args.where), .data = std::move(args.update)}, at);
+          }
+          return in.create({.data = std::move(args.create)}, at);
+        },
+        {});
+  }
+  /// The row deleted. @throws RecordNotFound (P2025) when no row matches
+  Model delete_(Delete<Model> args, std::source_location at = std::source_location::current()) const {
+    Result r = detail::remove(exec_.at(at), detail::target_of<Model>(), std::move(args.where).fragment(), true);
+    if (r.empty()) throw RecordNotFound(Info::name, "delete");
+    return Info::from_row(r.one());
+  }
+  /// How many rows were deleted.
+  std::int64_t delete_many(DeleteMany<Model> args = {},
+                           std::source_location at = std::source_location::current()) const {
+    return detail::remove(exec_.at(at), detail::target_of<Model>(), std::move(args.where).fragment(), false)
+        .affected_rows();
+  }
+
   std::int64_t count(Count<Model> args = {}, std::source_location at = std::source_location::current()) const {
     detail::Fragment where = std::move(args.where).fragment();
     detail::Page page{.take = args.take, .skip = args.skip};
     std::string sql = detail::count_statement(Info::name, Info::table, where, page);
-    return exec_.run(sql, where.params, Repeat::safe, at).template scalar<std::int64_t>();
+    return exec_.at(at).run(sql, where.params, Repeat::safe).template scalar<std::int64_t>();
   }
 
  private:
@@ -118,11 +253,26 @@ class Delegate {
     }
     detail::Fragment where = std::move(args.where).fragment();
     std::string sql = detail::select_statement(Info::name, columns, Info::table, where, order, page);
-    Result result = exec_.run(sql, where.params, Repeat::safe, at);
+    Result result = exec_.at(at).run(sql, where.params, Repeat::safe);
     std::vector<Model> rows;
     rows.reserve(static_cast<std::size_t>(result.size()));
     for (const Row& row : result) rows.push_back(Info::from_row(row));
+    for (const auto& include : args.include) include.load(exec_.at(at), rows);
     return rows;
+  }
+
+  // The assignments, with @updatedAt set to now unless the data sets it (and not at all when
+  // the data is empty, as Prisma's update_datetimes).
+  static std::vector<detail::Fragment> sets(std::vector<Set<Model>> data, detail::WriteClock& clock) {
+    std::vector<detail::Fragment> out;
+    for (auto& s : data) out.push_back(std::move(s).fragment());
+    if (data.empty()) return out;
+    for (std::string_view column : Info::updated_at) {
+      bool given = false;
+      for (const auto& s : data) given = given || s.column() == column;
+      if (!given) out.push_back(detail::assignment(column, clock.now()));
+    }
+    return out;
   }
 
   static detail::OrderTerm term(const OrderBy<Model>& o) {

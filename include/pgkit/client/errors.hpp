@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pgkit/error.hpp"
 
@@ -20,6 +21,31 @@ class RecordNotFound : public Error {
 
  private:
   std::string model_;
+};
+
+/// A unique constraint refused the row (Prisma's P2002): "Unique constraint failed on the
+/// fields: (`email`)". A UniqueViolation, so handlers of pgkit's own errors still catch it.
+class UniqueConstraintFailed : public UniqueViolation {
+ public:
+  UniqueConstraintFailed(const Error& cause, std::vector<std::string> fields);
+  static constexpr std::string_view code = "P2002";
+  /// The schema names of the constraint's fields (its columns when the schema does not know it).
+  const std::vector<std::string>& fields() const noexcept { return fields_; }
+
+ private:
+  std::vector<std::string> fields_;
+};
+
+/// A foreign key refused the write (Prisma's P2003): a row that refers to a missing one, or
+/// a delete of a row others still refer to.
+class ForeignKeyConstraintFailed : public ForeignKeyViolation {
+ public:
+  ForeignKeyConstraintFailed(const Error& cause, std::vector<std::string> fields);
+  static constexpr std::string_view code = "P2003";
+  const std::vector<std::string>& fields() const noexcept { return fields_; }
+
+ private:
+  std::vector<std::string> fields_;
 };
 
 }  // namespace pgkit::client

@@ -23,7 +23,16 @@ class Executor {
   Executor(Pool& pool) noexcept : pool_(&pool) {}   // NOLINT: a client is made from either
   Executor(Transaction& tx) noexcept : tx_(&tx) {}  // NOLINT
 
-  Result run(const std::string& sql, const Params& params, Repeat repeat, std::source_location where) const;
+  /// The same, with errors naming where as the caller's line.
+  Executor at(std::source_location where) const noexcept {
+    Executor e = *this;
+    e.where_ = where;
+    return e;
+  }
+
+  /// prepare: through the connection's statement cache (false for text that varies with the
+  /// data, such as a batch insert's).
+  Result run(const std::string& sql, const Params& params, Repeat repeat, bool prepare = true) const;
 
   /// fn(Transaction&) in a transaction on the pool, or in a SAVEPOINT of the open one (a
   /// failure inside rolls back only fn's work; options apply to the outermost only).
@@ -36,6 +45,7 @@ class Executor {
  private:
   Pool* pool_ = nullptr;
   Transaction* tx_ = nullptr;
+  std::source_location where_;
 };
 
 }  // namespace pgkit::client

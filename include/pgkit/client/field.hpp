@@ -33,7 +33,8 @@ enum class Nulls { default_, first, last };
 /// What a field's type lets a filter do (chosen by the generator from the schema type).
 enum class FieldKind {
   plain,    ///< Boolean, Bytes, enums: equality and lists of values
-  ordered,  ///< Int, BigInt, Float, Decimal, DateTime: also < <= > >=
+  number,   ///< Int, BigInt, Float, Decimal: also < <= > >=, and increment … in updates
+  ordered,  ///< DateTime: also < <= > >=
   text,     ///< String: also contains / starts_with / ends_with, and case-insensitive forms
   json,     ///< Json: equality and null checks
   list,     ///< any T[]: has / has_every / has_some / is_empty / equals
@@ -55,6 +56,20 @@ struct OrderBy {
   const ColumnRef<Model>* column;
   bool descending = false;
   Nulls nulls = Nulls::default_;
+};
+
+/// One assignment of an update: `"name" = $1`, `"views" = "views" + $1`.
+template <class Model>
+class Set {
+ public:
+  Set(std::string_view column, detail::Fragment f) : column_(column), f_(std::move(f)) {}
+  std::string_view column() const noexcept { return column_; }
+  const detail::Fragment& fragment() const& noexcept { return f_; }
+  detail::Fragment fragment() && noexcept { return std::move(f_); }
+
+ private:
+  std::string_view column_;
+  detail::Fragment f_;
 };
 
 namespace detail {
@@ -92,7 +107,12 @@ struct list_of<std::vector<T>> {
 /// `date` or `time` column reads them as what they are.
 template <class T>
 void add_value(Params& p, const T& v) {
-  if constexpr (std::is_same_v<T, Timestamp>) {
+  if constexpr (optional_of<T>::optional) {
+    if (v)
+      add_value(p, *v);
+    else
+      p.add_null();
+  } else if constexpr (std::is_same_v<T, Timestamp>) {
     std::string text;
     ValueTraits<Timestamp>::write(text, v);
     p.add_text(text, oid::kUnknown);
@@ -120,7 +140,7 @@ class Field : public ColumnRef<typename detail::member_pointer<decltype(Member)>
   /// What a comparison takes: the type without its std::optional.
   using Value = typename detail::optional_of<Stored>::type;
   static constexpr bool kOptional = detail::optional_of<Stored>::optional;
-  static constexpr bool kOrdered = Kind == FieldKind::ordered || Kind == FieldKind::text;
+  static constexpr bool kOrdered = Kind == FieldKind::number || Kind == FieldKind::ordered || Kind == FieldKind::text;
   static constexpr bool kOrderable = Kind != FieldKind::list && Kind != FieldKind::json;
   /// What a filter returns: equality on an @id or @unique field selects at most one row.
   using Equality = std::conditional_t<Unique, UniqueWhere<Model>, Where<Model>>;
@@ -132,7 +152,7 @@ class Field : public ColumnRef<typename detail::member_pointer<decltype(Member)>
   // as Prisma's `not` and `notIn` do.
   Equality operator==(const Value& v) const requires(Kind != FieldKind::list) {
     if constexpr (Unique)
-      return Equality(detail::SchemaUnique{}, compare("=", v));
+      return Equality(detail::SchemaUnique{}, compare("=", v), {this->column});
     else
       return compare("=", v);
   }
@@ -188,6 +208,19 @@ class Field : public ColumnRef<typename detail::member_pointer<decltype(Member)>
     return Where<Model>(detail::predicate(std::string(this->column) + " = '{}'"));
   }
 
+  // Updates (Prisma's `data` of update, update_many and upsert).
+  /// The new value (std::nullopt for NULL, on an optional field).
+  Set<Model> set(const Stored& v) const { return assign("", v); }
+  Set<Model> increment(const Value& n) const requires(Kind == FieldKind::number) { return assign(" + ", n); }
+  Set<Model> decrement(const Value& n) const requires(Kind == FieldKind::number) { return assign(" - ", n); }
+  Set<Model> multiply(const Value& n) const requires(Kind == FieldKind::number) { return assign(" * ", n); }
+  Set<Model> divide(const Value& n) const requires(Kind == FieldKind::number) { return assign(" / ", n); }
+  /// Appends to a list (a NULL list becomes the values).
+  Set<Model> push(const Element& e) const requires(Kind == FieldKind::list) {
+    return assign(" || ", std::vector<Element>{e});
+  }
+  Set<Model> push(const std::vector<Element>& v) const requires(Kind == FieldKind::list) { return assign(" || ", v); }
+
   // Order (order_by terms).
   OrderBy<Model> asc(Nulls n = Nulls::default_) const requires kOrderable { return {this, false, n}; }
   OrderBy<Model> desc(Nulls n = Nulls::default_) const requires kOrderable { return {this, true, n}; }
@@ -217,6 +250,13 @@ class Field : public ColumnRef<typename detail::member_pointer<decltype(Member)>
   }
   Where<Model> list_compare(std::string_view op, const Value& v) const {
     return Where<Model>(detail::compare(this->column, op, params_of(v)));
+  }
+  // `"views" = "views" + $1`, or `"name" = $1` when op is empty.
+  template <class V>
+  Set<Model> assign(std::string_view op, const V& v) const {
+    std::string sql = std::string(this->column) + " = ";
+    if (!op.empty()) sql += std::string(this->column) + std::string(op);
+    return Set<Model>(this->column, detail::Fragment{sql + detail::kParam, params_of(v)});
   }
   Where<Model> null_check(const char* test) const {
     return Where<Model>(detail::predicate(std::string(this->column) + test));

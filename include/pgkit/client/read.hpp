@@ -44,6 +44,9 @@ std::string select_statement(std::string_view model, std::string_view select_lis
 /// SELECT count(*) …, with take/skip counted as Prisma counts them (a subquery).
 std::string count_statement(std::string_view model, std::string_view table, Fragment& where, Page& page);
 
+/// sql with each parameter marker (kParam) replaced by $1, $2, … in order.
+std::string numbered(std::string_view sql);
+
 /// The columns' select expressions joined by ", ".
 std::string select_list(std::span<const Column> columns);
 

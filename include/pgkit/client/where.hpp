@@ -13,6 +13,7 @@
 /// @endcode
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,7 +71,13 @@ class Where {
 template <class Model>
 class UniqueWhere : public Where<Model> {
  public:
-  UniqueWhere(detail::SchemaUnique, Where<Model> w) : Where<Model>(std::move(w)) {}
+  /// key: the columns of the @id / @unique it is equality on, in the key's order; empty when
+  /// narrowed by another condition.
+  UniqueWhere(detail::SchemaUnique, Where<Model> w, std::vector<std::string_view> key = {})
+      : Where<Model>(std::move(w)), key_(std::move(key)) {}
+
+  /// The key columns when this is equality on the key and nothing else (upsert's ON CONFLICT).
+  const std::vector<std::string_view>& key() const noexcept { return key_; }
 
   /// Still at most one row: the unique filter with another condition (Prisma's findUnique
   /// with non-unique fields beside the unique ones).
@@ -81,6 +88,9 @@ class UniqueWhere : public Where<Model> {
   friend UniqueWhere operator&&(UniqueWhere a, UniqueWhere b) {
     return std::move(a) && static_cast<Where<Model>&&>(std::move(b));
   }
+
+ private:
+  std::vector<std::string_view> key_;
 };
 
 /// Every condition (Prisma's AND: [...]); none → every row.

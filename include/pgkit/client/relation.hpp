@@ -1,0 +1,225 @@
+#pragma once
+/// @file client/relation.hpp
+/// A generated model's relation fields as descriptors (`app::fields::user::posts`, in the
+/// generated relations.hpp): what a call includes (`.include = {user::posts}`, with its own
+/// where / order_by / take / include), and the relation filters (`user::posts.some(…)`,
+/// `post::author.is(…)`). Related rows are loaded by one statement per relation level for all
+/// the parents at once — never one per parent row.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "pgkit/client/executor.hpp"
+#include "pgkit/client/field.hpp"
+#include "pgkit/client/loaded.hpp"
+#include "pgkit/client/model.hpp"
+#include "pgkit/client/read.hpp"
+#include "pgkit/client/where.hpp"
+
+namespace pgkit::client {
+
+/// Where a relation's foreign key is.
+enum class RelationKind {
+  to_one,        ///< on this model (Post.author): this row's field → the other's key
+  back_one,      ///< on the other, one row (User.profile)
+  to_many,       ///< on the other, many rows (User.posts)
+  many_to_many,  ///< in the join table (Post.categories)
+};
+
+/// Related rows to load with a call's rows (Prisma's `include`): made from a relation
+/// descriptor (`user::posts`, or `user::posts.where(…).take(5)`).
+template <class Parent>
+class Include {
+ public:
+  using Loader = std::function<void(const Executor&, std::vector<Parent>&)>;
+  explicit Include(Loader loader) : load_(std::move(loader)) {}
+  void load(const Executor& on, std::vector<Parent>& rows) const { load_(on, rows); }
+
+ private:
+  Loader load_;
+};
+
+namespace detail {
+
+template <class T>
+struct loaded_of;
+template <class T>
+struct loaded_of<Loaded<T>> {
+  using type = T;
+};
+/// The tables and columns of a relation, as SQL names them.
+struct RelationShape {
+  RelationKind kind;
+  std::string_view parent_column;  ///< this model's column the relation matches on
+  std::string_view child_table;
+  std::string_view child_column;  ///< the other model's column it matches
+  std::string_view join_table;    ///< many_to_many: "public"."_CategoryToPost"
+  bool parent_is_a = false;       ///< many_to_many: this model's key is the join table's A
+};
+
+/// SELECT key, child columns … WHERE key = ANY($1) [AND where] [per-parent order/take]: the
+/// first column is the parent key each row belongs to. keys is the array parameter's text.
+std::string include_statement(const RelationShape& r, std::string_view child_columns, Fragment& where,
+                              std::span<const OrderTerm> order, std::optional<std::int64_t> take,
+                              const std::vector<std::string>& keys);
+
+enum class RelationTest { some, every, none, is, is_not, is_null, is_not_null };
+/// The condition on the parent's rows (an IN / NOT IN subquery, as Prisma's).
+Fragment relation_filter(const RelationShape& r, RelationTest test, Fragment inner);
+
+/// The text a value is sent as (the key rows are matched on).
+std::string param_text(const Params& p);
+
+}  // namespace detail
+
+template <auto Member>
+class Relation;
+
+/// A relation to include, with its own filter, order, page and includes.
+template <auto Member>
+class IncludeOf {
+ public:
+  using Parent = typename Relation<Member>::Parent;
+  using Child = typename Relation<Member>::Child;
+
+  explicit IncludeOf(const Relation<Member>& r) : relation_(&r) {}
+  IncludeOf where(Where<Child> w) && {
+    where_ = std::move(w);
+    return std::move(*this);
+  }
+  IncludeOf order_by(std::vector<OrderBy<Child>> o) && {
+    order_ = std::move(o);
+    return std::move(*this);
+  }
+  /// At most n related rows per parent row (to-many relations).
+  IncludeOf take(std::int64_t n) && {
+    take_ = n;
+    return std::move(*this);
+  }
+  IncludeOf include(std::vector<Include<Child>> nested) && {
+    nested_ = std::move(nested);
+    return std::move(*this);
+  }
+
+  operator Include<Parent>() && {  // NOLINT: an include list takes it as it is
+    return Include<Parent>(
+        [spec = std::move(*this)](const Executor& on, std::vector<Parent>& rows) { spec.load(on, rows); });
+  }
+
+  void load(const Executor& on, std::vector<Parent>& parents) const {
+    using Info = ModelInfo<Child>;
+    const auto& shape = relation_->shape();
+    // The parents' keys, as text; rows are matched on them.
+    std::vector<std::optional<std::string>> key_of(parents.size());
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+      Params p;
+      if (!relation_->parent_ref()->value_of(parents[i], p)) continue;
+      key_of[i] = detail::param_text(p);
+      keys.push_back(*key_of[i]);
+    }
+    std::vector<Child> children;
+    std::multimap<std::string, std::size_t> by_key;
+    if (!keys.empty()) {
+      static const std::string columns = detail::select_list(Info::columns);
+      std::vector<detail::OrderTerm> order;
+      for (const auto& o : order_)
+        order.push_back({o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable});
+      if (order.empty() && take_)
+        for (const auto* k : Info::key) order.push_back({k->column, k->field, false, Nulls::default_, k->nullable});
+      detail::Fragment where = where_.fragment();
+      std::string sql = detail::include_statement(shape, columns, where, order, take_, keys);
+      Result result = on.run(sql, where.params, Repeat::safe);
+      children.reserve(static_cast<std::size_t>(result.size()));
+      for (const Row& row : result) {
+        by_key.emplace(std::string(row.text(0)), children.size());
+        children.push_back(Info::from_row(row, 1));
+      }
+      for (const auto& nested : nested_) nested.load(on, children);
+    }
+    for (std::size_t i = 0; i < parents.size(); ++i) attach(parents[i], key_of[i], children, by_key);
+  }
+
+ private:
+  using Target = typename Relation<Member>::Target;
+
+  static void attach(Parent& parent, const std::optional<std::string>& key, const std::vector<Child>& children,
+                     const std::multimap<std::string, std::size_t>& by_key) {
+    auto range = key ? by_key.equal_range(*key) : std::pair{by_key.end(), by_key.end()};
+    if constexpr (Relation<Member>::kMany) {
+      Target rows;
+      for (auto it = range.first; it != range.second; ++it) rows.push_back(children[it->second]);
+      (parent.*Member).set(std::move(rows));
+    } else if constexpr (!std::is_same_v<Target, Child>) {  // optional
+      (parent.*Member).set(range.first == range.second ? Target{} : Target{children[range.first->second]});
+    } else if (range.first != range.second) {
+      (parent.*Member).set(children[range.first->second]);
+    }
+  }
+
+  const Relation<Member>* relation_;
+  Where<Child> where_;
+  std::vector<OrderBy<Child>> order_;
+  std::optional<std::int64_t> take_;
+  std::vector<Include<Child>> nested_;
+};
+
+template <auto Member>
+class Relation {
+ public:
+  using Parent = typename detail::member_pointer<decltype(Member)>::model;
+  /// What the Loaded field holds: std::vector<Child>, Child or std::optional<Child>.
+  using Target = typename detail::loaded_of<typename detail::member_pointer<decltype(Member)>::type>::type;
+  using Child = typename detail::list_of<typename detail::optional_of<Target>::type>::type;
+  static constexpr bool kMany = !std::is_same_v<Target, Child> && !detail::optional_of<Target>::optional;
+  static constexpr bool kOptional = detail::optional_of<Target>::optional;
+
+  constexpr Relation(RelationKind kind, const ColumnRef<Parent>* parent, const ColumnRef<Child>* child,
+                     std::string_view join_table = {}, bool parent_is_a = false)
+      : parent_(parent),
+        shape_{kind, parent->column, ModelInfo<Child>::table, child->column, join_table, parent_is_a} {}
+
+  // Include.
+  operator Include<Parent>() const { return IncludeOf<Member>(*this); }  // NOLINT: `.include = {user::posts}`
+  IncludeOf<Member> where(Where<Child> w) const { return IncludeOf<Member>(*this).where(std::move(w)); }
+  IncludeOf<Member> order_by(std::vector<OrderBy<Child>> o) const {
+    return IncludeOf<Member>(*this).order_by(std::move(o));
+  }
+  IncludeOf<Member> take(std::int64_t n) const requires kMany { return IncludeOf<Member>(*this).take(n); }
+  IncludeOf<Member> include(std::vector<Include<Child>> nested) const {
+    return IncludeOf<Member>(*this).include(std::move(nested));
+  }
+
+  // Filters on to-many relations: some related row matches; every one does (no related rows:
+  // true); none does.
+  Where<Parent> some(Where<Child> w = {}) const requires kMany { return test(detail::RelationTest::some, w); }
+  Where<Parent> every(Where<Child> w = {}) const requires kMany {
+    if (w.empty()) return {};
+    return test(detail::RelationTest::every, w);
+  }
+  Where<Parent> none(Where<Child> w = {}) const requires kMany { return test(detail::RelationTest::none, w); }
+  // Filters on to-one relations: the related row matches; it does not (or there is none).
+  Where<Parent> is(Where<Child> w = {}) const requires(!kMany) { return test(detail::RelationTest::is, w); }
+  Where<Parent> is_not(Where<Child> w = {}) const requires(!kMany) { return test(detail::RelationTest::is_not, w); }
+  Where<Parent> is_null() const requires kOptional { return test(detail::RelationTest::is_null, {}); }
+  Where<Parent> is_not_null() const requires kOptional { return test(detail::RelationTest::is_not_null, {}); }
+
+  const detail::RelationShape& shape() const noexcept { return shape_; }
+  const ColumnRef<Parent>* parent_ref() const noexcept { return parent_; }
+
+ private:
+  Where<Parent> test(detail::RelationTest t, const Where<Child>& w) const {
+    return Where<Parent>(detail::relation_filter(shape_, t, w.fragment()));
+  }
+
+  const ColumnRef<Parent>* parent_;
+  detail::RelationShape shape_;
+};
+
+}  // namespace pgkit::client

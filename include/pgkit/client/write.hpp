@@ -1,0 +1,195 @@
+#pragma once
+/// @file client/write.hpp
+/// What a generated model's writes take and what they run on: the generated `UserCreate`
+/// structs are built of Required, std::optional, ToOne and ToMany; an update's data is a list
+/// of assignments made from the field descriptors (`user::name.set("Ada")`,
+/// `post::views.increment(1)`), so each is typed and belongs to its model.
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "pgkit/client/executor.hpp"
+#include "pgkit/client/field.hpp"
+#include "pgkit/client/model.hpp"
+#include "pgkit/client/read.hpp"
+#include "pgkit/client/where.hpp"
+#include "pgkit/params.hpp"
+#include "pgkit/types.hpp"
+
+namespace pgkit::client {
+
+/// A field a create must set (required, without a default): leaving it out of the designated
+/// initializer does not compile.
+template <class T>
+class Required {
+ public:
+  Required() = delete;
+  template <class U>
+  requires std::is_constructible_v<T, U&&> Required(U&& v)  // NOLINT: implicit, as a plain field
+      : value_(std::forward<U>(v)) {}
+  const T& operator*() const noexcept { return value_; }
+  const T* operator->() const noexcept { return &value_; }
+
+ private:
+  T value_;
+};
+
+/// One value on the heap, copied deeply: a nested create of a to-one relation (the models may
+/// refer to each other, so the struct cannot hold the other by value).
+template <class T>
+class Box {
+ public:
+  Box() = default;
+  Box(T value) : value_(std::make_unique<T>(std::move(value))) {}  // NOLINT: implicit on purpose
+  Box(const Box& other) : value_(other.value_ ? std::make_unique<T>(*other.value_) : nullptr) {}
+  Box(Box&&) noexcept = default;
+  Box& operator=(const Box& other) {
+    if (this != &other) value_ = other.value_ ? std::make_unique<T>(*other.value_) : nullptr;
+    return *this;
+  }
+  Box& operator=(Box&&) noexcept = default;
+  ~Box() = default;
+  explicit operator bool() const noexcept { return value_ != nullptr; }
+  const T& operator*() const { return *value_; }
+
+ private:
+  std::unique_ptr<T> value_;
+};
+
+/// A to-one relation in a create: an existing row (`.connect = user::id == 1`) or a new one
+/// (`.create = app::UserCreate{…}`), written in the same transaction.
+template <class Related, class RelatedCreate>
+struct ToOne {
+  std::optional<UniqueWhere<Related>> connect{};
+  Box<RelatedCreate> create{};
+  bool given() const noexcept { return connect.has_value() || static_cast<bool>(create); }
+};
+
+/// A to-many relation in a create: new rows, and existing rows to attach.
+template <class Related, class RelatedCreate>
+struct ToMany {
+  std::vector<RelatedCreate> create{};
+  std::vector<UniqueWhere<Related>> connect{};
+  bool given() const noexcept { return !create.empty() || !connect.empty(); }
+};
+
+/// A unique or foreign-key constraint of a model's table, with the fields it covers (schema
+/// names, comma-separated), so an error names fields as the schema does.
+struct Constraint {
+  std::string_view name;
+  std::string_view fields;
+};
+
+/// Specialised by the generated code, per model: how its Create struct becomes a row.
+///   using Create = app::UserCreate;
+///   static Model create(const Executor&, const Create&, detail::WriteClock&);  // with nested writes
+///   static void add_row(detail::InsertRow&, const Create&, detail::WriteClock&);  // scalars and defaults
+///   static bool nested(const Create&);  // whether the data holds relation writes
+template <class Model>
+struct Writer;
+
+namespace detail {
+
+/// The time of one write, taken once and kept: `@default(now())` and `@updatedAt` of every row
+/// a call writes are equal, in milliseconds, as Prisma's are.
+class WriteClock {
+ public:
+  Timestamp now();
+
+ private:
+  std::optional<Timestamp> now_;
+};
+
+/// The columns and values of one INSERT row.
+struct InsertRow {
+  std::vector<std::string_view> columns;
+  Params values;
+
+  template <class T>
+  void add(std::string_view column, const T& v) {
+    columns.push_back(column);
+    add_value(values, v);
+  }
+  /// Values read back as text (a connected row's key), sent untyped for the column to read.
+  void add_texts(std::span<const std::string_view> cols, const std::vector<std::optional<std::string>>& texts);
+};
+
+/// What a write needs of its model: its name, table, select list and constraints.
+struct Target {
+  std::string_view model;
+  std::string_view table;
+  std::string_view returning;  // the select list
+  std::span<const Constraint> constraints;
+};
+
+/// INSERT … RETURNING the select list; a constraint error names the fields.
+Result insert(const Executor& on, const Target& t, const InsertRow& row);
+/// INSERT of many rows (missing values DEFAULT); returns the rows written.
+std::int64_t insert_many(const Executor& on, const Target& t, const std::vector<InsertRow>& rows, bool skip_duplicates);
+/// UPDATE … SET … WHERE … [RETURNING]; returning empty: no RETURNING.
+Result update(const Executor& on, const Target& t, std::vector<Fragment> sets, Fragment where, bool returning);
+/// DELETE … WHERE … [RETURNING].
+Result remove(const Executor& on, const Target& t, Fragment where, bool returning);
+/// INSERT … ON CONFLICT (conflict) DO UPDATE SET … RETURNING.
+Result upsert(const Executor& on, const Target& t, const InsertRow& row, std::span<const std::string_view> conflict,
+              std::vector<Fragment> sets);
+
+/// The key columns (select) of the row where finds, as text, for a relation's foreign key.
+/// @throws RecordNotFound naming the relation when there is none
+std::vector<std::optional<std::string>> connected_key(const Executor& on, const Target& t, std::string_view select,
+                                                      Fragment where, std::string_view from_model,
+                                                      std::string_view relation);
+/// UPDATE child SET fk = parent key WHERE one of wheres; @throws RecordNotFound when fewer rows
+/// than wheres were connected.
+void connect_children(const Executor& on, const Target& child, std::span<const std::string_view> fk_columns,
+                      const Params& parent_key, std::vector<Fragment> wheres);
+/// INSERT INTO join table (A, B): the parent's id with each row of `related` (m:n connect) or
+/// one given id (m:n create); @throws RecordNotFound when a connect finds fewer rows.
+void link(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
+          const Params& related_id);
+void link_where(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
+                const Target& related, std::string_view related_id_column, std::vector<Fragment> wheres);
+
+/// `"column" = $1` with v.
+template <class T>
+Fragment assignment(std::string_view column, const T& v) {
+  Fragment f{std::string(column) + " = " + kParam, {}};
+  add_value(f.params, v);
+  return f;
+}
+
+/// Whether where's parameters (equality on key, in key order) equal row's values of those
+/// columns: then an upsert may be one INSERT … ON CONFLICT.
+bool same_key_values(const Fragment& where, std::span<const std::string_view> key, const InsertRow& row);
+
+/// UsageError: a create without a required relation (neither its fields nor connect/create).
+[[noreturn]] void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields);
+
+/// The filters of a relation's connect, as fragments.
+template <class Model>
+std::vector<Fragment> fragments(const std::vector<UniqueWhere<Model>>& wheres) {
+  std::vector<Fragment> out;
+  for (const auto& w : wheres) out.push_back(w.fragment());
+  return out;
+}
+template <class Model>
+std::vector<Fragment> fragments(const UniqueWhere<Model>& where) {
+  return {where.fragment()};
+}
+
+template <class Model>
+Target target_of() {
+  using Info = ModelInfo<Model>;
+  static const std::string list = select_list(Info::columns);
+  return {Info::name, Info::table, list, Info::constraints};
+}
+
+}  // namespace detail
+
+}  // namespace pgkit::client

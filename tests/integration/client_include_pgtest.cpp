@@ -1,0 +1,155 @@
+// include and relation filters of the generated client against a real database: each relation
+// kind (1-n both ways, 1-1 both ways, m-n both ways), include's own where/order_by/take per
+// parent, nested includes, one statement per relation level whatever the number of parents, and
+// some/every/none/is/is_not/is_null.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "client_database.hpp"
+#include "pgkit/pool.hpp"
+#include "testdb/client.hpp"
+
+using namespace pgkit;
+using namespace testdb::fields;
+using client::Where;
+
+namespace {
+
+// ada: p1 "A1" [C1, C2], p2 "A2" (published), and a profile; bob: p3 "B1" [C1]; carol: nothing.
+class ClientInclude : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pool_ = new Pool(test::client_database("client_include"));
+    pool_->query("INSERT INTO users (id, email) VALUES (1, 'ada@x'), (2, 'bob@x'), (3, 'carol@x')");
+    pool_->query("INSERT INTO \"Profile\" (bio, user_id) VALUES ('hi', 1)");
+    pool_->query(
+        "INSERT INTO posts (id, title, status, author_id) VALUES ('p1', 'A1', 'DRAFT', 1), ('p2', 'A2', 'PUBLISHED', 1), "
+        "('p3', 'B1', 'DRAFT', 2)");
+    pool_->query(
+        "INSERT INTO \"Category\" (id, name, updated_at) VALUES (1, 'C1', now()), (2, 'C2', now()), (3, 'C3', now())");
+    pool_->query("INSERT INTO \"_CategoryToPost\" (\"A\", \"B\") VALUES (1, 'p1'), (2, 'p1'), (1, 'p3')");
+  }
+  static void TearDownTestSuite() {
+    delete pool_;
+    pool_ = nullptr;
+  }
+  static testdb::Client db() { return testdb::Client(*pool_); }
+  template <class T>
+  static std::vector<std::string> ids(const std::vector<T>& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.id);
+    return out;
+  }
+  static std::vector<std::string> emails(Where<testdb::User> w) {
+    std::vector<std::string> out;
+    for (const auto& u : db().user.find_many({.where = std::move(w), .order_by = {user::id.asc()}}))
+      out.push_back(u.email.substr(0, u.email.find('@')));
+    return out;
+  }
+  static Pool* pool_;
+};
+Pool* ClientInclude::pool_ = nullptr;
+
+using Ids = std::vector<std::string>;
+
+}  // namespace
+
+TEST_F(ClientInclude, OneToManyAndOneToOneFromEitherSide) {
+  auto ada = db().user.find_unique_or_throw({.where = user::id == 1, .include = {user::posts, user::profile}});
+  EXPECT_EQ(ids(*ada.posts), (Ids{"p1", "p2"}));
+  ASSERT_TRUE(ada.profile.loaded());
+  ASSERT_TRUE(ada.profile->has_value());
+  EXPECT_EQ((*ada.profile)->bio, "hi");
+
+  auto users = db().user.find_many({.order_by = {user::id.asc()}, .include = {user::posts, user::profile}});
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_EQ(ids(*users[1].posts), (Ids{"p3"}));
+  EXPECT_TRUE(users[2].posts->empty()) << "no rows: loaded and empty";
+  EXPECT_FALSE(users[1].profile->has_value()) << "no profile: loaded and empty";
+
+  auto posts = db().post.find_many({.order_by = {post::id.asc()}, .include = {post::author}});
+  for (const auto& p : posts) EXPECT_EQ(p.author->id, p.authorId) << p.id;
+  auto profile = db().profile.find_first_or_throw({.include = {profile::user}});
+  EXPECT_EQ(profile.user->email, "ada@x");
+  // What was not asked for says so.
+  auto plain = db().user.find_unique_or_throw({.where = user::id == 1});
+  EXPECT_FALSE(plain.posts.loaded());
+  EXPECT_THROW(static_cast<void>(plain.posts->size()), client::NotLoaded);
+}
+
+TEST_F(ClientInclude, ManyToManyBothWaysAndNested) {
+  auto p1 = db().post.find_unique_or_throw(
+      {.where = post::id == "p1", .include = {post::categories.order_by({category::name.asc()})}});
+  ASSERT_EQ(p1.categories->size(), 2u);
+  EXPECT_EQ((*p1.categories)[0].name, "C1");
+  EXPECT_EQ((*p1.categories)[1].name, "C2");
+  auto c1 = db().category.find_unique_or_throw({.where = category::name == "C1", .include = {category::posts}});
+  auto c1_posts = ids(*c1.posts);
+  std::sort(c1_posts.begin(), c1_posts.end());
+  EXPECT_EQ(c1_posts, (Ids{"p1", "p3"}));
+  // users → posts → categories, and posts → author again.
+  auto users = db().user.find_many(
+      {.order_by = {user::id.asc()},
+       .include = {user::posts.order_by({post::id.asc()}).include({post::categories, post::author})}});
+  EXPECT_EQ((*users[0].posts)[0].categories->size(), 2u);
+  EXPECT_TRUE((*users[0].posts)[1].categories->empty());
+  EXPECT_EQ((*users[1].posts)[0].author->email, "bob@x");
+}
+
+TEST_F(ClientInclude, AnIncludesOwnFilterOrderAndTakeApplyPerParent) {
+  auto users = db().user.find_many(
+      {.order_by = {user::id.asc()}, .include = {user::posts.order_by({post::title.desc()}).take(1)}});
+  EXPECT_EQ(ids(*users[0].posts), (Ids{"p2"})) << "ada's last title, not the first row overall";
+  EXPECT_EQ(ids(*users[1].posts), (Ids{"p3"}));
+  auto drafts = db().user.find_many(
+      {.order_by = {user::id.asc()}, .include = {user::posts.where(post::status == testdb::Status::DRAFT)}});
+  EXPECT_EQ(ids(*drafts[0].posts), (Ids{"p1"}));
+}
+
+TEST_F(ClientInclude, OneStatementPerRelationLevelWhateverTheNumberOfParents) {
+  Config c = pool_->config();
+  c.pool.min = c.pool.max = 1;
+  Pool one(c);
+  testdb::Client db(one);
+  auto users = db.user.find_many({.include = {user::posts.include({post::categories})}});
+  ASSERT_EQ(users.size(), 3u);
+  // Executions of each statement (PostgreSQL 14+ counts the plans it made for a prepared one).
+  auto executions = [&](const char* table) {
+    return one
+        .query(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0)::int8 FROM pg_prepared_statements "
+            "WHERE statement LIKE 'SELECT%' || $1 || '%' AND statement NOT LIKE '%pg_prepared_statements%'",
+            std::string(table))
+        .scalar<std::int64_t>();
+  };
+  EXPECT_EQ(executions("FROM \"public\".\"users\""), 1);
+  EXPECT_EQ(executions("FROM \"public\".\"posts\" WHERE"), 1) << "posts of all users in one statement";
+  EXPECT_EQ(executions("\"_CategoryToPost\" AS j"), 1) << "categories of all posts in one statement";
+}
+
+TEST_F(ClientInclude, RelationFilters) {
+  EXPECT_EQ(emails(user::posts.some()), (Ids{"ada", "bob"}));
+  EXPECT_EQ(emails(user::posts.some(post::status == testdb::Status::PUBLISHED)), (Ids{"ada"}));
+  EXPECT_EQ(emails(user::posts.none()), (Ids{"carol"}));
+  EXPECT_EQ(emails(user::posts.none(post::title.starts_with("A"))), (Ids{"bob", "carol"}));
+  // every: no related row breaks it, so a user without posts matches.
+  EXPECT_EQ(emails(user::posts.every(post::status == testdb::Status::DRAFT)), (Ids{"bob", "carol"}));
+  EXPECT_EQ(emails(user::posts.every()), (Ids{"ada", "bob", "carol"}));
+  EXPECT_EQ(emails(user::profile.is_null()), (Ids{"bob", "carol"}));
+  EXPECT_EQ(emails(user::profile.is(profile::bio == "hi")), (Ids{"ada"}));
+  EXPECT_EQ(emails(user::profile.is_not(profile::bio == "hi")), (Ids{"bob", "carol"}));
+  auto by_author = [](Where<testdb::Post> w) {
+    return ClientInclude::ids(db().post.find_many({.where = std::move(w), .order_by = {post::id.asc()}}));
+  };
+  EXPECT_EQ(by_author(post::author.is(user::email == "bob@x")), (Ids{"p3"}));
+  EXPECT_EQ(by_author(post::author.is_not(user::email == "bob@x")), (Ids{"p1", "p2"}));
+  EXPECT_EQ(by_author(post::categories.some(category::name == "C2")), (Ids{"p1"}));
+  EXPECT_EQ(by_author(post::categories.none()), (Ids{"p2"}));
+  // Nested: users with a post in category C1 that is a draft.
+  EXPECT_EQ(
+      emails(user::posts.some(post::categories.some(category::name == "C1") && post::status == testdb::Status::DRAFT)),
+      (Ids{"ada", "bob"}));
+  // Composes with the rest of a filter, and with itself negated.
+  EXPECT_EQ(emails(!user::posts.some() || user::id == 1), (Ids{"ada", "carol"}));
+}
