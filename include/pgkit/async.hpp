@@ -72,9 +72,10 @@ class AsyncConnection {
   void release() noexcept {
     if (lease_) lease_.release();
   }
+  /// Run a statement whose parameters are already encoded (what query() does after encoding).
+  asio::awaitable<Result> run(QueryOptions options, Sql sql, std::shared_ptr<Params> params);
 
  private:
-  asio::awaitable<Result> run(QueryOptions options, Sql sql, std::shared_ptr<Params> params);
   PooledConnection lease_;
 };
 
@@ -170,8 +171,11 @@ class AsyncPool {
 
   Pool& pool() { return *pool_; }
 
- private:
+  /// Run a statement whose parameters are already encoded (what query() does after encoding);
+  /// idempotent: retried as query(idempotent, …) is.
   asio::awaitable<Result> run(bool idempotent, QueryOptions options, Sql sql, std::shared_ptr<Params> params);
+
+ private:
   void begin_request();
   /// discards: the pool's read-only discards when the attempt began (a failover since then
   /// makes a 25006 worth a retry, as in Pool).

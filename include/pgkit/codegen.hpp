@@ -32,7 +32,8 @@ struct GeneratedFile {
   std::string text;
 };
 
-/// The client's files: `<ns>/client.hpp` (includes the rest), `<ns>/enums.hpp`,
+/// The client's files: `<ns>/client.hpp` (includes the rest but the next),
+/// `<ns>/async_client.hpp` (the calls as coroutines; it brings Asio), `<ns>/enums.hpp`,
 /// `<ns>/relations.hpp` (the relation descriptors), a `<ns>/<model>.hpp` per model
 /// (snake_case), and `<ns>/client.cpp` (every model's out-of-line code), in that order.
 /// @throws UsageError when name_space is not a C++ namespace name

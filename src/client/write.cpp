@@ -46,18 +46,6 @@ std::vector<std::string> fields_of(const Error& e, const Target& t) {
   return detail_columns(e.detail());
 }
 
-// Runs a write; a unique or foreign-key error comes back as the client's, naming fields.
-Result run_write(const Executor& on, const std::string& sql, const Params& params, const Target& t,
-                 bool prepare = true) {
-  try {
-    return on.run(sql, params, Repeat::unsafe, prepare);
-  } catch (const UniqueViolation& e) {
-    throw UniqueConstraintFailed(e, fields_of(e, t));
-  } catch (const ForeignKeyViolation& e) {
-    throw ForeignKeyConstraintFailed(e, fields_of(e, t));
-  }
-}
-
 std::string column_list(std::span<const std::string_view> columns) {
   std::string out;
   for (auto c : columns) out += (out.empty() ? "" : ", ") + std::string(c);
@@ -94,6 +82,24 @@ Fragment any_of_all(std::vector<Fragment> wheres) {
 
 }  // namespace
 
+void rethrow_write_error(const Target& t) {
+  try {
+    throw;
+  } catch (const UniqueViolation& e) {
+    throw UniqueConstraintFailed(e, fields_of(e, t));
+  } catch (const ForeignKeyViolation& e) {
+    throw ForeignKeyConstraintFailed(e, fields_of(e, t));
+  }
+}
+
+Result run_write(const Executor& on, const Statement& st, const Target& t) {
+  try {
+    return on.run(st.sql, st.params, Repeat::unsafe, st.prepare);
+  } catch (...) {
+    rethrow_write_error(t);
+  }
+}
+
 Timestamp WriteClock::now() {
   // Milliseconds, as JavaScript's Date that Prisma takes its time from.
   if (!now_)
@@ -113,13 +119,16 @@ void InsertRow::add_texts(std::span<const std::string_view> cols,
   }
 }
 
-Result insert(const Executor& on, const Target& t, const InsertRow& row) {
-  std::string sql = fmt::format("INSERT INTO {}{} RETURNING {}", t.table, values_clause(row), t.returning);
-  return run_write(on, numbered(sql), row.values, t);
+Statement insert_statement(const Target& t, const InsertRow& row) {
+  return {numbered(fmt::format("INSERT INTO {}{} RETURNING {}", t.table, values_clause(row), t.returning)), row.values};
 }
 
-std::int64_t insert_many(const Executor& on, const Target& t, const std::vector<InsertRow>& rows,
-                         bool skip_duplicates) {
+Result insert(const Executor& on, const Target& t, const InsertRow& row) {
+  return run_write(on, insert_statement(t, row), t);
+}
+
+std::vector<Statement> insert_many_statements(const Target& t, const std::vector<InsertRow>& rows,
+                                              bool skip_duplicates) {
   // The columns any row sets; a row without one writes DEFAULT, as Prisma's createMany does.
   std::vector<std::string_view> columns;
   for (const auto& r : rows)
@@ -128,7 +137,7 @@ std::int64_t insert_many(const Executor& on, const Target& t, const std::vector<
   // PostgreSQL takes at most 65535 parameters in a statement; Prisma cuts at 32767.
   constexpr std::size_t kMaxParams = 32767;
   const std::size_t per_statement = std::max<std::size_t>(1, kMaxParams / std::max<std::size_t>(1, columns.size()));
-  std::int64_t written = 0;
+  std::vector<Statement> out;
   for (std::size_t first = 0; first < rows.size(); first += per_statement) {
     std::string values;
     Params params;
@@ -153,33 +162,54 @@ std::int64_t insert_many(const Executor& on, const Target& t, const std::vector<
                           : fmt::format("INSERT INTO {} ({}) VALUES {}", t.table, column_list(columns), values);
     if (skip_duplicates) sql += " ON CONFLICT DO NOTHING";
     // Not prepared: a batch's text depends on its size, and would fill the statement cache.
-    written += run_write(on, numbered(sql), params, t, false).affected_rows();
+    out.push_back({numbered(sql), std::move(params), false});
   }
+  return out;
+}
+
+std::int64_t insert_many(const Executor& on, const Target& t, const std::vector<InsertRow>& rows,
+                         bool skip_duplicates) {
+  std::int64_t written = 0;
+  for (const auto& st : insert_many_statements(t, rows, skip_duplicates))
+    written += run_write(on, st, t).affected_rows();
   return written;
 }
 
-Result update(const Executor& on, const Target& t, std::vector<Fragment> sets, Fragment where, bool returning) {
+Statement update_statement(const Target& t, std::vector<Fragment> sets, Fragment where, bool returning) {
   Fragment set = joined_sets(std::move(sets));
   std::string sql = fmt::format("UPDATE {} SET {}{}", t.table, set.sql, where_clause(where));
   if (returning) sql += fmt::format(" RETURNING {}", t.returning);
   set.params.append(where.params);
-  return run_write(on, numbered(sql), set.params, t);
+  return {numbered(sql), std::move(set.params)};
+}
+
+Result update(const Executor& on, const Target& t, std::vector<Fragment> sets, Fragment where, bool returning) {
+  return run_write(on, update_statement(t, std::move(sets), std::move(where), returning), t);
+}
+
+Statement remove_statement(const Target& t, Fragment where, bool returning) {
+  std::string sql = fmt::format("DELETE FROM {}{}", t.table, where_clause(where));
+  if (returning) sql += fmt::format(" RETURNING {}", t.returning);
+  return {numbered(sql), std::move(where.params)};
 }
 
 Result remove(const Executor& on, const Target& t, Fragment where, bool returning) {
-  std::string sql = fmt::format("DELETE FROM {}{}", t.table, where_clause(where));
-  if (returning) sql += fmt::format(" RETURNING {}", t.returning);
-  return run_write(on, numbered(sql), where.params, t);
+  return run_write(on, remove_statement(t, std::move(where), returning), t);
 }
 
-Result upsert(const Executor& on, const Target& t, const InsertRow& row, std::span<const std::string_view> conflict,
-              std::vector<Fragment> sets) {
+Statement upsert_statement(const Target& t, const InsertRow& row, std::span<const std::string_view> conflict,
+                           std::vector<Fragment> sets) {
   Fragment set = joined_sets(std::move(sets));
   std::string sql = fmt::format("INSERT INTO {}{} ON CONFLICT ({}) DO UPDATE SET {} RETURNING {}", t.table,
                                 values_clause(row), column_list(conflict), set.sql, t.returning);
   Params params = row.values;
   params.append(set.params);
-  return run_write(on, numbered(sql), params, t);
+  return {numbered(sql), std::move(params)};
+}
+
+Result upsert(const Executor& on, const Target& t, const InsertRow& row, std::span<const std::string_view> conflict,
+              std::vector<Fragment> sets) {
+  return run_write(on, upsert_statement(t, row, conflict, std::move(sets)), t);
 }
 
 std::vector<std::optional<std::string>> connected_key(const Executor& on, const Target& t, std::string_view select,
@@ -207,7 +237,7 @@ void connect_children(const Executor& on, const Target& child, std::span<const s
   Fragment where = any_of_all(std::move(wheres));
   std::string sql = fmt::format("UPDATE {} SET {}{}", child.table, set.sql, where_clause(where));
   set.params.append(where.params);
-  auto found = run_write(on, numbered(sql), set.params, child).affected_rows();
+  auto found = run_write(on, {numbered(sql), std::move(set.params)}, child).affected_rows();
   if (found < expected)
     throw RecordNotFound(child.model,
                          fmt::format("connect (expected {} records to be connected, found only {})", expected, found));
@@ -254,6 +284,15 @@ bool same_key_values(const Fragment& where, std::span<const std::string_view> ke
       return false;
   }
   return true;
+}
+
+void throw_async_nested_write(std::string_view model) {
+  throw UsageError(
+      {.message = fmt::format("{}: a create with nested writes (connect or create of a relation) is not yet "
+                              "supported by the awaitable client",
+                              model),
+       .hint = "give the foreign key's fields and create the related rows with their own calls, in "
+               "db.transaction(…) to keep them together"});
 }
 
 void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields) {

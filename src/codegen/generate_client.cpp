@@ -56,31 +56,65 @@ std::string enums_header(const schema::Schema& schema, const detail::Context& cx
   return out;
 }
 
+// What Client and AsyncClient differ in.
+struct ClientClass {
+  const char* name;         // "Client"
+  const char* executor;     // "Executor"
+  const char* delegate;     // "Delegate"
+  const char* doc;          // the class's comment
+  const char* transaction;  // its transaction() member
+};
+
+std::string client_class(const std::vector<const schema::Model*>& models, const detail::Context& cx,
+                         const ClientClass& c) {
+  std::string out = fmt::format("\nnamespace {} {{\n\n{}class {} {{\n public:\n", cx.name_space, c.doc, c.name);
+  std::string init;
+  for (const auto* m : models) init += fmt::format(", {}(on)", detail::delegate_name(*m));
+  out += fmt::format("  explicit {}(::pgkit::client::{} on) : executor_(on){} {{}}\n\n", c.name, c.executor, init);
+  out += fmt::format("{}\n private:\n  ::pgkit::client::{} executor_;\n\n public:\n", c.transaction, c.executor);
+  for (const auto* m : models)
+    out += fmt::format("  ::pgkit::client::{}<{}> {};\n", c.delegate, detail::cpp_identifier(m->name),
+                       detail::delegate_name(*m));
+  return out + fmt::format("}};\n\n}}  // namespace {}\n", cx.name_space);
+}
+
 std::string client_header(const std::vector<const schema::Model*>& models, const detail::Context& cx) {
   std::string out = cx.banner;
   out += "#pragma once\n// The whole client: every enum and model of the schema, and Client, their calls.\n\n";
   out += "#include \"pgkit/client/delegate.hpp\"\n#include \"pgkit/client/executor.hpp\"\n#include \"enums.hpp\"\n";
   for (const auto* m : models) out += fmt::format("#include \"{}.hpp\"\n", snake_case(m->name));
   out += "#include \"relations.hpp\"\n";
-  out += fmt::format("\nnamespace {} {{\n\n", cx.name_space);
+  return out +
+         client_class(models, cx,
+                      {"Client", "Executor", "Delegate",
+                       "/// The schema's models' calls (`db.user.find_many(…)`), on a pgkit::Pool, or inside a "
+                       "transaction\n/// (`db.transaction([](Client& tx) { … })`).\n",
+                       "  /// Run fn(Client&) in one transaction, as Pool::transaction does (COMMIT on return, "
+                       "ROLLBACK on\n  /// throw, retried on serialization failures); inside a transaction, in a "
+                       "SAVEPOINT.\n  template <class F>\n  auto transaction(F&& fn, ::pgkit::TransactionOptions "
+                       "options = {}) const {\n    return executor_.transaction(\n        [&](::pgkit::Transaction& "
+                       "tx) {\n          Client in(tx);\n          return fn(in);\n        },\n        options);\n  "
+                       "}\n"});
+}
+
+// async_client.hpp: the same calls as coroutines, in a header of its own (it brings Asio).
+std::string async_client_header(const std::vector<const schema::Model*>& models, const detail::Context& cx) {
+  std::string out = cx.banner;
   out +=
-      "/// The schema's models' calls (`db.user.find_many(…)`), on a pgkit::Pool, or inside a transaction\n"
-      "/// (`db.transaction([](Client& tx) { … })`).\nclass Client {\n public:\n";
-  std::string init;
-  for (const auto* m : models) init += fmt::format(", {}(on)", detail::delegate_name(*m));
-  out += fmt::format("  explicit Client(::pgkit::client::Executor on) : executor_(on){} {{}}\n\n", init);
-  out +=
-      "  /// Run fn(Client&) in one transaction, as Pool::transaction does (COMMIT on return, ROLLBACK on\n"
-      "  /// throw, retried on serialization failures); inside a transaction, in a SAVEPOINT.\n"
-      "  template <class F>\n  auto transaction(F&& fn, ::pgkit::TransactionOptions options = {}) const {\n"
-      "    return executor_.transaction(\n        [&](::pgkit::Transaction& tx) {\n          Client in(tx);\n"
-      "          return fn(in);\n        },\n        options);\n  }\n\n private:\n"
-      "  ::pgkit::client::Executor executor_;\n\n public:\n";
-  for (const auto* m : models)
-    out += fmt::format("  ::pgkit::client::Delegate<{}> {};\n", detail::cpp_identifier(m->name),
-                       detail::delegate_name(*m));
-  out += fmt::format("}};\n\n}}  // namespace {}\n", cx.name_space);
-  return out;
+      "#pragma once\n// The schema's models' calls as coroutines (pgkit::AsyncPool): include where you co_await.\n\n"
+      "#include \"client.hpp\"\n#include \"pgkit/client/async_delegate.hpp\"\n";
+  return out +
+         client_class(models, cx,
+                      {"AsyncClient", "AsyncExecutor", "AsyncDelegate",
+                       "/// The calls of Client, each an asio::awaitable (`co_await db.user.find_many(…)`), on a "
+                       "pgkit::AsyncPool or\n/// inside a transaction (`co_await db.transaction([&](AsyncClient& tx) "
+                       "-> asio::awaitable<R> { … })`).\n",
+                       "  /// fn(AsyncClient&) in one transaction, with AsyncPool::transaction's rules (COMMIT when "
+                       "its awaitable\n  /// returns, ROLLBACK when it throws, retried on serialization failures).\n"
+                       "  template <class F>\n  auto transaction(F fn, ::pgkit::TransactionOptions options = {}) "
+                       "const\n      -> std::invoke_result_t<F&, AsyncClient&> {\n    auto body = "
+                       "::pgkit::client::detail::with_client<AsyncClient>(std::move(fn));\n    return "
+                       "executor_.transaction(std::move(body), options);\n  }\n"});
 }
 
 }  // namespace
@@ -105,6 +139,7 @@ std::vector<GeneratedFile> generate_client(const schema::Schema& schema, const C
   const std::string folder = folder_of(options.name_space) + "/";
   std::vector<GeneratedFile> files;
   files.push_back({folder + "client.hpp", client_header(models, cx)});
+  files.push_back({folder + "async_client.hpp", async_client_header(models, cx)});
   files.push_back({folder + "enums.hpp", enums_header(schema, cx)});
   files.push_back({folder + "relations.hpp", detail::relations_header(models, cx)});
   // One source for every model's out-of-line code: a build system knows the file names before

@@ -89,10 +89,10 @@ check "generate with a bad schema writes nothing" 1 "schema.prisma:12:[0-9]+: er
 check "…no client folder" 1 "" -- test -e gen
 check "…and writes no migration" 1 "" -- test -e prisma/migrations
 cp good.prisma prisma/schema.prisma
-check "generate writes the typed client" 0 "client .app. \(1 model, 0 enums\) in gen: 5 files written" -- \
+check "generate writes the typed client" 0 "client .app. \(1 model, 0 enums\) in gen: 6 files written" -- \
   "$PGKIT" generate --out gen --namespace app
 check "…with the model's struct" 0 "std::string email\{\};" -- cat gen/app/user.hpp
-check "generate again rewrites nothing" 0 "0 files written, 5 unchanged" -- "$PGKIT" generate --out gen --namespace app
+check "generate again rewrites nothing" 0 "0 files written, 6 unchanged" -- "$PGKIT" generate --out gen --namespace app
 check "generate refuses a namespace C++ cannot take" 1 "not a C\+\+ namespace name" -- \
   "$PGKIT" generate --out gen --namespace my-app
 check "migrate dev writes and applies the first migration" 0 "Applied migration .[0-9]{14}_init" -- \

@@ -20,27 +20,17 @@
 #include "eventually.hpp"
 #include "pg_config.hpp"
 #include "pgkit/async.hpp"
+#include "run_on.hpp"
 #include "pgkit/error.hpp"
 #include "test_server.hpp"
 
 using namespace pgkit;
+using test::run_on;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using test::eventually;
 
 namespace {
-
-// Runs coroutine on an io_context with `threads` threads and returns its result (or throws).
-template <class F>
-auto run_on(int threads, F coroutine) {
-  asio::io_context io;
-  auto future = asio::co_spawn(io, coroutine(), asio::use_future);
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
-  return future.get();
-}
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);

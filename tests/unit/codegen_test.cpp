@@ -55,7 +55,8 @@ TEST(Codegen, WritesOneHeaderPerModelAndOneSourceUnderTheNamespacesFolder) {
   auto files = generate_client(parse_text(kSchema), {.name_space = "app::db", .schema_path = "prisma/schema.prisma"});
   std::vector<std::string> paths;
   for (const auto& f : files) paths.push_back(f.path);
-  EXPECT_EQ(paths, (std::vector<std::string>{"app/db/client.hpp", "app/db/enums.hpp", "app/db/relations.hpp",
+  EXPECT_EQ(paths, (std::vector<std::string>{"app/db/client.hpp", "app/db/async_client.hpp", "app/db/enums.hpp",
+                                             "app/db/relations.hpp",
                                              "app/db/magic_link.hpp", "app/db/user.hpp", "app/db/post.hpp",
                                              "app/db/client.cpp"}));
   for (const auto& f : files)

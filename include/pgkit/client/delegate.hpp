@@ -110,10 +110,100 @@ struct DeleteMany {
   Where<Model> where{};
 };
 
+namespace detail {
+
+/// The statements of a model's calls, and how their rows are read: shared by Delegate (on a
+/// Pool or Transaction) and AsyncDelegate (co_await, async_delegate.hpp).
+template <class Model>
+struct Calls {
+  using Info = ModelInfo<Model>;
+
+  static Statement read_statement(FindMany<Model>& args) {
+    static const std::string columns = select_list(Info::columns);
+    std::vector<OrderTerm> order;
+    order.reserve(args.order_by.size() + Info::key.size());
+    for (const auto& o : args.order_by) order.push_back(term(o));
+    // A page needs an order; keyset paging needs one in which every row has one place.
+    if (args.after || (order.empty() && (args.take || args.skip)))
+      for (const ColumnRef<Model>* k : Info::key)
+        if (!ordered_by(order, k)) order.push_back(term({k}));
+    Page page{.take = args.take, .skip = args.skip};
+    if (args.after) {
+      if (Info::key.empty()) throw_no_key_for_after(Info::name);
+      for (const auto& o : args.order_by) page.after.push_back(value_of(*o.column, *args.after));
+      for (const ColumnRef<Model>* k : Info::key)
+        if (!ordered_by_field(args.order_by, k)) page.after.push_back(value_of(*k, *args.after));
+    }
+    Fragment where = std::move(args.where).fragment();
+    std::string sql = select_statement(Info::name, columns, Info::table, where, order, page);
+    return {std::move(sql), std::move(where.params)};
+  }
+
+  static Statement count_statement(Count<Model>& args) {
+    Fragment where = std::move(args.where).fragment();
+    Page page{.take = args.take, .skip = args.skip};
+    std::string sql = detail::count_statement(Info::name, Info::table, where, page);
+    return {std::move(sql), std::move(where.params)};
+  }
+
+  static std::vector<Model> rows_of(const Result& result) {
+    std::vector<Model> rows;
+    rows.reserve(static_cast<std::size_t>(result.size()));
+    for (const Row& row : result) rows.push_back(Info::from_row(row));
+    return rows;
+  }
+
+  // The assignments, with @updatedAt set to now unless the data sets it (and not at all when
+  // the data is empty, as Prisma's update_datetimes).
+  static std::vector<Fragment> sets(std::vector<Set<Model>> data, WriteClock& clock) {
+    std::vector<Fragment> out;
+    for (auto& s : data) out.push_back(std::move(s).fragment());
+    if (data.empty()) return out;
+    for (std::string_view column : Info::updated_at) {
+      bool given = false;
+      for (const auto& s : data) given = given || s.column() == column;
+      if (!given) out.push_back(assignment(column, clock.now()));
+    }
+    return out;
+  }
+
+  /// The native upsert's row when Prisma's conditions for one hold (see Delegate::upsert).
+  static std::optional<InsertRow> native_upsert_row(const Upsert<Model>& args, WriteClock& clock) {
+    const auto& key = args.where.key();
+    if (key.empty() || args.update.empty() || Writer<Model>::nested(args.create)) return std::nullopt;
+    InsertRow row;
+    Writer<Model>::add_row(row, args.create, clock);
+    if (!same_key_values(args.where.fragment(), key, row)) return std::nullopt;
+    return row;
+  }
+
+  static OrderTerm term(const OrderBy<Model>& o) {
+    return {o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable};
+  }
+  static std::optional<Params> value_of(const ColumnRef<Model>& c, const Model& row) {
+    Params p;
+    if (!c.value_of(row, p)) return std::nullopt;
+    return p;
+  }
+  static bool ordered_by(const std::vector<OrderTerm>& order, const ColumnRef<Model>* k) {
+    for (const auto& t : order)
+      if (t.column == k->column) return true;
+    return false;
+  }
+  static bool ordered_by_field(const std::vector<OrderBy<Model>>& order, const ColumnRef<Model>* k) {
+    for (const auto& o : order)
+      if (o.column->column == k->column) return true;
+    return false;
+  }
+};
+
+}  // namespace detail
+
 template <class Model>
 class Delegate {
  public:
   using Info = ModelInfo<Model>;
+  using Calls = detail::Calls<Model>;
 
   explicit Delegate(Executor executor) : exec_(executor) {}
 
@@ -175,7 +265,7 @@ class Delegate {
       return std::move(*row);
     }
     detail::WriteClock clock;
-    Result r = detail::update(exec_.at(at), detail::target_of<Model>(), sets(std::move(args.data), clock),
+    Result r = detail::update(exec_.at(at), detail::target_of<Model>(), Calls::sets(std::move(args.data), clock),
                               std::move(args.where).fragment(), true);
     if (r.empty()) throw RecordNotFound(Info::name, "update");
     return Info::from_row(r.one());
@@ -184,7 +274,7 @@ class Delegate {
   std::int64_t update_many(UpdateMany<Model> args, std::source_location at = std::source_location::current()) const {
     if (args.data.empty()) return 0;
     detail::WriteClock clock;
-    return detail::update(exec_.at(at), detail::target_of<Model>(), sets(std::move(args.data), clock),
+    return detail::update(exec_.at(at), detail::target_of<Model>(), Calls::sets(std::move(args.data), clock),
                           std::move(args.where).fragment(), false)
         .affected_rows();
   }
@@ -194,15 +284,10 @@ class Delegate {
   /// transaction (which, as Prisma's, can meet a concurrent create: UniqueConstraintFailed).
   Model upsert(Upsert<Model> args, std::source_location at = std::source_location::current()) const {
     detail::WriteClock clock;
-    const auto& key = args.where.key();
-    if (!key.empty() && !args.update.empty() && !Writer<Model>::nested(args.create)) {
-      detail::InsertRow row;
-      Writer<Model>::add_row(row, args.create, clock);
-      if (detail::same_key_values(args.where.fragment(), key, row))
-        return Info::from_row(
-            detail::upsert(exec_.at(at), detail::target_of<Model>(), row, key, sets(std::move(args.update), clock))
-                .one());
-    }
+    if (auto row = Calls::native_upsert_row(args, clock))
+      return Info::from_row(detail::upsert(exec_.at(at), detail::target_of<Model>(), *row, args.where.key(),
+                                           Calls::sets(std::move(args.update), clock))
+                                .one());
     return exec_.at(at).transaction(
         [&](Transaction& tx) {
           Delegate in(Executor(tx).at(at));
@@ -228,70 +313,16 @@ class Delegate {
   }
 
   std::int64_t count(Count<Model> args = {}, std::source_location at = std::source_location::current()) const {
-    detail::Fragment where = std::move(args.where).fragment();
-    detail::Page page{.take = args.take, .skip = args.skip};
-    std::string sql = detail::count_statement(Info::name, Info::table, where, page);
-    return exec_.at(at).run(sql, where.params, Repeat::safe).template scalar<std::int64_t>();
+    detail::Statement st = Calls::count_statement(args);
+    return exec_.at(at).run(st.sql, st.params, Repeat::safe).template scalar<std::int64_t>();
   }
 
  private:
   std::vector<Model> read(FindMany<Model> args, std::source_location at) const {
-    static const std::string columns = detail::select_list(Info::columns);
-    std::vector<detail::OrderTerm> order;
-    order.reserve(args.order_by.size() + Info::key.size());
-    for (const auto& o : args.order_by) order.push_back(term(o));
-    // A page needs an order; keyset paging needs one in which every row has one place.
-    if (args.after || (order.empty() && (args.take || args.skip)))
-      for (const ColumnRef<Model>* k : Info::key)
-        if (!ordered_by(order, k)) order.push_back(term({k}));
-    detail::Page page{.take = args.take, .skip = args.skip};
-    if (args.after) {
-      if (Info::key.empty()) detail::throw_no_key_for_after(Info::name);
-      for (const auto& o : args.order_by) page.after.push_back(value_of(*o.column, *args.after));
-      for (const ColumnRef<Model>* k : Info::key)
-        if (!ordered_by_field(args.order_by, k)) page.after.push_back(value_of(*k, *args.after));
-    }
-    detail::Fragment where = std::move(args.where).fragment();
-    std::string sql = detail::select_statement(Info::name, columns, Info::table, where, order, page);
-    Result result = exec_.at(at).run(sql, where.params, Repeat::safe);
-    std::vector<Model> rows;
-    rows.reserve(static_cast<std::size_t>(result.size()));
-    for (const Row& row : result) rows.push_back(Info::from_row(row));
+    detail::Statement st = Calls::read_statement(args);
+    std::vector<Model> rows = Calls::rows_of(exec_.at(at).run(st.sql, st.params, Repeat::safe));
     for (const auto& include : args.include) include.load(exec_.at(at), rows);
     return rows;
-  }
-
-  // The assignments, with @updatedAt set to now unless the data sets it (and not at all when
-  // the data is empty, as Prisma's update_datetimes).
-  static std::vector<detail::Fragment> sets(std::vector<Set<Model>> data, detail::WriteClock& clock) {
-    std::vector<detail::Fragment> out;
-    for (auto& s : data) out.push_back(std::move(s).fragment());
-    if (data.empty()) return out;
-    for (std::string_view column : Info::updated_at) {
-      bool given = false;
-      for (const auto& s : data) given = given || s.column() == column;
-      if (!given) out.push_back(detail::assignment(column, clock.now()));
-    }
-    return out;
-  }
-
-  static detail::OrderTerm term(const OrderBy<Model>& o) {
-    return {o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable};
-  }
-  static std::optional<Params> value_of(const ColumnRef<Model>& c, const Model& row) {
-    Params p;
-    if (!c.value_of(row, p)) return std::nullopt;
-    return p;
-  }
-  static bool ordered_by(const std::vector<detail::OrderTerm>& order, const ColumnRef<Model>* k) {
-    for (const auto& t : order)
-      if (t.column == k->column) return true;
-    return false;
-  }
-  static bool ordered_by_field(const std::vector<OrderBy<Model>>& order, const ColumnRef<Model>* k) {
-    for (const auto& o : order)
-      if (o.column->column == k->column) return true;
-    return false;
   }
 
   Executor exec_;

@@ -17,6 +17,14 @@
 
 namespace pgkit::client::detail {
 
+/// A statement ready to run: numbered SQL and its parameters; prepare false for text that
+/// varies with the data (a batch insert).
+struct Statement {
+  std::string sql;
+  Params params;
+  bool prepare = true;
+};
+
 /// An order_by term as the statement needs it.
 struct OrderTerm {
   std::string_view column;

@@ -6,7 +6,9 @@
 /// `post::author.is(…)`). Related rows are loaded by one statement per relation level for all
 /// the parents at once — never one per parent row.
 
+#include <exception>
 #include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,14 +34,31 @@ enum class RelationKind {
   many_to_many,  ///< in the join table (Post.categories)
 };
 
+/// Runs the statements of include loading, blocking or awaiting: run calls done exactly once,
+/// before it returns (a Pool, a Transaction) or later (an AsyncPool: async_delegate.hpp). So one
+/// loader serves both clients.
+class StatementRunner {
+ public:
+  using Done = std::function<void(std::exception_ptr, Result)>;
+  virtual ~StatementRunner() = default;
+  virtual void run(detail::Statement st, Done done) = 0;
+};
+
 /// Related rows to load with a call's rows (Prisma's `include`): made from a relation
 /// descriptor (`user::posts`, or `user::posts.where(…).take(5)`).
 template <class Parent>
 class Include {
  public:
-  using Loader = std::function<void(const Executor&, std::vector<Parent>&)>;
+  using Finished = std::function<void(std::exception_ptr)>;
+  using Loader = std::function<void(StatementRunner&, std::vector<Parent>&, Finished)>;
   explicit Include(Loader loader) : load_(std::move(loader)) {}
-  void load(const Executor& on, std::vector<Parent>& rows) const { load_(on, rows); }
+
+  /// Loads into rows, then calls finished (with the error, if one was thrown).
+  void load(StatementRunner& runner, std::vector<Parent>& rows, Finished finished) const {
+    load_(runner, rows, std::move(finished));
+  }
+  /// Loads into rows, blocking. @throws what a statement threw
+  void load(const Executor& on, std::vector<Parent>& rows) const;
 
  private:
   Loader load_;
@@ -108,58 +127,86 @@ class IncludeOf {
   }
 
   operator Include<Parent>() && {  // NOLINT: an include list takes it as it is
-    return Include<Parent>(
-        [spec = std::move(*this)](const Executor& on, std::vector<Parent>& rows) { spec.load(on, rows); });
+    return Include<Parent>([spec = std::move(*this)](StatementRunner& runner, std::vector<Parent>& rows,
+                                                     typename Include<Parent>::Finished finished) {
+      spec.load(runner, rows, std::move(finished));
+    });
   }
 
-  void load(const Executor& on, std::vector<Parent>& parents) const {
+  /// One statement for the related rows of every parent, then the nested includes on those
+  /// rows, then the rows attached to their parents; finished is called last.
+  void load(StatementRunner& runner, std::vector<Parent>& parents, typename Include<Parent>::Finished finished) const {
     using Info = ModelInfo<Child>;
-    const auto& shape = relation_->shape();
-    // The parents' keys, as text; rows are matched on them.
-    std::vector<std::optional<std::string>> key_of(parents.size());
+    auto level = std::make_shared<Level>();
+    level->key_of.resize(parents.size());
     std::vector<std::string> keys;
     for (std::size_t i = 0; i < parents.size(); ++i) {
       Params p;
       if (!relation_->parent_ref()->value_of(parents[i], p)) continue;
-      key_of[i] = detail::param_text(p);
-      keys.push_back(*key_of[i]);
+      level->key_of[i] = detail::param_text(p);
+      keys.push_back(*level->key_of[i]);
     }
-    std::vector<Child> children;
-    std::multimap<std::string, std::size_t> by_key;
-    if (!keys.empty()) {
-      static const std::string columns = detail::select_list(Info::columns);
-      std::vector<detail::OrderTerm> order;
-      for (const auto& o : order_)
-        order.push_back({o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable});
-      if (order.empty() && take_)
-        for (const auto* k : Info::key) order.push_back({k->column, k->field, false, Nulls::default_, k->nullable});
-      detail::Fragment where = where_.fragment();
-      std::string sql = detail::include_statement(shape, columns, where, order, take_, keys);
-      Result result = on.run(sql, where.params, Repeat::safe);
-      children.reserve(static_cast<std::size_t>(result.size()));
-      for (const Row& row : result) {
-        by_key.emplace(std::string(row.text(0)), children.size());
-        children.push_back(Info::from_row(row, 1));
-      }
-      for (const auto& nested : nested_) nested.load(on, children);
+    if (keys.empty()) {
+      for (std::size_t i = 0; i < parents.size(); ++i) attach(parents[i], level->key_of[i], *level);
+      return finished(nullptr);
     }
-    for (std::size_t i = 0; i < parents.size(); ++i) attach(parents[i], key_of[i], children, by_key);
+    static const std::string columns = detail::select_list(Info::columns);
+    std::vector<detail::OrderTerm> order;
+    for (const auto& o : order_)
+      order.push_back({o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable});
+    if (order.empty() && take_)
+      for (const auto* k : Info::key) order.push_back({k->column, k->field, false, Nulls::default_, k->nullable});
+    detail::Fragment where = where_.fragment();
+    std::string sql = detail::include_statement(relation_->shape(), columns, where, order, take_, keys);
+    runner.run({std::move(sql), std::move(where.params)},
+               [this, &runner, &parents, level, finished](std::exception_ptr error, Result result) {
+                 if (error) return finished(error);
+                 try {
+                   for (const Row& row : result) {
+                     level->by_key.emplace(std::string(row.text(0)), level->children.size());
+                     level->children.push_back(Info::from_row(row, 1));
+                   }
+                 } catch (...) {
+                   return finished(std::current_exception());
+                 }
+                 load_nested(runner, level, 0, [this, &parents, level, finished](std::exception_ptr nested_error) {
+                   if (nested_error) return finished(nested_error);
+                   for (std::size_t i = 0; i < parents.size(); ++i) attach(parents[i], level->key_of[i], *level);
+                   finished(nullptr);
+                 });
+               });
   }
 
  private:
   using Target = typename Relation<Member>::Target;
 
-  static void attach(Parent& parent, const std::optional<std::string>& key, const std::vector<Child>& children,
-                     const std::multimap<std::string, std::size_t>& by_key) {
-    auto range = key ? by_key.equal_range(*key) : std::pair{by_key.end(), by_key.end()};
+  // What one level of loading holds until its rows are attached (it outlives the call that
+  // starts it when the runner awaits).
+  struct Level {
+    std::vector<std::optional<std::string>> key_of;  // each parent's key
+    std::vector<Child> children;
+    std::multimap<std::string, std::size_t> by_key;  // key → index in children
+  };
+
+  void load_nested(StatementRunner& runner, const std::shared_ptr<Level>& level, std::size_t i,
+                   typename Include<Child>::Finished finished) const {
+    if (i == nested_.size()) return finished(nullptr);
+    nested_[i].load(runner, level->children, [this, &runner, level, i, finished](std::exception_ptr error) {
+      if (error) return finished(error);
+      load_nested(runner, level, i + 1, finished);
+    });
+  }
+
+  static void attach(Parent& parent, const std::optional<std::string>& key, const Level& level) {
+    auto range = key ? level.by_key.equal_range(*key) : std::pair{level.by_key.end(), level.by_key.end()};
     if constexpr (Relation<Member>::kMany) {
       Target rows;
-      for (auto it = range.first; it != range.second; ++it) rows.push_back(children[it->second]);
+      for (auto it = range.first; it != range.second; ++it) rows.push_back(level.children[it->second]);
       (parent.*Member).set(std::move(rows));
     } else if constexpr (!std::is_same_v<Target, Child>) {  // optional
-      (parent.*Member).set(range.first == range.second ? Target{} : Target{children[range.first->second]});
+      (parent.*Member).set(range.first == range.second ? Target{} : Target{level.children[range.first->second]});
     } else if (range.first != range.second) {
-      (parent.*Member).set(children[range.first->second]);
+      (parent.*Member).set(level.children[range.first->second]);
     }
   }
 
@@ -221,5 +268,35 @@ class Relation {
   const ColumnRef<Parent>* parent_;
   detail::RelationShape shape_;
 };
+
+namespace detail {
+
+/// Runs each statement before returning (a Pool: reads retried as Pool::query(idempotent, …)).
+class BlockingRunner : public StatementRunner {
+ public:
+  explicit BlockingRunner(const Executor& on) : on_(on) {}
+  void run(Statement st, Done done) override {
+    Result result;
+    try {
+      result = on_.run(st.sql, st.params, Repeat::safe, st.prepare);
+    } catch (...) {
+      return done(std::current_exception(), {});
+    }
+    done(nullptr, std::move(result));
+  }
+
+ private:
+  Executor on_;
+};
+
+}  // namespace detail
+
+template <class Parent>
+void Include<Parent>::load(const Executor& on, std::vector<Parent>& rows) const {
+  detail::BlockingRunner runner(on);
+  std::exception_ptr error;
+  load_(runner, rows, [&](std::exception_ptr e) { error = e; });
+  if (error) std::rethrow_exception(error);
+}
 
 }  // namespace pgkit::client

@@ -33,6 +33,9 @@ class Required {
   template <class U>
   requires std::is_constructible_v<T, U&&> Required(U&& v)  // NOLINT: implicit, as a plain field
       : value_(std::forward<U>(v)) {}
+  /// A string literal, taken as a pointer: g++ 12 cannot keep an array reference in a coroutine
+  /// frame ("array used as initializer" when the create is co_awaited).
+  Required(const char* s) requires std::is_constructible_v<T, const char*> : value_(s) {}  // NOLINT
   const T& operator*() const noexcept { return value_; }
   const T* operator->() const noexcept { return &value_; }
 
@@ -128,6 +131,22 @@ struct Target {
   std::span<const Constraint> constraints;
 };
 
+/// Inside a catch block: a unique or foreign-key error thrown again as the client's
+/// (UniqueConstraintFailed, ForeignKeyConstraintFailed) naming t's fields; others as they are.
+[[noreturn]] void rethrow_write_error(const Target& t);
+/// Runs st; errors as rethrow_write_error.
+Result run_write(const Executor& on, const Statement& st, const Target& t);
+
+// Each write's statement (shared by the blocking and the awaitable client), and the blocking
+// call that runs it.
+Statement insert_statement(const Target& t, const InsertRow& row);
+std::vector<Statement> insert_many_statements(const Target& t, const std::vector<InsertRow>& rows,
+                                              bool skip_duplicates);
+Statement update_statement(const Target& t, std::vector<Fragment> sets, Fragment where, bool returning);
+Statement remove_statement(const Target& t, Fragment where, bool returning);
+Statement upsert_statement(const Target& t, const InsertRow& row, std::span<const std::string_view> conflict,
+                           std::vector<Fragment> sets);
+
 /// INSERT … RETURNING the select list; a constraint error names the fields.
 Result insert(const Executor& on, const Target& t, const InsertRow& row);
 /// INSERT of many rows (missing values DEFAULT); returns the rows written.
@@ -167,6 +186,9 @@ Fragment assignment(std::string_view column, const T& v) {
 /// Whether where's parameters (equality on key, in key order) equal row's values of those
 /// columns: then an upsert may be one INSERT … ON CONFLICT.
 bool same_key_values(const Fragment& where, std::span<const std::string_view> key, const InsertRow& row);
+
+/// UsageError: a create with nested writes in the awaitable client (not yet there).
+[[noreturn]] void throw_async_nested_write(std::string_view model);
 
 /// UsageError: a create without a required relation (neither its fields nor connect/create).
 [[noreturn]] void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields);

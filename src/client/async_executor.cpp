@@ -1,0 +1,19 @@
+// AsyncExecutor: the awaitable client's statements on an AsyncPool or AsyncTransaction. The one
+// translation unit of the client runtime that includes Asio.
+#include <memory>
+
+#include "pgkit/client/async_delegate.hpp"
+
+namespace pgkit::client {
+
+asio::awaitable<Result> AsyncExecutor::run(const detail::Statement& st, Repeat repeat) const {
+  // Kept in this frame: the caller's statement may be a temporary.
+  const std::string sql = st.sql;
+  auto params = std::make_shared<Params>(st.params);
+  const QueryOptions options{.prepare = st.prepare};
+  if (tx_) co_return co_await tx_->connection().run(options, Sql(sql, where_), params);
+  AsyncPool pool = *pool_;  // in this frame, whatever becomes of the executor
+  co_return co_await pool.run(repeat == Repeat::safe, options, Sql(sql, where_), params);
+}
+
+}  // namespace pgkit::client

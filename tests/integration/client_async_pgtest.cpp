@@ -1,0 +1,183 @@
+// The generated AsyncClient against a real database: the same calls as Client, each co_awaited
+// on an AsyncPool — reads with includes (loaded level by level without blocking a thread),
+// writes with the typed errors, upsert under concurrency, transactions — and many coroutines on
+// two io threads at once through one client.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <thread>
+
+#include "client_database.hpp"
+#include "pgkit/async.hpp"
+#include "run_on.hpp"
+#include "testdb/async_client.hpp"
+
+using namespace pgkit;
+using test::run_on;
+using namespace testdb::fields;
+namespace asio = boost::asio;
+
+namespace {
+
+class ClientAsync : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    pool_ = std::make_unique<Pool>(test::client_database(test::identifier(std::string("ca_") + info->name())));
+  }
+  testdb::AsyncClient db() { return testdb::AsyncClient(AsyncPool(*pool_)); }
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace
+
+TEST_F(ClientAsync, ReadsWithIncludesAndWrites) {
+  run_on(1, [&]() -> asio::awaitable<void> {
+    auto db = this->db();
+    // Every argument is named before its co_await: g++ 12 miscompiles a braced temporary that
+    // lives across a co_await (async_delegate.hpp says more).
+    client::Create<testdb::User> new_ada{.data = {.email = "ada@example.com", .name = "Ada"}};
+    auto ada = co_await db.user.create(std::move(new_ada));
+    client::Create<testdb::User> new_bob{.data = {.email = "bob@example.com"}};
+    auto bob = co_await db.user.create(std::move(new_bob));
+    for (int i = 0; i < 3; ++i) {
+      client::Create<testdb::Post> post{.data = {.title = "A" + std::to_string(i), .views = i, .authorId = ada.id}};
+      co_await db.post.create(std::move(post));
+    }
+    client::Create<testdb::Post> bobs_post{.data = {.title = "B", .authorId = bob.id}};
+    co_await db.post.create(std::move(bobs_post));
+    auto posts = co_await db.post.count();
+    EXPECT_EQ(posts, 4);
+
+    // Arguments with braced lists are named first: g++ 12 cannot keep an initializer list's
+    // array across a co_await (async_delegate.hpp).
+    client::FindMany<testdb::User> with_posts{
+        .order_by = {user::id.asc()},
+        .include = {user::posts.order_by({post::title.desc()}).take(2).include({post::author}), user::profile}};
+    auto users = co_await db.user.find_many(std::move(with_posts));
+    EXPECT_EQ(users.size(), 2u);
+    EXPECT_EQ(users[0].posts->size(), 2u);
+    EXPECT_EQ((*users[0].posts)[0].title, "A2");
+    EXPECT_EQ((*users[0].posts)[0].author->email, "ada@example.com") << "an include below an include";
+    EXPECT_FALSE(users[1].profile->has_value());
+
+    client::FindUnique<testdb::User> by_email{.where = user::email == "bob@example.com"};
+    auto found = co_await db.user.find_unique(std::move(by_email));
+    EXPECT_TRUE(found.has_value());
+    client::FindMany<testdb::User> by_name{.where = user::name == "Nobody"};
+    auto nobody = co_await db.user.find_first(std::move(by_name));
+    EXPECT_FALSE(nobody.has_value());
+    client::Update<testdb::Post> more_views{.where = post::authorId_title(ada.id, "A0"),
+                                            .data = {post::views.increment(10)}};
+    auto updated = co_await db.post.update(std::move(more_views));
+    EXPECT_EQ(updated.views, 10);
+    client::UpdateMany<testdb::Post> score{.where = post::authorId == ada.id, .data = {post::score.set(1.5)}};
+    auto scored = co_await db.post.update_many(std::move(score));
+    EXPECT_EQ(scored, 3);
+    client::Delete<testdb::Post> by_key{.where = post::authorId_title(bob.id, "B")};
+    auto deleted = co_await db.post.delete_(std::move(by_key));
+    EXPECT_EQ(deleted.title, "B");
+    client::DeleteMany<testdb::Post> unread{.where = post::views < 2};
+    auto few_views = co_await db.post.delete_many(std::move(unread));
+    EXPECT_EQ(few_views, 1) << "A1: A0 has 10 views now, B is gone";
+    client::CreateMany<testdb::Token> three{.data = {{}, {}, {}}};
+    auto tokens = co_await db.token.create_many(std::move(three));
+    EXPECT_EQ(tokens, 3);
+  });
+}
+
+TEST_F(ClientAsync, TypedErrorsAndTransactions) {
+  run_on(1, [&]() -> asio::awaitable<void> {
+    auto db = this->db();
+    client::Create<testdb::User> ada{.data = {.email = "ada@example.com"}};
+    co_await db.user.create(ada);
+    try {
+      co_await db.user.create(ada);
+      ADD_FAILURE() << "no UniqueConstraintFailed";
+    } catch (const client::UniqueConstraintFailed& e) {
+      EXPECT_EQ(e.fields(), std::vector<std::string>{"email"});
+    }
+    try {
+      client::FindUnique<testdb::User> missing{.where = user::id == 999};
+      co_await db.user.find_unique_or_throw(std::move(missing));
+      ADD_FAILURE() << "no RecordNotFound";
+    } catch (const client::RecordNotFound& e) {
+      EXPECT_EQ(e.model(), "User");
+    }
+    // A transaction that throws leaves nothing; one that returns commits.
+    auto failing = [](testdb::AsyncClient& tx) -> asio::awaitable<void> {
+      client::Create<testdb::User> bob{.data = {.email = "bob@example.com"}};
+      co_await tx.user.create(std::move(bob));
+      throw std::runtime_error("changed my mind");
+    };
+    try {
+      co_await db.transaction(failing);
+      ADD_FAILURE() << "the transaction did not throw";
+    } catch (const std::runtime_error&) {}
+    client::Count<testdb::User> bob_count{.where = user::email == "bob@example.com"};
+    auto bobs = co_await db.user.count(std::move(bob_count));
+    EXPECT_EQ(bobs, 0);
+    auto committing = [](testdb::AsyncClient& tx) -> asio::awaitable<std::int32_t> {
+      client::Create<testdb::User> carol{.data = {.email = "carol@example.com"}};
+      auto u = co_await tx.user.create(std::move(carol));
+      client::Create<testdb::Post> post{.data = {.title = "T", .authorId = u.id}};
+      co_await tx.post.create(std::move(post));
+      co_return u.id;
+    };
+    TransactionOptions serializable{.isolation = Isolation::serializable};
+    auto id = co_await db.transaction(committing, serializable);
+    client::Count<testdb::Post> carols{.where = post::authorId == id};
+    auto carols_posts = co_await db.post.count(std::move(carols));
+    EXPECT_EQ(carols_posts, 1);
+    // Nested writes are the blocking client's for now, and say so.
+    // g++ 12: no co_await inside a test macro, whose stringified text it cannot keep in the
+    // coroutine frame ("array used as initializer").
+    bool refused = false;
+    try {
+      client::Create<testdb::User> nested{.data = {.email = "dave@example.com", .posts = {.create = {{.title = "x"}}}}};
+      co_await db.user.create(std::move(nested));
+    } catch (const UsageError&) {
+      refused = true;
+    }
+    EXPECT_TRUE(refused);
+  });
+}
+
+TEST_F(ClientAsync, ManyCoroutinesOnTwoThreadsThroughOneClient) {
+  auto db = this->db();
+  auto owner = run_on(1, [&]() -> asio::awaitable<testdb::User> {
+    client::Create<testdb::User> owner{.data = {.email = "owner@example.com"}};
+    co_return co_await db.user.create(std::move(owner));
+  });
+  std::atomic<int> failures{0};
+  run_on(2, [&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    for (int c = 0; c < 32; ++c)
+      asio::co_spawn(
+          ex,
+          [&, c]() -> asio::awaitable<void> {
+            for (int i = 0; i < 10; ++i) {
+              try {
+                client::Create<testdb::Post> post{
+                    .data = {.title = "c" + std::to_string(c) + "-" + std::to_string(i), .authorId = owner.id}};
+                auto p = co_await db.post.create(std::move(post));
+                client::Upsert<testdb::User> count{.where = user::email == "counter@example.com",
+                                                   .create = {.email = "counter@example.com", .name = "0"},
+                                                   .update = {user::name.set(p.title)}};
+                co_await db.user.upsert(std::move(count));
+              } catch (const std::exception& e) {
+                ADD_FAILURE() << e.what();
+                ++failures;
+              }
+            }
+          },
+          asio::detached);
+    co_return;
+  });
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(testdb::Client(*pool_).post.count({.where = post::authorId == owner.id}), 320);
+  EXPECT_EQ(testdb::Client(*pool_).user.count({.where = user::email == "counter@example.com"}), 1);
+}
