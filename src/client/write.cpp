@@ -252,16 +252,21 @@ void link(const Executor& on, std::string_view join_table, bool parent_is_a, con
 }
 
 void link_where(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
-                const Target& related, std::string_view related_id_column, std::vector<Fragment> wheres) {
+                const Target& parent, std::string_view parent_id_column, const Target& related,
+                std::string_view related_id_column, std::vector<Fragment> wheres) {
   const auto expected = static_cast<std::int64_t>(wheres.size());
   Fragment where = any_of_all(std::move(wheres));
-  std::string pair = parent_is_a ? fmt::format("{}, {}", kMarker, related_id_column)
-                                 : fmt::format("{}, {}", related_id_column, kMarker);
-  // Rows found, then linked: a row already linked still counts as connected, as in Prisma.
+  // The parent's key read back from its table, so that it has the column's type (a parameter in
+  // a select list would be text, which a uuid or integer column does not take).
+  std::string related_key = fmt::format("{}.{}", related.table, related_id_column);
+  std::string pair = parent_is_a ? "self.pgkit_parent_key, " + related_key : related_key + ", self.pgkit_parent_key";
   std::string sql = fmt::format(
-      "WITH found AS (SELECT {} FROM {}{}), linked AS (INSERT INTO {} (\"A\", \"B\") SELECT * FROM found "
-      "ON CONFLICT DO NOTHING) SELECT count(*) FROM found",
-      pair, related.table, where_clause(where), join_table);
+      "WITH self AS (SELECT {0} AS pgkit_parent_key FROM {1} WHERE {0} = {2}), "
+      "found AS (SELECT {3} FROM self, {4}{5}), "
+      "linked AS (INSERT INTO {6} (\"A\", \"B\") SELECT * FROM found ON CONFLICT DO NOTHING) "
+      "SELECT count(*) FROM found",
+      parent_id_column, parent.table, kMarker, pair, related.table, where_clause(where), join_table);
+  // Rows found, then linked: a row already linked still counts as connected, as in Prisma.
   Params p = parent_id;
   p.append(where.params);
   auto found = on.run(numbered(sql), p, Repeat::unsafe).scalar<std::int64_t>();

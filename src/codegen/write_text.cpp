@@ -134,8 +134,8 @@ std::string back_relation_code(const Context& cx, const Model& m, const Field& f
         rel, other_type, cpp_identifier(other_id->name), join, parent_is_a);
     out += fmt::format(
         "    if (!data.{}.connect.empty())\n      detail::link_where(on, {}, {}, self, detail::target_of<{}>(), {}, "
-        "detail::fragments(data.{}.connect));\n  }}\n",
-        rel, join, parent_is_a, other_type, column_of(*other_id), rel);
+        "detail::target_of<{}>(), {},\n                         detail::fragments(data.{}.connect));\n  }}\n",
+        rel, join, parent_is_a, ns_type(cx, m.name), column_of(*id), other_type, column_of(*other_id), rel);
     return out;
   }
   // The other side's relation field: its fields: and references:.

@@ -266,6 +266,12 @@ TEST_F(ClientWrite, NestedCreatesAndConnectsOfEachRelationKind) {
   auto s =
       db().category.create({.data = {.name = "Pools", .posts = {.connect = {post::id == r.id, post::id == p.id}}}});
   EXPECT_EQ(pool_->query("SELECT count(*) FROM \"_CategoryToPost\" WHERE \"A\" = $1", s.id).scalar<std::int64_t>(), 2);
+  // m-n whose keys are a uuid and a text, connected from either side.
+  auto first_tag = db().tag.create({.data = {.name = "first"}});
+  auto labelled = db().token.create({.data = {.tags = {.connect = {tag::id == first_tag.id}}}});
+  db().tag.create({.data = {.name = "second", .tokens = {.connect = {token::id == labelled.id}}}});
+  auto with_tags = db().token.find_unique_or_throw({.where = token::id == labelled.id, .include = {token::tags}});
+  EXPECT_EQ(with_tags.tags->size(), 2u);
 }
 
 TEST_F(ClientWrite, ANestedWriteThatFailsLeavesNothing) {

@@ -173,7 +173,8 @@ void connect_children(const Executor& on, const Target& child, std::span<const s
 void link(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
           const Params& related_id);
 void link_where(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
-                const Target& related, std::string_view related_id_column, std::vector<Fragment> wheres);
+                const Target& parent, std::string_view parent_id_column, const Target& related,
+                std::string_view related_id_column, std::vector<Fragment> wheres);
 
 /// `"column" = $1` with v.
 template <class T>
