@@ -10,15 +10,6 @@ namespace {
 
 const std::string kMarker(1, kParam);
 
-std::string order_sql(std::span<const OrderTerm> order) {
-  std::string out;
-  for (const auto& t : order) {
-    out += (out.empty() ? "" : ", ") + std::string(t.column) + (t.descending ? " DESC" : " ASC");
-    if (t.nulls != Nulls::default_) out += t.nulls == Nulls::first ? " NULLS FIRST" : " NULLS LAST";
-  }
-  return out;
-}
-
 // The join table's column holding this side's key, and the other side's.
 std::string_view self_column(const RelationShape& r) { return r.parent_is_a ? "\"A\"" : "\"B\""; }
 std::string_view other_column(const RelationShape& r) { return r.parent_is_a ? "\"B\"" : "\"A\""; }
@@ -77,7 +68,7 @@ std::string include_statement(const RelationShape& r, std::string_view child_col
   std::string sql;
   if (take && r.kind != RelationKind::to_one && r.kind != RelationKind::back_one) {
     // A page per parent: numbered within each parent's rows, in the include's order.
-    std::string over = order.empty() ? "" : " ORDER BY " + order_sql(order);
+    std::string over = order_clause(order);
     sql = fmt::format(
         "SELECT * FROM (SELECT {} AS pgkit_key, {}, row_number() OVER (PARTITION BY {}{}) AS pgkit_n FROM {} WHERE {}) "
         "AS page WHERE pgkit_n <= {}",
@@ -86,7 +77,7 @@ std::string include_statement(const RelationShape& r, std::string_view child_col
     if (!order.empty()) sql += " ORDER BY pgkit_key, pgkit_n";
   } else {
     sql = fmt::format("SELECT {}, {} FROM {} WHERE {}", key, child_columns, from, filter);
-    if (!order.empty()) sql += " ORDER BY " + order_sql(order);
+    sql += order_clause(order);
   }
   where.params = std::move(params);
   return numbered(sql);

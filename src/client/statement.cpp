@@ -33,17 +33,6 @@ std::string like_escaped(std::string_view text) {
 
 bool nulls_first(const OrderTerm& t) { return t.nulls == Nulls::first || (t.nulls == Nulls::default_ && t.descending); }
 
-std::string order_clause(std::span<const OrderTerm> order) {
-  std::string out;
-  for (const auto& t : order) {
-    out += out.empty() ? " ORDER BY " : ", ";
-    out += t.column;
-    out += t.descending ? " DESC" : " ASC";
-    if (t.nulls != Nulls::default_) out += t.nulls == Nulls::first ? " NULLS FIRST" : " NULLS LAST";
-  }
-  return out;
-}
-
 // Rows after the page's row in this order. With every column NOT NULL and one direction, a row
 // comparison — `("created_at", "id") < ($1, $2)` — which a matching index serves directly;
 // otherwise the same condition spelled out term by term, with NULLs where the order puts them.
@@ -116,6 +105,17 @@ std::string page_clause(const Page& page, Params& params) {
 }
 
 }  // namespace
+
+std::string order_clause(std::span<const OrderTerm> order) {
+  std::string out;
+  for (const auto& t : order) {
+    out += out.empty() ? " ORDER BY " : ", ";
+    out += t.column;
+    out += t.descending ? " DESC" : " ASC";
+    if (t.nulls != Nulls::default_) out += t.nulls == Nulls::first ? " NULLS FIRST" : " NULLS LAST";
+  }
+  return out;
+}
 
 std::string numbered(std::string_view sql) {
   std::string out;

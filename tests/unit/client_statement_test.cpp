@@ -17,8 +17,7 @@ std::string select(client::Where<testdb::Post> w, std::vector<client::OrderBy<te
                    Page page = {}) {
   client::detail::Fragment f = std::move(w).fragment();
   std::vector<OrderTerm> terms;
-  for (const auto& o : order)
-    terms.push_back({o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable});
+  for (const auto& o : order) terms.push_back(client::detail::term_of(o));
   return client::detail::select_statement("Post", "*", "posts", f, terms, page);
 }
 

@@ -177,9 +177,7 @@ struct Calls {
     return row;
   }
 
-  static OrderTerm term(const OrderBy<Model>& o) {
-    return {o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable};
-  }
+  static OrderTerm term(const OrderBy<Model>& o) { return term_of(o); }
   static std::optional<Params> value_of(const ColumnRef<Model>& c, const Model& row) {
     Params p;
     if (!c.value_of(row, p)) return std::nullopt;

@@ -34,6 +34,14 @@ struct OrderTerm {
   bool nullable;
 };
 
+template <class Model>
+OrderTerm term_of(const OrderBy<Model>& o) {
+  return {o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable};
+}
+
+/// " ORDER BY "col" DESC NULLS LAST, …", or "" for no terms.
+std::string order_clause(std::span<const OrderTerm> order);
+
 /// take / skip (Prisma's), and keyset paging: rows after a row in the order.
 struct Page {
   std::optional<std::int64_t> take;

@@ -152,8 +152,7 @@ class IncludeOf {
     }
     static const std::string columns = detail::select_list(Info::columns);
     std::vector<detail::OrderTerm> order;
-    for (const auto& o : order_)
-      order.push_back({o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable});
+    for (const auto& o : order_) order.push_back(detail::term_of(o));
     if (order.empty() && take_)
       for (const auto* k : Info::key) order.push_back({k->column, k->field, false, Nulls::default_, k->nullable});
     detail::Fragment where = where_.fragment();
