@@ -10,7 +10,7 @@
 //     bench/peers/express (npm install when node_modules lacks them) are made ready before
 //     anything starts;
 //   - one server (LocalCluster in a fresh /tmp directory, fsync off), the schema from the
-//     project's migrations applied by `pgkit migrate up --dir <source>/migrations`, then seeded
+//     project's migrations applied by `pgkit migrate up --dir <source>/prisma/migrations`, then seeded
 //     with parameterized SQL through pgkit::Pool: one user, one session whose access token T is
 //     a random 43-character base64url string stored as its SHA-256 hex, and 1,000 published
 //     posts (plus 5 unpublished ones among them);
@@ -122,7 +122,8 @@ void declare_options(CLI::App& cli, Options& o) {
   cli.add_option("--pgkit", o.pgkit, "the pgkit program (default: beside this one)");
   cli.add_option("--pgkit-server", o.pgkit_server, "the pgkit-server program (default: beside this one)");
   cli.add_option("--express-dir", o.express_dir, "the Express peer: server.js (bench/peers/express)");
-  cli.add_option("--migrations-dir", o.migrations_dir, "the schema's migrations (the source tree's migrations/)");
+  cli.add_option("--migrations-dir", o.migrations_dir,
+                 "the schema's migrations (the source tree's prisma/migrations/)");
   cli.add_option_function<std::string>(
          "--only",
          [&o](const std::string& name) {
@@ -153,7 +154,7 @@ Tools prepare_tools(const Options& o) {
   if (!fs::is_directory(t.migrations_dir))
     throw std::runtime_error(
         fmt::format("no migrations directory {}: pass --migrations-dir with the pgkit source "
-                    "tree's migrations/",
+                    "tree's prisma/migrations/",
                     t.migrations_dir.string()));
   if (!o.run[kExpress]) return t;
   t.express_dir = fs::absolute(o.express_dir);

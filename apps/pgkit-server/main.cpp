@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     o.http.port = static_cast<unsigned short>(env_number("PORT", 3000));
     o.http.address = env("HOST", "0.0.0.0");
     o.http.threads = static_cast<int>(env_number("IO_THREADS", 0));
-    o.migrations = env("MIGRATIONS_DIR", "migrations");
+    o.migrations = env("MIGRATIONS_DIR", "prisma/migrations");
     o.mailer = env("MAILER", "log");
     o.settings.access_ttl = std::chrono::seconds(env_number("ACCESS_TOKEN_TTL", 15 * 60));
     o.settings.refresh_ttl = std::chrono::seconds(env_number("REFRESH_TOKEN_TTL", 30 * 24 * 3600));
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   cli.add_option("--host", o.http.address, "address to listen on (HOST; default 0.0.0.0)");
   cli.add_option("--threads", o.http.threads, "io threads (IO_THREADS; default: the number of cores)");
   cli.add_flag("--migrate", o.migrate, "apply pending migrations once the database is reachable");
-  cli.add_option("--migrations", o.migrations, "the schema's migrations (MIGRATIONS_DIR; default ./migrations)");
+  cli.add_option("--migrations", o.migrations, "the schema's migrations (MIGRATIONS_DIR; default ./prisma/migrations)");
   cli.add_option("--shutdown-timeout", shutdown_ms, "ms requests in flight get at shutdown (default 10000)");
   cli.add_option("--header-timeout", header_timeout_ms,
                  "ms for a request's headers, and for an idle keep-alive (default 10000)");

@@ -9,10 +9,12 @@
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
 #include "pgkit/migrator.hpp"
+#include "pgkit/schema_migrate.hpp"
 #include "pgkit/shutdown.hpp"
 #include "server/request_log.hpp"
 #include "server/router.hpp"
 #include "server/routes.hpp"
+#include "server/schema_upgrade.hpp"
 
 namespace pgkit::server {
 
@@ -116,9 +118,11 @@ bool App::Impl::check_database(bool& announced, bool& migrated) {
     log().info("connected to PostgreSQL at {}: {}", config.masked(), version);
     announced = true;
   }
-  migrate::Options m{.dir = options.migrations};
+  migrate::Options m{.dir = options.migrations, .table = migrate::history_table(options.migrations)};
   if (!migrated) {
     m.progress = [](const std::string& line) { log().info("migrate: {}", line); };
+    if (upgrade_sql_first_database(config, options.migrations))
+      log().info("--migrate: upgraded a database of the SQL-first migrations; {} recorded as applied", kInitMigration);
     auto report = migrate::Migrator(config, m).up();
     log().info("--migrate: {} migration(s) applied", report.versions.size());
     migrated = true;

@@ -13,9 +13,9 @@ namespace pgkit::server {
 
 struct AppOptions {
   HttpOptions http;
-  bool migrate = false;                              ///< apply pending migrations once connected
-  std::filesystem::path migrations = "migrations";   ///< the server's schema
-  std::chrono::milliseconds shutdown_grace{10'000};  ///< requests in flight get this long
+  bool migrate = false;                                    ///< apply pending migrations once connected
+  std::filesystem::path migrations = "prisma/migrations";  ///< the server's schema
+  std::chrono::milliseconds shutdown_grace{10'000};        ///< requests in flight get this long
   Settings settings;
   std::string mailer = "log";  ///< MAILER
 };

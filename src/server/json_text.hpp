@@ -8,6 +8,11 @@
 
 namespace pgkit::server {
 
+namespace db {
+struct Post;
+struct User;
+}  // namespace db
+
 /// The columns user_json() reads, in order (alias `u` for users).
 inline constexpr const char* kUserColumns =
     "u.id::text, u.email, u.role::text, u.is_active, u.last_login_at, u.created_at, u.updated_at";
@@ -20,5 +25,9 @@ inline constexpr const char* kPostColumns =
 std::string user_json(const Row& row, int first);
 /// {"id","title","content","published","authorId","createdAt","updatedAt"} from kPostColumns.
 std::string post_json(const Row& row, int first);
+
+/// The same objects from rows the generated client read (prisma/schema.prisma).
+std::string user_json(const db::User& user);
+std::string post_json(const db::Post& post);
 
 }  // namespace pgkit::server

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 
 #include "pgkit/error.hpp"
+#include "server/deadline.hpp"
 #include "server/routes.hpp"
 
 namespace pgkit::server {

@@ -1,9 +1,15 @@
 // Posts (seed 002's example): create, read, update, delete by author or admin, and the
-// published feed, newest first, with keyset pagination.
+// published feed, newest first, with keyset pagination — on the client generated from
+// prisma/schema.prisma (seed 002's `prisma.post.create`, `findUnique`, `findMany`).
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <charconv>
 
+#include <fmt/format.h>
+
+#include "pgkit/server/db/async_client.hpp"
 #include "server/auth.hpp"
+#include "server/deadline.hpp"
 #include "server/json_body.hpp"
 #include "server/json_text.hpp"
 #include "server/routes.hpp"
@@ -12,6 +18,7 @@ namespace pgkit::server {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+using namespace db::fields;
 
 namespace {
 
@@ -26,15 +33,16 @@ HttpError no_post(const std::string& id) { return HttpError(404, "not_found", "n
 asio::awaitable<Response> create(Services& s, Request& req) {
   CurrentUser user = co_await authenticate(s, req);
   JsonBody body(req);
-  std::string title = body.required_string("title", 200);
-  std::string content = body.optional_string("content", kMaxContent, true).value_or("");
-  bool published = body.optional_bool("published").value_or(false);
-  auto db = s.db();
-  auto row = co_await db.query(std::string("INSERT INTO posts AS p (title, content, published, author_id) "
-                                           "VALUES ($1, $2, $3, $4::uuid) RETURNING ") +
-                                   kPostColumns,
-                               title, content, published, user.id);
-  co_return post_response(201, post_json(row.one(), 0));
+  db::PostCreate data{.title = body.required_string("title", 200),
+                      .content = body.optional_string("content", kMaxContent, true).value_or(""),
+                      .published = body.optional_bool("published").value_or(false),
+                      .authorId = user.id};
+  db::AsyncClient client(s.db());
+  // The call is made before it is awaited: g++ 12 destroys an aggregate temporary inside a
+  // co_await expression twice (docs/client.md).
+  auto call = client.post.create({.data = std::move(data)});
+  db::Post created = co_await std::move(call);
+  co_return post_response(201, post_json(created));
 }
 
 // Unpublished posts are visible to their author and admins only; to anyone else they do not
@@ -42,20 +50,18 @@ asio::awaitable<Response> create(Services& s, Request& req) {
 asio::awaitable<Response> show(Services& s, Request& req) {
   const std::string id = require_uuid(req.param("id"), "the post id in the path");
   auto viewer = co_await authenticate_if_present(s, req);
-  auto db = s.db();
-  auto rows = co_await db.query(
-      idempotent,
-      std::string("SELECT p.published, p.author_id::text, ") + kPostColumns + " FROM posts p WHERE p.id = $1::uuid",
-      id);
-  if (rows.empty()) throw no_post(id);
-  auto row = rows.one();
-  bool mine = viewer && (viewer->admin || viewer->id == row.text(1));
-  if (!row.get<bool>(0) && !mine) throw no_post(id);
-  co_return post_response(200, post_json(row, 2));
+  db::AsyncClient client(s.db());
+  auto call = client.post.find_unique({.where = post::id == id});
+  std::optional<db::Post> found = co_await std::move(call);
+  if (!found) throw no_post(id);
+  bool mine = viewer && (viewer->admin || viewer->id == found->authorId);
+  if (!found->published && !mine) throw no_post(id);
+  co_return post_response(200, post_json(*found));
 }
 
 // The post, locked, after checking the user may change it. Admins changing another's post
-// leave an audit row.
+// leave an audit row. Raw SQL: the client (as Prisma's) has no row locks, and without FOR UPDATE
+// a change made between this read and the write would be missing from the audit's "before".
 asio::awaitable<std::string> lock_for_change(AsyncTransaction& tx, const CurrentUser& user, const std::string& id) {
   auto rows = co_await tx.query(std::string("SELECT p.author_id::text, p.published, ") + kPostColumns +
                                     " FROM posts p WHERE p.id = $1::uuid FOR UPDATE",
@@ -70,12 +76,17 @@ asio::awaitable<std::string> lock_for_change(AsyncTransaction& tx, const Current
   co_return author ? std::string() : post_json(row, 2);
 }
 
-asio::awaitable<void> audit(AsyncTransaction& tx, const Request& req, const CurrentUser& admin, const char* action,
+asio::awaitable<void> audit(db::AsyncClient& tx, const Request& req, const CurrentUser& admin, const char* action,
                             const std::string& id, const std::string& before, const std::optional<std::string>& after) {
-  co_await tx.query(
-      "INSERT INTO audit_log (actor_id, action, target_type, target_id, before, after, request_id) "
-      "VALUES ($1::uuid, $2, 'post', $3, $4::jsonb, $5::jsonb, $6)",
-      admin.id, action, id, before, after, req.request_id);
+  db::AuditLogCreate entry{.actorId = admin.id,
+                           .action = std::string(action),
+                           .targetType = std::string("post"),
+                           .targetId = id,
+                           .before = json::parse(before),
+                           .after = after ? std::optional<json::value>(json::parse(*after)) : std::nullopt,
+                           .requestId = req.request_id};
+  auto call = tx.audit_log.create({.data = std::move(entry)});
+  co_await std::move(call);
 }
 
 asio::awaitable<Response> update(Services& s, Request& req) {
@@ -87,32 +98,33 @@ asio::awaitable<Response> update(Services& s, Request& req) {
   auto published = body.optional_bool("published");
   if (!title && !content && !published)
     throw HttpError(400, "invalid_request", "send \"title\", \"content\" and/or \"published\" to change");
-  auto db = s.db();
+  std::vector<client::Set<db::Post>> data;
+  if (title) data.push_back(post::title.set(*title));
+  if (content) data.push_back(post::content.set(*content));
+  if (published) data.push_back(post::published.set(*published));
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
     std::string before = co_await lock_for_change(tx, user, id);
-    auto rows = co_await tx.query(std::string("UPDATE posts p SET title = coalesce($2, title), "
-                                              "content = coalesce($3, content), published = coalesce($4, published) "
-                                              "WHERE id = $1::uuid RETURNING ") +
-                                      kPostColumns,
-                                  id, title, content, published);
-    std::string after = post_json(rows.one(), 0);
-    if (!before.empty()) co_await audit(tx, req, user, "post.update", id, before, after);
+    db::AsyncClient client(tx);
+    auto call = client.post.update({.where = post::id == id, .data = std::move(data)});
+    std::string after = post_json(co_await std::move(call));
+    if (!before.empty()) co_await audit(client, req, user, "post.update", id, before, after);
     co_return after;
   };
-  std::string after = co_await db.transaction(work);
+  std::string after = co_await s.db().transaction(work);
   co_return post_response(200, after);
 }
 
 asio::awaitable<Response> remove(Services& s, Request& req) {
   CurrentUser user = co_await authenticate(s, req);
   const std::string id = require_uuid(req.param("id"), "the post id in the path");
-  auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<void> {
     std::string before = co_await lock_for_change(tx, user, id);
-    co_await tx.query("DELETE FROM posts WHERE id = $1::uuid", id);
-    if (!before.empty()) co_await audit(tx, req, user, "post.delete", id, before, std::nullopt);
+    db::AsyncClient client(tx);
+    auto call = client.post.delete_({.where = post::id == id});
+    co_await std::move(call);
+    if (!before.empty()) co_await audit(client, req, user, "post.delete", id, before, std::nullopt);
   };
-  co_await db.transaction(work);
+  co_await s.db().transaction(work);
   co_return json_response(200, json::object{{"deleted", true}, {"id", id}});
 }
 
@@ -140,44 +152,46 @@ std::optional<FeedCursor> feed_cursor(const Request& req) {
   return c;
 }
 
-// Published posts, newest first. The body is assembled without a JSON library: this is the
-// hot read path.
+// Published posts, newest first: keyset paging after the cursor's post, by the row comparison
+// (created_at, id) < (…) that idx_posts_published_created_at serves. The body is assembled
+// without a JSON library: this is the hot read path.
 asio::awaitable<Response> feed(Services& s, Request& req) {
-  int limit = page_limit(req);
+  const int limit = page_limit(req);
   auto cursor = feed_cursor(req);
-  std::optional<std::int64_t> after_micros;
-  std::optional<std::string> after_id;
+  db::Post after;
   if (cursor) {
-    after_micros = cursor->micros;
-    after_id = cursor->id;
+    after.createdAt = Timestamp(std::chrono::microseconds(cursor->micros));
+    after.id = cursor->id;
   }
-  auto db = s.db();
-  const std::string sql = std::string("SELECT (extract(epoch FROM p.created_at) * 1000000)::bigint, ") + kPostColumns +
-                          " FROM posts p WHERE p.published AND ($1::bigint IS NULL OR (p.created_at, p.id) < "
-                          "('epoch'::timestamptz + $1::bigint * interval '1 microsecond', $2::uuid))"
-                          " ORDER BY p.created_at DESC, p.id DESC LIMIT $3";
+  const client::FindMany<db::Post> page{.where = post::published == true,
+                                        .order_by = {post::createdAt.desc(), post::id.desc()},
+                                        .take = limit + 1,
+                                        .after = cursor ? &after : nullptr};
   // The public feed is read-only and may be a moment stale: a replica serves it when one is in
   // rotation (DATABASE_REPLICA_URL); if it fails or is slow, the primary does.
-  std::optional<Result> replica_rows;
+  std::optional<std::vector<db::Post>> rows;
   Pool& reader = s.database.cluster().reader();
-  AsyncPool replica(reader);  // named: the awaitable below refers to it until it completes
   if (&reader != &s.database.pool()) {
-    auto work = replica.query(sql, after_micros, after_id, limit + 1);
-    replica_rows = co_await with_deadline(std::move(work), s.settings.replica_read_deadline);
+    db::AsyncClient replica{AsyncPool(reader)};  // named: the awaitable below refers to it until it completes
+    rows = co_await with_deadline(replica.post.find_many(page), s.settings.replica_read_deadline);
   }
-  if (!replica_rows) replica_rows = co_await db.query(idempotent, sql, after_micros, after_id, limit + 1);
-  Result rows = std::move(*replica_rows);
+  if (!rows) {
+    db::AsyncClient client(s.db());
+    rows = co_await client.post.find_many(page);
+  }
   std::string body = "{\"posts\":[";
-  int shown = std::min(rows.size(), limit);
+  const int shown = std::min(static_cast<int>(rows->size()), limit);
   for (int i = 0; i < shown; ++i) {
     if (i) body += ',';
-    body += post_json(rows[i], 1);
+    body += post_json((*rows)[i]);
   }
   body += "],\"nextCursor\":";
-  if (rows.size() > limit)
-    body += "\"" + std::string(rows[shown - 1].text(0)) + "_" + std::string(rows[shown - 1].text(1)) + "\"";
-  else
+  if (static_cast<int>(rows->size()) > limit) {
+    const db::Post& last = (*rows)[shown - 1];
+    body += fmt::format("\"{}_{}\"", last.createdAt.time_since_epoch().count(), last.id);
+  } else {
     body += "null";
+  }
   body += '}';
   co_return Response{.status = 200, .body = std::move(body)};
 }

@@ -52,11 +52,6 @@ struct Services {
   std::atomic<int> pending_migrations{-1};
 };
 
-/// Runs work; nullopt if it fails with a pgkit::Error or deadline passes first (work is then
-/// cancelled, its connection given back).
-boost::asio::awaitable<std::optional<Result>> with_deadline(boost::asio::awaitable<Result> work,
-                                                            std::chrono::milliseconds deadline);
-
 /// The current time as the API writes it (ISO 8601, UTC, milliseconds).
 std::string iso_now();
 

@@ -65,7 +65,7 @@ TEST(Resilience, StartsBeforeTheDatabaseAndMigratesWhenItComesUp) {
   std::string log = server.log();
   EXPECT_NE(log.find("the database is unreachable"), std::string::npos) << log;
   EXPECT_NE(log.find("connected to PostgreSQL at"), std::string::npos);
-  EXPECT_NE(log.find("--migrate: 4 migration(s) applied"), std::string::npos);
+  EXPECT_NE(log.find("--migrate: 1 migration(s) applied"), std::string::npos);
 }
 
 // SIGTERM with requests waiting on a row lock: the server stops accepting, lets them finish
