@@ -10,6 +10,10 @@
 
 namespace pgkit::server {
 
+namespace db {
+class AsyncClient;
+}
+
 struct CurrentUser {
   std::string id;
   bool admin = false;
@@ -25,7 +29,7 @@ boost::asio::awaitable<std::optional<CurrentUser>> authenticate_if_present(Servi
 boost::asio::awaitable<CurrentUser> authenticate_admin(Services& services, const Request& request);
 
 /// Ends every live session of user_id (reuse of a refresh token, a deactivated or deleted user).
-boost::asio::awaitable<void> revoke_sessions(AsyncTransaction& tx, const std::string& user_id);
+boost::asio::awaitable<void> revoke_sessions(db::AsyncClient& tx, const std::string& user_id);
 
 /// The token of "Authorization: Bearer <token>", "" when the header has none.
 std::string bearer_token(const Request& request);

@@ -78,6 +78,12 @@ std::string post_json(const Row& row, int first) {
   return object_json(row, first, kPost, 256 + row.text(first + 2).size());
 }
 
+std::string iso_time(Timestamp t) {
+  std::string out;
+  append_time(out, t);
+  return out.substr(1, out.size() - 2);  // without append_time's quotes
+}
+
 std::string user_json(const db::User& u) {
   std::string out;
   out.reserve(256);

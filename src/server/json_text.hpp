@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pgkit/result.hpp"
+#include "pgkit/types.hpp"
 
 namespace pgkit::server {
 
@@ -25,6 +26,9 @@ inline constexpr const char* kPostColumns =
 std::string user_json(const Row& row, int first);
 /// {"id","title","content","published","authorId","createdAt","updatedAt"} from kPostColumns.
 std::string post_json(const Row& row, int first);
+
+/// A time as the API writes it: ISO 8601 in UTC with milliseconds (JavaScript's toISOString()).
+std::string iso_time(Timestamp t);
 
 /// The same objects from rows the generated client read (prisma/schema.prisma).
 std::string user_json(const db::User& user);

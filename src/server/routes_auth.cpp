@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 
 #include "pgkit/log.hpp"
+#include "pgkit/server/db/async_client.hpp"
 #include "server/auth.hpp"
 #include "server/json_body.hpp"
 #include "server/routes.hpp"
@@ -16,6 +17,7 @@ namespace pgkit::server {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+namespace session = db::fields::session;
 
 namespace {
 
@@ -37,7 +39,9 @@ asio::awaitable<Response> magic_link(Services& s, Request& req) {
   auto db = s.db();
   std::string token = random_token();
   // No link for a deleted or deactivated account, but the same answer: nobody learns which
-  // addresses have accounts.
+  // addresses have accounts. Raw SQL: the check and the insert are one statement (the client
+  // would need a read, then a write), and the email matches case-insensitively as the unique
+  // index on lower(email) does.
   auto created = co_await db.query(
       "INSERT INTO magic_links (token_hash, email, user_id, expires_at) "
       "SELECT $1, $2, u.id, now() + $3 * interval '1 second' "
@@ -49,22 +53,23 @@ asio::awaitable<Response> magic_link(Services& s, Request& req) {
 }
 
 // A new session for user_id; the tokens and their expiry as the API returns them.
-asio::awaitable<json::object> issue_session(Services& s, AsyncTransaction& tx, const std::string& user_id,
+asio::awaitable<json::object> issue_session(Services& s, db::AsyncClient& tx, const std::string& user_id,
                                             const std::optional<std::string>& device_id) {
   std::string access = random_token(), refresh = random_token();
-  auto row = (co_await tx.query("INSERT INTO sessions (user_id, access_token_hash, refresh_token_hash, device_id, "
-                                "access_expires_at, expires_at) VALUES ($1::uuid, $2, $3, $4, "
-                                "now() + $5 * interval '1 second', now() + $6 * interval '1 second') "
-                                "RETURNING iso_time(access_expires_at), iso_time(expires_at)",
-                                user_id, sha256_hex(access), sha256_hex(refresh), device_id,
-                                static_cast<std::int64_t>(s.settings.access_ttl.count()),
-                                static_cast<std::int64_t>(s.settings.refresh_ttl.count())))
-                 .one();
+  const Timestamp issued = now();
+  db::SessionCreate data{.userId = user_id,
+                         .accessTokenHash = sha256_hex(access),
+                         .refreshTokenHash = sha256_hex(refresh),
+                         .deviceId = device_id,
+                         .accessExpiresAt = issued + s.settings.access_ttl,
+                         .expiresAt = issued + s.settings.refresh_ttl};
+  auto call = tx.session.create({.data = std::move(data)});
+  db::Session session = co_await std::move(call);
   co_return json::object{{"tokenType", "Bearer"},
                          {"accessToken", access},
-                         {"accessTokenExpiresAt", row.text(0)},
+                         {"accessTokenExpiresAt", iso_time(session.accessExpiresAt)},
                          {"refreshToken", refresh},
-                         {"refreshTokenExpiresAt", row.text(1)}};
+                         {"refreshTokenExpiresAt", iso_time(session.expiresAt)}};
 }
 
 const char* const kBadLink = "this sign-in link is invalid, expired or already used: request a new one";
@@ -75,6 +80,9 @@ asio::awaitable<Response> verify(Services& s, Request& req) {
   auto device_id = body.optional_string("deviceId", 200);
   if (!looks_like_token(token)) throw HttpError(401, "invalid_link", kBadLink);
   auto db = s.db();
+  // Raw SQL for the link and the user: consuming the link is one conditional UPDATE … RETURNING
+  // (the client's update takes a unique filter, update_many returns a count), and the user is an
+  // upsert on lower(email), an expression index the schema cannot name.
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<json::object> {
     auto link = co_await tx.query(
         "UPDATE magic_links SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() "
@@ -90,7 +98,8 @@ asio::awaitable<Response> verify(Services& s, Request& req) {
                     .one();
     if (!user.get<bool>(1)) throw HttpError(403, "account_disabled", "this account is disabled");
     std::string user_id(user.text(0));
-    json::object out = co_await issue_session(s, tx, user_id, device_id);
+    db::AsyncClient client(tx);
+    json::object out = co_await issue_session(s, client, user_id, device_id);
     out["user"] = json::parse(user_json(user, 2));
     co_return out;
   };
@@ -107,6 +116,8 @@ asio::awaitable<Response> refresh(Services& s, Request& req) {
     throw HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
   auto db = s.db();
   json::object out;
+  // Raw SQL for the session and its user: one statement with a join, locking the session row
+  // (FOR UPDATE OF s) so two refreshes of one token cannot both rotate it.
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<Refresh> {
     auto found = co_await tx.query(
         "SELECT s.id::text, s.user_id::text, s.rotated_at IS NOT NULL, "
@@ -117,13 +128,15 @@ asio::awaitable<Response> refresh(Services& s, Request& req) {
     if (found.empty()) co_return Refresh::unknown;
     auto row = found.one();
     std::string session_id(row.text(0)), user_id(row.text(1));
+    db::AsyncClient client(tx);
     if (row.get<bool>(2)) {
-      co_await revoke_sessions(tx, user_id);
+      co_await revoke_sessions(client, user_id);
       co_return Refresh::reused;  // committed: the revocation must stand
     }
     if (!row.get<bool>(3)) co_return Refresh::unknown;
-    co_await tx.query("UPDATE sessions SET rotated_at = now() WHERE id = $1::uuid", session_id);
-    out = co_await issue_session(s, tx, user_id, row.get<std::optional<std::string>>(4));
+    auto rotate = client.session.update({.where = session::id == session_id, .data = {session::rotatedAt.set(now())}});
+    co_await std::move(rotate);
+    out = co_await issue_session(s, client, user_id, row.get<std::optional<std::string>>(4));
     out["user"] = json::parse(user_json(row, 5));
     co_return Refresh::rotated;
   };
@@ -141,9 +154,11 @@ asio::awaitable<Response> refresh(Services& s, Request& req) {
 
 asio::awaitable<Response> logout(Services& s, Request& req) {
   co_await authenticate(s, req);
-  auto db = s.db();
-  co_await db.query("UPDATE sessions SET revoked_at = now() WHERE access_token_hash = $1 AND revoked_at IS NULL",
-                    sha256_hex(bearer_token(req)));
+  db::AsyncClient client(s.db());
+  auto call = client.session.update_many(
+      {.where = session::accessTokenHash == sha256_hex(bearer_token(req)) && session::revokedAt.is_null(),
+       .data = {session::revokedAt.set(now())}});
+  co_await std::move(call);
   co_return json_response(200, json::object{{"message", "signed out"}});
 }
 

@@ -2,12 +2,12 @@
 // published feed, newest first, with keyset pagination — on the client generated from
 // prisma/schema.prisma (seed 002's `prisma.post.create`, `findUnique`, `findMany`).
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <charconv>
 
 #include <fmt/format.h>
 
 #include "pgkit/server/db/async_client.hpp"
+#include "server/audit.hpp"
 #include "server/auth.hpp"
 #include "server/deadline.hpp"
 #include "server/json_body.hpp"
@@ -76,19 +76,6 @@ asio::awaitable<std::string> lock_for_change(AsyncTransaction& tx, const Current
   co_return author ? std::string() : post_json(row, 2);
 }
 
-asio::awaitable<void> audit(db::AsyncClient& tx, const Request& req, const CurrentUser& admin, const char* action,
-                            const std::string& id, const std::string& before, const std::optional<std::string>& after) {
-  db::AuditLogCreate entry{.actorId = admin.id,
-                           .action = std::string(action),
-                           .targetType = std::string("post"),
-                           .targetId = id,
-                           .before = json::parse(before),
-                           .after = after ? std::optional<json::value>(json::parse(*after)) : std::nullopt,
-                           .requestId = req.request_id};
-  auto call = tx.audit_log.create({.data = std::move(entry)});
-  co_await std::move(call);
-}
-
 asio::awaitable<Response> update(Services& s, Request& req) {
   CurrentUser user = co_await authenticate(s, req);
   const std::string id = require_uuid(req.param("id"), "the post id in the path");
@@ -105,9 +92,10 @@ asio::awaitable<Response> update(Services& s, Request& req) {
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
     std::string before = co_await lock_for_change(tx, user, id);
     db::AsyncClient client(tx);
-    auto call = client.post.update({.where = post::id == id, .data = std::move(data)});
+    auto call =
+        client.post.update({.where = post::id == id, .data = data});  // a copy: a retried transaction runs work again
     std::string after = post_json(co_await std::move(call));
-    if (!before.empty()) co_await audit(client, req, user, "post.update", id, before, after);
+    if (!before.empty()) co_await audit(client, req, user.id, "post.update", "post", id, before, after);
     co_return after;
   };
   std::string after = co_await s.db().transaction(work);
@@ -122,7 +110,7 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
     db::AsyncClient client(tx);
     auto call = client.post.delete_({.where = post::id == id});
     co_await std::move(call);
-    if (!before.empty()) co_await audit(client, req, user, "post.delete", id, before, std::nullopt);
+    if (!before.empty()) co_await audit(client, req, user.id, "post.delete", "post", id, before, std::nullopt);
   };
   co_await s.db().transaction(work);
   co_return json_response(200, json::object{{"deleted", true}, {"id", id}});

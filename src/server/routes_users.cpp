@@ -3,14 +3,18 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
+#include "pgkit/server/db/async_client.hpp"
+#include "server/audit.hpp"
 #include "server/auth.hpp"
 #include "server/json_body.hpp"
+#include "server/json_text.hpp"
 #include "server/routes.hpp"
 
 namespace pgkit::server {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+using namespace db::fields;
 
 namespace {
 
@@ -33,46 +37,44 @@ std::optional<std::string> role_value(std::optional<std::string> role, std::stri
   return role;
 }
 
-// Keyset pagination on (created_at, id): stable under inserts, no OFFSET scans.
+// Keyset pagination on (created_at, id): stable under inserts, no OFFSET scans. The cursor is
+// the last user's id; its row gives the position to go on from.
 asio::awaitable<Response> list(Services& s, Request& req) {
   co_await authenticate_admin(s, req);
-  int limit = page_limit(req);
+  const int limit = page_limit(req);
   auto role = role_value(req.query_param("role"), "query parameter");
   auto active = bool_param(req, "isActive");
   auto cursor = req.query_param("cursor");
   if (cursor) *cursor = require_uuid(*cursor, "query parameter \"cursor\"");
-  auto db = s.db();
-  auto rows = co_await db.query(
-      idempotent,
-      std::string("SELECT u.id::text, ") + kUserColumns +
-          " FROM users u WHERE u.deleted_at IS NULL AND ($1::user_role IS NULL OR u.role = $1::user_role)"
-          " AND ($2::boolean IS NULL OR u.is_active = $2::boolean)"
-          " AND ($3::uuid IS NULL OR (u.created_at, u.id) > (SELECT created_at, id FROM users WHERE id = $3::uuid))"
-          " ORDER BY u.created_at, u.id LIMIT $4",
-      role, active, cursor, limit + 1);
-  json::array users;
-  std::string last;
-  for (int i = 0; i < rows.size() && i < limit; ++i) {
-    users.push_back(json::parse(user_json(rows[i], 1)));
-    last = rows[i].text(0);
+  db::AsyncClient client(s.db());
+  std::optional<db::User> after;
+  if (cursor) {
+    auto call = client.user.find_unique({.where = user::id == *cursor});
+    after = co_await std::move(call);
+    if (!after) co_return json_response(200, json::object{{"users", json::array()}, {"nextCursor", nullptr}});
   }
+  // Seed 002's soft delete: findMany({ where: { deletedAt: null } }); the other filters only
+  // when asked for.
+  client::Where<db::User> where = user::deletedAt.is_null();
+  if (role) where = where && user::role == *db::from_string<db::UserRole>(*role);
+  if (active) where = where && user::isActive == *active;
+  const client::FindMany<db::User> page{.where = std::move(where),
+                                        .order_by = {user::createdAt.asc(), user::id.asc()},
+                                        .take = limit + 1,
+                                        .after = after ? &*after : nullptr};
+  std::vector<db::User> rows = co_await client.user.find_many(page);
+  json::array users;
+  const int shown = std::min(static_cast<int>(rows.size()), limit);
+  for (int i = 0; i < shown; ++i) users.push_back(json::parse(user_json(rows[i])));
   json::object out{{"users", std::move(users)}};
-  out["nextCursor"] = rows.size() > limit ? json::value(last) : json::value(nullptr);
+  out["nextCursor"] = static_cast<int>(rows.size()) > limit ? json::value(rows[shown - 1].id) : json::value(nullptr);
   co_return json_response(200, out);
-}
-
-// The audit row for a change made by actor to user target.
-asio::awaitable<void> audit(AsyncTransaction& tx, const Request& req, const CurrentUser& actor, const char* action,
-                            const std::string& target, std::string_view before, std::string_view after) {
-  co_await tx.query(
-      "INSERT INTO audit_log (actor_id, action, target_type, target_id, before, after, request_id) "
-      "VALUES ($1::uuid, $2, 'user', $3, $4::jsonb, $5::jsonb, $6)",
-      actor.id, action, target, std::string(before), std::string(after), req.request_id);
 }
 
 // The user an admin is about to change, locked, as JSON (the audit's "before"); 404 when there
 // is none. NO KEY UPDATE: a concurrent refresh inserting a session takes KEY SHARE on this row
-// (the foreign key), and FOR UPDATE would deadlock with it.
+// (the foreign key), and FOR UPDATE would deadlock with it. Raw SQL: the client (as Prisma's)
+// has no row locks.
 asio::awaitable<std::string> lock_user(AsyncTransaction& tx, const std::string& id) {
   auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
                                      " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR NO KEY UPDATE",
@@ -90,20 +92,20 @@ asio::awaitable<Response> update(Services& s, Request& req) {
   if (!role && !active) throw HttpError(400, "invalid_request", "send \"role\" and/or \"isActive\" to change");
   if (id == admin.id && (role == "USER" || active == false))
     throw HttpError(400, "invalid_request", "admins cannot demote or deactivate themselves");
-  auto db = s.db();
+  std::vector<client::Set<db::User>> data;
+  if (role) data.push_back(user::role.set(*db::from_string<db::UserRole>(*role)));
+  if (active) data.push_back(user::isActive.set(*active));
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
     std::string before = co_await lock_user(tx, id);
-    auto changed = co_await tx.query(std::string("UPDATE users u SET role = coalesce($2::user_role, role), "
-                                                 "is_active = coalesce($3::boolean, is_active) WHERE id = $1::uuid "
-                                                 "RETURNING ") +
-                                         kUserColumns,
-                                     id, role, active);
-    std::string after = user_json(changed.one(), 0);
-    if (active == false) co_await revoke_sessions(tx, id);
-    co_await audit(tx, req, admin, "user.update", id, before, after);
+    db::AsyncClient client(tx);
+    auto call =
+        client.user.update({.where = user::id == id, .data = data});  // a copy: a retried transaction runs work again
+    std::string after = user_json(co_await std::move(call));
+    if (active == false) co_await revoke_sessions(client, id);
+    co_await audit(client, req, admin.id, "user.update", "user", id, before, after);
     co_return after;
   };
-  std::string after = co_await db.transaction(work);
+  std::string after = co_await s.db().transaction(work);
   co_return Response{.status = 200, .body = "{\"user\":" + after + "}"};
 }
 
@@ -112,19 +114,17 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
   CurrentUser admin = co_await authenticate_admin(s, req);
   const std::string id = require_uuid(req.param("id"), "the user id in the path");
   if (id == admin.id) throw HttpError(400, "invalid_request", "admins cannot delete themselves");
-  auto db = s.db();
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
     std::string before = co_await lock_user(tx, id);
-    auto changed = co_await tx.query(std::string("UPDATE users u SET deleted_at = now(), is_active = false "
-                                                 "WHERE id = $1::uuid RETURNING ") +
-                                         kUserColumns,
-                                     id);
-    std::string after = user_json(changed.one(), 0);
-    co_await revoke_sessions(tx, id);
-    co_await audit(tx, req, admin, "user.delete", id, before, after);
+    db::AsyncClient client(tx);
+    auto call =
+        client.user.update({.where = user::id == id, .data = {user::deletedAt.set(now()), user::isActive.set(false)}});
+    std::string after = user_json(co_await std::move(call));
+    co_await revoke_sessions(client, id);
+    co_await audit(client, req, admin.id, "user.delete", "user", id, before, after);
     co_return after;
   };
-  std::string after = co_await db.transaction(work);
+  std::string after = co_await s.db().transaction(work);
   co_return Response{.status = 200, .body = "{\"user\":" + after + "}"};
 }
 

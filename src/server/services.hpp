@@ -54,5 +54,7 @@ struct Services {
 
 /// The current time as the API writes it (ISO 8601, UTC, milliseconds).
 std::string iso_now();
+/// The current time as the client writes it, microseconds (revoked_at, expires_at…).
+Timestamp now();
 
 }  // namespace pgkit::server

@@ -37,6 +37,14 @@
 #include "pgkit/async.hpp"
 #include "pgkit/client/delegate.hpp"
 
+// g++ 12 may report -Wmismatched-new-delete on the coroutine frames below when it inlines one
+// (Asio's frames pair their own operator new and delete; GCC bug 109224), which -Werror builds
+// of the server turned into an error.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace pgkit::client {
 
 /// Where an AsyncClient's statements run: an AsyncPool (reads retried on transient failures,
@@ -355,3 +363,7 @@ class AsyncDelegate {
 };
 
 }  // namespace pgkit::client
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
