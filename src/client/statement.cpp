@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "pgkit/client/read.hpp"
+#include "pgkit/client/select.hpp"
 #include "pgkit/error.hpp"
 
 namespace pgkit::client::detail {
@@ -180,6 +181,12 @@ std::string count_statement(std::string_view model, std::string_view table, Frag
 void throw_no_key_for_after(std::string_view model) {
   throw UsageError({.message = fmt::format("{} has no @id or @unique field, so a page cannot start after a row", model),
                     .hint = "page with take and skip, or give the model (or view) a unique field"});
+}
+
+void throw_select_usage(std::string_view model, std::string_view what) {
+  throw UsageError({.message = fmt::format("select on {}: {}", model, what),
+                    .hint = "select takes the model's scalar fields (fields::<model>::…) and no include: read the "
+                            "relation with a second call, or use include without select"});
 }
 
 }  // namespace pgkit::client::detail

@@ -86,6 +86,17 @@ TEST_F(ClientAsync, ReadsWithIncludesAndWrites) {
     client::CreateMany<testdb::Token> three{.data = {{}, {}, {}}};
     auto tokens = co_await db.token.create_many(std::move(three));
     EXPECT_EQ(tokens, 3);
+
+    // select: the selection is a temporary of the co_await's expression; its coroutine keeps
+    // what it needs.
+    client::FindMany<testdb::Post> by_title{.order_by = {post::title.asc()}};
+    auto titles = co_await db.post.select(post::title, post::views).find_many(std::move(by_title));
+    EXPECT_EQ(titles.size(), 2u);
+    if (titles.size() != 2u) co_return;
+    EXPECT_EQ(titles[0], std::tuple(std::string("A0"), 10));
+    client::FindUnique<testdb::User> ada_by_id{.where = user::id == ada.id};
+    auto name = co_await db.user.select(user::name).find_unique(std::move(ada_by_id));
+    EXPECT_EQ(name, std::optional(std::tuple(std::optional<std::string>("Ada"))));
   });
 }
 

@@ -264,3 +264,35 @@ TEST_F(ClientRead, ATransactionsClientSeesItsOwnWork) {
     tx.query("DELETE FROM users WHERE id = 99");
   });
 }
+
+TEST_F(ClientRead, SelectReadsOnlyTheFieldsAskedAsTuples) {
+  // Three columns of several kinds (text, a list that may be NULL-free or empty, an enum), in the
+  // order asked, with the reads' filters, order and paging.
+  std::vector<std::tuple<std::string, std::vector<std::string>, Status>> rows =
+      db().post.select(post::title, post::tags, post::status)
+          .find_many({.where = post::authorId == 1, .order_by = {post::views.desc()}});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], std::tuple(std::string("Hello C++"), std::vector<std::string>{"cpp", "db"}, Status::PUBLISHED));
+  EXPECT_EQ(std::get<0>(rows[1]), "hello again");
+
+  auto [email, name] = *db().user.select(user::email, user::name).find_unique({.where = user::id == 2});
+  EXPECT_EQ(email, "bob@example.com");
+  EXPECT_EQ(name, std::nullopt);
+  EXPECT_FALSE(db().user.select(user::id).find_first({.where = user::email == "nobody@example.com"}));
+
+  // The statement names only those columns.
+  Config c = pool_->config();
+  c.pool.min = c.pool.max = 1;
+  Pool one(c);
+  testdb::Client on_one(one);
+  on_one.user.select(user::email).find_many({.take = 1});
+  auto conn = one.acquire();
+  auto text = conn->query(
+      "SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT %' AND statement NOT LIKE "
+      "'%pg_prepared_statements%'");
+  ASSERT_EQ(text.size(), 1);
+  EXPECT_EQ(text[0].get<std::string>(0).rfind(R"(SELECT "email" FROM "public"."users")", 0), 0u)
+      << text[0].get<std::string>(0);
+
+  EXPECT_THROW(db().user.select(user::email).find_many({.include = {user::posts}}), pgkit::UsageError);
+}

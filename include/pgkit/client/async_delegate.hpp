@@ -162,6 +162,47 @@ auto with_client(F fn) {
 
 }  // namespace detail
 
+/// AsyncDelegate::select: Selection's reads as awaitables.
+template <class Model, class... F>
+class AsyncSelection {
+ public:
+  using Selected = detail::Selected<Model, F...>;
+  using Row = typename Selected::Row;
+  using Here = std::source_location;
+
+  AsyncSelection(AsyncExecutor executor, const F&... fields)
+      : exec_(executor), columns_(Selected::columns(fields...)) {}
+
+  // The coroutines hold copies of what they use, not `this`: a selection is usually a temporary
+  // (`co_await db.post.select(…).find_many(…)`).
+  asio::awaitable<std::vector<Row>> find_many(FindMany<Model> args = {}, Here at = Here::current()) const {
+    return do_find_many(exec_.at(at), columns_, std::move(args));
+  }
+  asio::awaitable<std::optional<Row>> find_first(FindMany<Model> args = {}, Here at = Here::current()) const {
+    args.take = 1;
+    return do_first(exec_.at(at), columns_, std::move(args));
+  }
+  asio::awaitable<std::optional<Row>> find_unique(FindUnique<Model> args, Here at = Here::current()) const {
+    return do_first(exec_.at(at), columns_, {.where = std::move(args.where), .include = std::move(args.include)});
+  }
+
+ private:
+  static asio::awaitable<std::vector<Row>> do_find_many(AsyncExecutor on, std::string columns, FindMany<Model> args) {
+    if (!args.include.empty()) detail::throw_select_usage(ModelInfo<Model>::name, "include does not combine with it");
+    detail::Statement st = detail::Calls<Model>::read_statement(args, columns);
+    Result result = co_await on.run(st, Repeat::safe);
+    co_return Selected::rows_of(result);
+  }
+  static asio::awaitable<std::optional<Row>> do_first(AsyncExecutor on, std::string columns, FindMany<Model> args) {
+    std::vector<Row> rows = co_await do_find_many(on, std::move(columns), std::move(args));
+    if (rows.empty()) co_return std::nullopt;
+    co_return std::move(rows[0]);
+  }
+
+  AsyncExecutor exec_;
+  std::string columns_;
+};
+
 template <class Model>
 class AsyncDelegate {
  public:
@@ -170,6 +211,12 @@ class AsyncDelegate {
   using Here = std::source_location;
 
   explicit AsyncDelegate(AsyncExecutor executor) : exec_(executor) {}
+
+  /// Delegate::select's reads as awaitables: `co_await db.post.select(post::id).find_many({…})`.
+  template <class... F>
+  AsyncSelection<Model, F...> select(const F&... fields) const {
+    return AsyncSelection<Model, F...>(exec_, fields...);
+  }
 
   asio::awaitable<std::vector<Model>> find_many(FindMany<Model> args, Here at = Here::current()) const {
     return do_find_many(std::move(args), at);

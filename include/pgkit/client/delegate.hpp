@@ -23,6 +23,7 @@
 #include "pgkit/client/model.hpp"
 #include "pgkit/client/read.hpp"
 #include "pgkit/client/relation.hpp"
+#include "pgkit/client/select.hpp"
 #include "pgkit/client/where.hpp"
 #include "pgkit/client/write.hpp"
 
@@ -118,8 +119,13 @@ template <class Model>
 struct Calls {
   using Info = ModelInfo<Model>;
 
-  static Statement read_statement(FindMany<Model>& args) {
+  static const std::string& all_columns() {
     static const std::string columns = select_list(Info::columns);
+    return columns;
+  }
+
+  /// columns: what to read (all of them; `select`'s fewer).
+  static Statement read_statement(FindMany<Model>& args, std::string_view columns = all_columns()) {
     std::vector<OrderTerm> order;
     order.reserve(args.order_by.size() + Info::key.size());
     for (const auto& o : args.order_by) order.push_back(term(o));
@@ -197,6 +203,42 @@ struct Calls {
 
 }  // namespace detail
 
+/// `db.post.select(post::id, post::title)`: the reads with only these fields, each row a tuple
+/// of their types in this order (Prisma's select). No include: a relation is a second call.
+template <class Model, class... F>
+class Selection {
+ public:
+  using Selected = detail::Selected<Model, F...>;
+  using Row = typename Selected::Row;
+
+  Selection(Executor executor, const F&... fields) : exec_(executor), columns_(Selected::columns(fields...)) {}
+
+  std::vector<Row> find_many(FindMany<Model> args = {},
+                             std::source_location at = std::source_location::current()) const {
+    if (!args.include.empty()) detail::throw_select_usage(ModelInfo<Model>::name, "include does not combine with it");
+    detail::Statement st = detail::Calls<Model>::read_statement(args, columns_);
+    return Selected::rows_of(exec_.at(at).run(st.sql, st.params, Repeat::safe));
+  }
+  std::optional<Row> find_first(FindMany<Model> args = {},
+                                std::source_location at = std::source_location::current()) const {
+    args.take = 1;
+    return first(find_many(std::move(args), at));
+  }
+  std::optional<Row> find_unique(FindUnique<Model> args,
+                                 std::source_location at = std::source_location::current()) const {
+    return first(find_many({.where = std::move(args.where), .include = std::move(args.include)}, at));
+  }
+
+ private:
+  static std::optional<Row> first(std::vector<Row> rows) {
+    if (rows.empty()) return std::nullopt;
+    return std::move(rows[0]);
+  }
+
+  Executor exec_;
+  std::string columns_;
+};
+
 template <class Model>
 class Delegate {
  public:
@@ -204,6 +246,14 @@ class Delegate {
   using Calls = detail::Calls<Model>;
 
   explicit Delegate(Executor executor) : exec_(executor) {}
+
+  /// Reads of only these fields: `db.post.select(post::id, post::title).find_many({…})` →
+  /// std::vector<std::tuple<std::string, std::string>>. A field of another model, or a relation,
+  /// does not compile.
+  template <class... F>
+  Selection<Model, F...> select(const F&... fields) const {
+    return Selection<Model, F...>(exec_, fields...);
+  }
 
   std::vector<Model> find_many(FindMany<Model> args = {},
                                std::source_location at = std::source_location::current()) const {

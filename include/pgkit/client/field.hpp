@@ -142,6 +142,7 @@ class Field : public ColumnRef<typename detail::member_pointer<decltype(Member)>
   static constexpr bool kOptional = detail::optional_of<Stored>::optional;
   static constexpr bool kOrdered = Kind == FieldKind::number || Kind == FieldKind::ordered || Kind == FieldKind::text;
   static constexpr bool kOrderable = Kind != FieldKind::list && Kind != FieldKind::json;
+  static constexpr bool kList = Kind == FieldKind::list;
   /// What a filter returns: equality on an @id or @unique field selects at most one row.
   using Equality = std::conditional_t<Unique, UniqueWhere<Model>, Where<Model>>;
 
