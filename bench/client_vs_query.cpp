@@ -1,8 +1,11 @@
 // pgkit_client_bench: the generated client against the same work written by hand with
 // pool.query, on one throwaway server: what the client's calls cost the caller's CPU on top of
 // the statements they send. Issue 13's target: client CPU per call ≤ 1.1× the hand-written.
+// Then the same client against Prisma Client 7 on Node (client_vs_prisma.hpp): ≥ 3× its
+// throughput and ≤ ⅕ of its client CPU per call.
 //
-//   pgkit_client_bench [--calls 20000] [--rounds 3]
+//   pgkit_client_bench [--calls 20000] [--rounds 3] [--peer prisma|none] [--in-flight 8]
+//                      [--prisma-client-dir DIR]
 //
 // Method (docs/performance.md has the figures):
 //   - one server (fsync off), the tables of bench/peers/client/schema.prisma made by `db push`
@@ -15,6 +18,14 @@
 //     included (the hand-written form: the same two statements, rows matched in a map); create
 //     of a post (the hand-written form: the same INSERT … RETURNING of every column).
 // Both sides read every column into the same structs, so what differs is the client.
+//
+// With --peer prisma (the default), each round also runs bench/peers/prisma-client/measure.ts
+// (Prisma Client generated from the same schema.prisma, on @prisma/adapter-pg): the same calls,
+// 1,000 of warm-up and CALLS counted, one at a time on a pool of one — against the round's
+// blocking-client figures — and IN_FLIGHT at a time on a pool of IN_FLIGHT, against the
+// AsyncClient doing the same on one thread. Node's CPU per call is its process.cpuUsage over the
+// counted calls; the whole process's (wait4) is printed beside it. No node 20.19+, or packages
+// that cannot be installed: the program says so and exits 1 (--peer none runs without Prisma).
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +33,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,29 +42,34 @@
 #include "bench_cli.hpp"
 #include "bench_common.hpp"
 #include "benchdb/client.hpp"
+#include "client_vs_prisma.hpp"
 #include "pgkit/pgkit.hpp"
 #include "pgkit/schema_migrate.hpp"
+#include "prisma_client_peer.hpp"
 #include "throwaway_server.hpp"
 
 namespace {
 
 using namespace benchdb::fields;
 using pgkit::bench::ClientCost;
+using pgkit::bench::Cost;
 using pgkit::bench::median;
 using pgkit::bench::process_cost;
+
+#ifndef PGKIT_BENCH_PRISMA_CLIENT_DIR
+#define PGKIT_BENCH_PRISMA_CLIENT_DIR "bench/peers/prisma-client"
+#endif
 
 struct Options {
   int calls = 20'000;
   int rounds = 3;
-};
-
-struct Cost {
-  double cpu_us = 0;   // client CPU per call
-  double wall_us = 0;  // per call
+  std::string peer = "prisma";  // or "none": pgkit's client against pool.query only
+  int in_flight = 8;            // the second comparison with Prisma: calls in flight (1: none)
+  std::filesystem::path prisma_client_dir = PGKIT_BENCH_PRISMA_CLIENT_DIR;
 };
 
 Cost measure(int calls, const std::function<void(int)>& call) {
-  for (int i = 0; i < 1000; ++i) call(i);
+  for (int i = 0; i < pgkit::bench::kWarmupCalls; ++i) call(i);
   const ClientCost before = process_cost();
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < calls; ++i) call(i);
@@ -150,6 +167,9 @@ std::vector<Pair> calls(pgkit::Pool& pool, benchdb::Client& db) {
 }
 
 int run(const Options& o) {
+  // Before the server: nothing to clean up when the peer cannot be prepared.
+  std::optional<pgkit::bench::PrismaClientPeer> peer;
+  if (o.peer == "prisma") peer = pgkit::bench::prepare_prisma_client_peer(o.prisma_client_dir);
   pgkit::bench::ThrowawayServer server({{"fsync", "off"}, {"shared_buffers", "128MB"}});
   pgkit::LocalCluster& pg = server.cluster();
   pgkit::LoadedConfig loaded = pgkit::parse_url(pg.url() + "?application_name=pgkit-client-bench");
@@ -165,10 +185,15 @@ int run(const Options& o) {
                 SELECT 'Post ' || n, 'text', n % 2 = 0, 1 + n % 1000, now() FROM generate_series(1, 20000) n)");
   pool.query("VACUUM ANALYZE");
   benchdb::Client db(pool);
+  // In the server's directory, removed with it.
+  if (peer) pgkit::bench::generate_prisma_client(*peer, PGKIT_BENCH_CLIENT_SCHEMA, server.root() / "prisma-client");
+  std::vector<pgkit::bench::PeerComparison> comparisons{{.in_flight = 1}};
+  if (o.in_flight > 1) comparisons.push_back({.in_flight = o.in_flight});
 
   auto pairs = calls(pool, db);
   std::map<std::string, std::vector<Cost>> client, by_hand;
   for (int round = 0; round < o.rounds; ++round) {
+    std::map<std::string, Cost> client_this_round;
     for (std::size_t k = 0; k < pairs.size(); ++k) {
       const auto& p = pairs[k];
       bool client_first = (round + static_cast<int>(k)) % 2 == 0;
@@ -176,10 +201,14 @@ int run(const Options& o) {
         bool is_client = (side == 0) == client_first;
         Cost c = measure(o.calls, is_client ? p.client : p.by_hand);
         (is_client ? client : by_hand)[p.name].push_back(c);
+        if (is_client) client_this_round[p.name] = c;
         std::cerr << fmt::format("round {} {:<32} {:<10} {:6.1f} µs CPU/call {:6.1f} µs/call\n", round + 1, p.name,
                                  is_client ? "client" : "pool.query", c.cpu_us, c.wall_us);
       }
     }
+    if (peer)
+      for (auto& c : comparisons)
+        pgkit::bench::compare_round(c, *peer, config, pg.url(), o.calls, round + 1, client_this_round);
   }
   std::cout << fmt::format("\n{} calls per side per round, {} round(s), medians; client CPU per call\n", o.calls,
                            o.rounds);
@@ -195,6 +224,7 @@ int run(const Options& o) {
     double wa = med(by_hand[p.name], &Cost::wall_us), wb = med(client[p.name], &Cost::wall_us);
     std::cout << fmt::format("{:<32} {:>14.1f} {:>14.1f} {:>12.3f}× {:>15.3f}×\n", p.name, a, b, b / a, wb / wa);
   }
+  if (peer) pgkit::bench::print_comparison(*peer, comparisons, o.calls, o.rounds);
   return 0;
 }
 
@@ -202,10 +232,16 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   return pgkit::bench::run_main<Options>(
-      argc, argv, "pgkit_client_bench", "the generated client against hand-written pool.query",
+      argc, argv, "pgkit_client_bench", "the generated client against hand-written pool.query and Prisma Client 7",
       [](CLI::App& cli, Options& o) {
         cli.add_option("--calls", o.calls, "calls per side per round")->check(CLI::Range(1000, 10'000'000));
         cli.add_option("--rounds", o.rounds, "rounds; a figure is their median")->check(CLI::Range(1, 100));
+        cli.add_option("--peer", o.peer, "prisma: also against Prisma Client 7 on Node; none: pool.query only")
+            ->check(CLI::IsMember({"prisma", "none"}));
+        cli.add_option("--in-flight", o.in_flight, "calls in flight in the second comparison with Prisma (1: none)")
+            ->check(CLI::Range(1, 64));
+        cli.add_option("--prisma-client-dir", o.prisma_client_dir,
+                       "measure.ts and its node_modules (bench/peers/prisma-client)");
       },
       [](const Options& o) { return run(o); });
 }
