@@ -143,6 +143,36 @@ TEST_F(ClientAsync, TypedErrorsAndTransactions) {
     client::Count<testdb::Post> carols{.where = post::authorId == id};
     auto carols_posts = co_await db.post.count(std::move(carols));
     EXPECT_EQ(carols_posts, 1);
+    // A transaction inside a transaction is a savepoint: its failure undoes its own work only.
+    auto outer = [](testdb::AsyncClient& tx) -> asio::awaitable<void> {
+      client::Create<testdb::User> erin{.data = {.email = "erin@example.com"}};
+      co_await tx.user.create(std::move(erin));
+      auto inner = [](testdb::AsyncClient& in) -> asio::awaitable<void> {
+        client::Create<testdb::User> frank{.data = {.email = "frank@example.com"}};
+        co_await in.user.create(std::move(frank));
+        client::Create<testdb::User> again{.data = {.email = "erin@example.com"}};
+        co_await in.user.create(std::move(again));  // UniqueConstraintFailed
+      };
+      bool inner_failed = false;
+      try {
+        co_await tx.transaction(inner);
+      } catch (const client::UniqueConstraintFailed&) {
+        inner_failed = true;
+      }
+      EXPECT_TRUE(inner_failed);
+      auto kept = [](testdb::AsyncClient& in) -> asio::awaitable<std::int32_t> {
+        client::Create<testdb::User> gina{.data = {.email = "gina@example.com"}};
+        co_return (co_await in.user.create(std::move(gina))).id;
+      };
+      auto gina_id = co_await tx.transaction(kept);
+      EXPECT_GT(gina_id, 0);
+    };
+    co_await db.transaction(outer);
+    for (const char* email : {"erin@example.com", "frank@example.com", "gina@example.com"}) {
+      client::Count<testdb::User> with_email{.where = user::email == email};
+      auto n = co_await db.user.count(std::move(with_email));
+      EXPECT_EQ(n, std::string_view(email) == "frank@example.com" ? 0 : 1) << email;
+    }
     // Nested writes are the blocking client's for now, and say so.
     // g++ 12: no co_await inside a test macro, whose stringified text it cannot keep in the
     // coroutine frame ("array used as initializer").

@@ -62,7 +62,8 @@ class AsyncExecutor {
   asio::awaitable<Result> run(const detail::Statement& st, Repeat repeat) const;
 
   /// fn(AsyncTransaction&) -> awaitable<R> in a transaction on the pool (AsyncPool's retry
-  /// rules); inside a transaction, fn runs in it as it is (no savepoint yet).
+  /// rules), or in a SAVEPOINT of the open one: a failure inside rolls back only fn's work, as
+  /// Executor::transaction's does (options apply to the outermost only).
   template <class F>
   auto transaction(F fn, TransactionOptions options) const -> std::invoke_result_t<F&, AsyncTransaction&> {
     // A coroutine, so that fn (and what it captures) lives until its awaitable is done.
@@ -71,18 +72,47 @@ class AsyncExecutor {
         AsyncPool pool = *pool_;
         co_await pool.transaction(std::move(fn), options);
       } else {
-        co_await fn(*tx_);
+        co_await in_savepoint(*tx_, std::move(fn));
       }
     } else {
       if (pool_) {
         AsyncPool pool = *pool_;
         co_return co_await pool.transaction(std::move(fn), options);
       }
-      co_return co_await fn(*tx_);
+      co_return co_await in_savepoint(*tx_, std::move(fn));
     }
   }
 
  private:
+  // One name serves every level: PostgreSQL's ROLLBACK TO and RELEASE take the newest savepoint
+  // of a name, which is this level's as long as levels nest.
+  template <class F>
+  static auto in_savepoint(AsyncTransaction& tx, F fn) -> std::invoke_result_t<F&, AsyncTransaction&> {
+    using R = typename std::invoke_result_t<F&, AsyncTransaction&>::value_type;
+    co_await tx.query("SAVEPOINT pgkit_client");
+    std::exception_ptr failed;
+    std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> result;
+    try {
+      if constexpr (std::is_void_v<R>) {
+        co_await fn(tx);
+        result.emplace(true);
+      } else {
+        result.emplace(co_await fn(tx));
+      }
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    if (failed) {
+      try {  // the transaction may be past saving (its connection lost): fn's error is the one to report
+        co_await tx.query("ROLLBACK TO SAVEPOINT pgkit_client");
+        co_await tx.query("RELEASE SAVEPOINT pgkit_client");
+      } catch (...) {}
+      std::rethrow_exception(failed);
+    }
+    co_await tx.query("RELEASE SAVEPOINT pgkit_client");
+    if constexpr (!std::is_void_v<R>) co_return std::move(*result);
+  }
+
   std::optional<AsyncPool> pool_;
   AsyncTransaction* tx_ = nullptr;
   std::source_location where_;
