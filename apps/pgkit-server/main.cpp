@@ -8,6 +8,7 @@
 #include "pgkit/shutdown.hpp"
 #include "server/app.hpp"
 #include "server/request_log.hpp"
+#include "server/schema_upgrade.hpp"
 
 namespace {
 
@@ -26,6 +27,26 @@ long env_number(const char* name, long fallback) {
     if (used == v.size() && n >= 0) return n;
   } catch (const std::exception&) {}
   throw std::invalid_argument(std::string(name) + "=" + v + " is not a whole number");
+}
+
+// --migrate-only: the database of the environment migrated (a database of the SQL-first
+// migrations upgraded first), then exit: 0 done, 1 refused or failed, 2 no usable configuration.
+int migrate_and_exit(const std::filesystem::path& migrations) {
+  pgkit::LoadedConfig loaded = pgkit::load_config();
+  if (!loaded.ok() || !loaded.config.configured()) {
+    std::cerr << "pgkit-server --migrate-only: "
+              << (loaded.ok() ? "no database configured: set DATABASE_URL" : loaded.problems_text()) << '\n';
+    return 2;
+  }
+  try {
+    auto report = pgkit::server::migrate_server_database(loaded.config, migrations,
+                                                         [](const std::string& line) { std::cout << line << '\n'; });
+    if (report.versions.empty()) std::cout << "No pending migrations to apply.\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "pgkit-server --migrate-only: " << e.what() << '\n';
+    return 1;
+  }
 }
 
 }  // namespace
@@ -60,6 +81,9 @@ int main(int argc, char** argv) {
   cli.add_option("--host", o.http.address, "address to listen on (HOST; default 0.0.0.0)");
   cli.add_option("--threads", o.http.threads, "io threads (IO_THREADS; default: the number of cores)");
   cli.add_flag("--migrate", o.migrate, "apply pending migrations once the database is reachable");
+  bool migrate_only = false;
+  cli.add_flag("--migrate-only", migrate_only,
+               "apply pending migrations (upgrading a database of the SQL-first migrations) and exit");
   cli.add_option("--migrations", o.migrations, "the schema's migrations (MIGRATIONS_DIR; default ./prisma/migrations)");
   cli.add_option("--shutdown-timeout", shutdown_ms, "ms requests in flight get at shutdown (default 10000)");
   cli.add_option("--header-timeout", header_timeout_ms,
@@ -73,6 +97,8 @@ int main(int argc, char** argv) {
   o.http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
   o.http.body_timeout = std::chrono::milliseconds(body_timeout_ms);
   o.settings.app_url = env("APP_URL", "http://localhost:" + std::to_string(o.http.port));
+
+  if (migrate_only) return migrate_and_exit(o.migrations);
 
   pgkit::ShutdownSignals signals;  // before any thread starts, so that every thread inherits the mask
   try {

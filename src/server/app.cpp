@@ -120,13 +120,10 @@ bool App::Impl::check_database(bool& announced, bool& migrated) {
   }
   migrate::Options m{.dir = options.migrations, .table = migrate::history_table(options.migrations)};
   if (!migrated) {
-    m.progress = [](const std::string& line) { log().info("migrate: {}", line); };
-    if (upgrade_sql_first_database(config, options.migrations))
-      log().info("--migrate: upgraded a database of the SQL-first migrations; {} recorded as applied", kInitMigration);
-    auto report = migrate::Migrator(config, m).up();
+    auto report = migrate_server_database(config, options.migrations,
+                                          [](const std::string& line) { log().info("--migrate: {}", line); });
     log().info("--migrate: {} migration(s) applied", report.versions.size());
     migrated = true;
-    m.progress = nullptr;
   }
   int pending = 0;
   for (const auto& entry : migrate::Migrator(config, m).status())

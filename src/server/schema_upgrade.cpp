@@ -9,6 +9,7 @@
 
 #include "pgkit/connection.hpp"
 #include "pgkit/migrator.hpp"
+#include "pgkit/schema_migrate.hpp"
 
 namespace pgkit::server {
 namespace {
@@ -88,10 +89,21 @@ bool upgrade_sql_first_database(const Config& config, const std::filesystem::pat
   // respells; interrupted before it, nothing has changed.
   migrate::Migrator history(config, {.dir = migrations, .table = migrate::kPrismaTable});
   for (const auto& entry : history.status())
-    if (entry.version + "_" + entry.name == kInitMigration && entry.state == migrate::State::pending)
+    // failed: a `pgkit migrate deploy` tried the init on this database and was refused (its
+    // first statement, CREATE TYPE, meets the type): nothing of it was made.
+    if (entry.version + "_" + entry.name == kInitMigration &&
+        (entry.state == migrate::State::pending || entry.state == migrate::State::failed))
       history.resolve(kInitMigration, true);
   conn.execute(kRespell);  // one implicit transaction: several statements in one simple query
   return true;
+}
+
+migrate::RunReport migrate_server_database(const Config& config, const std::filesystem::path& migrations,
+                                           const std::function<void(const std::string&)>& progress) {
+  if (upgrade_sql_first_database(config, migrations) && progress)
+    progress(fmt::format("upgraded a database of the SQL-first migrations; {} recorded as applied", kInitMigration));
+  migrate::Options m{.dir = migrations, .table = migrate::history_table(migrations), .progress = progress};
+  return migrate::Migrator(config, m).up();
 }
 
 }  // namespace pgkit::server

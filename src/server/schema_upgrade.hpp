@@ -11,8 +11,11 @@
 // data in it. docs/server-schema.md says how to do the same by hand.
 
 #include <filesystem>
+#include <functional>
+#include <string>
 
 #include "pgkit/config.hpp"
+#include "pgkit/migrator.hpp"
 
 namespace pgkit::server {
 
@@ -24,5 +27,10 @@ inline constexpr const char* kInitMigration = "20261206000000_init";
 /// again). Returns false when there was nothing to upgrade. @throws MigrationError when the
 /// database has only some of the SQL-first migrations, or others of its own.
 bool upgrade_sql_first_database(const Config& config, const std::filesystem::path& migrations);
+
+/// What `--migrate` does: upgrade_sql_first_database(), then every pending migration of
+/// migrations, each event a line to progress. @throws MigrationError
+migrate::RunReport migrate_server_database(const Config& config, const std::filesystem::path& migrations,
+                                           const std::function<void(const std::string&)>& progress);
 
 }  // namespace pgkit::server

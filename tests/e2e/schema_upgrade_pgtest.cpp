@@ -104,3 +104,29 @@ TEST(SchemaUpgrade, APartialSqlFirstHistoryIsRefusedWithWhatToDo) {
                          30s, [&] { return server.log(); }));
   EXPECT_EQ(one("SELECT to_regclass('_prisma_migrations') IS NULL", kDb), "t");  // nothing recorded
 }
+
+// ./scripts/dev's path: `pgkit-server --migrate-only` upgrades and exits, also after someone ran
+// `pgkit migrate deploy` on the old database first (refused: the init's types and tables exist).
+TEST(SchemaUpgrade, MigrateOnlyUpgradesAfterARefusedDeployAndExits) {
+  constexpr const char* kDb = "e2e_upgrade_migrate_only";
+  const std::string url = fresh_database_url(kDb);
+  migrate::Migrator(config_for(url), {.dir = PGKIT_SQL_FIRST_MIGRATIONS}).up();
+  shared_server().sql("INSERT INTO users (email) VALUES ('kept@example.com')", kDb);
+  EXPECT_THROW(migrate::Migrator(config_for(url), {.dir = PGKIT_MIGRATIONS, .table = migrate::kPrismaTable}).up(),
+               migrate::MigrationError);
+
+  auto run = run_process({PGKIT_SERVER, "--migrate-only", "--migrations", PGKIT_MIGRATIONS},
+                         {.env = {{"DATABASE_URL", url}}, .unset_env = {"PGHOST", "PGPORT", "PGDATABASE", "PGUSER"}});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_NE(run.out.find("upgraded a database of the SQL-first migrations"), std::string::npos) << run.out;
+  EXPECT_EQ(
+      one("SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL", kDb),
+      "1");
+  EXPECT_EQ(one("SELECT email FROM users", kDb), "kept@example.com");
+
+  // Again: nothing to do, and it says so.
+  auto again =
+      run_process({PGKIT_SERVER, "--migrate-only", "--migrations", PGKIT_MIGRATIONS}, {.env = {{"DATABASE_URL", url}}});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  EXPECT_NE(again.out.find("No pending migrations to apply."), std::string::npos) << again.out;
+}

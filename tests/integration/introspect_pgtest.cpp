@@ -36,7 +36,7 @@ namespace fs = std::filesystem;
 
 const fs::path kFixtures = fs::path(PGKIT_FIXTURES);
 const fs::path kIntrospect = kFixtures / "introspect";
-const fs::path kMigrations = kFixtures.parent_path().parent_path() / "migrations";  // pgkit-server's
+const fs::path kMigrations = kFixtures / "server-sql-first-migrations";  // pgkit-server's, before schema.prisma
 
 std::string read(const fs::path& p) {
   std::ifstream in(p);
@@ -123,9 +123,10 @@ std::string case_name(const fs::path& p) {
 
 // ---------------------------------------------------------------------------------------------
 
-// pgkit-server's SQL-first schema. Prisma's own differ finds nothing to do between this database
-// and the pulled schema; pgkit's must see an identity column as autoincrement() and leave
-// indexes on expressions alone, as Prisma's describer does (it reads neither).
+// pgkit-server's SQL-first schema (before prisma/schema.prisma). Prisma's own differ finds
+// nothing to do between this database and the pulled schema; pgkit's must see an identity
+// column as autoincrement() and leave indexes on expressions alone, as Prisma's describer does
+// (it reads neither).
 TEST(IntrospectDatabase, RepositoryMigrationsRoundTripThroughDbPull) {
   const std::string url = fresh_database_url("intro_migrations");
   for (const auto& m : migrate::read_directory(kMigrations)) execute(url, m.up_sql);
