@@ -13,10 +13,16 @@ namespace pgkit::server {
 namespace {
 
 // ISO 8601 in UTC with milliseconds, as JavaScript's Date.toISOString() writes it.
-void append_time(std::string& out, Timestamp t) {
+void format_iso(std::string& out, Timestamp t) {
   auto seconds = std::chrono::floor<std::chrono::seconds>(t);
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t - seconds).count();
-  fmt::format_to(std::back_inserter(out), "\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\"", seconds, millis);
+  fmt::format_to(std::back_inserter(out), "{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
+}
+
+void append_time(std::string& out, Timestamp t) {
+  out += '"';
+  format_iso(out, t);
+  out += '"';
 }
 
 void append_time(std::string& out, const std::optional<Timestamp>& t) {
@@ -36,7 +42,31 @@ void append_member(std::string& out, const char* key, bool first) {
   out += "\":";
 }
 
-void append_bool(std::string& out, const Row& row, int column) { out += row.get<bool>(column) ? "true" : "false"; }
+void append_bool(std::string& out, bool b) { out += b ? "true" : "false"; }
+void append_bool(std::string& out, const Row& row, int column) { append_bool(out, row.get<bool>(column)); }
+
+// A generated row's member as JSON, by its type.
+void append_value(std::string& out, std::string_view text) { detail::append_json_string(out, text); }
+void append_value(std::string& out, bool b) { append_bool(out, b); }
+void append_value(std::string& out, Timestamp t) { append_time(out, t); }
+void append_value(std::string& out, const std::optional<Timestamp>& t) { append_time(out, t); }
+
+template <class V>
+struct Field {
+  const char* key;
+  const V& value;
+};
+
+// One JSON object from a generated row's members, in the order given.
+template <class... V>
+std::string object_of(std::size_t reserve, const Field<V>&... fields) {
+  std::string out;
+  out.reserve(reserve);
+  bool first = true;
+  ((append_member(out, fields.key, first), append_value(out, fields.value), first = false), ...);
+  out += '}';
+  return out;
+}
 
 // One JSON object from consecutive columns, each written as its kind says.
 enum class Kind { text, boolean, time };
@@ -80,50 +110,20 @@ std::string post_json(const Row& row, int first) {
 
 std::string iso_time(Timestamp t) {
   std::string out;
-  append_time(out, t);
-  return out.substr(1, out.size() - 2);  // without append_time's quotes
+  format_iso(out, t);
+  return out;
 }
 
 std::string user_json(const db::User& u) {
-  std::string out;
-  out.reserve(256);
-  append_member(out, "id", true);
-  detail::append_json_string(out, u.id);
-  append_member(out, "email", false);
-  detail::append_json_string(out, u.email);
-  append_member(out, "role", false);
-  detail::append_json_string(out, db::to_string(u.role));
-  append_member(out, "isActive", false);
-  out += u.isActive ? "true" : "false";
-  append_member(out, "lastLoginAt", false);
-  append_time(out, u.lastLoginAt);
-  append_member(out, "createdAt", false);
-  append_time(out, u.createdAt);
-  append_member(out, "updatedAt", false);
-  append_time(out, u.updatedAt);
-  out += '}';
-  return out;
+  return object_of(256, Field{"id", u.id}, Field{"email", u.email}, Field{"role", db::to_string(u.role)},
+                   Field{"isActive", u.isActive}, Field{"lastLoginAt", u.lastLoginAt}, Field{"createdAt", u.createdAt},
+                   Field{"updatedAt", u.updatedAt});
 }
 
 std::string post_json(const db::Post& p) {
-  std::string out;
-  out.reserve(256 + p.content.size());
-  append_member(out, "id", true);
-  detail::append_json_string(out, p.id);
-  append_member(out, "title", false);
-  detail::append_json_string(out, p.title);
-  append_member(out, "content", false);
-  detail::append_json_string(out, p.content);
-  append_member(out, "published", false);
-  out += p.published ? "true" : "false";
-  append_member(out, "authorId", false);
-  detail::append_json_string(out, p.authorId);
-  append_member(out, "createdAt", false);
-  append_time(out, p.createdAt);
-  append_member(out, "updatedAt", false);
-  append_time(out, p.updatedAt);
-  out += '}';
-  return out;
+  return object_of(256 + p.content.size(), Field{"id", p.id}, Field{"title", p.title}, Field{"content", p.content},
+                   Field{"published", p.published}, Field{"authorId", p.authorId}, Field{"createdAt", p.createdAt},
+                   Field{"updatedAt", p.updatedAt});
 }
 
 }  // namespace pgkit::server

@@ -1,9 +1,8 @@
 #include "server/services.hpp"
 
-#include <fmt/chrono.h>
-
 #include "pgkit/error.hpp"
 #include "server/http.hpp"
+#include "server/json_text.hpp"
 
 namespace pgkit::server {
 
@@ -15,12 +14,7 @@ AsyncPool Services::db() {
   return AsyncPool(database.pool());
 }
 
-std::string iso_now() {
-  auto now = std::chrono::system_clock::now();
-  auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
-}
+std::string iso_now() { return iso_time(now()); }
 
 Timestamp now() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
 
