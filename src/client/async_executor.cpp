@@ -1,5 +1,5 @@
-// AsyncExecutor: the awaitable client's statements on an AsyncPool or AsyncTransaction. The one
-// translation unit of the client runtime that includes Asio.
+// AsyncExecutor and the awaitable writes: the awaitable client's statements on an AsyncPool or
+// AsyncTransaction. The one translation unit of the client runtime that includes Asio.
 #include <memory>
 
 #include "pgkit/client/async_delegate.hpp"
@@ -15,5 +15,27 @@ asio::awaitable<Result> AsyncExecutor::run(const detail::Statement& st, Repeat r
   AsyncPool pool = *pool_;  // in this frame, whatever becomes of the executor
   co_return co_await pool.run(repeat == Repeat::safe, options, Sql(sql, where_), params);
 }
+
+namespace detail {
+
+asio::awaitable<Result> run_write(AsyncExecutor on, Statement st, Target t) {
+  try {
+    co_return co_await on.run(st, Repeat::unsafe);
+  } catch (...) {
+    rethrow_write_error(t);
+  }
+}
+
+asio::awaitable<Result> run_plan(AsyncExecutor on, const WritePlan& plan) {
+  PlanRun run(plan);
+  while (auto st = run.next()) {
+    Target t = run.target();
+    Result r = co_await run_write(on, std::move(*st), t);
+    run.finish(std::move(r));
+  }
+  co_return std::move(run).result();
+}
+
+}  // namespace detail
 
 }  // namespace pgkit::client

@@ -1,6 +1,7 @@
 // The SQL of a generated client's writes (docs/design/client.md, "Writes"): INSERT, UPDATE,
-// DELETE and INSERT … ON CONFLICT with RETURNING the model's columns, the statements of nested
-// writes, and constraint errors named by the schema's fields, as Prisma names them.
+// DELETE and INSERT … ON CONFLICT with RETURNING the model's columns (nested writes build on
+// them in write_plan.cpp), and constraint errors named by the schema's fields, as Prisma names
+// them.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -74,12 +75,6 @@ Fragment joined_sets(std::vector<Fragment> sets) {
 
 std::string where_clause(const Fragment& where) { return where.sql.empty() ? "" : " WHERE " + where.sql; }
 
-Fragment any_of_all(std::vector<Fragment> wheres) {
-  Fragment out;
-  for (auto& w : wheres) out = any_of(std::move(out), w.sql.empty() ? predicate("TRUE") : std::move(w));
-  return out;
-}
-
 }  // namespace
 
 void rethrow_write_error(const Target& t) {
@@ -106,17 +101,6 @@ Timestamp WriteClock::now() {
     now_ = std::chrono::time_point_cast<std::chrono::microseconds>(
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
   return *now_;
-}
-
-void InsertRow::add_texts(std::span<const std::string_view> cols,
-                          const std::vector<std::optional<std::string>>& texts) {
-  for (std::size_t i = 0; i < cols.size() && i < texts.size(); ++i) {
-    columns.push_back(cols[i]);
-    if (texts[i])
-      values.add_text(*texts[i]);
-    else
-      values.add_null();
-  }
 }
 
 Statement insert_statement(const Target& t, const InsertRow& row) {
@@ -212,69 +196,6 @@ Result upsert(const Executor& on, const Target& t, const InsertRow& row, std::sp
   return run_write(on, upsert_statement(t, row, conflict, std::move(sets)), t);
 }
 
-std::vector<std::optional<std::string>> connected_key(const Executor& on, const Target& t, std::string_view select,
-                                                      Fragment where, std::string_view from_model,
-                                                      std::string_view relation) {
-  std::string sql = fmt::format("SELECT {} FROM {}{}", select, t.table, where_clause(where));
-  Result r = on.run(numbered(sql), where.params, Repeat::unsafe);
-  if (r.empty())
-    throw RecordNotFound(t.model, fmt::format("nested connect (needed to inline the relation on '{}' record: {}.{})",
-                                              from_model, from_model, relation));
-  std::vector<std::optional<std::string>> out;
-  for (int i = 0; i < r.columns(); ++i)
-    out.push_back(r[0].is_null(i) ? std::nullopt : std::optional<std::string>(std::string(r[0].text(i))));
-  return out;
-}
-
-void connect_children(const Executor& on, const Target& child, std::span<const std::string_view> fk_columns,
-                      const Params& parent_key, std::vector<Fragment> wheres) {
-  std::vector<Fragment> sets;
-  for (auto c : fk_columns) sets.push_back({std::string(c) + " = " + kMarker, {}});
-  // One parameter per column, in order: the parent's key values.
-  Fragment set = joined_sets(std::move(sets));
-  set.params = parent_key;
-  const auto expected = static_cast<std::int64_t>(wheres.size());
-  Fragment where = any_of_all(std::move(wheres));
-  std::string sql = fmt::format("UPDATE {} SET {}{}", child.table, set.sql, where_clause(where));
-  set.params.append(where.params);
-  auto found = run_write(on, {numbered(sql), std::move(set.params)}, child).affected_rows();
-  if (found < expected)
-    throw RecordNotFound(child.model,
-                         fmt::format("connect (expected {} records to be connected, found only {})", expected, found));
-}
-
-void link(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
-          const Params& related_id) {
-  Params p = parent_is_a ? parent_id : related_id;
-  p.append(parent_is_a ? related_id : parent_id);
-  std::string sql = fmt::format("INSERT INTO {} (\"A\", \"B\") VALUES ($1, $2) ON CONFLICT DO NOTHING", join_table);
-  on.run(sql, p, Repeat::unsafe);
-}
-
-void link_where(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
-                const Target& parent, std::string_view parent_id_column, const Target& related,
-                std::string_view related_id_column, std::vector<Fragment> wheres) {
-  const auto expected = static_cast<std::int64_t>(wheres.size());
-  Fragment where = any_of_all(std::move(wheres));
-  // The parent's key read back from its table, so that it has the column's type (a parameter in
-  // a select list would be text, which a uuid or integer column does not take).
-  std::string related_key = fmt::format("{}.{}", related.table, related_id_column);
-  std::string pair = parent_is_a ? "self.pgkit_parent_key, " + related_key : related_key + ", self.pgkit_parent_key";
-  std::string sql = fmt::format(
-      "WITH self AS (SELECT {0} AS pgkit_parent_key FROM {1} WHERE {0} = {2}), "
-      "found AS (SELECT {3} FROM self, {4}{5}), "
-      "linked AS (INSERT INTO {6} (\"A\", \"B\") SELECT * FROM found ON CONFLICT DO NOTHING) "
-      "SELECT count(*) FROM found",
-      parent_id_column, parent.table, kMarker, pair, related.table, where_clause(where), join_table);
-  // Rows found, then linked: a row already linked still counts as connected, as in Prisma.
-  Params p = parent_id;
-  p.append(where.params);
-  auto found = on.run(numbered(sql), p, Repeat::unsafe).scalar<std::int64_t>();
-  if (found < expected)
-    throw RecordNotFound(related.model,
-                         fmt::format("connect (expected {} records to be connected, found only {})", expected, found));
-}
-
 bool same_key_values(const Fragment& where, std::span<const std::string_view> key, const InsertRow& row) {
   if (where.params.size() != static_cast<int>(key.size())) return false;
   const char* const* wv = where.params.values();
@@ -289,15 +210,6 @@ bool same_key_values(const Fragment& where, std::span<const std::string_view> ke
       return false;
   }
   return true;
-}
-
-void throw_async_nested_write(std::string_view model) {
-  throw UsageError(
-      {.message = fmt::format("{}: a create with nested writes (connect or create of a relation) is not yet "
-                              "supported by the awaitable client",
-                              model),
-       .hint = "give the foreign key's fields and create the related rows with their own calls, in "
-               "db.transaction(…) to keep them together"});
 }
 
 void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields) {

@@ -145,7 +145,7 @@ std::string model_header(const schema::Model& m, const Context& cx) {
   if (json) out += "#include \"pgkit/client/json.hpp\"\n";
   out +=
       "#include \"pgkit/client/field.hpp\"\n#include \"pgkit/client/ids.hpp\"\n#include \"pgkit/client/loaded.hpp\"\n"
-      "#include \"pgkit/client/model.hpp\"\n#include \"pgkit/client/write.hpp\"\n"
+      "#include \"pgkit/client/model.hpp\"\n#include \"pgkit/client/write_plan.hpp\"\n"
       "#include \"pgkit/result.hpp\"\n#include \"pgkit/types.hpp\"\n#include \"enums.hpp\"\n\n";
   out += fmt::format("namespace {} {{\n\n", cx.name_space);
   for (const auto& r : related) out += fmt::format("struct {0};\nstruct {0}Create;\n", cpp_identifier(r));

@@ -71,50 +71,71 @@ std::string joined(const std::vector<std::string>& names, const char* sep) {
   return out;
 }
 
-// Post.author (the foreign key is Post's): the key of the row connected or created.
+// The index of field (a schema name) in m's select list (ModelInfo::columns: the client's
+// scalar fields in schema order); -1 when it is not there.
+int column_index(const Context& cx, const Model& m, const std::string& field) {
+  int i = 0;
+  for (const auto& f : m.fields) {
+    if (!in_client(f, cx) || f.is_relation()) continue;
+    if (f.name == field) return i;
+    ++i;
+  }
+  return -1;
+}
+
+// `{0, 2}`: the indexes of fields in m's select list.
+std::string indexes_of(const Context& cx, const Model& m, const std::vector<std::string>& fields) {
+  std::string out;
+  for (const auto& name : fields) out += (out.empty() ? "" : ", ") + std::to_string(column_index(cx, m, name));
+  return "{" + out + "}";
+}
+
+// Post.author (the foreign key is Post's): the row connected or created before this one.
 std::string owning_relation_code(const Context& cx, const Model& m, const Field& f) {
   const Model* other = cx.schema->model(f.type.name);
+  if (!other) return "";
   std::string rel = cpp_identifier(f.name), other_type = ns_type(cx, f.type.name);
-  std::string out =
-      fmt::format("  if (data.{}.create) {{\n    {} r = Writer<{}>::create(on, *data.{}.create, clock);\n", rel,
-                  other_type, other_type, rel);
-  for (std::size_t i = 0; i < f.relation_fields.size() && i < f.relation_references.size(); ++i)
-    if (const Field* fk = m.field(f.relation_fields[i]))
-      out += fmt::format("    row.add({}, r.{});\n", column_of(*fk), cpp_identifier(f.relation_references[i]));
-  out += fmt::format("  }} else if (data.{}.connect) {{\n", rel);
+  std::string out = fmt::format("  if (data.{}.given()) {{\n", rel);
   out += fmt::format("    static constexpr std::string_view columns[] = {};\n", columns_of(m, f.relation_fields));
-  std::string select;
-  for (const auto& ref : f.relation_references)
-    if (const Field* rf = other ? other->field(ref) : nullptr)
-      select += (select.empty() ? "" : ", ") + quoted_identifier(rf->db_name);
+  out += fmt::format("    static constexpr int keys[] = {};\n", indexes_of(cx, *other, f.relation_references));
   out += fmt::format(
-      "    row.add_texts(columns, detail::connected_key(on, detail::target_of<{}>(), {}, Where<{}>(*data.{}.connect).fragment(), "
-      "{}, {}));\n",
-      other_type, sql_literal(select), other_type, rel, string_literal(m.name), string_literal(f.name));
-  out += "  }";
-  // Else its fields, given as scalars (Prisma's unchecked input).
-  std::string given;
-  for (const auto& name : f.relation_fields)
-    given += (given.empty() ? "" : " && ") + fmt::format("data.{}", cpp_identifier(name));
-  out += fmt::format(" else if ({}) {{\n", given);
-  for (const auto& name : f.relation_fields)
-    if (const Field* fk = m.field(name))
-      out += fmt::format("    row.add({}, *data.{});\n", column_of(*fk), cpp_identifier(name));
-  out += "  }";
-  if (f.arity == Arity::required)
-    out += fmt::format(" else {{\n    detail::throw_missing_relation({}, {}, {});\n  }}", string_literal(m.name),
-                       string_literal(f.name), string_literal(joined(f.relation_fields, ", ")));
+      "    auto& w = p.parents.emplace_back(detail::ParentWrite{{\n"
+      "        .relation = {}, .fields = {}, .fk_columns = columns,\n"
+      "        .related = detail::target_of<{}>(), .key_indexes = keys}});\n",
+      string_literal(f.name), string_literal(joined(f.relation_fields, ", ")), other_type);
+  out += fmt::format(
+      "    if (data.{0}.create)\n      w.create = std::make_unique<detail::WritePlan>(Writer<{1}>::plan(*data.{0}.create, clock));\n",
+      rel, other_type);
+  out += fmt::format("    else\n      w.connect = Where<{}>(*data.{}.connect).fragment();\n  }}", other_type, rel);
+  if (f.arity == Arity::required) {
+    // Else its fields, given as scalars (Prisma's unchecked input), or set by the parent whose
+    // nested create this is.
+    std::string given;
+    for (const auto& name : f.relation_fields)
+      given += (given.empty() ? "" : " && ") + fmt::format("data.{}", cpp_identifier(name));
+    out += fmt::format(" else if (!({}) && filled != {}) {{\n    detail::throw_missing_relation({}, {}, {});\n  }}",
+                       given, string_literal(f.name), string_literal(m.name), string_literal(f.name),
+                       string_literal(joined(f.relation_fields, ", ")));
+  }
   return out + "\n";
 }
 
-// User.posts, User.profile (the foreign key is the other model's): rows written after this one.
+// User.posts, User.profile (the foreign key is the other model's), Post.categories (implicit
+// m-n): rows written after this one.
 std::string back_relation_code(const Context& cx, const Model& m, const Field& f) {
   const Relation* r = relation_of(cx, m, f);
   const Model* other = cx.schema->model(f.type.name);
   if (!r || !other) return "";
   std::string rel = cpp_identifier(f.name), other_type = ns_type(cx, f.type.name);
-  std::string out;
   bool many = f.arity == Arity::list;
+  // The rows to create; filled: the argument naming the relation their parent sets, if any.
+  auto creates = [&](const std::string& filled) {
+    if (many)
+      return fmt::format("    for (const auto& c : data.{}.create) w.create.push_back(Writer<{}>::plan(c, clock{}));\n",
+                         rel, other_type, filled);
+    return fmt::format("    if (data.{0}.create) w.create.push_back(Writer<{1}>::plan(*data.{0}.create, clock{2}));\n",
+                       rel, other_type, filled);
+  };
   if (r->kind == Relation::Kind::many_to_many) {
     const Field* id = nullptr;
     const Field* other_id = nullptr;
@@ -126,38 +147,30 @@ std::string back_relation_code(const Context& cx, const Model& m, const Field& f
     bool parent_is_a = r->referencing_model == m.name && r->referencing_field == f.name;
     std::string join = sql_literal(quoted_identifier(m.schema.empty() ? cx.schema->default_schema() : m.schema) + "." +
                                    quoted_identifier(r->join_table));
-    out += fmt::format("  if (data.{}.given()) {{\n    Params self;\n    self.add(out.{});\n", rel,
-                       cpp_identifier(id->name));
+    std::string out = fmt::format("  if (data.{}.given()) {{\n", rel);
     out += fmt::format(
-        "    for (const auto& c : data.{}.create) {{\n      Params related;\n      related.add(Writer<{}>::create(on, c, "
-        "clock).{});\n      detail::link(on, {}, {}, self, related);\n    }}\n",
-        rel, other_type, cpp_identifier(other_id->name), join, parent_is_a);
-    out += fmt::format(
-        "    if (!data.{}.connect.empty())\n      detail::link_where(on, {}, {}, self, detail::target_of<{}>(), {}, "
-        "detail::target_of<{}>(), {},\n                         detail::fragments(data.{}.connect));\n  }}\n",
-        rel, join, parent_is_a, ns_type(cx, m.name), column_of(*id), other_type, column_of(*other_id), rel);
-    return out;
+        "    auto& w = p.links.emplace_back(detail::LinkWrite{{\n"
+        "        .join_table = {}, .parent_is_a = {}, .key_index = {}, .key_column = {},\n"
+        "        .related = detail::target_of<{}>(), .related_key_index = {}, .related_key_column = {},\n"
+        "        .connect = detail::fragments(data.{}.connect)}});\n",
+        join, parent_is_a, column_index(cx, m, id->name), column_of(*id), other_type,
+        column_index(cx, *other, other_id->name), column_of(*other_id), rel);
+    return out + creates("") + "  }\n";
   }
   // The other side's relation field: its fields: and references:.
   const Field* back = other->field(r->referencing_field);
   if (!back) return "";
-  if (many)
-    out += fmt::format("  for ({}Create c : data.{}.create) {{\n", other_type, rel);
-  else
-    out += fmt::format("  if (data.{}.create) {{\n    {}Create c = *data.{}.create;\n", rel, other_type, rel);
-  for (std::size_t i = 0; i < back->relation_fields.size() && i < back->relation_references.size(); ++i)
-    out += fmt::format("    c.{} = out.{};\n", cpp_identifier(back->relation_fields[i]),
-                       cpp_identifier(back->relation_references[i]));
-  out += fmt::format("    Writer<{}>::create(on, c, clock);\n  }}\n", other_type);
-  std::string connect = many ? fmt::format("!data.{}.connect.empty()", rel) : fmt::format("data.{}.connect", rel);
-  std::string wheres = many ? fmt::format("detail::fragments(data.{}.connect)", rel)
-                            : fmt::format("detail::fragments(*data.{}.connect)", rel);
-  out += fmt::format("  if ({}) {{\n    static constexpr std::string_view columns[] = {};\n    Params key;\n", connect,
-                     columns_of(*other, back->relation_fields));
-  for (const auto& ref : back->relation_references) out += fmt::format("    key.add(out.{});\n", cpp_identifier(ref));
-  out += fmt::format("    detail::connect_children(on, detail::target_of<{}>(), columns, key, {});\n  }}\n", other_type,
-                     wheres);
-  return out;
+  std::string out = fmt::format("  if (data.{}.given()) {{\n", rel);
+  out +=
+      fmt::format("    static constexpr std::string_view columns[] = {};\n", columns_of(*other, back->relation_fields));
+  out += fmt::format("    static constexpr int keys[] = {};\n", indexes_of(cx, m, back->relation_references));
+  out += fmt::format(
+      "    auto& w = p.children.emplace_back(detail::ChildWrite{{\n"
+      "        .relation = {}, .fields = {}, .fk_columns = columns,\n"
+      "        .related = detail::target_of<{}>(), .key_indexes = keys,\n"
+      "        .connect = detail::fragments(data.{}.connect)}});\n",
+      string_literal(f.name), string_literal(joined(back->relation_fields, ", ")), other_type, rel);
+  return out + creates(", " + string_literal(back->name)) + "  }\n";
 }
 
 }  // namespace
@@ -200,9 +213,10 @@ std::string writer_header_text(const Model& m, const Context& cx) {
     if (in_client(f, cx) && f.is_relation()) nested += fmt::format(" || data.{}.given()", cpp_identifier(f.name));
   return fmt::format(
       "\ntemplate <>\nstruct pgkit::client::Writer<{0}> {{\n  using Create = {0}Create;\n"
-      "  static {0} create(const Executor& on, const Create& data, detail::WriteClock& clock);\n"
       "  static void add_row(detail::InsertRow& row, const Create& data, detail::WriteClock& clock);\n"
-      "  static bool nested([[maybe_unused]] const Create& data) {{ return false{1}; }}\n}};\n",
+      "  static bool nested([[maybe_unused]] const Create& data) {{ return false{1}; }}\n"
+      "  static detail::WritePlan plan(const Create& data, detail::WriteClock& clock, std::string_view filled = {{}});\n"
+      "}};\n",
       type, nested);
 }
 
@@ -233,18 +247,16 @@ std::string writer_source_text(const Model& m, const Context& cx) {
   out += "}\n";
 
   out += fmt::format(
-      "\n{0} pgkit::client::Writer<{0}>::create(const Executor& on, const Create& data,\n"
-      "                                     [[maybe_unused]] detail::WriteClock& clock) {{\n"
-      "  detail::InsertRow row;\n",
+      "\n::pgkit::client::detail::WritePlan pgkit::client::Writer<{0}>::plan(\n"
+      "    const Create& data, detail::WriteClock& clock, [[maybe_unused]] std::string_view filled) {{\n"
+      "  detail::WritePlan p{{.target = detail::target_of<{0}>(), .row = {{}}}};\n"
+      "  add_row(p.row, data, clock);\n",
       type);
   for (const auto& f : m.fields)
     if (in_client(f, cx) && f.is_relation() && !f.relation_fields.empty()) out += owning_relation_code(cx, m, f);
-  out += scalars;
-  out += fmt::format("  {} out = ModelInfo<{}>::from_row(detail::insert(on, detail::target_of<{}>(), row).one());\n",
-                     type, type, type);
   for (const auto& f : m.fields)
     if (in_client(f, cx) && f.is_relation() && f.relation_fields.empty()) out += back_relation_code(cx, m, f);
-  return out + "  return out;\n}\n";
+  return out + "  return p;\n}\n";
 }
 
 std::string constraints_text(const Model& m, const Context& cx, const catalog::Catalog& tables) {

@@ -293,6 +293,40 @@ TEST_F(ClientWrite, ANestedWriteThatFailsLeavesNothing) {
   EXPECT_EQ(rows("posts"), before_posts);
 }
 
+TEST_F(ClientWrite, NestedWritesGoLevelsDeepAndRefuseAKeyGivenTwice) {
+  // Three levels: a category whose new post has a new author with a new profile; each row
+  // takes the key of the one it hangs from.
+  auto c = db().category.create(
+      {.data = {
+           .name = "Deep",
+           .posts = {.create = {{.title = "Down",
+                                 .author = {.create = testdb::UserCreate{
+                                                .email = "deep@example.com",
+                                                .profile = {.create = testdb::ProfileCreate{.bio = "bottom"}}}}}}}}});
+  auto read = db().category.find_unique_or_throw(
+      {.where = category::id == c.id, .include = {category::posts.include({post::author.include({user::profile})})}});
+  ASSERT_EQ(read.posts->size(), 1u);
+  EXPECT_EQ((*read.posts)[0].author->email, "deep@example.com");
+  EXPECT_EQ((*(*read.posts)[0].author->profile)->bio, "bottom");
+  // A relation given both by its field and by connect/create, or a child's key given when the
+  // parent sets it: refused naming the field, and nothing is left written.
+  auto before = rows("users");
+  try {
+    db().post.create(
+        {.data = {.title = "Both", .authorId = 1, .author = {.connect = user::email == "deep@example.com"}}});
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("authorId and author (connect)"), std::string::npos) << e.what();
+  }
+  try {
+    db().user.create({.data = {.email = "twice@example.com", .posts = {.create = {{.title = "x", .authorId = 1}}}}});
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("authorId and its place in User.posts"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(rows("users"), before);
+}
+
 TEST_F(ClientWrite, TransactionsCommitRollBackAndNest) {
   auto result = db().transaction(
       [](testdb::Client& tx) {

@@ -164,14 +164,10 @@ asio::awaitable<void> load_includes(AsyncExecutor on, const std::vector<Include<
   }
 }
 
-template <class Model>
-asio::awaitable<Result> run_write(AsyncExecutor on, Statement st, Target t) {
-  try {
-    co_return co_await on.run(st, Repeat::unsafe);
-  } catch (...) {
-    rethrow_write_error(t);
-  }
-}
+/// detail::run_write's awaitable form: st's errors as rethrow_write_error.
+asio::awaitable<Result> run_write(AsyncExecutor on, Statement st, Target t);
+/// detail::run_plan's (write_plan.hpp): the same statements, each awaited.
+asio::awaitable<Result> run_plan(AsyncExecutor on, const WritePlan& plan);
 
 // Inside these coroutines every argument of a co_await'ed call is named first (see the warning
 // at the top of this file).
@@ -341,18 +337,24 @@ class AsyncDelegate {
     co_return r.template scalar<std::int64_t>();
   }
 
-  /// As Delegate::create, without nested writes (not yet in the awaitable client: a create
-  /// with relation writes throws UsageError).
+  /// As Delegate::create: nested writes run the same plan, in one transaction.
   asio::awaitable<Model> do_create(Create<Model> args, Here at) const {
-    if (Writer<Model>::nested(args.data)) detail::throw_async_nested_write(Info::name);
     detail::WriteClock clock;
-    detail::InsertRow row;
-    Writer<Model>::add_row(row, args.data, clock);
-    const auto t = detail::target_of<Model>();
     AsyncExecutor on = exec_.at(at);
-    detail::Statement st = detail::insert_statement(t, row);
-    Result r = co_await detail::run_write<Model>(on, st, t);
-    co_return Info::from_row(r.one());
+    const detail::WritePlan plan = Writer<Model>::plan(args.data, clock);
+    if (!plan.nested()) {
+      detail::Statement st = detail::insert_statement(plan.target, plan.row);
+      Result r = co_await detail::run_write(on, st, plan.target);
+      co_return Info::from_row(r.one());
+    }
+    // This frame, and the plan in it, outlive the transaction (and its retries).
+    auto body = [&plan, at](AsyncTransaction& tx) -> asio::awaitable<Model> {
+      AsyncExecutor in = AsyncExecutor(tx).at(at);
+      Result r = co_await detail::run_plan(in, plan);
+      co_return Info::from_row(r.one());
+    };
+    TransactionOptions options;
+    co_return co_await on.transaction(body, options);
   }
   asio::awaitable<std::int64_t> do_create_many(CreateMany<Model> args, Here at) const {
     detail::WriteClock clock;
@@ -362,7 +364,7 @@ class AsyncDelegate {
     std::int64_t written = 0;
     for (const auto& st : detail::insert_many_statements(t, rows, args.skip_duplicates)) {
       AsyncExecutor on = exec_.at(at);
-      Result r = co_await detail::run_write<Model>(on, st, t);
+      Result r = co_await detail::run_write(on, st, t);
       written += r.affected_rows();
     }
     co_return written;
@@ -379,7 +381,7 @@ class AsyncDelegate {
     auto st =
         detail::update_statement(t, Calls::sets(std::move(args.data), clock), std::move(args.where).fragment(), true);
     AsyncExecutor on = exec_.at(at);
-    Result r = co_await detail::run_write<Model>(on, st, t);
+    Result r = co_await detail::run_write(on, st, t);
     if (r.empty()) throw RecordNotFound(Info::name, "update");
     co_return Info::from_row(r.one());
   }
@@ -390,7 +392,7 @@ class AsyncDelegate {
     auto st =
         detail::update_statement(t, Calls::sets(std::move(args.data), clock), std::move(args.where).fragment(), false);
     AsyncExecutor on = exec_.at(at);
-    Result r = co_await detail::run_write<Model>(on, st, t);
+    Result r = co_await detail::run_write(on, st, t);
     co_return r.affected_rows();
   }
   /// As Delegate::upsert: one INSERT … ON CONFLICT under Prisma's conditions, else a read then
@@ -401,7 +403,7 @@ class AsyncDelegate {
     if (auto row = Calls::native_upsert_row(args, clock)) {
       auto st = detail::upsert_statement(t, *row, args.where.key(), Calls::sets(std::move(args.update), clock));
       AsyncExecutor on = exec_.at(at);
-      Result r = co_await detail::run_write<Model>(on, st, t);
+      Result r = co_await detail::run_write(on, st, t);
       co_return Info::from_row(r.one());
     }
     auto body = [&args, at](AsyncTransaction& tx) -> asio::awaitable<Model> {
@@ -424,7 +426,7 @@ class AsyncDelegate {
     const auto t = detail::target_of<Model>();
     AsyncExecutor on = exec_.at(at);
     detail::Statement st = detail::remove_statement(t, std::move(args.where).fragment(), true);
-    Result r = co_await detail::run_write<Model>(on, st, t);
+    Result r = co_await detail::run_write(on, st, t);
     if (r.empty()) throw RecordNotFound(Info::name, "delete");
     co_return Info::from_row(r.one());
   }
@@ -432,7 +434,7 @@ class AsyncDelegate {
     const auto t = detail::target_of<Model>();
     auto st = detail::remove_statement(t, std::move(args.where).fragment(), false);
     AsyncExecutor on = exec_.at(at);
-    Result r = co_await detail::run_write<Model>(on, st, t);
+    Result r = co_await detail::run_write(on, st, t);
     co_return r.affected_rows();
   }
 

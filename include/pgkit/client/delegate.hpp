@@ -26,6 +26,7 @@
 #include "pgkit/client/select.hpp"
 #include "pgkit/client/where.hpp"
 #include "pgkit/client/write.hpp"
+#include "pgkit/client/write_plan.hpp"
 
 namespace pgkit::client {
 
@@ -294,9 +295,10 @@ class Delegate {
   /// (P2003), RecordNotFound (P2025) for a connect that finds nothing
   Model create(Create<Model> args, std::source_location at = std::source_location::current()) const {
     detail::WriteClock clock;
-    if (!Writer<Model>::nested(args.data)) return Writer<Model>::create(exec_.at(at), args.data, clock);
+    const detail::WritePlan plan = Writer<Model>::plan(args.data, clock);
+    if (!plan.nested()) return Info::from_row(detail::insert(exec_.at(at), plan.target, plan.row).one());
     return exec_.at(at).transaction(
-        [&](Transaction& tx) { return Writer<Model>::create(Executor(tx).at(at), args.data, clock); }, {});
+        [&](Transaction& tx) { return Info::from_row(detail::run_plan(Executor(tx).at(at), plan).one()); }, {});
   }
   /// How many rows were written (without duplicates skipped).
   std::int64_t create_many(CreateMany<Model> args, std::source_location at = std::source_location::current()) const {

@@ -91,9 +91,11 @@ struct Constraint {
 
 /// Specialised by the generated code, per model: how its Create struct becomes a row.
 ///   using Create = app::UserCreate;
-///   static Model create(const Executor&, const Create&, detail::WriteClock&);  // with nested writes
 ///   static void add_row(detail::InsertRow&, const Create&, detail::WriteClock&);  // scalars and defaults
 ///   static bool nested(const Create&);  // whether the data holds relation writes
+///   // The row with its relation writes (write_plan.hpp); filled: the relation a parent's nested
+///   // create sets (User.posts' creates are Posts whose "author" is that user).
+///   static detail::WritePlan plan(const Create&, detail::WriteClock&, std::string_view filled = {});
 template <class Model>
 struct Writer;
 
@@ -119,8 +121,6 @@ struct InsertRow {
     columns.push_back(column);
     add_value(values, v);
   }
-  /// Values read back as text (a connected row's key), sent untyped for the column to read.
-  void add_texts(std::span<const std::string_view> cols, const std::vector<std::optional<std::string>>& texts);
 };
 
 /// What a write needs of its model: its name, table, select list and constraints.
@@ -159,23 +159,6 @@ Result remove(const Executor& on, const Target& t, Fragment where, bool returnin
 Result upsert(const Executor& on, const Target& t, const InsertRow& row, std::span<const std::string_view> conflict,
               std::vector<Fragment> sets);
 
-/// The key columns (select) of the row where finds, as text, for a relation's foreign key.
-/// @throws RecordNotFound naming the relation when there is none
-std::vector<std::optional<std::string>> connected_key(const Executor& on, const Target& t, std::string_view select,
-                                                      Fragment where, std::string_view from_model,
-                                                      std::string_view relation);
-/// UPDATE child SET fk = parent key WHERE one of wheres; @throws RecordNotFound when fewer rows
-/// than wheres were connected.
-void connect_children(const Executor& on, const Target& child, std::span<const std::string_view> fk_columns,
-                      const Params& parent_key, std::vector<Fragment> wheres);
-/// INSERT INTO join table (A, B): the parent's id with each row of `related` (m:n connect) or
-/// one given id (m:n create); @throws RecordNotFound when a connect finds fewer rows.
-void link(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
-          const Params& related_id);
-void link_where(const Executor& on, std::string_view join_table, bool parent_is_a, const Params& parent_id,
-                const Target& parent, std::string_view parent_id_column, const Target& related,
-                std::string_view related_id_column, std::vector<Fragment> wheres);
-
 /// `"column" = $1` with v.
 template <class T>
 Fragment assignment(std::string_view column, const T& v) {
@@ -187,9 +170,6 @@ Fragment assignment(std::string_view column, const T& v) {
 /// Whether where's parameters (equality on key, in key order) equal row's values of those
 /// columns: then an upsert may be one INSERT … ON CONFLICT.
 bool same_key_values(const Fragment& where, std::span<const std::string_view> key, const InsertRow& row);
-
-/// UsageError: a create with nested writes in the awaitable client (not yet there).
-[[noreturn]] void throw_async_nested_write(std::string_view model);
 
 /// UsageError: a create without a required relation (neither its fields nor connect/create).
 [[noreturn]] void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields);
