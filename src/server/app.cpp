@@ -12,7 +12,7 @@
 #include "pgkit/schema_migrate.hpp"
 #include "pgkit/shutdown.hpp"
 #include "server/request_log.hpp"
-#include "server/router.hpp"
+#include "http/router.hpp"
 #include "server/routes.hpp"
 #include "server/schema_upgrade.hpp"
 
@@ -52,39 +52,42 @@ struct App::Impl {
       : options(std::move(o)),
         database(server_config()),
         services(database, make_mailer(options.mailer), options.settings),
-        http(std::make_unique<HttpServer>(
-            options.http, [this](Request& r) { return handle(r); },
-            [this](const Request& r, const Response& res) { finished(r, "transport", res, Clock::now()); })) {
+        http(std::make_unique<http::HttpServer>(
+            options.http, [this](http::Request& r) { return handle(r); },
+            [this](const http::Request& r, const http::Response& res) {
+              finished(r, "transport", res, Clock::now());
+            })) {
     add_health_routes(router, services);
     add_auth_routes(router, services);
     add_user_routes(router, services);
     add_post_routes(router, services);
   }
 
-  asio::awaitable<Response> handle(Request& req);
-  void finished(const Request& req, const std::string& route, const Response& res, Clock::time_point start);
+  asio::awaitable<http::Response> handle(http::Request& req);
+  void finished(const http::Request& req, const std::string& route, const http::Response& res, Clock::time_point start);
   void supervise(ShutdownSignals& signals);
   bool check_database(bool& announced, bool& migrated);
 
   AppOptions options;
   Database database;
   Services services;
-  Router router;
+  http::Router router;
   // Destroyed before the pool closes: requests still running after the grace period are
   // coroutines of its io_contexts, and their end gives their connections back.
-  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<http::HttpServer> http;
 };
 
-asio::awaitable<Response> App::Impl::handle(Request& req) {
+asio::awaitable<http::Response> App::Impl::handle(http::Request& req) {
   auto start = Clock::now();
   // HEAD is GET without the body (the transport drops it).
-  Router::Match match = router.match(req.method == "HEAD" ? "GET" : req.method, req.path, req);
-  Response res;
+  http::Router::Match match = router.match(req.method == "HEAD" ? "GET" : req.method, req.path, req);
+  http::Response res;
   if (!match.handler && match.status == 405) {
-    res = error_response(405, "method_not_allowed", printable(req.method) + " is not allowed here; use " + match.allow);
+    res = http::error_response(405, "method_not_allowed",
+                               printable(req.method) + " is not allowed here; use " + match.allow);
     res.headers.emplace_back("Allow", match.allow);
   } else if (!match.handler) {
-    res = error_response(404, "not_found", "no route for " + printable(req.method) + " " + printable(req.path));
+    res = http::error_response(404, "not_found", "no route for " + printable(req.method) + " " + printable(req.path));
   } else {
     std::exception_ptr failure;
     try {
@@ -98,7 +101,8 @@ asio::awaitable<Response> App::Impl::handle(Request& req) {
   co_return res;
 }
 
-void App::Impl::finished(const Request& req, const std::string& route, const Response& res, Clock::time_point start) {
+void App::Impl::finished(const http::Request& req, const std::string& route, const http::Response& res,
+                         Clock::time_point start) {
   auto took = Clock::now() - start;
   // Label values come from a fixed set: a client inventing methods must not grow /metrics.
   static const std::set<std::string, std::less<>> known{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};

@@ -6,13 +6,13 @@
 #include <memory>
 
 #include "pgkit/shutdown.hpp"
-#include "server/http_server.hpp"
+#include "http/http_server.hpp"
 #include "server/services.hpp"
 
 namespace pgkit::server {
 
 struct AppOptions {
-  HttpOptions http;
+  http::HttpOptions http;
   bool migrate = false;                                    ///< apply pending migrations once connected
   std::filesystem::path migrations = "prisma/migrations";  ///< the server's schema
   std::chrono::milliseconds shutdown_grace{10'000};        ///< requests in flight get this long

@@ -6,7 +6,7 @@
 
 namespace pgkit::server {
 
-boost::asio::awaitable<void> audit(db::AsyncClient& tx, const Request& req, const std::string& actor_id,
+boost::asio::awaitable<void> audit(db::AsyncClient& tx, const http::Request& req, const std::string& actor_id,
                                    const char* action, const char* target_type, const std::string& target_id,
                                    std::string_view before, std::optional<std::string_view> after) {
   db::AuditLogCreate entry{.actorId = actor_id,

@@ -6,7 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "server/http.hpp"
+#include "http/http.hpp"
 
 namespace pgkit::server {
 
@@ -16,7 +16,7 @@ class AsyncClient;
 
 /// One audit_log row: actor_id did action to the target_type row target_id; before and after
 /// are the row as the API writes it (JSON text; no after for a delete).
-boost::asio::awaitable<void> audit(db::AsyncClient& tx, const Request& req, const std::string& actor_id,
+boost::asio::awaitable<void> audit(db::AsyncClient& tx, const http::Request& req, const std::string& actor_id,
                                    const char* action, const char* target_type, const std::string& target_id,
                                    std::string_view before, std::optional<std::string_view> after);
 

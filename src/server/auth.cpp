@@ -10,8 +10,9 @@ namespace pgkit::server {
 namespace asio = boost::asio;
 
 namespace {
-HttpError unauthorized() {
-  HttpError e(401, "unauthorized", "sign in first: send a valid access token as \"Authorization: Bearer <token>\"");
+http::HttpError unauthorized() {
+  http::HttpError e(401, "unauthorized",
+                    "sign in first: send a valid access token as \"Authorization: Bearer <token>\"");
   e.headers.emplace_back("WWW-Authenticate", "Bearer");
   return e;
 }
@@ -25,7 +26,7 @@ const std::string kFindSession = std::string("SELECT u.id::text, u.role = 'ADMIN
                                  " AND u.deleted_at IS NULL AND u.is_active";
 }  // namespace
 
-std::string bearer_token(const Request& request) {
+std::string bearer_token(const http::Request& request) {
   std::string_view h = request.authorization;
   if (h.size() < 7) return {};
   for (std::size_t i = 0; i < 6; ++i)
@@ -37,7 +38,7 @@ std::string bearer_token(const Request& request) {
   return std::string(h);
 }
 
-asio::awaitable<std::optional<CurrentUser>> authenticate_if_present(Services& services, const Request& request) {
+asio::awaitable<std::optional<CurrentUser>> authenticate_if_present(Services& services, const http::Request& request) {
   if (request.authorization.empty()) co_return std::nullopt;
   std::string token = bearer_token(request);
   if (!looks_like_token(token)) throw unauthorized();
@@ -48,7 +49,7 @@ asio::awaitable<std::optional<CurrentUser>> authenticate_if_present(Services& se
   co_return CurrentUser{std::string(row.text(0)), row.get<bool>(1), user_json(row, 2)};
 }
 
-asio::awaitable<CurrentUser> authenticate(Services& services, const Request& request) {
+asio::awaitable<CurrentUser> authenticate(Services& services, const http::Request& request) {
   auto user = co_await authenticate_if_present(services, request);
   if (!user) throw unauthorized();
   co_return std::move(*user);
@@ -61,9 +62,9 @@ asio::awaitable<void> revoke_sessions(db::AsyncClient& tx, const std::string& us
   co_await std::move(call);
 }
 
-asio::awaitable<CurrentUser> authenticate_admin(Services& services, const Request& request) {
+asio::awaitable<CurrentUser> authenticate_admin(Services& services, const http::Request& request) {
   CurrentUser user = co_await authenticate(services, request);
-  if (!user.admin) throw HttpError(403, "forbidden", "this needs the ADMIN role");
+  if (!user.admin) throw http::HttpError(403, "forbidden", "this needs the ADMIN role");
   co_return user;
 }
 

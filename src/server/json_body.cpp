@@ -7,17 +7,17 @@
 namespace pgkit::server {
 
 namespace {
-HttpError bad(const std::string& message) { return HttpError(400, "invalid_request", message); }
+http::HttpError bad(const std::string& message) { return http::HttpError(400, "invalid_request", message); }
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 }  // namespace
 
-JsonBody::JsonBody(const Request& request) {
+JsonBody::JsonBody(const http::Request& request) {
   std::string type = request.content_type.substr(0, request.content_type.find(';'));
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   if (!request.content_type.empty() && type != "application/json")
-    throw HttpError(415, "unsupported_media_type", "Content-Type must be application/json");
+    throw http::HttpError(415, "unsupported_media_type", "Content-Type must be application/json");
   if (request.body.empty()) throw bad("the request needs a JSON object body");
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(request.body, ec);
@@ -80,7 +80,7 @@ std::string require_uuid(const std::string& text, std::string_view what) {
   return canonical;
 }
 
-int page_limit(const Request& request) {
+int page_limit(const http::Request& request) {
   auto text = request.query_param("limit");
   if (!text) return 20;
   int limit = 0;

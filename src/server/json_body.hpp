@@ -6,14 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "server/http.hpp"
+#include "http/http.hpp"
 
 namespace pgkit::server {
 
 class JsonBody {
  public:
   /// @throws HttpError 415 for a non-JSON content type, 400 for malformed JSON or a non-object
-  explicit JsonBody(const Request& request);
+  explicit JsonBody(const http::Request& request);
 
   /// A string of 1..max_length characters without NUL (PostgreSQL's text cannot hold one).
   std::string required_string(std::string_view name, std::size_t max_length) const;
@@ -37,6 +37,6 @@ bool is_uuid(std::string_view text);
 /// @throws HttpError 400 naming what
 std::string require_uuid(const std::string& text, std::string_view what);
 /// The `limit` query parameter: 1..100, default 20.
-int page_limit(const Request& request);
+int page_limit(const http::Request& request);
 
 }  // namespace pgkit::server

@@ -57,7 +57,7 @@ void configure_logging(bool json, const std::string& level) {
   set_logger(logger);
 }
 
-void log_request(const Request& req, const std::string& route, int status, std::chrono::nanoseconds took) {
+void log_request(const http::Request& req, const std::string& route, int status, std::chrono::nanoseconds took) {
   auto& logger = log();
   auto level = status >= 500 ? spdlog::level::err : spdlog::level::info;
   if (!logger.should_log(level)) return;
@@ -69,64 +69,66 @@ void log_request(const Request& req, const std::string& route, int status, std::
     logger.log(level, "{} {} {} {:.1f}ms route={} id={}", req.method, req.path, status, ms, route, req.request_id);
 }
 
-Response error_for(std::exception_ptr failure, const Request& req, Metrics& metrics) {
+http::Response error_for(std::exception_ptr failure, const http::Request& req, Metrics& metrics) {
   try {
     std::rethrow_exception(failure);
-  } catch (const HttpError& e) {
-    Response res = error_response(e.status(), e.code(), e.what());
+  } catch (const http::HttpError& e) {
+    http::Response res = http::error_response(e.status(), e.code(), e.what());
     res.headers = e.headers;
     return res;
   } catch (const PoolExhausted& e) {
     metrics.record_db_error("pool_exhausted");
     log().warn("request {}: {}", req.request_id, e.what());
-    Response res = error_response(503, "database_busy", "the database is busy; try again shortly");
+    http::Response res = http::error_response(503, "database_busy", "the database is busy; try again shortly");
     res.headers.emplace_back("Retry-After", "1");
     return res;
   } catch (const NotConfigured& e) {
-    return error_response(503, "database_not_configured", e.what());
+    return http::error_response(503, "database_not_configured", e.what());
   } catch (const ConnectionError& e) {  // cannot connect, or the connection broke
     metrics.record_db_error("connection");
     log().warn("request {}: database unavailable: {}", req.request_id, e.what());
-    Response res = error_response(503, "database_unavailable", "the database is unavailable; try again shortly");
+    http::Response res =
+        http::error_response(503, "database_unavailable", "the database is unavailable; try again shortly");
     res.headers.emplace_back("Retry-After", "1");
     return res;
   } catch (const PoolClosed&) {
-    return error_response(503, "shutting_down", "the server is shutting down");
+    return http::error_response(503, "shutting_down", "the server is shutting down");
   } catch (const Timeout& e) {
     metrics.record_db_error("timeout");
     log().warn("request {}: {}", req.request_id, e.what());
-    return error_response(503, "database_timeout", "the database did not answer in time; try again");
+    return http::error_response(503, "database_timeout", "the database did not answer in time; try again");
   } catch (const UniqueViolation&) {
     metrics.record_db_error("constraint");
-    return error_response(409, "conflict", "this would duplicate an existing record");
+    return http::error_response(409, "conflict", "this would duplicate an existing record");
   } catch (const ConstraintViolation& e) {
     metrics.record_db_error("constraint");
-    return error_response(400, "invalid_request", "the request breaks a rule of the data: " + e.constraint());
+    return http::error_response(400, "invalid_request", "the request breaks a rule of the data: " + e.constraint());
   } catch (const DeadlockDetected&) {  // still there after the transaction's retries
     metrics.record_db_error("serialization");
-    return error_response(503, "conflict_retry", "the request collided with another; try again");
+    return http::error_response(503, "conflict_retry", "the request collided with another; try again");
   } catch (const SerializationFailure&) {
     metrics.record_db_error("serialization");
-    return error_response(503, "conflict_retry", "the request collided with another; try again");
+    return http::error_response(503, "conflict_retry", "the request collided with another; try again");
   } catch (const Error& e) {
     if (e.sqlstate().rfind("22", 0) == 0) {  // data exception: input PostgreSQL refused
       metrics.record_db_error("data");
-      return error_response(400, "invalid_request", "a value in the request is out of range or malformed");
+      return http::error_response(400, "invalid_request", "a value in the request is out of range or malformed");
     }
     if (e.sqlstate() == "42P01" || e.sqlstate() == "42703" || e.sqlstate() == "42883") {
       metrics.record_db_error("schema");  // a table, column or function the code expects is missing
       log().error("request {}: {}", req.request_id, e.what());
-      return error_response(503, "database_not_migrated",
-                            "the database schema is missing or out of date: run `pgkit migrate up` or start the server "
-                            "with --migrate");
+      return http::error_response(
+          503, "database_not_migrated",
+          "the database schema is missing or out of date: run `pgkit migrate up` or start the server "
+          "with --migrate");
     }
     metrics.record_db_error("other");
     log().error("request {}: {}", req.request_id, e.what());
   } catch (const std::exception& e) {
     log().error("request {}: {}", req.request_id, e.what());
   }
-  return error_response(500, "internal_error",
-                        "internal error; the server log has the details under request id " + req.request_id);
+  return http::error_response(500, "internal_error",
+                              "internal error; the server log has the details under request id " + req.request_id);
 }
 
 }  // namespace pgkit::server

@@ -4,7 +4,7 @@
 #include <exception>
 #include <string>
 
-#include "server/http.hpp"
+#include "http/http.hpp"
 #include "server/metrics.hpp"
 
 namespace pgkit::server {
@@ -15,11 +15,11 @@ void configure_logging(bool json, const std::string& level);
 
 /// method, route, status, duration and request id; never the query string, body or headers
 /// (they may hold tokens).
-void log_request(const Request& req, const std::string& route, int status, std::chrono::nanoseconds took);
+void log_request(const http::Request& req, const std::string& route, int status, std::chrono::nanoseconds took);
 
 /// The response for what a handler threw: HttpError as it says; the database unavailable or
 /// not configured 503; a conflict 409; invalid input caught by PostgreSQL 400; anything else
 /// 500, logged with the request id (the client sees only that id). Counts database errors.
-Response error_for(std::exception_ptr failure, const Request& req, Metrics& metrics);
+http::Response error_for(std::exception_ptr failure, const http::Request& req, Metrics& metrics);
 
 }  // namespace pgkit::server

@@ -21,15 +21,15 @@ namespace session = db::fields::session;
 
 namespace {
 
-HttpError rate_limited(long retry_after, const char* what) {
-  HttpError e(
+http::HttpError rate_limited(long retry_after, const char* what) {
+  http::HttpError e(
       429, "rate_limited",
       std::string("too many sign-in links requested ") + what + "; try again in " + std::to_string(retry_after) + " s");
   e.headers.emplace_back("Retry-After", std::to_string(retry_after));
   return e;
 }
 
-asio::awaitable<Response> magic_link(Services& s, Request& req) {
+asio::awaitable<http::Response> magic_link(Services& s, http::Request& req) {
   JsonBody body(req);
   std::string email = valid_email(body.required_string("email", 254));
   std::string key = email;
@@ -49,7 +49,7 @@ asio::awaitable<Response> magic_link(Services& s, Request& req) {
       "WHERE u.id IS NULL OR (u.deleted_at IS NULL AND u.is_active) RETURNING id",
       sha256_hex(token), email, static_cast<std::int64_t>(s.settings.magic_link_ttl.count()));
   if (!created.empty()) s.mailer->send_magic_link(email, s.settings.app_url + "/auth/verify?token=" + token);
-  co_return json_response(202, json::object{{"message", "if this address can sign in, a link is on its way"}});
+  co_return http::json_response(202, json::object{{"message", "if this address can sign in, a link is on its way"}});
 }
 
 // A new session for user_id; the tokens and their expiry as the API returns them.
@@ -74,11 +74,11 @@ asio::awaitable<json::object> issue_session(Services& s, db::AsyncClient& tx, co
 
 const char* const kBadLink = "this sign-in link is invalid, expired or already used: request a new one";
 
-asio::awaitable<Response> verify(Services& s, Request& req) {
+asio::awaitable<http::Response> verify(Services& s, http::Request& req) {
   JsonBody body(req);
   std::string token = body.required_string("token", 100);
   auto device_id = body.optional_string("deviceId", 200);
-  if (!looks_like_token(token)) throw HttpError(401, "invalid_link", kBadLink);
+  if (!looks_like_token(token)) throw http::HttpError(401, "invalid_link", kBadLink);
   auto db = s.db();
   // Raw SQL for the link and the user: consuming the link is one conditional UPDATE … RETURNING
   // (the client's update takes a unique filter, update_many returns a count), and the user is an
@@ -88,7 +88,7 @@ asio::awaitable<Response> verify(Services& s, Request& req) {
         "UPDATE magic_links SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() "
         "RETURNING email",
         sha256_hex(token));
-    if (link.empty()) throw HttpError(401, "invalid_link", kBadLink);
+    if (link.empty()) throw http::HttpError(401, "invalid_link", kBadLink);
     std::string email = link.scalar<std::string>();
     auto user = (co_await tx.query(std::string("INSERT INTO users AS u (email, last_login_at) VALUES ($1, now()) "
                                                "ON CONFLICT (lower(email)) DO UPDATE SET last_login_at = now() "
@@ -96,7 +96,7 @@ asio::awaitable<Response> verify(Services& s, Request& req) {
                                        kUserColumns,
                                    email))
                     .one();
-    if (!user.get<bool>(1)) throw HttpError(403, "account_disabled", "this account is disabled");
+    if (!user.get<bool>(1)) throw http::HttpError(403, "account_disabled", "this account is disabled");
     std::string user_id(user.text(0));
     db::AsyncClient client(tx);
     json::object out = co_await issue_session(s, client, user_id, device_id);
@@ -104,16 +104,16 @@ asio::awaitable<Response> verify(Services& s, Request& req) {
     co_return out;
   };
   json::object out = co_await db.transaction(work);
-  co_return json_response(200, out);
+  co_return http::json_response(200, out);
 }
 
 enum class Refresh { rotated, unknown, reused };
 
-asio::awaitable<Response> refresh(Services& s, Request& req) {
+asio::awaitable<http::Response> refresh(Services& s, http::Request& req) {
   JsonBody body(req);
   std::string token = body.required_string("refreshToken", 100);
   if (!looks_like_token(token))
-    throw HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
+    throw http::HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
   auto db = s.db();
   json::object out;
   // Raw SQL for the session and its user: one statement with a join, locking the session row
@@ -144,31 +144,32 @@ asio::awaitable<Response> refresh(Services& s, Request& req) {
   if (outcome == Refresh::reused) {
     log().warn("request {}: a rotated refresh token was presented again; every session of its user was revoked",
                req.request_id);
-    throw HttpError(401, "refresh_token_reused",
-                    "this refresh token was already used; every session of the account was signed out: sign in again");
+    throw http::HttpError(
+        401, "refresh_token_reused",
+        "this refresh token was already used; every session of the account was signed out: sign in again");
   }
   if (outcome == Refresh::unknown)
-    throw HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
-  co_return json_response(200, out);
+    throw http::HttpError(401, "invalid_refresh_token", "this refresh token is not valid: sign in again");
+  co_return http::json_response(200, out);
 }
 
-asio::awaitable<Response> logout(Services& s, Request& req) {
+asio::awaitable<http::Response> logout(Services& s, http::Request& req) {
   co_await authenticate(s, req);
   db::AsyncClient client(s.db());
   auto call = client.session.update_many(
       {.where = session::accessTokenHash == sha256_hex(bearer_token(req)) && session::revokedAt.is_null(),
        .data = {session::revokedAt.set(now())}});
   co_await std::move(call);
-  co_return json_response(200, json::object{{"message", "signed out"}});
+  co_return http::json_response(200, json::object{{"message", "signed out"}});
 }
 
 }  // namespace
 
-void add_auth_routes(Router& router, Services& s) {
-  router.add("POST", "/api/auth/magic-link", [&s](Request& r) { return magic_link(s, r); });
-  router.add("POST", "/api/auth/verify", [&s](Request& r) { return verify(s, r); });
-  router.add("POST", "/api/auth/refresh", [&s](Request& r) { return refresh(s, r); });
-  router.add("POST", "/api/auth/logout", [&s](Request& r) { return logout(s, r); });
+void add_auth_routes(http::Router& router, Services& s) {
+  router.add("POST", "/api/auth/magic-link", [&s](http::Request& r) { return magic_link(s, r); });
+  router.add("POST", "/api/auth/verify", [&s](http::Request& r) { return verify(s, r); });
+  router.add("POST", "/api/auth/refresh", [&s](http::Request& r) { return refresh(s, r); });
+  router.add("POST", "/api/auth/logout", [&s](http::Request& r) { return logout(s, r); });
 }
 
 }  // namespace pgkit::server

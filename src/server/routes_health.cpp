@@ -53,7 +53,7 @@ json::array nodes_json(Services& s) {
   return out;
 }
 
-asio::awaitable<Response> health(Services& s, Request&) {
+asio::awaitable<http::Response> health(Services& s, http::Request&) {
   bool up = co_await database_answers(s);
   json::object body{{"status", up ? "ok" : "degraded"}, {"timestamp", iso_now()}};
   body["services"] = json::object{{"postgres", up                        ? "connected"
@@ -62,14 +62,14 @@ asio::awaitable<Response> health(Services& s, Request&) {
   if (s.database.configured()) body["pool"] = pool_json(s);
   // Replicas out of rotation do not fail the check: their reads go to the primary.
   if (s.database.configured() && s.database.cluster().replica_count() > 0) body["nodes"] = nodes_json(s);
-  co_return json_response(up ? 200 : 503, body);
+  co_return http::json_response(up ? 200 : 503, body);
 }
 
-asio::awaitable<Response> live(Services&, Request&) {
-  co_return json_response(200, json::object{{"status", "alive"}, {"timestamp", iso_now()}});
+asio::awaitable<http::Response> live(Services&, http::Request&) {
+  co_return http::json_response(200, json::object{{"status", "alive"}, {"timestamp", iso_now()}});
 }
 
-asio::awaitable<Response> ready(Services& s, Request&) {
+asio::awaitable<http::Response> ready(Services& s, http::Request&) {
   bool up = co_await database_answers(s);
   int pending = s.pending_migrations.load();
   json::object body{{"timestamp", iso_now()}, {"database", up ? "connected" : "disconnected"}};
@@ -81,26 +81,27 @@ asio::awaitable<Response> ready(Services& s, Request&) {
                                      : nullptr;
   body["status"] = reason ? "not_ready" : "ready";
   if (reason) body["reason"] = reason;
-  co_return json_response(reason ? 503 : 200, body);
+  co_return http::json_response(reason ? 503 : 200, body);
 }
 
-asio::awaitable<Response> metrics(Services& s, Request&) {
+asio::awaitable<http::Response> metrics(Services& s, http::Request&) {
   std::optional<PoolStats> pool;
   std::vector<NodeStatus> nodes;
   if (s.database.configured()) {
     pool = s.database.pool().stats();
     nodes = s.database.cluster().nodes();
   }
-  co_return Response{.status = 200, .body = s.metrics.render(pool, nodes), .content_type = "text/plain; version=0.0.4"};
+  co_return http::Response{
+      .status = 200, .body = s.metrics.render(pool, nodes), .content_type = "text/plain; version=0.0.4"};
 }
 
 }  // namespace
 
-void add_health_routes(Router& router, Services& s) {
-  router.add("GET", "/api/health", [&s](Request& r) { return health(s, r); });
-  router.add("GET", "/api/health/live", [&s](Request& r) { return live(s, r); });
-  router.add("GET", "/api/health/ready", [&s](Request& r) { return ready(s, r); });
-  router.add("GET", "/metrics", [&s](Request& r) { return metrics(s, r); });
+void add_health_routes(http::Router& router, Services& s) {
+  router.add("GET", "/api/health", [&s](http::Request& r) { return health(s, r); });
+  router.add("GET", "/api/health/live", [&s](http::Request& r) { return live(s, r); });
+  router.add("GET", "/api/health/ready", [&s](http::Request& r) { return ready(s, r); });
+  router.add("GET", "/metrics", [&s](http::Request& r) { return metrics(s, r); });
 }
 
 }  // namespace pgkit::server

@@ -24,13 +24,13 @@ namespace {
 
 constexpr std::size_t kMaxContent = 100'000;
 
-Response post_response(int status, std::string_view post) {
-  return Response{.status = status, .body = "{\"post\":" + std::string(post) + "}"};
+http::Response post_response(int status, std::string_view post) {
+  return http::Response{.status = status, .body = "{\"post\":" + std::string(post) + "}"};
 }
 
-HttpError no_post(const std::string& id) { return HttpError(404, "not_found", "no post with id " + id); }
+http::HttpError no_post(const std::string& id) { return http::HttpError(404, "not_found", "no post with id " + id); }
 
-asio::awaitable<Response> create(Services& s, Request& req) {
+asio::awaitable<http::Response> create(Services& s, http::Request& req) {
   CurrentUser user = co_await authenticate(s, req);
   JsonBody body(req);
   db::PostCreate data{.title = body.required_string("title", 200),
@@ -47,7 +47,7 @@ asio::awaitable<Response> create(Services& s, Request& req) {
 
 // Unpublished posts are visible to their author and admins only; to anyone else they do not
 // exist (404, not 403: their existence is not disclosed).
-asio::awaitable<Response> show(Services& s, Request& req) {
+asio::awaitable<http::Response> show(Services& s, http::Request& req) {
   const std::string id = require_uuid(req.param("id"), "the post id in the path");
   auto viewer = co_await authenticate_if_present(s, req);
   db::AsyncClient client(s.db());
@@ -71,12 +71,12 @@ asio::awaitable<std::string> lock_for_change(AsyncTransaction& tx, const Current
   bool author = row.text(0) == user.id;
   if (!author && !user.admin) {
     if (!row.get<bool>(1)) throw no_post(id);
-    throw HttpError(403, "forbidden", "only the post's author or an admin may change it");
+    throw http::HttpError(403, "forbidden", "only the post's author or an admin may change it");
   }
   co_return author ? std::string() : post_json(row, 2);
 }
 
-asio::awaitable<Response> update(Services& s, Request& req) {
+asio::awaitable<http::Response> update(Services& s, http::Request& req) {
   CurrentUser user = co_await authenticate(s, req);
   const std::string id = require_uuid(req.param("id"), "the post id in the path");
   JsonBody body(req);
@@ -84,7 +84,7 @@ asio::awaitable<Response> update(Services& s, Request& req) {
   auto content = body.optional_string("content", kMaxContent, true);
   auto published = body.optional_bool("published");
   if (!title && !content && !published)
-    throw HttpError(400, "invalid_request", "send \"title\", \"content\" and/or \"published\" to change");
+    throw http::HttpError(400, "invalid_request", "send \"title\", \"content\" and/or \"published\" to change");
   std::vector<client::Set<db::Post>> data;
   if (title) data.push_back(post::title.set(*title));
   if (content) data.push_back(post::content.set(*content));
@@ -102,7 +102,7 @@ asio::awaitable<Response> update(Services& s, Request& req) {
   co_return post_response(200, after);
 }
 
-asio::awaitable<Response> remove(Services& s, Request& req) {
+asio::awaitable<http::Response> remove(Services& s, http::Request& req) {
   CurrentUser user = co_await authenticate(s, req);
   const std::string id = require_uuid(req.param("id"), "the post id in the path");
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<void> {
@@ -113,7 +113,7 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
     if (!before.empty()) co_await audit(client, req, user.id, "post.delete", "post", id, before, std::nullopt);
   };
   co_await s.db().transaction(work);
-  co_return json_response(200, json::object{{"deleted", true}, {"id", id}});
+  co_return http::json_response(200, json::object{{"deleted", true}, {"id", id}});
 }
 
 // A feed cursor: the last post's position itself, "<created_at in µs since 1970>_<id>", not
@@ -123,11 +123,11 @@ struct FeedCursor {
   std::string id;
 };
 
-std::optional<FeedCursor> feed_cursor(const Request& req) {
+std::optional<FeedCursor> feed_cursor(const http::Request& req) {
   auto text = req.query_param("cursor");
   if (!text) return std::nullopt;
   auto bad = [] {
-    return HttpError(400, "invalid_request", "query parameter \"cursor\" must be a nextCursor this API returned");
+    return http::HttpError(400, "invalid_request", "query parameter \"cursor\" must be a nextCursor this API returned");
   };
   auto sep = text->find('_');
   if (sep == std::string::npos || sep == 0 || sep > 19) throw bad();
@@ -143,7 +143,7 @@ std::optional<FeedCursor> feed_cursor(const Request& req) {
 // Published posts, newest first: keyset paging after the cursor's post, by the row comparison
 // (created_at, id) < (…) that idx_posts_published_created_at serves. The body is assembled
 // without a JSON library: this is the hot read path.
-asio::awaitable<Response> feed(Services& s, Request& req) {
+asio::awaitable<http::Response> feed(Services& s, http::Request& req) {
   const int limit = page_limit(req);
   auto cursor = feed_cursor(req);
   db::Post after;
@@ -181,17 +181,17 @@ asio::awaitable<Response> feed(Services& s, Request& req) {
     body += "null";
   }
   body += '}';
-  co_return Response{.status = 200, .body = std::move(body)};
+  co_return http::Response{.status = 200, .body = std::move(body)};
 }
 
 }  // namespace
 
-void add_post_routes(Router& router, Services& s) {
-  router.add("POST", "/api/posts", [&s](Request& r) { return create(s, r); });
-  router.add("GET", "/api/posts", [&s](Request& r) { return feed(s, r); });
-  router.add("GET", "/api/posts/:id", [&s](Request& r) { return show(s, r); });
-  router.add("PATCH", "/api/posts/:id", [&s](Request& r) { return update(s, r); });
-  router.add("DELETE", "/api/posts/:id", [&s](Request& r) { return remove(s, r); });
+void add_post_routes(http::Router& router, Services& s) {
+  router.add("POST", "/api/posts", [&s](http::Request& r) { return create(s, r); });
+  router.add("GET", "/api/posts", [&s](http::Request& r) { return feed(s, r); });
+  router.add("GET", "/api/posts/:id", [&s](http::Request& r) { return show(s, r); });
+  router.add("PATCH", "/api/posts/:id", [&s](http::Request& r) { return update(s, r); });
+  router.add("DELETE", "/api/posts/:id", [&s](http::Request& r) { return remove(s, r); });
 }
 
 }  // namespace pgkit::server

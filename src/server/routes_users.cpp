@@ -18,28 +18,28 @@ using namespace db::fields;
 
 namespace {
 
-asio::awaitable<Response> me(Services& s, Request& req) {
+asio::awaitable<http::Response> me(Services& s, http::Request& req) {
   CurrentUser user = co_await authenticate(s, req);
-  co_return Response{.status = 200, .body = "{\"user\":" + user.json + "}"};
+  co_return http::Response{.status = 200, .body = "{\"user\":" + user.json + "}"};
 }
 
-std::optional<bool> bool_param(const Request& req, std::string_view name) {
+std::optional<bool> bool_param(const http::Request& req, std::string_view name) {
   auto v = req.query_param(name);
   if (!v) return std::nullopt;
   if (*v == "true") return true;
   if (*v == "false") return false;
-  throw HttpError(400, "invalid_request", "query parameter \"" + std::string(name) + "\" must be true or false");
+  throw http::HttpError(400, "invalid_request", "query parameter \"" + std::string(name) + "\" must be true or false");
 }
 
 std::optional<std::string> role_value(std::optional<std::string> role, std::string_view where) {
   if (role && *role != "USER" && *role != "ADMIN")
-    throw HttpError(400, "invalid_request", std::string(where) + " \"role\" must be USER or ADMIN");
+    throw http::HttpError(400, "invalid_request", std::string(where) + " \"role\" must be USER or ADMIN");
   return role;
 }
 
 // Keyset pagination on (created_at, id): stable under inserts, no OFFSET scans. The cursor is
 // the last user's id; its row gives the position to go on from.
-asio::awaitable<Response> list(Services& s, Request& req) {
+asio::awaitable<http::Response> list(Services& s, http::Request& req) {
   co_await authenticate_admin(s, req);
   const int limit = page_limit(req);
   auto role = role_value(req.query_param("role"), "query parameter");
@@ -51,7 +51,7 @@ asio::awaitable<Response> list(Services& s, Request& req) {
   if (cursor) {
     auto call = client.user.find_unique({.where = user::id == *cursor});
     after = co_await std::move(call);
-    if (!after) co_return json_response(200, json::object{{"users", json::array()}, {"nextCursor", nullptr}});
+    if (!after) co_return http::json_response(200, json::object{{"users", json::array()}, {"nextCursor", nullptr}});
   }
   // Seed 002's soft delete: findMany({ where: { deletedAt: null } }); the other filters only
   // when asked for.
@@ -68,7 +68,7 @@ asio::awaitable<Response> list(Services& s, Request& req) {
   for (int i = 0; i < shown; ++i) users.push_back(json::parse(user_json(rows[i])));
   json::object out{{"users", std::move(users)}};
   out["nextCursor"] = static_cast<int>(rows.size()) > limit ? json::value(rows[shown - 1].id) : json::value(nullptr);
-  co_return json_response(200, out);
+  co_return http::json_response(200, out);
 }
 
 // The user an admin is about to change, locked, as JSON (the audit's "before"); 404 when there
@@ -79,19 +79,19 @@ asio::awaitable<std::string> lock_user(AsyncTransaction& tx, const std::string& 
   auto found = co_await tx.query(std::string("SELECT ") + kUserColumns +
                                      " FROM users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL FOR NO KEY UPDATE",
                                  id);
-  if (found.empty()) throw HttpError(404, "not_found", "no user with id " + id);
+  if (found.empty()) throw http::HttpError(404, "not_found", "no user with id " + id);
   co_return user_json(found.one(), 0);
 }
 
-asio::awaitable<Response> update(Services& s, Request& req) {
+asio::awaitable<http::Response> update(Services& s, http::Request& req) {
   CurrentUser admin = co_await authenticate_admin(s, req);
   const std::string id = require_uuid(req.param("id"), "the user id in the path");
   JsonBody body(req);
   auto role = role_value(body.optional_string("role", 10), "field");
   auto active = body.optional_bool("isActive");
-  if (!role && !active) throw HttpError(400, "invalid_request", "send \"role\" and/or \"isActive\" to change");
+  if (!role && !active) throw http::HttpError(400, "invalid_request", "send \"role\" and/or \"isActive\" to change");
   if (id == admin.id && (role == "USER" || active == false))
-    throw HttpError(400, "invalid_request", "admins cannot demote or deactivate themselves");
+    throw http::HttpError(400, "invalid_request", "admins cannot demote or deactivate themselves");
   std::vector<client::Set<db::User>> data;
   if (role) data.push_back(user::role.set(*db::from_string<db::UserRole>(*role)));
   if (active) data.push_back(user::isActive.set(*active));
@@ -106,14 +106,14 @@ asio::awaitable<Response> update(Services& s, Request& req) {
     co_return after;
   };
   std::string after = co_await s.db().transaction(work);
-  co_return Response{.status = 200, .body = "{\"user\":" + after + "}"};
+  co_return http::Response{.status = 200, .body = "{\"user\":" + after + "}"};
 }
 
 // Soft delete: the row stays (posts, audit history), the account and its sessions end.
-asio::awaitable<Response> remove(Services& s, Request& req) {
+asio::awaitable<http::Response> remove(Services& s, http::Request& req) {
   CurrentUser admin = co_await authenticate_admin(s, req);
   const std::string id = require_uuid(req.param("id"), "the user id in the path");
-  if (id == admin.id) throw HttpError(400, "invalid_request", "admins cannot delete themselves");
+  if (id == admin.id) throw http::HttpError(400, "invalid_request", "admins cannot delete themselves");
   auto work = [&](AsyncTransaction& tx) -> asio::awaitable<std::string> {
     std::string before = co_await lock_user(tx, id);
     db::AsyncClient client(tx);
@@ -125,16 +125,16 @@ asio::awaitable<Response> remove(Services& s, Request& req) {
     co_return after;
   };
   std::string after = co_await s.db().transaction(work);
-  co_return Response{.status = 200, .body = "{\"user\":" + after + "}"};
+  co_return http::Response{.status = 200, .body = "{\"user\":" + after + "}"};
 }
 
 }  // namespace
 
-void add_user_routes(Router& router, Services& s) {
-  router.add("GET", "/api/users/me", [&s](Request& r) { return me(s, r); });
-  router.add("GET", "/api/users", [&s](Request& r) { return list(s, r); });
-  router.add("PATCH", "/api/users/:id", [&s](Request& r) { return update(s, r); });
-  router.add("DELETE", "/api/users/:id", [&s](Request& r) { return remove(s, r); });
+void add_user_routes(http::Router& router, Services& s) {
+  router.add("GET", "/api/users/me", [&s](http::Request& r) { return me(s, r); });
+  router.add("GET", "/api/users", [&s](http::Request& r) { return list(s, r); });
+  router.add("PATCH", "/api/users/:id", [&s](http::Request& r) { return update(s, r); });
+  router.add("DELETE", "/api/users/:id", [&s](http::Request& r) { return remove(s, r); });
 }
 
 }  // namespace pgkit::server

@@ -1,16 +1,17 @@
 #include "server/services.hpp"
 
 #include "pgkit/error.hpp"
-#include "server/http.hpp"
+#include "http/http.hpp"
 #include "server/json_text.hpp"
 
 namespace pgkit::server {
 
 AsyncPool Services::db() {
   if (!database.configured())
-    throw HttpError(503, "database_not_configured",
-                    "this route needs the database, and none is configured: set DATABASE_URL (or DB_*/POSTGRES_*) "
-                    "and restart");
+    throw http::HttpError(
+        503, "database_not_configured",
+        "this route needs the database, and none is configured: set DATABASE_URL (or DB_*/POSTGRES_*) "
+        "and restart");
   return AsyncPool(database.pool());
 }
 

@@ -9,11 +9,12 @@
 #include "server/json_body.hpp"
 
 using namespace pgkit::server;
+namespace http = pgkit::http;
 
 namespace {
 
-Request json_request(std::string body, std::string content_type = "application/json") {
-  Request r;
+http::Request json_request(std::string body, std::string content_type = "application/json") {
+  http::Request r;
   r.method = "POST";
   r.body = std::move(body);
   r.content_type = std::move(content_type);
@@ -28,7 +29,7 @@ template <class F>
   try {
     f();
     return ::testing::AssertionFailure() << "accepted";
-  } catch (const HttpError& e) {
+  } catch (const http::HttpError& e) {
     if (e.status() != status || e.code() != code)
       return ::testing::AssertionFailure() << e.status() << " " << e.code() << ": " << e.what();
     if (std::string(e.what()).find(names) == std::string::npos)
@@ -165,7 +166,7 @@ TEST(Uuid, EitherCaseIsAUuidAndIsMadeLowerCase) {
 }
 
 TEST(PageLimit, DefaultsTo20AndTakes1To100) {
-  Request r;
+  http::Request r;
   EXPECT_EQ(page_limit(r), 20);
   r.query = "limit=1";
   EXPECT_EQ(page_limit(r), 1);
@@ -179,7 +180,7 @@ TEST(PageLimit, DefaultsTo20AndTakes1To100) {
 }
 
 TEST(QueryString, ParametersArePercentDecoded) {
-  Request r;
+  http::Request r;
   r.query = "a=1&name=x%20y+z&empty=&flag&enc%6Fded=yes";
   EXPECT_EQ(r.query_param("a"), "1");
   EXPECT_EQ(r.query_param("name"), "x y z");
@@ -190,7 +191,7 @@ TEST(QueryString, ParametersArePercentDecoded) {
 }
 
 TEST(QueryString, ABadPercentEscapeIs400) {
-  Request r;
+  http::Request r;
   // The parameter asked for is decoded; so is every name before it.
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"limit=%zz", "limit"}, {"cursor=%4", "cursor"}, {"x=%", "x"}, {"%g1=2", "y"}};

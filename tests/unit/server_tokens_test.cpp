@@ -10,6 +10,7 @@
 #include "server/tokens.hpp"
 
 using namespace pgkit::server;
+namespace http = pgkit::http;
 
 namespace {
 
@@ -23,8 +24,8 @@ bool verifies(const std::string& presented, const std::string& stored_hash) {
   return looks_like_token(presented) && sha256_hex(presented) == stored_hash;
 }
 
-Request with_authorization(std::string header) {
-  Request r;
+http::Request with_authorization(std::string header) {
+  http::Request r;
   r.authorization = std::move(header);
   return r;
 }

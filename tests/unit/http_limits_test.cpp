@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "server/http_server.hpp"
+#include "http/http_server.hpp"
 
-using namespace pgkit::server;
+using namespace pgkit::http;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "server/http.hpp"
+#include "http/http.hpp"
 
-namespace pgkit::server {
+namespace pgkit::http {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
@@ -34,4 +34,4 @@ class Router {
   std::vector<Route> routes_;
 };
 
-}  // namespace pgkit::server
+}  // namespace pgkit::http

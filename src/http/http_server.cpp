@@ -1,5 +1,5 @@
 // The only translation unit that includes Beast.
-#include "server/http_server.hpp"
+#include "http/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,7 +20,7 @@
 #include <thread>
 #include <tuple>
 
-namespace pgkit::server {
+namespace pgkit::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -327,4 +327,4 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
 
 int HttpServer::in_flight() const { return impl_->in_flight; }
 
-}  // namespace pgkit::server
+}  // namespace pgkit::http

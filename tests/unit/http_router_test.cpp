@@ -6,9 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "server/router.hpp"
+#include "http/router.hpp"
 
-using namespace pgkit::server;
+using namespace pgkit::http;
 namespace asio = boost::asio;
 
 namespace {

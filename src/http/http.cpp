@@ -1,8 +1,8 @@
-#include "server/http.hpp"
+#include "http/http.hpp"
 
 #include <boost/json/serialize.hpp>
 
-namespace pgkit::server {
+namespace pgkit::http {
 
 namespace {
 int hex_digit(char c) {
@@ -59,4 +59,4 @@ Response error_response(int status, std::string_view code, std::string_view mess
   return json_response(status, boost::json::object{{"error", std::move(error)}});
 }
 
-}  // namespace pgkit::server
+}  // namespace pgkit::http

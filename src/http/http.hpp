@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace pgkit::server {
+namespace pgkit::http {
 
 struct Request {
   std::string method;  ///< "GET", "POST", …
@@ -58,4 +58,4 @@ class HttpError : public std::runtime_error {
 /// Percent-decoding for query strings ('+' is a space). Invalid escapes throw HttpError 400.
 std::string url_decode(std::string_view s);
 
-}  // namespace pgkit::server
+}  // namespace pgkit::http

@@ -13,9 +13,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "server/http.hpp"
+#include "http/http.hpp"
 
-namespace pgkit::server {
+namespace pgkit::http {
 
 struct HttpOptions {
   std::string address = "0.0.0.0";
@@ -58,4 +58,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace pgkit::server
+}  // namespace pgkit::http

@@ -1,8 +1,8 @@
-#include "server/router.hpp"
+#include "http/router.hpp"
 
 #include <string_view>
 
-namespace pgkit::server {
+namespace pgkit::http {
 
 namespace {
 std::vector<std::string> split(std::string_view path) {
@@ -49,4 +49,4 @@ Router::Match Router::match(const std::string& method, const std::string& path, 
   return result;
 }
 
-}  // namespace pgkit::server
+}  // namespace pgkit::http
