@@ -36,6 +36,7 @@ CLI::App& add_migrate_command(CLI::App& app, int& exit_code);
 void add_schema_commands(CLI::App& app, CLI::App& migrate, int& exit_code);
 void add_data_commands(CLI::App& app, int& exit_code);     // seed, backup, restore
 void add_generate_command(CLI::App& app, int& exit_code);  // the typed C++ client
+void add_studio_command(CLI::App& app, int& exit_code);    // the data in the browser
 
 // --schema as given, else the schema.prisma Prisma would find; a ConfigError when there is none.
 std::filesystem::path schema_or_default(const std::string& given);

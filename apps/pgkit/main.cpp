@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   pgkit::cli::add_schema_commands(app, migrate, exit_code);
   pgkit::cli::add_data_commands(app, exit_code);
   pgkit::cli::add_generate_command(app, exit_code);
+  pgkit::cli::add_studio_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -13,6 +13,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format-14                    # scripts/test checks that .clang-format is applied
+  chromium                           # the browser tests of pgkit studio (tests/browser), headless
 )
 
 as_root() {
@@ -37,9 +38,9 @@ install_missing() {
 }
 
 # The Prisma oracle (tests/oracle): Prisma's schema engine as WebAssembly, run by Node.js for
-# the tests that compare pgkit with Prisma. `npm ci` from its lock file when node_modules is
-# missing or the lock changed since (a stamp in node_modules records the lock's checksum); then
-# one run proves this Node.js can load Prisma's WebAssembly. Fails loudly, never skips.
+# the tests that compare pgkit with Prisma. `npm ci` from its lock file when needed
+# (npm_ci_when_changed, below: functions are looked up when called); then one run proves this
+# Node.js can load Prisma's WebAssembly. Fails loudly, never skips.
 ORACLE_DIR=$PGKIT_ROOT/tests/oracle
 install_oracle() {
   if ! command -v node >/dev/null; then
@@ -51,18 +52,31 @@ install_oracle() {
     echo "pgkit: node is installed without npm; install npm (apt-get install npm), then run this again" >&2
     return 1
   fi
-  local stamp=$ORACLE_DIR/node_modules/.pgkit-lock-sha256 lock
-  lock=$(sha256sum "$ORACLE_DIR/package-lock.json" | cut -d' ' -f1)
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock" ]; then
-    echo "pgkit: installing the Prisma oracle (npm ci in tests/oracle)" >&2
-    (cd "$ORACLE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
-    echo "$lock" >"$stamp"
-  fi
+  npm_ci_when_changed "$ORACLE_DIR" "the Prisma oracle"
   if ! node --experimental-wasm-modules "$ORACLE_DIR/prisma.mjs" validate \
        "$PGKIT_ROOT/tests/fixtures/prisma/corpus/000_minimal.prisma" >/dev/null; then
     echo "pgkit: the Prisma oracle does not run with node $(node --version) (tested with Node.js 20)" >&2
     return 1
   fi
+}
+
+# npm_ci_when_changed DIR WHAT: `npm ci` in DIR from its lock file when node_modules is missing
+# or the lock changed since (a stamp in node_modules records the lock's checksum).
+npm_ci_when_changed() {
+  local dir=$1 what=$2 stamp=$1/node_modules/.pgkit-lock-sha256 lock
+  lock=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock" ]; then
+    echo "pgkit: installing $what (npm ci in ${dir#"$PGKIT_ROOT"/})" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock" >"$stamp"
+  fi
+}
+
+# The browser tests' driver (tests/browser): playwright-core, installed as the oracle is (after
+# install_oracle, which makes sure of Node.js); it drives Debian's chromium, never a downloaded
+# browser.
+install_browser_tests() {
+  npm_ci_when_changed "$PGKIT_ROOT/tests/browser" "the browser tests' driver"
 }
 
 # check_format: every C++ file as .clang-format lays it out; names the ones that are not, and

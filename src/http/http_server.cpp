@@ -72,6 +72,9 @@ Request to_request(const http::request_header<>& h, std::string body, const std:
   r.body = std::move(body);
   r.authorization = std::string(h[http::field::authorization]);
   r.content_type = std::string(h[http::field::content_type]);
+  r.host = std::string(h[http::field::host]);
+  r.origin = std::string(h[http::field::origin]);
+  r.cookie = std::string(h[http::field::cookie]);
   r.client_address = client;
   r.request_id = request_id(h["X-Request-Id"]);
   return r;

@@ -3,9 +3,12 @@
 #include <cctype>
 
 #include "pgkit/server/db/async_client.hpp"
-#include "server/tokens.hpp"
+#include "http/tokens.hpp"
 
 namespace pgkit::server {
+
+using http::looks_like_token;
+using http::sha256_hex;
 
 namespace asio = boost::asio;
 

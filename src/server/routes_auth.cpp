@@ -11,9 +11,13 @@
 #include "server/auth.hpp"
 #include "server/json_body.hpp"
 #include "server/routes.hpp"
-#include "server/tokens.hpp"
+#include "http/tokens.hpp"
 
 namespace pgkit::server {
+
+using http::looks_like_token;
+using http::random_token;
+using http::sha256_hex;
 
 namespace asio = boost::asio;
 namespace json = boost::json;

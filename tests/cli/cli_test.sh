@@ -98,6 +98,12 @@ check "generate refuses a namespace C++ cannot take" 1 "not a C\+\+ namespace na
 check "migrate dev writes and applies the first migration" 0 "Applied migration .[0-9]{14}_init" -- \
   clean_env DATABASE_URL="$APP" "$PGKIT" migrate dev --name init
 check "migrate dev with nothing to do" 0 "Already in sync" -- clean_env DATABASE_URL="$APP" "$PGKIT" migrate dev --name again
+check "studio without a database says how to give one" 2 "no database configured" -- \
+  clean_env "$PGKIT" studio --no-open
+check "studio refuses a non-loopback address without --allow-remote" 2 "allow-remote" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" studio --host 0.0.0.0 --no-open
+check "studio refuses a time zone that is not a name" 2 "not a time zone name" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" studio --time-zone "UTC' x" --no-open
 check "migrate status reads _prisma_migrations" 0 "Database schema is up to date" -- \
   clean_env DATABASE_URL="$APP" "$PGKIT" migrate status
 check "migrate deploy has nothing to apply" 0 "No pending migrations" -- clean_env DATABASE_URL="$APP" "$PGKIT" migrate deploy

@@ -7,10 +7,11 @@
 #include <string>
 
 #include "server/auth.hpp"
-#include "server/tokens.hpp"
+#include "http/tokens.hpp"
 
 using namespace pgkit::server;
 namespace http = pgkit::http;
+using namespace pgkit::http;
 
 namespace {
 

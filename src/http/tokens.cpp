@@ -1,4 +1,4 @@
-#include "server/tokens.hpp"
+#include "http/tokens.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -8,7 +8,7 @@
 #include <cctype>
 #include <stdexcept>
 
-namespace pgkit::server {
+namespace pgkit::http {
 
 std::string random_token() {
   std::array<unsigned char, 32> bytes{};
@@ -42,4 +42,4 @@ bool looks_like_token(std::string_view text) {
   return true;
 }
 
-}  // namespace pgkit::server
+}  // namespace pgkit::http

@@ -1,0 +1,71 @@
+// `pgkit studio`: browse the database in the browser — a thin layer over studio::Studio
+// (src/studio; docs/studio.md).
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "pgkit/shutdown.hpp"
+#include "studio/studio.hpp"
+
+extern char** environ;
+
+namespace pgkit::cli {
+namespace {
+
+struct StudioCliOptions {
+  CommonOptions common;
+  studio::StudioOptions studio;
+  bool no_open = false;
+};
+
+// The desktop's browser on url, when there is one (xdg-open); the printed URL works either way.
+void open_browser(const std::string& url) {
+  pid_t pid = 0;
+  const char* argv[] = {"xdg-open", url.c_str(), nullptr};
+  if (posix_spawnp(&pid, "xdg-open", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) {
+    fmt::print(stderr, "pgkit studio: no browser to open here (xdg-open); open the URL above yourself\n");
+    return;
+  }
+  std::thread([pid] { waitpid(pid, nullptr, 0); }).detach();  // reaped, whatever it does
+}
+
+int run_studio(StudioCliOptions& o) {
+  ShutdownSignals signals;  // before any thread starts, so that every thread inherits the mask
+  studio::Studio server(require_database(o.common), o.studio);
+  if (o.studio.allow_remote)
+    fmt::print(stderr,
+               "warning: pgkit studio listens on {}: anyone who reaches that address and has the URL can read and "
+               "change this database\n",
+               o.studio.host);
+  server.listen();
+  fmt::print("pgkit studio: open {}\n(the link signs one browser in; Ctrl-C stops the studio)\n", server.url());
+  std::fflush(stdout);
+  if (!o.no_open) open_browser(server.url());
+  std::thread runner([&server] { server.run(); });
+  while (signals.wait_for(std::chrono::seconds(1)) == 0) {}
+  server.stop();
+  runner.join();
+  return kOk;
+}
+
+}  // namespace
+
+void add_studio_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<StudioCliOptions>();
+  auto* cmd = app.add_subcommand("studio", "Browse the database in the browser (docs/studio.md)");
+  add_common_options(*cmd, o->common);
+  cmd->add_option("--port", o->studio.port, "Port to listen on (default 5555; 0 picks a free one)");
+  cmd->add_option("--host", o->studio.host, "Address to listen on (default 127.0.0.1)");
+  cmd->add_flag("--allow-remote", o->studio.allow_remote, "Allow a --host that is not a loopback address");
+  cmd->add_option("--time-zone", o->studio.time_zone, "Zone timestamps are shown in (default UTC)");
+  cmd->add_flag("--no-open", o->no_open, "Print the URL without opening a browser");
+  cmd->callback([o, &exit_code] { exit_code = run_studio(*o); });
+}
+
+}  // namespace pgkit::cli

@@ -1,0 +1,146 @@
+#include "studio/api.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <charconv>
+#include <chrono>
+#include <memory>
+
+#include "studio/pages.hpp"
+
+namespace pgkit::studio {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A page's statements are bounded: a table scan that outlives this is cancelled on the server.
+constexpr std::chrono::milliseconds kPageTimeout = 10s;
+constexpr std::chrono::milliseconds kCountTimeout = 30s;
+constexpr int kDefaultPage = 100, kMaxPage = 1000;
+
+// Estimated rows from statistics (no count(*) at start): reltuples once analysed, else the
+// live tuples the statistics collector counted.
+constexpr std::string_view kEstimates = R"(
+SELECT n.nspname, c.relname,
+       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+WHERE c.relkind IN ('r', 'p'))";
+
+json::value text_or_null(const Row& row, int i) {
+  if (row.is_null(i)) return nullptr;
+  return json::string(row.text(i));
+}
+
+int page_size(const http::Request& req) {
+  auto given = req.query_param("limit");
+  if (!given) return kDefaultPage;
+  int n = 0;
+  auto [end, ec] = std::from_chars(given->data(), given->data() + given->size(), n);
+  if (ec != std::errc{} || end != given->data() + given->size() || n < 1 || n > kMaxPage)
+    throw http::HttpError(400, "invalid_request", "limit must be a whole number from 1 to 1000");
+  return n;
+}
+
+// The cursor a page handed out (`next`), back from the browser: a JSON array of texts or nulls,
+// one per key column.
+std::vector<std::optional<std::string>> cursor_of(const http::Request& req, std::size_t columns) {
+  auto given = req.query_param("after");
+  if (!given || given->empty()) return {};
+  json::error_code ec;
+  json::value v = json::parse(*given, ec);
+  if (ec || !v.is_array() || v.as_array().size() != columns)
+    throw http::HttpError(
+        400, "invalid_request",
+        "after must be the `next` value of the previous page (a JSON array of " + std::to_string(columns) + " values)");
+  std::vector<std::optional<std::string>> out;
+  for (const auto& x : v.as_array()) {
+    if (x.is_null())
+      out.emplace_back();
+    else if (x.is_string())
+      out.emplace_back(std::string(x.as_string()));
+    else
+      throw http::HttpError(400, "invalid_request", "after holds texts and nulls only");
+  }
+  return out;
+}
+
+json::object column_json(const catalog::Catalog& cat, const catalog::Column& c) {
+  json::object o{{"name", c.name}, {"type", c.type.sql}, {"nullable", !c.not_null}};
+  if (const catalog::Enum* e = cat.enumeration(c.type.schema, c.type.name)) {
+    json::array values;
+    for (const auto& v : e->values) values.emplace_back(v);
+    o["values"] = std::move(values);
+  }
+  if (c.type.builtin() && c.type.name == "bytea") o["binary"] = true;
+  return o;
+}
+
+}  // namespace
+
+const catalog::Table& Api::table_of(const http::Request& req) const {
+  auto schema = req.query_param("schema"), name = req.query_param("name");
+  if (!schema || !name) throw http::HttpError(400, "invalid_request", "give the table as ?schema=…&name=…");
+  const catalog::Table* t = catalog_.table(*schema, *name);
+  if (!t) throw http::HttpError(404, "not_found", "no table " + *schema + "." + *name + " in this database");
+  return *t;
+}
+
+boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
+  Result estimates = co_await pool_.query(idempotent, kEstimates);
+  json::array out;
+  for (const auto& t : catalog_.tables) {
+    std::int64_t estimate = 0;
+    for (const auto& row : estimates)
+      if (row.text(0) == t.schema && row.text(1) == t.name) estimate = row.get<std::int64_t>(2);
+    std::vector<std::string> key = row_key(t);
+    json::array key_json, columns;
+    for (const auto& k : key) key_json.emplace_back(k);
+    for (const auto& c : t.columns) columns.push_back(column_json(catalog_, c));
+    std::string reason = read_only_reason(t, key);
+    out.push_back(json::object{{"schema", t.schema},
+                               {"name", t.name},
+                               {"estimatedRows", estimate},
+                               {"key", std::move(key_json)},
+                               {"readOnly", reason.empty() ? json::value(nullptr) : json::value(reason)},
+                               {"columns", std::move(columns)}});
+  }
+  co_return http::json_response(200, json::object{{"tables", std::move(out)}});
+}
+
+boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {
+  const catalog::Table& t = table_of(req);
+  const std::vector<std::string> key = row_key(t);
+  const int limit = page_size(req);
+  const auto after = cursor_of(req, key.empty() ? 1 : key.size());
+  Statement st = page_statement(t, key, after, limit);
+  const std::size_t cursor_columns = key.empty() ? 1 : key.size();
+  Result r = co_await pool_.run(true, QueryOptions{.timeout = kPageTimeout}, Sql(st.sql),
+                                std::make_shared<Params>(std::move(st.params)));
+  json::array rows;
+  json::value next = nullptr;
+  int n = 0;
+  for (const auto& row : r) {
+    if (n++ == limit) break;  // the extra row: there is a next page, after the last one shown
+    json::array cursor, values;
+    for (std::size_t i = 0; i < cursor_columns; ++i) cursor.push_back(text_or_null(row, static_cast<int>(1 + i)));
+    for (int i = static_cast<int>(1 + cursor_columns); i < r.columns(); ++i) values.push_back(text_or_null(row, i));
+    if (n == limit && r.size() > limit) next = cursor;
+    rows.push_back(
+        json::object{{"version", text_or_null(row, 0)}, {"cursor", std::move(cursor)}, {"values", std::move(values)}});
+  }
+  co_return http::json_response(200, json::object{{"rows", std::move(rows)}, {"next", std::move(next)}});
+}
+
+boost::asio::awaitable<http::Response> Api::count(http::Request& req) {
+  const catalog::Table& t = table_of(req);
+  const std::string sql = "SELECT count(*) FROM " + qualified_name(t);
+  Result r = co_await pool_.run(true, QueryOptions{.timeout = kCountTimeout, .prepare = false}, Sql(sql),
+                                std::make_shared<Params>());
+  co_return http::json_response(200, json::object{{"count", r.scalar<std::int64_t>()}});
+}
+
+}  // namespace pgkit::studio

@@ -1,0 +1,31 @@
+#pragma once
+// The studio's JSON API (docs/studio.md lists it): the tables with estimated row counts, and
+// their rows a page at a time. Names in a request are looked up in the catalog the studio
+// described at start; what is not there is refused.
+#include <boost/asio/awaitable.hpp>
+
+#include "http/http.hpp"
+#include "pgkit/async.hpp"
+#include "pgkit/catalog.hpp"
+
+namespace pgkit::studio {
+
+class Api {
+ public:
+  Api(AsyncPool pool, catalog::Catalog catalog) : pool_(pool), catalog_(std::move(catalog)) {}
+
+  /// GET /api/tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type, nullable, values?}]}]
+  boost::asio::awaitable<http::Response> tables(http::Request& req);
+  /// GET /api/rows?schema=&name=&after=[…]&limit=: {rows: [{version, cursor, values}], next}
+  boost::asio::awaitable<http::Response> rows(http::Request& req);
+  /// GET /api/count?schema=&name=: {count} — exact, under a statement timeout.
+  boost::asio::awaitable<http::Response> count(http::Request& req);
+
+ private:
+  const catalog::Table& table_of(const http::Request& req) const;
+
+  AsyncPool pool_;
+  catalog::Catalog catalog_;
+};
+
+}  // namespace pgkit::studio

@@ -1,0 +1,174 @@
+// The studio's server: the HTTP layer's transport, the access checks of every request
+// (access.hpp), the embedded front end, and the API (api.hpp).
+#include "studio/studio.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <cctype>
+#include <optional>
+
+#include "http/http_server.hpp"
+#include "http/router.hpp"
+#include "pgkit/async.hpp"
+#include "pgkit/catalog.hpp"
+#include "pgkit/error.hpp"
+#include "pgkit/log.hpp"
+#include "studio/access.hpp"
+#include "studio/api.hpp"
+
+namespace pgkit::studio {
+
+namespace assets {
+const std::vector<std::pair<std::string_view, std::string_view>>& files();  // studio_assets.cpp (generated)
+}
+
+namespace {
+
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+
+bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+// The studio's own pool: a few connections (one user), its sessions named, in the zone the
+// studio shows timestamps in.
+Config studio_config(Config c, const StudioOptions& o) {
+  c.pool.min = 1;
+  c.pool.max = 4;
+  c.params["application_name"] = "pgkit studio";
+  std::string& options = c.params["options"];
+  options += (options.empty() ? "" : " ") + std::string("-c TimeZone=") + o.time_zone;
+  return c;
+}
+
+catalog::Catalog describe_database(Pool& pool) {
+  auto conn = pool.acquire();
+  return catalog::describe(*conn);
+}
+
+std::string content_type_of(std::string_view name) {
+  if (name.ends_with(".html")) return "text/html; charset=utf-8";
+  if (name.ends_with(".js")) return "text/javascript; charset=utf-8";
+  if (name.ends_with(".css")) return "text/css; charset=utf-8";
+  return "application/octet-stream";
+}
+
+// On every answer: nothing of the studio may be framed, sniffed, cached, or load anything but
+// its own files; and no page it opens learns the URL (which held the token at sign-in).
+void secure(Response& res) {
+  res.headers.emplace_back("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  res.headers.emplace_back("Referrer-Policy", "no-referrer");
+  res.headers.emplace_back("Cache-Control", "no-store");
+}
+
+Response page(int status, std::string_view text) {
+  return Response{.status = status,
+                  .body = "<!doctype html><meta charset=utf-8><title>pgkit studio</title><p>" + std::string(text),
+                  .content_type = "text/html; charset=utf-8"};
+}
+
+}  // namespace
+
+struct Studio::Impl {
+  Impl(const Config& database, StudioOptions o)
+      : options(std::move(o)),
+        pool(studio_config(database, options)),
+        api(AsyncPool(pool), describe_database(pool)),
+        server(
+            {.address = options.host, .port = options.port, .threads = 2}, [this](Request& req) { return handle(req); },
+            [](const Request&, const Response&) {}) {
+    router.add("GET", "/api/tables", [this](Request& r) { return api.tables(r); });
+    router.add("GET", "/api/rows", [this](Request& r) { return api.rows(r); });
+    router.add("GET", "/api/count", [this](Request& r) { return api.count(r); });
+  }
+
+  asio::awaitable<Response> handle(Request& req) {
+    Response res = co_await answer(req);
+    secure(res);
+    co_return res;
+  }
+
+  asio::awaitable<Response> answer(Request& req) {
+    // Before anything else: a request that names another host, or comes from another origin,
+    // is not the user's browser on the studio's own page.
+    if (!access->host_allowed(req.host))
+      co_return http::error_response(403, "host_not_allowed",
+                                     "this studio answers only to its own address; open the URL pgkit studio printed");
+    if (!access->origin_allowed(req.origin))
+      co_return http::error_response(403, "origin_not_allowed", "requests from other sites are refused");
+    if (req.path == "/login") co_return sign_in(req);
+    if (!access->signed_in(req.cookie)) {
+      if (req.path.starts_with("/api/"))
+        co_return http::error_response(401, "unauthorized", "sign in first: open the URL pgkit studio printed");
+      co_return page(401, "Open the URL <code>pgkit studio</code> printed (it signs this browser in).");
+    }
+    if (!req.path.starts_with("/api/")) co_return file(req.path);
+    http::Router::Match match = router.match(req.method, req.path, req);
+    if (!match.handler) co_return http::error_response(match.status, "not_found", "no such API call: " + req.path);
+    try {
+      co_return co_await (*match.handler)(req);
+    } catch (const http::HttpError& e) {
+      co_return http::error_response(e.status(), e.code(), e.what());
+    } catch (const Timeout&) {
+      co_return http::error_response(504, "timeout",
+                                     "the database did not answer in time; the statement was cancelled");
+    } catch (const Error& e) {
+      co_return http::error_response(500, "database_error", mask_secrets(e.message()));
+    }
+  }
+
+  Response sign_in(const Request& req) {
+    auto token = req.query_param("token");
+    auto session = token ? access->login(*token) : std::nullopt;
+    if (!session) return page(401, "This link does not sign in: open the URL <code>pgkit studio</code> printed.");
+    Response res{.status = 303, .body = "", .content_type = "text/plain"};
+    res.headers.emplace_back("Location", "/");
+    res.headers.emplace_back("Set-Cookie", Access::cookie_for(*session));
+    return res;
+  }
+
+  Response file(const std::string& path) const {
+    std::string_view name = path == "/" ? "index.html" : std::string_view(path).substr(1);
+    for (const auto& [file, bytes] : assets::files())
+      if (file == name)
+        return Response{.status = 200, .body = std::string(bytes), .content_type = content_type_of(name)};
+    return page(404, "Not found.");
+  }
+
+  StudioOptions options;
+  Pool pool;
+  Api api;
+  http::Router router;
+  http::HttpServer server;
+  std::unique_ptr<Access> access;  // made by listen(): the cookie's and URL's port is known then
+};
+
+Studio::Studio(const Config& database, StudioOptions options) {
+  if (!is_loopback(options.host) && !options.allow_remote)
+    throw ConfigError({.message = "pgkit studio binds " + options.host +
+                                  ": anyone who reaches that address could try to use the studio",
+                       .hint = "keep the default 127.0.0.1, or pass --allow-remote as well if you mean it"});
+  for (char c : options.time_zone)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '+' && c != '-')
+      throw ConfigError({.message = "pgkit studio: '" + options.time_zone + "' is not a time zone name",
+                         .hint = "give an IANA name such as UTC or Europe/Paris"});
+  impl_ = std::make_unique<Impl>(database, std::move(options));
+}
+
+Studio::~Studio() = default;
+
+void Studio::listen() {
+  impl_->server.listen();
+  impl_->access = std::make_unique<Access>(impl_->options.host, impl_->server.port());
+}
+
+std::string Studio::url() const { return impl_->access ? impl_->access->login_url() : ""; }
+
+void Studio::run() { impl_->server.run(); }
+
+void Studio::stop() {
+  impl_->server.stop(std::chrono::seconds(5));
+  impl_->pool.close();
+}
+
+}  // namespace pgkit::studio

@@ -1,0 +1,152 @@
+// pgkit studio in a real browser (Debian's chromium, headless, driven by playwright-core) and
+// on the wire: node studio.mjs URL, where URL is the sign-in link `pgkit studio` printed for a
+// database holding studio_browser_pgtest.cpp's tables. Each step prints its name; the first
+// failure exits 1 naming the step, what was expected and what was found.
+import assert from "node:assert/strict";
+import http from "node:http";
+import { chromium } from "playwright-core";
+
+const signIn = new URL(process.argv[2]);
+const port = signIn.port;
+
+// A request as any program could send it, headers exactly as given (node's fetch would not
+// let a test set Host).
+function raw(path, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path, headers, method: "GET" }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// PGKIT_SCREENSHOTS=DIR: the main views as PNG files there (docs/studio.md's pictures).
+const shots = process.env.PGKIT_SCREENSHOTS;
+async function screenshot(page, name) {
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png` });
+}
+
+let current = "";
+async function step(name, fn) {
+  current = name;
+  process.stdout.write(`- ${name}\n`);
+  await fn();
+}
+
+async function security() {
+  await step("without a session the API and the page are refused", async () => {
+    assert.equal((await raw("/api/tables")).status, 401);
+    assert.equal((await raw("/")).status, 401);
+  });
+  await step("a wrong token signs nobody in", async () => {
+    const r = await raw("/login?token=" + "x".repeat(43));
+    assert.equal(r.status, 401);
+    assert.equal(r.headers["set-cookie"], undefined);
+  });
+  let cookie;
+  await step("the printed token gives an HttpOnly, SameSite=Strict session cookie", async () => {
+    const r = await raw(signIn.pathname + signIn.search);
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.location, "/");
+    const set = r.headers["set-cookie"][0];
+    assert.match(set, /HttpOnly/);
+    assert.match(set, /SameSite=Strict/);
+    cookie = set.split(";")[0];
+    assert.equal((await raw("/api/tables", { Cookie: cookie })).status, 200);
+  });
+  await step("another Host is refused, with the session (DNS rebinding)", async () => {
+    const r = await raw("/api/tables", { Cookie: cookie, Host: `attacker.example:${port}` });
+    assert.equal(r.status, 403);
+    assert.match(r.body, /host_not_allowed/);
+  });
+  await step("another Origin is refused, with the session (a cross-site request)", async () => {
+    const r = await raw("/api/tables", { Cookie: cookie, Origin: "http://attacker.example" });
+    assert.equal(r.status, 403);
+    assert.match(r.body, /origin_not_allowed/);
+    assert.equal(r.headers["access-control-allow-origin"], undefined);
+  });
+  await step("a table that is not in the catalog is refused by name", async () => {
+    const r = await raw("/api/rows?schema=public&name=pg_authid", { Cookie: cookie });
+    assert.equal(r.status, 404);
+  });
+}
+
+async function browse(page) {
+  await step("the sign-in link opens the studio and lists the tables with estimated rows", async () => {
+    await page.goto(signIn.href);
+    assert.equal(new URL(page.url()).pathname, "/");
+    await page.locator('#table-list button[data-table="public.books"]').waitFor();
+    const names = await page.locator("#table-list button").allTextContents();
+    assert.ok(names.some((n) => n.startsWith("authors")), names.join(", "));
+    assert.ok(names.some((n) => n.startsWith("books") && n.includes("~")), names.join(", "));
+  });
+  await step("a table shows its first page, values as PostgreSQL prints them", async () => {
+    await page.click('#table-list button[data-table="public.books"]');
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    const headers = await page.locator("#grid thead th").allTextContents();
+    assert.ok(headers[0].startsWith("id"), headers.join(" | "));
+    const first = await page.locator("#grid tbody tr").first().locator("td").allTextContents();
+    assert.equal(first[0], "1");
+    assert.equal(first[2], "Book 1");
+    assert.equal(first[3], "NULL", "a NULL is not an empty string");
+    assert.equal(first[4], "2024-01-01 00:00:00+00", "a timestamptz in the session's zone, UTC, not the browser's");
+    assert.equal(first[5], "1,024 bytes", "bytea as its size, never loaded whole");
+  });
+  await step("the next pages come by scrolling, then by the button, until the last row", async () => {
+    await page.locator("#grid-box").evaluate((box) => box.scrollTo(0, box.scrollHeight));
+    await page.locator("#view-status", { hasText: "200 rows shown" }).waitFor();
+    await page.click("#more-button");
+    await page.locator("#view-status", { hasText: "250 rows shown (all)" }).waitFor();
+    assert.equal(await page.locator("#grid tbody tr").count(), 250);
+    const last = await page.locator("#grid tbody tr").last().locator("td").first().textContent();
+    assert.equal(last, "250");
+    assert.equal(await page.locator("#more-button").isHidden(), true);
+    await page.locator("#grid-box").evaluate((box) => box.scrollTo(0, 0));
+    await screenshot(page, "studio-browse");
+  });
+  await step("the exact count is there on request", async () => {
+    await page.click("#count-button");
+    await page.locator("#view-count", { hasText: "250 rows" }).waitFor();
+  });
+  await step("the table open is kept in the URL", async () => {
+    await page.reload();
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.equal(await page.locator("#view-title").textContent(), "public.books");
+  });
+  await step("a table without a key says why it is read-only, and still pages (by ctid)", async () => {
+    await page.click('#table-list button[data-table="public.log_lines"]');
+    await page.locator("#view-note", { hasText: "no primary key" }).waitFor();
+    await page.locator("#view-status", { hasText: "3 rows shown (all)" }).waitFor();
+  });
+}
+
+let browser, page;
+const pageErrors = [];
+try {
+  await security();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    // A fresh profile (playwright makes one per launch); no background connections (this
+    // network refuses them); as root the sandbox cannot start.
+    args: [
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+      ...(process.getuid() === 0 ? ["--no-sandbox"] : []),
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1200, height: 640 } });
+  page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  await browse(page);
+  console.log("all steps passed");
+} catch (e) {
+  console.error(`FAILED at "${current}": ${e.message}`);
+  // What the page showed then, for the failure message.
+  if (page) console.error(`page status: "${await page.locator("#view-status").textContent().catch(() => "?")}"`);
+  if (pageErrors.length) console.error(`page errors:\n${pageErrors.join("\n")}`);
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.close();
+}

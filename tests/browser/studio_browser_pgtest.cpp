@@ -1,0 +1,84 @@
+// pgkit studio end to end: `pgkit studio` started as a user starts it, on a database of the
+// test's own, then studio.mjs drives it in Debian's chromium (headless, playwright-core) and
+// on the wire. The script's steps and the studio's log are in the failure message.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "eventually.hpp"
+#include "pgkit/pool.hpp"
+#include "subprocess.hpp"
+#include "temp_dir.hpp"
+#include "test_server.hpp"
+
+using namespace pgkit;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Tables of each kind the page shows: a key, a foreign key, NULL, a timestamptz, bytea, an
+// enum; and one without any key.
+void fill(const std::string& url) {
+  Pool pool(test::config_for(url));
+  pool.acquire()->execute(R"(
+    CREATE TYPE book_status AS ENUM ('draft', 'published');
+    CREATE TABLE authors (id serial PRIMARY KEY, name text NOT NULL);
+    CREATE TABLE books (
+      id bigint PRIMARY KEY,
+      author_id int REFERENCES authors (id),
+      title text NOT NULL,
+      subtitle text,
+      published_at timestamptz,
+      cover bytea,
+      status book_status NOT NULL DEFAULT 'draft');
+    CREATE TABLE log_lines (line text);
+    INSERT INTO authors (name) VALUES ('Ada'), ('Grace');
+    INSERT INTO books (id, author_id, title, published_at, cover)
+      SELECT i, 1 + i % 2, 'Book ' || i, timestamptz '2024-01-01 00:00:00+00' + (i - 1) * interval '1 day',
+             CASE WHEN i % 2 = 1 THEN convert_to(repeat('x', 1024), 'UTF8') END
+      FROM generate_series(1, 250) AS i;
+    INSERT INTO log_lines VALUES ('one'), ('two'), ('two');
+    ANALYZE;
+  )");
+}
+
+}  // namespace
+
+TEST(StudioBrowser, BrowsePagesCountsAndRefusesWhatIsNotItsOwn) {
+  const std::string url = test::fresh_database_url("studio_browser");
+  fill(url);
+  test::TempDir dir("studio");
+  const auto log = dir.path() / "studio.log";
+  test::ChildProcess studio({PGKIT_CLI, "studio", "--port", "0", "--no-open"}, log,
+                            {.env = {{"DATABASE_URL", url}}, .unset_env = {"PGHOST", "PGPORT", "PGDATABASE"}});
+  std::smatch found;
+  std::string printed;
+  const std::regex sign_in(R"(open (http://127\.0\.0\.1:[0-9]+/login\?token=[A-Za-z0-9_-]+))");
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        printed = read_file(log);
+        return std::regex_search(printed, found, sign_in);
+      },
+      30s, [&] { return "the studio printed: " + printed; }));
+  const std::string link = found[1];
+
+  auto run = test::run_process({"node", std::string(PGKIT_BROWSER_TESTS) + "/studio.mjs", link},
+                               {.merge_stderr = true, .timeout = 180s});
+  EXPECT_EQ(run.exit_code, 0) << run.describe() << "\nthe studio's log:\n" << read_file(log);
+  EXPECT_NE(run.out.find("all steps passed"), std::string::npos) << run.out;
+  // Ctrl-C stops it cleanly.
+  EXPECT_EQ(studio.stop(SIGINT, 30s), 0) << read_file(log);
+  // The token is in the printed link only: never in the log of what was served.
+  const std::string token = link.substr(link.find("token=") + 6);
+  const std::string logged = read_file(log);
+  EXPECT_EQ(logged.find(token), logged.rfind(token)) << "the token appears more than once:\n" << logged;
+}

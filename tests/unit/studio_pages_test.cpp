@@ -1,0 +1,63 @@
+// How the studio pages a table (src/studio/pages.hpp): which columns identify a row, and the
+// keyset statement — names from the catalog, quoted; values only as parameters.
+#include <gtest/gtest.h>
+
+#include "studio/pages.hpp"
+
+using namespace pgkit;
+using namespace pgkit::studio;
+
+namespace {
+
+catalog::Column column(std::string name, std::string type, bool not_null = true) {
+  catalog::Column c;
+  c.name = std::move(name);
+  c.type.name = type;
+  c.type.sql = type;
+  c.not_null = not_null;
+  return c;
+}
+
+catalog::Index unique(std::string name, std::vector<std::string> columns,
+                      catalog::Index::Kind kind = catalog::Index::Kind::unique) {
+  catalog::Index i;
+  i.name = std::move(name);
+  i.kind = kind;
+  for (auto& c : columns) i.keys.push_back({.column = std::move(c)});
+  return i;
+}
+
+}  // namespace
+
+TEST(StudioPages, TheKeyIsThePrimaryKeyElseAUniqueIndexOnNotNullColumns) {
+  catalog::Table t;
+  t.name = "Order Lines";
+  t.columns = {column("order", "int4"), column("line", "int4"), column("sku", "text"), column("note", "text", false)};
+  EXPECT_TRUE(row_key(t).empty());
+  EXPECT_NE(read_only_reason(t, {}).find("no primary key"), std::string::npos);
+  t.indexes.push_back(unique("by_note", {"note"}));  // a nullable column tells no rows apart
+  EXPECT_TRUE(row_key(t).empty());
+  t.indexes.push_back(unique("by_sku", {"sku"}));
+  EXPECT_EQ(row_key(t), std::vector<std::string>{"sku"});
+  t.indexes.push_back(unique("pk", {"order", "line"}, catalog::Index::Kind::primary_key));
+  EXPECT_EQ(row_key(t), (std::vector<std::string>{"order", "line"}));
+  EXPECT_EQ(read_only_reason(t, row_key(t)), "");
+}
+
+TEST(StudioPages, APageIsARowComparisonOnTheKeyWithTheCursorAsParameters) {
+  catalog::Table t;
+  t.name = "Order Lines";
+  t.columns = {column("order", "int4"), column("line", "int4"), column("blob", "bytea", false)};
+  const std::vector<std::string> key{"order", "line"};
+  Statement first = page_statement(t, key, {}, 100);
+  EXPECT_EQ(first.sql,
+            "SELECT t.xmin, t.\"order\", t.line, t.\"order\", t.line, octet_length(t.blob) FROM public.\"Order Lines\" "
+            "AS t ORDER BY t.\"order\", t.line LIMIT 101");
+  EXPECT_EQ(first.params.size(), 0);
+  Statement next = page_statement(t, key, {"3", "7"}, 100);
+  EXPECT_NE(next.sql.find("WHERE (t.\"order\", t.line) > ($1, $2) ORDER BY"), std::string::npos) << next.sql;
+  EXPECT_EQ(next.params.size(), 2);
+  // Without a key: by ctid, the cursor typed as one.
+  Statement by_ctid = page_statement(t, {}, {"(0,3)"}, 10);
+  EXPECT_NE(by_ctid.sql.find("WHERE t.ctid > $1::tid ORDER BY t.ctid LIMIT 11"), std::string::npos) << by_ctid.sql;
+}
