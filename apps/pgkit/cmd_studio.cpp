@@ -1,5 +1,6 @@
 // `pgkit studio`: browse the database in the browser — a thin layer over studio::Studio
 // (src/studio; docs/studio.md).
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -28,7 +29,17 @@ struct StudioCliOptions {
 void open_browser(const std::string& url) {
   pid_t pid = 0;
   const char* argv[] = {"xdg-open", url.c_str(), nullptr};
-  if (posix_spawnp(&pid, "xdg-open", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) {
+  // Not with this thread's mask (SIGINT and SIGTERM blocked for ShutdownSignals): the browser
+  // it starts must stop on them as usual.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  const int spawned = posix_spawnp(&pid, "xdg-open", nullptr, &attr, const_cast<char**>(argv), environ);
+  posix_spawnattr_destroy(&attr);
+  if (spawned != 0) {
     fmt::print(stderr, "pgkit studio: no browser to open here (xdg-open); open the URL above yourself\n");
     return;
   }
@@ -40,11 +51,14 @@ int run_studio(StudioCliOptions& o) {
   studio::Studio server(require_database(o.common), o.studio);
   if (o.studio.allow_remote)
     fmt::print(stderr,
-               "warning: pgkit studio listens on {}: anyone who reaches that address and has the URL can read and "
-               "change this database\n",
+               "warning: pgkit studio listens on {}: anyone who reaches that address and has the link can read and "
+               "change this database, over plain HTTP\n",
                o.studio.host);
   server.listen();
-  fmt::print("pgkit studio: open {}\n(the link signs one browser in; Ctrl-C stops the studio)\n", server.url());
+  fmt::print(
+      "pgkit studio: open {}\n(the link signs in any browser that opens it: keep it as private as a password; "
+      "Ctrl-C stops the studio)\n",
+      server.url());
   std::fflush(stdout);
   if (!o.no_open) open_browser(server.url());
   std::thread runner([&server] { server.run(); });

@@ -212,6 +212,13 @@ bool same_key_values(const Fragment& where, std::span<const std::string_view> ke
   return true;
 }
 
+void throw_nested_unsupported(std::string_view model, std::string_view relation) {
+  throw UsageError({.message = fmt::format("{}.{}: a nested write needs the relation's key, which the client does not "
+                                           "read (its type is Unsupported)",
+                                           model, relation),
+                    .hint = "write the related rows with their own calls, in db.transaction(…)"});
+}
+
 void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields) {
   throw UsageError({.message = fmt::format("{}.{} is required: the create gives neither {} nor {} (connect or create)",
                                            model, relation, fields, relation),

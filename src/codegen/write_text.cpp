@@ -90,11 +90,25 @@ std::string indexes_of(const Context& cx, const Model& m, const std::vector<std:
   return "{" + out + "}";
 }
 
+// Whether every field (schema names) of m is in its select list: a key the client does not
+// read (an Unsupported type) cannot be carried to a related row.
+bool all_read(const Context& cx, const Model& m, const std::vector<std::string>& fields) {
+  for (const auto& f : fields)
+    if (column_index(cx, m, f) < 0) return false;
+  return true;
+}
+
+std::string unsupported_code(const Model& m, const Field& f) {
+  return fmt::format("  if (data.{}.given()) detail::throw_nested_unsupported({}, {});\n", cpp_identifier(f.name),
+                     string_literal(m.name), string_literal(f.name));
+}
+
 // Post.author (the foreign key is Post's): the row connected or created before this one.
 std::string owning_relation_code(const Context& cx, const Model& m, const Field& f) {
   const Model* other = cx.schema->model(f.type.name);
   if (!other) return "";
   std::string rel = cpp_identifier(f.name), other_type = ns_type(cx, f.type.name);
+  if (!all_read(cx, *other, f.relation_references)) return unsupported_code(m, f);
   std::string out = fmt::format("  if (data.{}.given()) {{\n", rel);
   out += fmt::format("    static constexpr std::string_view columns[] = {};\n", columns_of(m, f.relation_fields));
   out += fmt::format("    static constexpr int keys[] = {};\n", indexes_of(cx, *other, f.relation_references));
@@ -143,6 +157,7 @@ std::string back_relation_code(const Context& cx, const Model& m, const Field& f
     if (other->primary_key && other->primary_key->fields.size() == 1)
       other_id = other->field(other->primary_key->fields[0].field);
     if (!id || !other_id) return "";
+    if (!all_read(cx, m, {id->name}) || !all_read(cx, *other, {other_id->name})) return unsupported_code(m, f);
     // A is the first model of the relation, B the second (for a self-relation: by field).
     bool parent_is_a = r->referencing_model == m.name && r->referencing_field == f.name;
     std::string join = sql_literal(quoted_identifier(m.schema.empty() ? cx.schema->default_schema() : m.schema) + "." +
@@ -160,6 +175,7 @@ std::string back_relation_code(const Context& cx, const Model& m, const Field& f
   // The other side's relation field: its fields: and references:.
   const Field* back = other->field(r->referencing_field);
   if (!back) return "";
+  if (!all_read(cx, m, back->relation_references)) return unsupported_code(m, f);
   std::string out = fmt::format("  if (data.{}.given()) {{\n", rel);
   out +=
       fmt::format("    static constexpr std::string_view columns[] = {};\n", columns_of(*other, back->relation_fields));

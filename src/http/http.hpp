@@ -19,9 +19,10 @@ struct Request {
   std::string body;
   std::string authorization;  ///< the Authorization header, "" when absent
   std::string content_type;
-  std::string host;    ///< the Host header ("127.0.0.1:5555"), "" when absent
-  std::string origin;  ///< the Origin header, "" when absent
-  std::string cookie;  ///< the Cookie header, "" when absent
+  std::string host;        ///< the Host header ("127.0.0.1:5555"), "" when absent
+  std::string origin;      ///< the Origin header, "" when absent
+  std::string cookie;      ///< the Cookie header, "" when absent
+  std::string fetch_site;  ///< the Sec-Fetch-Site header a browser sends, "" when absent
   std::string client_address;
   std::string request_id;
   std::map<std::string, std::string, std::less<>> params;  ///< route parameters (":id")

@@ -75,6 +75,7 @@ Request to_request(const http::request_header<>& h, std::string body, const std:
   r.host = std::string(h[http::field::host]);
   r.origin = std::string(h[http::field::origin]);
   r.cookie = std::string(h[http::field::cookie]);
+  r.fetch_site = std::string(h["Sec-Fetch-Site"]);
   r.client_address = client;
   r.request_id = request_id(h["X-Request-Id"]);
   return r;

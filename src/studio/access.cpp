@@ -73,16 +73,23 @@ std::optional<std::string> Access::login(std::string_view token) {
   return session;
 }
 
+bool Access::fetch_site_allowed(std::string_view fetch_site) {
+  return fetch_site.empty() || fetch_site == "same-origin" || fetch_site == "none";
+}
+
+std::string Access::cookie_name() const { return "pgkit_studio_" + std::to_string(port_); }
+
 bool Access::signed_in(std::string_view cookie_header) const {
-  std::string_view session = cookie_value(cookie_header, kCookie);
+  const std::string name = cookie_name();
+  std::string_view session = cookie_value(cookie_header, name);
   if (!http::looks_like_token(session)) return false;
   const std::string hash = http::sha256_hex(session);
   std::lock_guard lock(mutex_);
   return session_hashes_.count(hash) > 0;
 }
 
-std::string Access::cookie_for(const std::string& session) {
-  return std::string(kCookie) + "=" + session + "; HttpOnly; SameSite=Strict; Path=/";
+std::string Access::cookie_for(const std::string& session) const {
+  return cookie_name() + "=" + session + "; HttpOnly; SameSite=Strict; Path=/";
 }
 
 }  // namespace pgkit::studio

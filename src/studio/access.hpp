@@ -26,15 +26,21 @@ class Access {
   bool host_allowed(std::string_view host) const;
   /// Whether an Origin header, when sent, is the studio's own origin ("" = not sent: allowed).
   bool origin_allowed(std::string_view origin) const;
+  /// Whether a Sec-Fetch-Site header, when sent, says the request comes from the studio's own
+  /// page or the user ("same-origin", "none"): not from another site, nor from another port
+  /// of this host ("same-site"), whose GETs carry no Origin.
+  static bool fetch_site_allowed(std::string_view fetch_site);
 
   /// A new session's cookie value when token is the studio's, else nullopt.
   std::optional<std::string> login(std::string_view token);
   /// Whether a Cookie header carries a session login() made.
   bool signed_in(std::string_view cookie_header) const;
 
-  /// The Set-Cookie value for a session.
-  static std::string cookie_for(const std::string& session);
-  static constexpr std::string_view kCookie = "pgkit_studio";
+  /// The Set-Cookie value for a session. The cookie's name holds the port: browsers share
+  /// cookies between the ports of a host, and two studios must not overwrite each other's.
+  std::string cookie_for(const std::string& session) const;
+  /// "pgkit_studio_5555".
+  std::string cookie_name() const;
 
  private:
   std::vector<std::string> hosts_;  // "127.0.0.1:5555", "localhost:5555", …

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <memory>
 
+#include "pgkit/client/read.hpp"
+#include "studio/filters.hpp"
 #include "studio/pages.hpp"
 
 namespace pgkit::studio {
@@ -21,13 +23,18 @@ constexpr std::chrono::milliseconds kCountTimeout = 30s;
 constexpr int kDefaultPage = 100, kMaxPage = 1000;
 
 // Estimated rows from statistics (no count(*) at start): reltuples once analysed, else the
-// live tuples the statistics collector counted.
+// live tuples the statistics collector counted; a partitioned table's, its partitions' sum.
 constexpr std::string_view kEstimates = R"(
+WITH estimate AS (
+  SELECT c.oid, CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END AS n
+  FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+  WHERE c.relkind = 'r')
 SELECT n.nspname, c.relname,
-       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END
+       CASE WHEN c.relkind = 'p'
+            THEN (SELECT coalesce(sum(e.n), 0)::bigint FROM pg_partition_tree(c.oid) p JOIN estimate e ON e.oid = p.relid)
+            ELSE (SELECT e.n FROM estimate e WHERE e.oid = c.oid) END
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
 WHERE c.relkind IN ('r', 'p'))";
 
 json::value text_or_null(const Row& row, int i) {
@@ -45,17 +52,25 @@ int page_size(const http::Request& req) {
   return n;
 }
 
-// The cursor a page handed out (`next`), back from the browser: a JSON array of texts or nulls,
-// one per key column.
-std::vector<std::optional<std::string>> cursor_of(const http::Request& req, std::size_t columns) {
-  auto given = req.query_param("after");
-  if (!given || given->empty()) return {};
+// A query parameter holding JSON (a filter, a sort, a cursor); null when absent.
+json::value json_param(const http::Request& req, std::string_view name) {
+  auto given = req.query_param(name);
+  if (!given || given->empty()) return nullptr;
   json::error_code ec;
   json::value v = json::parse(*given, ec);
-  if (ec || !v.is_array() || v.as_array().size() != columns)
-    throw http::HttpError(
-        400, "invalid_request",
-        "after must be the `next` value of the previous page (a JSON array of " + std::to_string(columns) + " values)");
+  if (ec) throw http::HttpError(400, "invalid_request", std::string(name) + " is not JSON: " + ec.message());
+  return v;
+}
+
+// The cursor a page handed out (`next`), back from the browser: a JSON array of texts or nulls,
+// one per cursor column.
+std::vector<std::optional<std::string>> cursor_of(const http::Request& req, std::size_t columns) {
+  json::value v = json_param(req, "after");
+  if (v.is_null()) return {};
+  if (!v.is_array() || v.as_array().size() != columns)
+    throw http::HttpError(400, "invalid_request",
+                          "after must be the `next` value of the previous page of the same view (a JSON array of " +
+                              std::to_string(columns) + " values)");
   std::vector<std::optional<std::string>> out;
   for (const auto& x : v.as_array()) {
     if (x.is_null())
@@ -75,7 +90,8 @@ json::object column_json(const catalog::Catalog& cat, const catalog::Column& c) 
     for (const auto& v : e->values) values.emplace_back(v);
     o["values"] = std::move(values);
   }
-  if (c.type.builtin() && c.type.name == "bytea") o["binary"] = true;
+  if (c.type.builtin() && c.type.name == "bytea" && c.type.dimensions == 0) o["binary"] = true;
+  o["sortable"] = sortable(c);
   return o;
 }
 
@@ -115,9 +131,10 @@ boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {
   const catalog::Table& t = table_of(req);
   const std::vector<std::string> key = row_key(t);
   const int limit = page_size(req);
-  const auto after = cursor_of(req, key.empty() ? 1 : key.size());
-  Statement st = page_statement(t, key, after, limit);
-  const std::size_t cursor_columns = key.empty() ? 1 : key.size();
+  View view{order_of(t, json_param(req, "order")), filter_of(t, json_param(req, "where"))};
+  const std::size_t cursor_columns = cursor_size(key, view);
+  const auto after = cursor_of(req, cursor_columns);
+  Statement st = page_statement(t, key, std::move(view), after, limit);
   Result r = co_await pool_.run(true, QueryOptions{.timeout = kPageTimeout}, Sql(st.sql),
                                 std::make_shared<Params>(std::move(st.params)));
   json::array rows;
@@ -137,9 +154,11 @@ boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {
 
 boost::asio::awaitable<http::Response> Api::count(http::Request& req) {
   const catalog::Table& t = table_of(req);
-  const std::string sql = "SELECT count(*) FROM " + qualified_name(t);
+  client::detail::Fragment where = filter_of(t, json_param(req, "where"));
+  client::detail::Page all;
+  const std::string sql = client::detail::count_statement(t.name, qualified_name(t) + " AS t", where, all);
   Result r = co_await pool_.run(true, QueryOptions{.timeout = kCountTimeout, .prepare = false}, Sql(sql),
-                                std::make_shared<Params>());
+                                std::make_shared<Params>(std::move(where.params)));
   co_return http::json_response(200, json::object{{"count", r.scalar<std::int64_t>()}});
 }
 

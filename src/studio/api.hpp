@@ -16,9 +16,10 @@ class Api {
 
   /// GET /api/tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type, nullable, values?}]}]
   boost::asio::awaitable<http::Response> tables(http::Request& req);
-  /// GET /api/rows?schema=&name=&after=[…]&limit=: {rows: [{version, cursor, values}], next}
+  /// GET /api/rows?schema=&name=[&where=…][&order=…][&after=[…]][&limit=]: {rows: [{version,
+  /// cursor, values}], next} (filters.hpp: where and order)
   boost::asio::awaitable<http::Response> rows(http::Request& req);
-  /// GET /api/count?schema=&name=: {count} — exact, under a statement timeout.
+  /// GET /api/count?schema=&name=[&where=…]: {count} — exact, under a statement timeout.
   boost::asio::awaitable<http::Response> count(http::Request& req);
 
  private:

@@ -2,7 +2,40 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "pgkit/client/read.hpp"
+
 namespace pgkit::studio {
+
+namespace {
+
+// The cursor's columns: the sort's, then the key's not sorted on already (ctid without a key).
+struct CursorColumn {
+  std::string expression;  // t."name"
+  bool descending;
+  bool nullable;
+};
+
+std::vector<CursorColumn> cursor_columns(const std::vector<std::string>& key, const View& view) {
+  std::vector<CursorColumn> out;
+  for (const auto& s : view.order)
+    out.push_back({"t." + catalog::quote_ident(s.column->name), s.descending, !s.column->not_null});
+  // Without a key, where the row is: ctid, with the table it is in (a partitioned or inherited
+  // table's rows come from several, whose ctids repeat).
+  if (key.empty()) {
+    out.push_back({"t.tableoid", false, false});
+    out.push_back({"t.ctid", false, false});
+  }
+  for (const auto& k : key) {
+    std::string expression = "t." + catalog::quote_ident(k);
+    if (std::none_of(out.begin(), out.end(), [&](const CursorColumn& c) { return c.expression == expression; }))
+      out.push_back({std::move(expression), false, false});
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> row_key(const catalog::Table& t) {
   std::vector<std::string> fallback;
@@ -33,7 +66,8 @@ std::string read_only_reason(const catalog::Table& t, const std::vector<std::str
 std::string page_column(const catalog::Column& c) {
   std::string name = "t." + catalog::quote_ident(c.name);
   if (c.type.builtin() && c.type.name == "bytea")
-    return c.type.dimensions ? fmt::format("cardinality({})", name) : fmt::format("octet_length({})", name);
+    return c.type.dimensions ? fmt::format("cardinality({})::text || ' values'", name)
+                             : fmt::format("octet_length({})", name);
   return name;
 }
 
@@ -41,28 +75,33 @@ std::string qualified_name(const catalog::Table& t) {
   return catalog::quote_ident(t.schema) + "." + catalog::quote_ident(t.name);
 }
 
-Statement page_statement(const catalog::Table& t, const std::vector<std::string>& key,
+std::size_t cursor_size(const std::vector<std::string>& key, const View& view) {
+  return cursor_columns(key, view).size();
+}
+
+Statement page_statement(const catalog::Table& t, const std::vector<std::string>& key, View view,
                          const std::vector<std::optional<std::string>>& after, int limit) {
-  // The table is `t`, so that the key read twice (as the cursor, and as a column) is not an
-  // ambiguous name in ORDER BY.
-  std::vector<std::string> cursor;
-  if (key.empty()) cursor.push_back("t.ctid");
-  for (const auto& k : key) cursor.push_back("t." + catalog::quote_ident(k));
-  std::string cursor_list, columns, markers;
-  for (const auto& c : cursor) cursor_list += (cursor_list.empty() ? "" : ", ") + c;
-  for (const auto& c : t.columns) columns += ", " + page_column(c);
-  Statement st;
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    markers += fmt::format("{}${}{}", i ? ", " : "", i + 1, key.empty() ? "::tid" : "");
-    after[i] ? st.params.add_text(*after[i]) : st.params.add_null();
+  const std::vector<CursorColumn> cursor = cursor_columns(key, view);
+  std::vector<client::detail::OrderTerm> order;
+  std::string select = "t.xmin";
+  for (const auto& c : cursor) {
+    order.push_back({c.expression, c.expression, c.descending, client::Nulls::default_, c.nullable});
+    select += ", " + c.expression;
   }
-  std::string where;
-  if (!after.empty())
-    where = cursor.size() > 1 ? fmt::format(" WHERE ({}) > ({})", cursor_list, markers)
-                              : fmt::format(" WHERE {} > {}", cursor_list, markers);
-  st.sql = fmt::format("SELECT t.xmin, {}{} FROM {} AS t{} ORDER BY {} LIMIT {}", cursor_list, columns,
-                       qualified_name(t), where, cursor_list, limit + 1);
-  return st;
+  for (const auto& c : t.columns) select += ", " + page_column(c);
+  client::detail::Page page{.take = limit + 1};
+  for (const auto& v : after) {
+    if (!v) {
+      page.after.emplace_back();
+      continue;
+    }
+    Params p;
+    p.add_text(*v);
+    page.after.emplace_back(std::move(p));
+  }
+  client::detail::Fragment where = std::move(view.where);
+  std::string sql = client::detail::select_statement(t.name, select, qualified_name(t) + " AS t", where, order, page);
+  return {std::move(sql), std::move(where.params)};
 }
 
 }  // namespace pgkit::studio

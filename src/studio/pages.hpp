@@ -1,26 +1,30 @@
 #pragma once
 // A table's rows a page at a time (docs/design/studio.md, "Paging by keyset"): the page after
-// a row is a row comparison on the key, so page 10,000 costs what page 1 costs. Every name in
-// the SQL comes from the catalog; every value is a parameter.
+// a row is a condition on the sort's columns and the key, so page 10,000 costs what page 1
+// costs. The statement is the generated client's (client/read.hpp): one keyset implementation,
+// NULLs and mixed directions included. Every name comes from the catalog; every value is a
+// parameter.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pgkit/catalog.hpp"
+#include "pgkit/client/where.hpp"
 #include "pgkit/params.hpp"
+#include "studio/filters.hpp"
 
 namespace pgkit::studio {
 
 /// The columns that identify a row and order the pages: the primary key, else the first
 /// unique index on NOT NULL plain columns without a predicate. Empty: the table has none (it
-/// is shown read-only, paged by ctid).
+/// is shown read-only, paged by where its rows are: tableoid and ctid).
 std::vector<std::string> row_key(const catalog::Table& t);
 
 /// Why rows of t cannot be edited ("" when they can).
 std::string read_only_reason(const catalog::Table& t, const std::vector<std::string>& key);
 
-/// The text a column of `t` is read as in a page: its value, or for bytea its size in bytes (a
-/// page never carries a whole binary value).
+/// The text a column of `t` is read as in a page: its value, or for bytea its size in bytes
+/// (for bytea[], how many values): a page never carries a whole binary value.
 std::string page_column(const catalog::Column& c);
 
 struct Statement {
@@ -28,11 +32,21 @@ struct Statement {
   Params params;
 };
 
-/// SELECT row version (xmin), the key's values and the columns (page_column), after the row
-/// whose key values are `after` (none: the first page), in key order, at most limit + 1 rows
-/// (the extra one says whether there is a next page). Without a key, by ctid.
-/// Result columns: 0 xmin, 1 … key.size() (or 1 ctid) the cursor, then one per column.
-Statement page_statement(const catalog::Table& t, const std::vector<std::string>& key,
+/// One page of a view of t: the sort the user chose, then the key (tableoid and ctid without
+/// one) to make the order total.
+struct View {
+  std::vector<SortTerm> order;
+  client::detail::Fragment where;
+};
+
+/// How many values a row's cursor holds for this view: one per sort term and key column.
+std::size_t cursor_size(const std::vector<std::string>& key, const View& view);
+
+/// SELECT the row version (xmin), the cursor, then the columns (page_column), of the rows
+/// view.where selects after the row whose cursor is `after` (none: the first page), in the
+/// view's order, at most limit + 1 (the extra row says there is a next page).
+/// Result columns: 0 xmin, 1 … cursor_size the cursor, then one per column.
+Statement page_statement(const catalog::Table& t, const std::vector<std::string>& key, View view,
                          const std::vector<std::optional<std::string>>& after, int limit);
 
 /// "schema"."name", quoted where PostgreSQL needs it.

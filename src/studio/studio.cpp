@@ -83,7 +83,14 @@ struct Studio::Impl {
   }
 
   asio::awaitable<Response> handle(Request& req) {
-    Response res = co_await answer(req);
+    Response res;
+    try {
+      res = co_await answer(req);
+    } catch (const http::HttpError& e) {  // a malformed query string, before any route
+      res = http::error_response(e.status(), e.code(), e.what());
+    } catch (const std::exception&) {
+      res = http::error_response(500, "internal_error", "the studio failed to answer; see its output");
+    }
     secure(res);
     co_return res;
   }
@@ -94,7 +101,7 @@ struct Studio::Impl {
     if (!access->host_allowed(req.host))
       co_return http::error_response(403, "host_not_allowed",
                                      "this studio answers only to its own address; open the URL pgkit studio printed");
-    if (!access->origin_allowed(req.origin))
+    if (!access->origin_allowed(req.origin) || !Access::fetch_site_allowed(req.fetch_site))
       co_return http::error_response(403, "origin_not_allowed", "requests from other sites are refused");
     if (req.path == "/login") co_return sign_in(req);
     if (!access->signed_in(req.cookie)) {
@@ -123,7 +130,7 @@ struct Studio::Impl {
     if (!session) return page(401, "This link does not sign in: open the URL <code>pgkit studio</code> printed.");
     Response res{.status = 303, .body = "", .content_type = "text/plain"};
     res.headers.emplace_back("Location", "/");
-    res.headers.emplace_back("Set-Cookie", Access::cookie_for(*session));
+    res.headers.emplace_back("Set-Cookie", access->cookie_for(*session));
     return res;
   }
 
@@ -144,6 +151,10 @@ struct Studio::Impl {
 };
 
 Studio::Studio(const Config& database, StudioOptions options) {
+  if (options.host == "localhost") options.host = "127.0.0.1";  // the transport binds addresses, not names
+  if (options.host == "0.0.0.0" || options.host == "::")
+    throw ConfigError({.message = "pgkit studio needs the address of one interface, not " + options.host,
+                       .hint = "give --host the address browsers will use (it checks their Host header against it)"});
   if (!is_loopback(options.host) && !options.allow_remote)
     throw ConfigError({.message = "pgkit studio binds " + options.host +
                                   ": anyone who reaches that address could try to use the studio",

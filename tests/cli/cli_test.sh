@@ -101,7 +101,9 @@ check "migrate dev with nothing to do" 0 "Already in sync" -- clean_env DATABASE
 check "studio without a database says how to give one" 2 "no database configured" -- \
   clean_env "$PGKIT" studio --no-open
 check "studio refuses a non-loopback address without --allow-remote" 2 "allow-remote" -- \
-  clean_env DATABASE_URL="$APP" "$PGKIT" studio --host 0.0.0.0 --no-open
+  clean_env DATABASE_URL="$APP" "$PGKIT" studio --host 10.0.0.5 --no-open
+check "studio refuses the wildcard address, which no browser names" 2 "one interface" -- \
+  clean_env DATABASE_URL="$APP" "$PGKIT" studio --host 0.0.0.0 --allow-remote --no-open
 check "studio refuses a time zone that is not a name" 2 "not a time zone name" -- \
   clean_env DATABASE_URL="$APP" "$PGKIT" studio --time-zone "UTC' x" --no-open
 check "migrate status reads _prisma_migrations" 0 "Database schema is up to date" -- \

@@ -34,6 +34,7 @@ TEST(StudioPages, TheKeyIsThePrimaryKeyElseAUniqueIndexOnNotNullColumns) {
   t.name = "Order Lines";
   t.columns = {column("order", "int4"), column("line", "int4"), column("sku", "text"), column("note", "text", false)};
   EXPECT_TRUE(row_key(t).empty());
+  EXPECT_EQ(cursor_size({}, {}), 2u) << "tableoid and ctid";
   EXPECT_NE(read_only_reason(t, {}).find("no primary key"), std::string::npos);
   t.indexes.push_back(unique("by_note", {"note"}));  // a nullable column tells no rows apart
   EXPECT_TRUE(row_key(t).empty());
@@ -49,15 +50,34 @@ TEST(StudioPages, APageIsARowComparisonOnTheKeyWithTheCursorAsParameters) {
   t.name = "Order Lines";
   t.columns = {column("order", "int4"), column("line", "int4"), column("blob", "bytea", false)};
   const std::vector<std::string> key{"order", "line"};
-  Statement first = page_statement(t, key, {}, 100);
+  Statement first = page_statement(t, key, {}, {}, 100);
   EXPECT_EQ(first.sql,
             "SELECT t.xmin, t.\"order\", t.line, t.\"order\", t.line, octet_length(t.blob) FROM public.\"Order Lines\" "
-            "AS t ORDER BY t.\"order\", t.line LIMIT 101");
-  EXPECT_EQ(first.params.size(), 0);
-  Statement next = page_statement(t, key, {"3", "7"}, 100);
+            "AS t ORDER BY t.\"order\" ASC, t.line ASC LIMIT $1");
+  EXPECT_EQ(first.params.size(), 1) << "the limit";
+  Statement next = page_statement(t, key, {}, {"3", "7"}, 100);
   EXPECT_NE(next.sql.find("WHERE (t.\"order\", t.line) > ($1, $2) ORDER BY"), std::string::npos) << next.sql;
-  EXPECT_EQ(next.params.size(), 2);
-  // Without a key: by ctid, the cursor typed as one.
-  Statement by_ctid = page_statement(t, {}, {"(0,3)"}, 10);
-  EXPECT_NE(by_ctid.sql.find("WHERE t.ctid > $1::tid ORDER BY t.ctid LIMIT 11"), std::string::npos) << by_ctid.sql;
+  EXPECT_EQ(next.params.size(), 3);
+  // Without a key: by where the row is (a partitioned table's partitions repeat ctids).
+  Statement by_ctid = page_statement(t, {}, {}, {"16384", "(0,3)"}, 10);
+  EXPECT_NE(by_ctid.sql.find("WHERE (t.tableoid, t.ctid) > ($1, $2) ORDER BY t.tableoid ASC, t.ctid ASC LIMIT $3"),
+            std::string::npos)
+      << by_ctid.sql;
+}
+
+TEST(StudioPages, ASortedPageCarriesTheSortAndTheKeyInItsCursor) {
+  catalog::Table t;
+  t.name = "posts";
+  t.columns = {column("id", "int8"), column("title", "text"), column("published", "timestamptz", false)};
+  const catalog::Column* published = t.column("published");
+  View view{.order = {{published, true}}, .where = {}};
+  EXPECT_EQ(cursor_size({"id"}, view), 2u);
+  // A nullable column in descending order: the condition spelled out term by term, NULLs
+  // where the order puts them (first, in descending order).
+  Statement next = page_statement(t, {"id"}, view, {std::nullopt, "5"}, 20);
+  EXPECT_NE(next.sql.find("ORDER BY t.published DESC, t.id ASC"), std::string::npos) << next.sql;
+  EXPECT_NE(next.sql.find("t.published IS NULL AND t.id > $1"), std::string::npos) << next.sql;
+  // The key already sorted on is not repeated.
+  View by_id{.order = {{t.column("id"), true}}, .where = {}};
+  EXPECT_EQ(cursor_size({"id"}, by_id), 1u);
 }

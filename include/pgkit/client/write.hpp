@@ -171,6 +171,10 @@ Fragment assignment(std::string_view column, const T& v) {
 /// columns: then an upsert may be one INSERT … ON CONFLICT.
 bool same_key_values(const Fragment& where, std::span<const std::string_view> key, const InsertRow& row);
 
+/// UsageError: a nested write of a relation whose key the client does not read (a field of an
+/// Unsupported type).
+[[noreturn]] void throw_nested_unsupported(std::string_view model, std::string_view relation);
+
 /// UsageError: a create without a required relation (neither its fields nor connect/create).
 [[noreturn]] void throw_missing_relation(std::string_view model, std::string_view relation, std::string_view fields);
 

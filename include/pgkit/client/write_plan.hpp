@@ -79,7 +79,8 @@ class PlanRun {
   PlanRun& operator=(const PlanRun&) = delete;
   ~PlanRun();
 
-  /// The next statement, or none when the plan is done.
+  /// The next statement, or none when the plan is done. It is made from the results so far
+  /// (an insert takes its related rows' keys then): call it once per statement.
   std::optional<Statement> next();
   /// Whose constraints name the fields of the next statement's errors (rethrow_write_error).
   const Target& target() const;
