@@ -6,7 +6,13 @@
 #include <chrono>
 #include <memory>
 
+#include <fmt/format.h>
+
+#include "pgkit/config.hpp"
+#include "pgkit/error.hpp"
+
 #include "pgkit/client/read.hpp"
+#include "studio/edits.hpp"
 #include "studio/filters.hpp"
 #include "studio/pages.hpp"
 
@@ -135,8 +141,10 @@ boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {
   const std::size_t cursor_columns = cursor_size(key, view);
   const auto after = cursor_of(req, cursor_columns);
   Statement st = page_statement(t, key, std::move(view), after, limit);
-  Result r = co_await pool_.run(true, QueryOptions{.timeout = kPageTimeout}, Sql(st.sql),
-                                std::make_shared<Params>(std::move(st.params)));
+  // Arguments named before the co_await (g++ 12 and temporaries in one: async_delegate.hpp).
+  const QueryOptions options{.timeout = kPageTimeout};
+  auto params = std::make_shared<Params>(std::move(st.params));
+  Result r = co_await pool_.run(true, options, Sql(st.sql), params);
   json::array rows;
   json::value next = nullptr;
   int n = 0;
@@ -157,9 +165,76 @@ boost::asio::awaitable<http::Response> Api::count(http::Request& req) {
   client::detail::Fragment where = filter_of(t, json_param(req, "where"));
   client::detail::Page all;
   const std::string sql = client::detail::count_statement(t.name, qualified_name(t) + " AS t", where, all);
-  Result r = co_await pool_.run(true, QueryOptions{.timeout = kCountTimeout, .prepare = false}, Sql(sql),
-                                std::make_shared<Params>(std::move(where.params)));
+  const QueryOptions options{.timeout = kCountTimeout, .prepare = false};
+  auto params = std::make_shared<Params>(std::move(where.params));
+  Result r = co_await pool_.run(true, options, Sql(sql), params);
   co_return http::json_response(200, json::object{{"count", r.scalar<std::int64_t>()}});
+}
+
+namespace {
+
+// Thrown inside the save's transaction to roll it back: rows changed since they were read.
+struct Conflicts {
+  json::array list;
+};
+
+}  // namespace
+
+boost::asio::awaitable<http::Response> Api::save(http::Request& req) {
+  if (req.content_type.find("application/json") != 0)
+    throw http::HttpError(415, "unsupported_media_type", "a save's body is JSON (Content-Type: application/json)");
+  json::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  if (ec || !body.is_object()) throw http::HttpError(400, "invalid_request", "the body is not a JSON object");
+  const json::value* schema = body.as_object().if_contains("schema");
+  const json::value* name = body.as_object().if_contains("name");
+  if (!schema || !schema->is_string() || !name || !name->is_string())
+    throw http::HttpError(400, "invalid_request", "the body names its table: {\"schema\": …, \"name\": …}");
+  const catalog::Table* t = catalog_.table(std::string(schema->as_string()), std::string(name->as_string()));
+  if (!t) throw http::HttpError(404, "not_found", "no such table in this database");
+  const std::vector<std::string> key = row_key(*t);
+  if (key.empty()) throw http::HttpError(409, "read_only", read_only_reason(*t, key));
+  const std::vector<Change> changes = changes_of(*t, key, body);
+
+  std::size_t at = 0;  // the change being saved, for the error that names it
+  auto apply = [&](AsyncTransaction& tx) -> boost::asio::awaitable<void> {
+    Conflicts found;
+    for (at = 0; at < changes.size(); ++at) {
+      const Change& c = changes[at];
+      const QueryOptions options{.timeout = kPageTimeout};
+      Statement st = change_statement(*t, key, c);
+      auto params = std::make_shared<Params>(std::move(st.params));
+      Result r = co_await tx.connection().run(options, Sql(st.sql), params);
+      if (c.kind == Change::Kind::insert || r.affected_rows() > 0) continue;
+      // Changed or deleted since it was read: what it holds now, for the user to choose.
+      Statement now = current_row_statement(*t, key, c);
+      auto now_params = std::make_shared<Params>(std::move(now.params));
+      Result current = co_await tx.connection().run(options, Sql(now.sql), now_params);
+      json::object conflict{{"change", at}, {"version", nullptr}, {"values", nullptr}};
+      if (!current.empty()) {
+        json::array values;
+        for (int i = 1; i < current.columns(); ++i) values.push_back(text_or_null(current[0], i));
+        conflict["version"] = text_or_null(current[0], 0);
+        conflict["values"] = std::move(values);
+      }
+      found.list.push_back(std::move(conflict));
+    }
+    if (!found.list.empty()) throw std::move(found);
+  };
+  try {
+    co_await pool_.transaction(apply);
+  } catch (Conflicts& c) {
+    co_return http::json_response(409, json::object{{"conflicts", std::move(c.list)}});
+  } catch (const Timeout&) {
+    throw;
+  } catch (const Error& e) {
+    // The data's own rules (a type, NOT NULL, a unique or foreign key): the user's to fix.
+    if (is_connection_error(e.sqlstate())) throw;
+    std::string message = fmt::format("change {}: {}", at + 1, e.message());
+    if (!e.detail().empty()) message += " (" + e.detail() + ")";
+    co_return http::error_response(400, "rejected_by_database", mask_secrets(message));
+  }
+  co_return http::json_response(200, json::object{{"saved", changes.size()}});
 }
 
 }  // namespace pgkit::studio

@@ -21,6 +21,10 @@ class Api {
   boost::asio::awaitable<http::Response> rows(http::Request& req);
   /// GET /api/count?schema=&name=[&where=…]: {count} — exact, under a statement timeout.
   boost::asio::awaitable<http::Response> count(http::Request& req);
+  /// POST /api/save {schema, name, changes: […]} (edits.hpp), in one transaction: {saved}, or
+  /// 409 {conflicts: [{change, version, values}]} for rows changed since they were read (then
+  /// nothing is saved; values null: the row is gone).
+  boost::asio::awaitable<http::Response> save(http::Request& req);
 
  private:
   const catalog::Table& table_of(const http::Request& req) const;

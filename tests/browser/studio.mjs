@@ -11,15 +11,16 @@ const port = signIn.port;
 
 // A request as any program could send it, headers exactly as given (node's fetch would not
 // let a test set Host).
-function raw(path, headers = {}) {
+function raw(path, headers = {}, body = undefined) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, headers, method: "GET" }, (res) => {
+    const method = body === undefined ? "GET" : "POST";
+    const req = http.request({ host: "127.0.0.1", port, path, headers, method }, (res) => {
       let body = "";
       res.on("data", (chunk) => (body += chunk));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
     });
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -36,6 +37,7 @@ async function step(name, fn) {
   await fn();
 }
 
+let cookie;
 async function security() {
   await step("without a session the API and the page are refused", async () => {
     assert.equal((await raw("/api/tables")).status, 401);
@@ -46,7 +48,6 @@ async function security() {
     assert.equal(r.status, 401);
     assert.equal(r.headers["set-cookie"], undefined);
   });
-  let cookie;
   await step("the printed token gives an HttpOnly, SameSite=Strict session cookie", async () => {
     const r = await raw(signIn.pathname + signIn.search);
     assert.equal(r.status, 303);
@@ -101,9 +102,9 @@ async function browse(page) {
   await step("a table shows its first page, values as PostgreSQL prints them", async () => {
     await page.click('#table-list button[data-table="public.books"]');
     await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
-    const headers = await page.locator("#grid thead th").allTextContents();
+    const headers = await page.locator("#grid thead th:not(.pick)").allTextContents();
     assert.ok(headers[0].startsWith("id"), headers.join(" | "));
-    const first = await page.locator("#grid tbody tr").first().locator("td").allTextContents();
+    const first = await page.locator("#grid tbody tr").first().locator("td:not(.pick)").allTextContents();
     assert.equal(first[0], "1");
     assert.equal(first[2], "Book 1");
     assert.equal(first[3], "NULL", "a NULL is not an empty string");
@@ -116,7 +117,7 @@ async function browse(page) {
     await page.click("#more-button");
     await page.locator("#view-status", { hasText: "250 rows shown (all)" }).waitFor();
     assert.equal(await page.locator("#grid tbody tr").count(), 250);
-    const last = await page.locator("#grid tbody tr").last().locator("td").first().textContent();
+    const last = await page.locator("#grid tbody tr").last().locator("td:not(.pick)").first().textContent();
     assert.equal(last, "250");
     assert.equal(await page.locator("#more-button").isHidden(), true);
     await page.locator("#grid-box").evaluate((box) => box.scrollTo(0, 0));
@@ -150,11 +151,11 @@ async function browse(page) {
     await page.click('#grid th[data-column="published_at"]');
     await page.locator('#grid th[data-column="published_at"][aria-sort="descending"]').waitFor();
     await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
-    const first = await page.locator("#grid tbody tr").first().locator("td").first().textContent();
+    const first = await page.locator("#grid tbody tr").first().locator("td:not(.pick)").first().textContent();
     assert.equal(first, "199");
     await page.click("#more-button");
     await page.locator("#view-status", { hasText: "111 rows shown (all)" }).waitFor();
-    const last = await page.locator("#grid tbody tr").last().locator("td").first().textContent();
+    const last = await page.locator("#grid tbody tr").last().locator("td:not(.pick)").first().textContent();
     assert.equal(last, "1");
     await screenshot(page, "studio-filter-sort");
   });
@@ -162,7 +163,7 @@ async function browse(page) {
     await page.reload();
     await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
     assert.equal(await page.locator("#filter-list .condition .value").inputValue(), "book 1");
-    const first = await page.locator("#grid tbody tr").first().locator("td").first().textContent();
+    const first = await page.locator("#grid tbody tr").first().locator("td:not(.pick)").first().textContent();
     assert.equal(first, "199");
   });
   await step("any-of conditions, NULL checks and an enum's values", async () => {
@@ -182,10 +183,99 @@ async function browse(page) {
     await page.click("#filter-apply");
     await page.locator("#view-status", { hasText: "2 rows shown (all)" }).waitFor();
   });
+  const cellOf = (key, column) => page.locator(`#grid tbody tr[data-key='${JSON.stringify([key])}'] td`).nth(column + 1);
+  const TITLE = 2, SUBTITLE = 3;
+  await step("a cell edited and saved is written", async () => {
+    await page.click('#table-list button[data-table="public.books"]');
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    await cellOf("1", TITLE).dblclick();
+    await cellOf("1", TITLE).locator("input.edit").fill("Edited");
+    await cellOf("1", TITLE).locator("input.edit").press("Enter");
+    await page.locator("#changes-count", { hasText: "1 change not saved" }).waitFor();
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 1 change" }).waitFor();
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.equal(await cellOf("1", TITLE).textContent(), "Edited");
+  });
+  await step("an empty text and NULL are different values", async () => {
+    await cellOf("1", SUBTITLE).dblclick();
+    await cellOf("1", SUBTITLE).locator("input.edit").fill("");
+    await cellOf("1", SUBTITLE).locator("input.edit").press("Enter");
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 1 change" }).waitFor();
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.equal(await cellOf("1", SUBTITLE).textContent(), "");
+    assert.notEqual(await cellOf("1", SUBTITLE).getAttribute("class"), "null", "an empty text, not NULL");
+    await cellOf("1", SUBTITLE).dblclick();
+    await cellOf("1", SUBTITLE).locator("button.set-null").click();
+    await page.click("#save-button");
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    await page.locator(`#grid tbody tr[data-key='["1"]'] td.null`).first().waitFor();
+    assert.equal(await cellOf("1", SUBTITLE).textContent(), "NULL");
+  });
+  await step("a row changed by someone else since it was read is not overwritten: both values shown, the user chooses", async () => {
+    await cellOf("2", TITLE).dblclick();
+    await cellOf("2", TITLE).locator("input.edit").fill("Mine");
+    await cellOf("2", TITLE).locator("input.edit").press("Enter");
+    // Someone else saves row 2 first, through the API, from the version they read.
+    const where = encodeURIComponent(JSON.stringify({ column: "id", op: "equals", value: "2" }));
+    const read = JSON.parse((await raw(`/api/rows?schema=public&name=books&where=${where}`, { Cookie: cookie })).body);
+    const theirs = await raw("/api/save", { Cookie: cookie, "Content-Type": "application/json" }, JSON.stringify({
+      schema: "public", name: "books",
+      changes: [{ op: "update", key: ["2"], version: read.rows[0].version, values: { title: "Theirs" } }],
+    }));
+    assert.equal(theirs.status, 200, theirs.body);
+    await page.click("#save-button");
+    await page.locator("#conflicts .conflict", { hasText: 'title: now "Theirs", yours "Mine"' }).waitFor();
+    assert.equal(await cellOf("2", TITLE).textContent(), "Mine", "the page keeps the user's change");
+    await screenshot(page, "studio-conflict");
+    await page.click("#conflicts .keep-mine");
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 1 change" }).waitFor();
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.equal(await cellOf("2", TITLE).textContent(), "Mine");
+  });
+  await step("selected rows are deleted after a confirmation, new rows added with their defaults", async () => {
+    await page.locator(`#grid tbody tr[data-key='["3"]'] input.pick`).check();
+    page.once("dialog", (d) => d.accept());
+    await page.click("#delete-button");
+    await page.click("#add-button");
+    await page.locator("input[aria-label='new id']").fill("1000");
+    await page.locator("input[aria-label='new title']").fill("New book");
+    await page.locator("#changes-count", { hasText: "2 changes not saved" }).waitFor();
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 2 changes" }).waitFor();
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.equal(await page.locator(`#grid tbody tr[data-key='["3"]']`).count(), 0);
+    const where = encodeURIComponent(JSON.stringify({ column: "id", op: "equals", value: "1000" }));
+    const added = JSON.parse((await raw(`/api/rows?schema=public&name=books&where=${where}`, { Cookie: cookie })).body);
+    assert.equal(added.rows.length, 1);
+    assert.equal(added.rows[0].values[2], "New book");
+    assert.equal(added.rows[0].values[6], "draft", "the column's default");
+  });
+  await step("a change the database refuses saves nothing and says why", async () => {
+    await cellOf("4", TITLE).dblclick();
+    await cellOf("4", TITLE).locator("input.edit").fill("Not saved");
+    await cellOf("4", TITLE).locator("input.edit").press("Enter");
+    await page.click("#add-button");
+    await page.locator("input[aria-label='new id']").fill("5");
+    await page.locator("input[aria-label='new title']").fill("Duplicate key");
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Nothing was saved: change 2: duplicate key" }).waitFor();
+    const where = encodeURIComponent(JSON.stringify({ column: "id", op: "equals", value: "4" }));
+    const four = JSON.parse((await raw(`/api/rows?schema=public&name=books&where=${where}`, { Cookie: cookie })).body);
+    assert.equal(four.rows[0].values[2], "Book 4", "the first change went back with the second");
+    await page.click("#discard-button");
+  });
   await step("a table without a key says why it is read-only, and still pages (by ctid)", async () => {
     await page.click('#table-list button[data-table="public.log_lines"]');
     await page.locator("#view-note", { hasText: "no primary key" }).waitFor();
     await page.locator("#view-status", { hasText: "3 rows shown (all)" }).waitFor();
+    assert.equal(await page.locator("#add-button").isHidden(), true);
+    const refused = await raw("/api/save", { Cookie: cookie, "Content-Type": "application/json" },
+      JSON.stringify({ schema: "public", name: "log_lines", changes: [{ op: "insert", values: { line: "x" } }] }));
+    assert.equal(refused.status, 409);
+    assert.match(refused.body, /no primary key/);
   });
 }
 

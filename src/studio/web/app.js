@@ -5,13 +5,20 @@
 const $ = (id) => document.getElementById(id);
 // view: a number each opened view gets, so that a page that arrives for an older one is dropped.
 const state = { tables: [], table: null, where: null, order: [], next: null, loading: false, view: 0 };
+// Changes staged until Save: updates and deletes by the row's key (JSON), inserts in order.
+const staged = { updates: new Map(), deletes: new Map(), inserts: [] };
 
-async function api(path) {
-  const res = await fetch(path, { headers: { Accept: "application/json" } });
+async function api(path, post) {
+  const init = { headers: { Accept: "application/json" } };
+  if (post) Object.assign(init, { method: "POST", body: JSON.stringify(post) }, { headers: { ...init.headers, "Content-Type": "application/json" } });
+  const res = await fetch(path, init);
   const body = await res.json();
+  if (res.status === 409 && body.conflicts) return body;
   if (!res.ok) throw new Error(body.error ? body.error.message : `HTTP ${res.status}`);
   return body;
 }
+
+const editable = () => state.table && !state.table.readOnly;
 
 function status(text) {
   $("view-status").textContent = text;
@@ -73,6 +80,7 @@ function showTables() {
 
 function showHeader(t) {
   const row = document.createElement("tr");
+  if (editable()) row.append(el("th", { className: "pick", title: "select rows to delete" }));
   t.columns.forEach((c) => {
     const at = state.order.findIndex((o) => o.column === c.name);
     const arrow = at < 0 ? "" : (state.order[at].desc ? " ▼" : " ▲") + (state.order.length > 1 ? at + 1 : "");
@@ -112,6 +120,168 @@ function cell(column, value) {
   return td;
 }
 
+// ---- editing: staged in the page, saved in one transaction ----
+
+function keyOf(values) {
+  const t = state.table;
+  return t.key.map((k) => values[t.columns.findIndex((c) => c.name === k)]);
+}
+
+function rowElement(row) {
+  const t = state.table;
+  const tr = document.createElement("tr");
+  tr.dataset.key = JSON.stringify(keyOf(row.values));
+  tr.dataset.version = row.version;
+  if (editable()) {
+    const pick = el("input", { type: "checkbox", className: "pick", ariaLabel: "select the row" });
+    tr.append(el("td", { className: "pick" }, pick));
+  }
+  row.values.forEach((v, i) => {
+    const td = cell(t.columns[i], v);
+    if (editable() && !t.columns[i].binary) td.addEventListener("dblclick", () => editCell(tr, td, i));
+    tr.append(td);
+  });
+  return tr;
+}
+
+// An editor in the cell: Enter stages the text, "NULL" stages NULL (not an empty text), Escape
+// leaves the cell as it was.
+function editCell(tr, td, i) {
+  if (td.querySelector("input")) return;
+  const column = state.table.columns[i];
+  const before = td.classList.contains("null") ? null : td.textContent;
+  const input = el("input", { className: "edit", value: before ?? "", ariaLabel: column.name });
+  const setNull = el("button", { type: "button", className: "set-null", textContent: "NULL", disabled: !column.nullable });
+  const restore = () => { td.replaceChildren(); show(td, column, before); };
+  const stage = (value) => {
+    const key = tr.dataset.key;
+    const update = staged.updates.get(key) || { key: JSON.parse(key), version: tr.dataset.version, values: {} };
+    update.values[column.name] = value;
+    staged.updates.set(key, update);
+    td.replaceChildren();
+    show(td, column, value);
+    td.classList.add("changed");
+    showStaged();
+  };
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") stage(input.value);
+    if (e.key === "Escape") restore();
+  });
+  setNull.addEventListener("mousedown", (e) => { e.preventDefault(); stage(null); });
+  td.replaceChildren(input, setNull);
+  input.focus();
+}
+
+function show(td, column, value) {
+  const shown = cell(column, value);
+  td.className = shown.className;
+  td.textContent = shown.textContent;
+  td.title = shown.title;
+}
+
+function stagedCount() {
+  return staged.updates.size + staged.deletes.size + staged.inserts.length;
+}
+
+function showStaged() {
+  const n = stagedCount();
+  $("changes").hidden = n === 0;
+  $("changes-count").textContent = `${n} change${n === 1 ? "" : "s"} not saved`;
+}
+
+function discard() {
+  staged.updates.clear();
+  staged.deletes.clear();
+  staged.inserts.length = 0;
+  $("conflicts").replaceChildren();
+  $("conflicts").hidden = true;
+  showStaged();
+}
+
+function deleteSelected() {
+  const rows = [...document.querySelectorAll("#grid tbody tr")].filter((tr) => tr.querySelector("input.pick:checked"));
+  if (!rows.length || !confirm(`Delete ${rows.length} row${rows.length === 1 ? "" : "s"} when you save?`)) return;
+  for (const tr of rows) {
+    staged.deletes.set(tr.dataset.key, { key: JSON.parse(tr.dataset.key), version: tr.dataset.version });
+    tr.classList.add("deleting");
+  }
+  showStaged();
+}
+
+// A new row at the top of the grid: a field per column; one left empty gets the column's
+// default (an identity or a serial fills itself).
+function addRow() {
+  const t = state.table;
+  const inputs = {};
+  const tr = el("tr", { className: "inserting" }, el("td", { className: "pick" }));
+  for (const c of t.columns) {
+    const input = el("input", { className: "new-value", ariaLabel: `new ${c.name}`, placeholder: "default", disabled: !!c.binary });
+    inputs[c.name] = input;
+    tr.append(el("td", {}, input));
+  }
+  staged.inserts.push(inputs);
+  $("grid").tBodies[0].prepend(tr);
+  showStaged();
+}
+
+async function save() {
+  const changes = [];
+  // A row both edited and deleted is only deleted (its update would change the version the
+  // delete names).
+  for (const [key, u] of staged.updates)
+    if (!staged.deletes.has(key)) changes.push({ op: "update", key: u.key, version: u.version, values: u.values });
+  for (const inputs of staged.inserts) {
+    const values = {};
+    for (const [name, input] of Object.entries(inputs)) if (input.value !== "") values[name] = input.value;
+    changes.push({ op: "insert", values });
+  }
+  for (const d of staged.deletes.values()) changes.push({ op: "delete", key: d.key, version: d.version });
+  $("save-status").textContent = "Saving…";
+  try {
+    const answer = await api("/api/save", { schema: state.table.schema, name: state.table.name, changes });
+    if (answer.conflicts) return showConflicts(changes, answer.conflicts);
+    discard();
+    openTable(state.table, state.where, state.order);
+    $("save-status").textContent = `Saved ${answer.saved} change${answer.saved === 1 ? "" : "s"}`;
+  } catch (e) {
+    $("save-status").textContent = `Nothing was saved: ${e.message}`;
+    status("");
+  }
+}
+
+// Rows someone else changed since they were read: nothing was saved. For each, what it holds
+// now next to what was staged; the user keeps theirs (staged again on the new version) or
+// takes what is there.
+function showConflicts(changes, conflicts) {
+  const box = $("conflicts");
+  box.hidden = false;
+  box.replaceChildren(el("p", { textContent: "Nothing was saved: these rows were changed by someone else since you read them." }));
+  for (const c of conflicts) {
+    const change = changes[c.change];
+    const key = JSON.stringify(change.key);
+    const staging = change.op === "update" ? staged.updates : staged.deletes;
+    const item = el("div", { className: "conflict" });
+    const what = change.op === "update"
+      ? Object.entries(change.values).map(([col, mine]) => {
+          const now = c.values ? c.values[state.table.columns.findIndex((x) => x.name === col)] : null;
+          return `${col}: now ${now === null ? "NULL" : JSON.stringify(now)}, yours ${mine === null ? "NULL" : JSON.stringify(mine)}`;
+        }).join("; ")
+      : "changed since you read it; yours: delete it";
+    item.append(el("span", { textContent: `Row ${change.key.join(", ")}: ${c.values ? what : "it was deleted meanwhile"}` }));
+    const mine = el("button", { type: "button", className: "keep-mine", textContent: "Keep mine", disabled: !c.values });
+    const theirs = el("button", { type: "button", className: "take-theirs", textContent: "Take theirs" });
+    mine.addEventListener("click", () => {
+      staging.get(key).version = c.version;
+      item.remove();
+      $("save-status").textContent = "Kept yours: save to write it";
+    });
+    theirs.addEventListener("click", () => { staging.delete(key); item.remove(); showStaged(); });
+    item.append(mine, theirs);
+    box.append(item);
+  }
+  $("save-status").textContent = "Nothing was saved: resolve the conflicts, then save again";
+}
+
 function viewQuery(extra = {}) {
   const t = state.table;
   const q = new URLSearchParams({ schema: t.schema, name: t.name, ...extra });
@@ -131,11 +301,7 @@ async function loadPage() {
     const page = await api(`/api/rows?${q}`);
     if (state.view !== view) return;
     const body = $("grid").tBodies[0];
-    for (const row of page.rows) {
-      const tr = document.createElement("tr");
-      row.values.forEach((v, i) => tr.append(cell(state.table.columns[i], v)));
-      body.append(tr);
-    }
+    for (const row of page.rows) body.append(rowElement(row));
     state.next = page.next;
     $("more-button").hidden = !page.next;
     status(`${body.rows.length.toLocaleString("en")} rows shown${page.next ? "" : " (all)"}`);
@@ -147,6 +313,8 @@ async function loadPage() {
 }
 
 function openTable(t, where, order) {
+  const n = stagedCount();
+  if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return;
   Object.assign(state, { table: t, where, order, next: null, loading: false, view: state.view + 1 });
   saveView();
   for (const b of document.querySelectorAll("#table-list button"))
@@ -155,6 +323,9 @@ function openTable(t, where, order) {
   $("view-count").textContent = where ? "" : `~${t.estimatedRows.toLocaleString("en")} rows (estimated)`;
   $("count-button").hidden = false;
   $("more-button").hidden = true;
+  $("add-button").hidden = !editable();
+  $("delete-button").hidden = !editable();
+  discard();
   $("view-note").hidden = !t.readOnly;
   $("view-note").textContent = t.readOnly || "";
   $("filters").hidden = false;
@@ -234,6 +405,13 @@ function applyFilters() {
 
 async function start() {
   $("more-button").addEventListener("click", loadPage);
+  $("add-button").addEventListener("click", addRow);
+  $("delete-button").addEventListener("click", deleteSelected);
+  $("save-button").addEventListener("click", save);
+  $("discard-button").addEventListener("click", () => {
+    discard();
+    openTable(state.table, state.where, state.order);
+  });
   $("count-button").addEventListener("click", exactCount);
   $("filter-add").addEventListener("click", () => $("filter-list").append(conditionRow()));
   $("filter-apply").addEventListener("click", applyFilters);
