@@ -121,7 +121,12 @@ struct Studio::Impl {
       co_return http::error_response(504, "timeout",
                                      "the database did not answer in time; the statement was cancelled");
     } catch (const Error& e) {
-      co_return http::error_response(500, "database_error", mask_secrets(e.message()));
+      // A value the column's type cannot read (class 22) or a statement the server rejects
+      // for what the request asked (class 42): the request's to fix.
+      const std::string state = e.sqlstate();
+      const bool requested = state.starts_with("22") || state.starts_with("42");
+      co_return http::error_response(requested ? 400 : 500, requested ? "rejected_by_database" : "database_error",
+                                     mask_secrets(e.message()));
     }
   }
 

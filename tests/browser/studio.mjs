@@ -83,6 +83,11 @@ async function security() {
     const r = await raw("/api/rows?schema=public&name=books&where=%7Bbroken", { Cookie: cookie });
     assert.equal(r.status, 400);
     assert.match(r.body, /where is not JSON/);
+    // A value the column's type cannot read: the database's message, as the request's mistake.
+    const notANumber = encodeURIComponent(JSON.stringify({ column: "id", op: "equals", value: "abc" }));
+    const typed = await raw(`/api/rows?schema=public&name=books&where=${notANumber}`, { Cookie: cookie });
+    assert.equal(typed.status, 400);
+    assert.match(typed.body, /invalid input syntax for type bigint/);
   });
   await step("a table that is not in the catalog is refused by name", async () => {
     const r = await raw("/api/rows?schema=public&name=pg_authid", { Cookie: cookie });
