@@ -258,6 +258,26 @@ async function browse(page) {
     assert.equal(added.rows[0].values[2], "New book");
     assert.equal(added.rows[0].values[6], "draft", "the column's default");
   });
+  await step("the keyboard moves between cells and edits the one it is on", async () => {
+    await cellOf("4", TITLE).click();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowLeft");
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), "Book 5");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("Typed");
+    await page.keyboard.press("Tab");  // keeps the text, moves to the next column
+    assert.equal(await cellOf("5", TITLE).textContent(), "Typed");
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.column), String(SUBTITLE));
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Escape");  // leaves the subtitle as it was
+    assert.equal(await cellOf("5", SUBTITLE).textContent(), "NULL");
+    await page.locator("#changes-count", { hasText: "1 change not saved" }).waitFor();
+    await page.click("#discard-button");
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.equal(await cellOf("5", TITLE).textContent(), "Book 5");
+  });
   await step("a change the database refuses saves nothing and says why", async () => {
     await cellOf("4", TITLE).dblclick();
     await cellOf("4", TITLE).locator("input.edit").fill("Not saved");

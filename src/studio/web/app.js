@@ -138,10 +138,44 @@ function rowElement(row) {
   }
   row.values.forEach((v, i) => {
     const td = cell(t.columns[i], v);
+    td.dataset.column = i;
+    td.tabIndex = -1;
     if (editable() && !t.columns[i].binary) td.addEventListener("dblclick", () => editCell(tr, td, i));
     tr.append(td);
   });
   return tr;
+}
+
+// ---- the keyboard: one cell of the grid in the tab order at a time; arrows move it, Enter
+// edits it, Escape leaves an editor, Tab in an editor keeps its text and moves on ----
+
+function focusCell(td) {
+  if (!td) return;
+  for (const x of document.querySelectorAll('#grid td[tabindex="0"]')) x.tabIndex = -1;
+  td.tabIndex = 0;
+  td.focus();
+}
+
+function neighbour(td, dx, dy) {
+  if (dy) {
+    const row = dy > 0 ? td.parentElement.nextElementSibling : td.parentElement.previousElementSibling;
+    return row ? row.querySelector(`td[data-column="${td.dataset.column}"]`) : null;
+  }
+  const next = dx > 0 ? td.nextElementSibling : td.previousElementSibling;
+  return next && next.dataset.column !== undefined ? next : null;
+}
+
+function gridKeys(e) {
+  const td = e.target;
+  if (!(td instanceof HTMLTableCellElement) || td.dataset.column === undefined) return;  // an editor's own keys
+  const moves = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1] };
+  if (moves[e.key]) {
+    e.preventDefault();
+    focusCell(neighbour(td, ...moves[e.key]));
+  } else if (e.key === "Enter" && editable() && !state.table.columns[td.dataset.column].binary) {
+    e.preventDefault();
+    editCell(td.parentElement, td, Number(td.dataset.column));
+  }
 }
 
 // An editor in the cell: Enter stages the text, "NULL" stages NULL (not an empty text), Escape
@@ -164,8 +198,17 @@ function editCell(tr, td, i) {
     showStaged();
   };
   input.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") stage(input.value);
-    if (e.key === "Escape") restore();
+    if (e.key === "Enter") {
+      stage(input.value);
+      focusCell(td);
+    } else if (e.key === "Escape") {
+      restore();
+      focusCell(td);
+    } else if (e.key === "Tab") {
+      e.preventDefault();
+      stage(input.value);
+      focusCell(neighbour(td, e.shiftKey ? -1 : 1, 0) || td);
+    }
   });
   setNull.addEventListener("mousedown", (e) => { e.preventDefault(); stage(null); });
   td.replaceChildren(input, setNull);
@@ -302,6 +345,8 @@ async function loadPage() {
     if (state.view !== view) return;
     const body = $("grid").tBodies[0];
     for (const row of page.rows) body.append(rowElement(row));
+    const first = body.querySelector("td[data-column]");
+    if (first && !body.querySelector('td[tabindex="0"]')) first.tabIndex = 0;
     state.next = page.next;
     $("more-button").hidden = !page.next;
     status(`${body.rows.length.toLocaleString("en")} rows shown${page.next ? "" : " (all)"}`);
@@ -406,6 +451,10 @@ function applyFilters() {
 async function start() {
   $("more-button").addEventListener("click", loadPage);
   $("add-button").addEventListener("click", addRow);
+  $("grid").addEventListener("keydown", gridKeys);
+  $("grid").addEventListener("mousedown", (e) => {
+    if (e.target instanceof HTMLTableCellElement && e.target.dataset.column !== undefined) focusCell(e.target);
+  });
   $("delete-button").addEventListener("click", deleteSelected);
   $("save-button").addEventListener("click", save);
   $("discard-button").addEventListener("click", () => {
