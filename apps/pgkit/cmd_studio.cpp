@@ -78,6 +78,8 @@ void add_studio_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--host", o->studio.host, "Address to listen on (default 127.0.0.1)");
   cmd->add_flag("--allow-remote", o->studio.allow_remote, "Allow a --host that is not a loopback address");
   cmd->add_option("--time-zone", o->studio.time_zone, "Zone timestamps are shown in (default UTC)");
+  cmd->add_flag("--read-only", o->studio.read_only,
+                "Read-only sessions and transactions: the database refuses every write (give a read-only role too)");
   cmd->add_flag("--no-open", o->no_open, "Print the URL without opening a browser");
   cmd->callback([o, &exit_code] { exit_code = run_studio(*o); });
 }

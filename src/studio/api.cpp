@@ -122,7 +122,8 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
     json::array key_json, columns;
     for (const auto& k : key) key_json.emplace_back(k);
     for (const auto& c : t.columns) columns.push_back(column_json(catalog_, c));
-    std::string reason = read_only_reason(t, key);
+    std::string reason =
+        read_only_ ? "the studio runs --read-only: the database refuses every write" : read_only_reason(t, key);
     out.push_back(json::object{{"schema", t.schema},
                                {"name", t.name},
                                {"estimatedRows", estimate},
@@ -222,7 +223,10 @@ boost::asio::awaitable<http::Response> Api::save(http::Request& req) {
     if (!found.list.empty()) throw std::move(found);
   };
   try {
-    co_await pool_.transaction(apply);
+    // --read-only: the save still reaches the database, which refuses it (the studio's own
+    // sessions are read-only too); no check of ours stands in for the server's.
+    TransactionOptions options{.read_only = read_only_};
+    co_await pool_.transaction(apply, options);
   } catch (Conflicts& c) {
     co_return http::json_response(409, json::object{{"conflicts", std::move(c.list)}});
   } catch (const Timeout&) {

@@ -12,7 +12,10 @@ namespace pgkit::studio {
 
 class Api {
  public:
-  Api(AsyncPool pool, catalog::Catalog catalog) : pool_(pool), catalog_(std::move(catalog)) {}
+  /// read_only: saves run in READ ONLY transactions (the database refuses them), and the
+  /// tables say so.
+  Api(AsyncPool pool, catalog::Catalog catalog, bool read_only)
+      : pool_(pool), catalog_(std::move(catalog)), read_only_(read_only) {}
 
   /// GET /api/tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type, nullable, values?}]}]
   boost::asio::awaitable<http::Response> tables(http::Request& req);
@@ -31,6 +34,7 @@ class Api {
 
   AsyncPool pool_;
   catalog::Catalog catalog_;
+  bool read_only_;
 };
 
 }  // namespace pgkit::studio

@@ -37,6 +37,7 @@ Config studio_config(Config c, const StudioOptions& o) {
   c.params["application_name"] = "pgkit studio";
   std::string& options = c.params["options"];
   options += (options.empty() ? "" : " ") + std::string("-c TimeZone=") + o.time_zone;
+  if (o.read_only) options += " -c default_transaction_read_only=on";
   return c;
 }
 
@@ -73,7 +74,7 @@ struct Studio::Impl {
   Impl(const Config& database, StudioOptions o)
       : options(std::move(o)),
         pool(studio_config(database, options)),
-        api(AsyncPool(pool), describe_database(pool)),
+        api(AsyncPool(pool), describe_database(pool), options.read_only),
         server(
             {.address = options.host, .port = options.port, .threads = 2}, [this](Request& req) { return handle(req); },
             [](const Request&, const Response&) {}) {

@@ -23,6 +23,10 @@ struct StudioOptions {
   /// The zone timestamps with a time zone are shown in (the sessions' TimeZone): UTC unless
   /// the user picks another, never the browser's.
   std::string time_zone = "UTC";
+  /// Every session read-only (default_transaction_read_only) and every save in a READ ONLY
+  /// transaction: the database refuses writes, whatever a request asks. Give the URL of a role
+  /// without write rights too, where there is one.
+  bool read_only = false;
 };
 
 class Studio {

@@ -7,6 +7,8 @@ import http from "node:http";
 import { chromium } from "playwright-core";
 
 const signIn = new URL(process.argv[2]);
+// write: every step; read-only: a studio started with --read-only, whose saves the database refuses.
+const mode = process.argv[3] || "write";
 const port = signIn.port;
 
 // A request as any program could send it, headers exactly as given (node's fetch would not
@@ -306,7 +308,40 @@ async function browse(page) {
 
 let browser, page;
 const pageErrors = [];
+async function readOnly() {
+  await step("sign in", async () => {
+    const r = await raw(signIn.pathname + signIn.search);
+    assert.equal(r.status, 303);
+    cookie = r.headers["set-cookie"][0].split(";")[0];
+  });
+  await step("the tables say the studio is read-only", async () => {
+    const tables = JSON.parse((await raw("/api/tables", { Cookie: cookie })).body).tables;
+    assert.match(tables.find((t) => t.name === "books").readOnly, /--read-only/);
+  });
+  await step("a save sent anyway reaches the database, which refuses it", async () => {
+    const read = JSON.parse((await raw("/api/rows?schema=public&name=books&limit=1", { Cookie: cookie })).body);
+    const save = (change) => raw("/api/save", { Cookie: cookie, "Content-Type": "application/json" },
+      JSON.stringify({ schema: "public", name: "books", changes: [change] }));
+    for (const change of [
+      { op: "update", key: ["1"], version: read.rows[0].version, values: { title: "Written" } },
+      { op: "insert", values: { id: "999", title: "Written" } },
+      { op: "delete", key: ["1"], version: read.rows[0].version },
+    ]) {
+      const r = await save(change);
+      assert.equal(r.status, 400, r.body);
+      assert.match(r.body, /read-only transaction/);
+    }
+    const after = JSON.parse((await raw("/api/rows?schema=public&name=books&limit=1", { Cookie: cookie })).body);
+    assert.equal(after.rows[0].values[2], "Book 1");
+  });
+}
+
 try {
+  if (mode === "read-only") {
+    await readOnly();
+    console.log("all steps passed");
+    process.exit(0);
+  }
   await security();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",

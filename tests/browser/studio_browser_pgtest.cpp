@@ -53,32 +53,64 @@ void fill(const std::string& url) {
 
 }  // namespace
 
-TEST(StudioBrowser, BrowsePagesCountsAndRefusesWhatIsNotItsOwn) {
+// `pgkit studio` with args on url's database, until the test's end: its sign-in link, and its log.
+struct RunningStudio {
+  RunningStudio(const std::string& url, std::vector<std::string> args)
+      : dir("studio"),
+        log(dir.path() / "studio.log"),
+        process(command(std::move(args)), log,
+                {.env = {{"DATABASE_URL", url}}, .unset_env = {"PGHOST", "PGPORT", "PGDATABASE"}}) {}
+  static std::vector<std::string> command(std::vector<std::string> args) {
+    std::vector<std::string> argv{PGKIT_CLI, "studio", "--port", "0", "--no-open"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  ::testing::AssertionResult started() {
+    std::smatch found;
+    std::string printed;
+    const std::regex sign_in(R"(open (http://127\.0\.0\.1:[0-9]+/login\?token=[A-Za-z0-9_-]+))");
+    auto result = test::eventually(
+        [&] {
+          printed = read_file(log);
+          return std::regex_search(printed, found, sign_in);
+        },
+        30s, [&] { return "the studio printed: " + printed; });
+    if (result) link = found[1];
+    return result;
+  }
+  // studio.mjs with the link and mode; its output in the failure message.
+  void drive(const std::string& mode) {
+    auto run = test::run_process({"node", std::string(PGKIT_BROWSER_TESTS) + "/studio.mjs", link, mode},
+                                 {.merge_stderr = true, .timeout = 180s});
+    EXPECT_EQ(run.exit_code, 0) << run.describe() << "\nthe studio's log:\n" << read_file(log);
+    EXPECT_NE(run.out.find("all steps passed"), std::string::npos) << run.out;
+  }
+
+  test::TempDir dir;
+  std::filesystem::path log;
+  test::ChildProcess process;
+  std::string link;
+};
+
+TEST(StudioBrowser, BrowsePagesFiltersEditsAndRefusesWhatIsNotItsOwn) {
   const std::string url = test::fresh_database_url("studio_browser");
   fill(url);
-  test::TempDir dir("studio");
-  const auto log = dir.path() / "studio.log";
-  test::ChildProcess studio({PGKIT_CLI, "studio", "--port", "0", "--no-open"}, log,
-                            {.env = {{"DATABASE_URL", url}}, .unset_env = {"PGHOST", "PGPORT", "PGDATABASE"}});
-  std::smatch found;
-  std::string printed;
-  const std::regex sign_in(R"(open (http://127\.0\.0\.1:[0-9]+/login\?token=[A-Za-z0-9_-]+))");
-  ASSERT_TRUE(test::eventually(
-      [&] {
-        printed = read_file(log);
-        return std::regex_search(printed, found, sign_in);
-      },
-      30s, [&] { return "the studio printed: " + printed; }));
-  const std::string link = found[1];
-
-  auto run = test::run_process({"node", std::string(PGKIT_BROWSER_TESTS) + "/studio.mjs", link},
-                               {.merge_stderr = true, .timeout = 180s});
-  EXPECT_EQ(run.exit_code, 0) << run.describe() << "\nthe studio's log:\n" << read_file(log);
-  EXPECT_NE(run.out.find("all steps passed"), std::string::npos) << run.out;
+  RunningStudio studio(url, {});
+  ASSERT_TRUE(studio.started());
+  studio.drive("write");
   // Ctrl-C stops it cleanly.
-  EXPECT_EQ(studio.stop(SIGINT, 30s), 0) << read_file(log);
+  EXPECT_EQ(studio.process.stop(SIGINT, 30s), 0) << read_file(studio.log);
   // The token is in the printed link only: never in the log of what was served.
-  const std::string token = link.substr(link.find("token=") + 6);
-  const std::string logged = read_file(log);
+  const std::string token = studio.link.substr(studio.link.find("token=") + 6);
+  const std::string logged = read_file(studio.log);
   EXPECT_EQ(logged.find(token), logged.rfind(token)) << "the token appears more than once:\n" << logged;
+}
+
+TEST(StudioBrowser, ReadOnlyIsTheDatabasesRefusalNotAHiddenButton) {
+  const std::string url = test::fresh_database_url("studio_read_only");
+  fill(url);
+  RunningStudio studio(url, {"--read-only"});
+  ASSERT_TRUE(studio.started());
+  studio.drive("read-only");
+  EXPECT_EQ(studio.process.stop(SIGINT, 30s), 0) << read_file(studio.log);
 }
