@@ -21,17 +21,6 @@ Fragment joined(Fragment a, std::string_view op, Fragment b) {
   return a;
 }
 
-// \, % and _ stand for themselves in a LIKE pattern (backslash is PostgreSQL's LIKE escape).
-std::string like_escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  for (char c : text) {
-    if (c == '\\' || c == '%' || c == '_') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 bool nulls_first(const OrderTerm& t) { return t.nulls == Nulls::first || (t.nulls == Nulls::default_ && t.descending); }
 
 // Rows after the page's row in this order. With every column NOT NULL and one direction, a row
@@ -106,6 +95,16 @@ std::string page_clause(const Page& page, Params& params) {
 }
 
 }  // namespace
+
+std::string like_escaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  for (char c : text) {
+    if (c == '\\' || c == '%' || c == '_') out += '\\';
+    out += c;
+  }
+  return out;
+}
 
 std::string order_clause(std::span<const OrderTerm> order) {
   std::string out;

@@ -17,8 +17,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool is_loopback(std::string_view host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
-
 // The value of one cookie in a Cookie header ("a=1; pgkit_studio=xyz"), "" when absent.
 std::string_view cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
@@ -38,6 +36,8 @@ bool same_hash(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+bool Access::is_loopback(std::string_view host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
 Access::Access(std::string host, unsigned short port)
     : token_(http::random_token()), token_hash_(http::sha256_hex(token_)), port_(port), host_(std::move(host)) {

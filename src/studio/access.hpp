@@ -17,6 +17,9 @@ class Access {
   /// host: what the studio is bound to ("127.0.0.1", or --host's name); port its port.
   Access(std::string host, unsigned short port);
 
+  /// 127.0.0.1, localhost or ::1.
+  static bool is_loopback(std::string_view host);
+
   /// The token the printed URL carries (made once, random, 256 bits).
   const std::string& token() const noexcept { return token_; }
   /// The URL to open: http://host:port/login?token=….

@@ -128,10 +128,8 @@ Statement change_statement(const catalog::Table& t, const std::vector<std::strin
 
 Statement current_row_statement(const catalog::Table& t, const std::vector<std::string>& key, const Change& c) {
   Statement st;
-  std::string columns;
-  for (const auto& column : t.columns) columns += ", " + page_column(column);
   std::string where = row_condition(key, c, st.params, false);
-  st.sql = fmt::format("SELECT t.xmin{} FROM {} AS t WHERE {}", columns, qualified_name(t), where);
+  st.sql = fmt::format("SELECT t.xmin{} FROM {} AS t WHERE {}", page_columns(t), qualified_name(t), where);
   return st;
 }
 

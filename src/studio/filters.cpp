@@ -4,6 +4,7 @@
 
 #include "http/http.hpp"
 #include "pgkit/client/field.hpp"
+#include "pgkit/client/read.hpp"
 
 namespace pgkit::studio {
 
@@ -36,16 +37,6 @@ std::string text_value(const json::object& o, const std::string& column, const s
   const json::value* v = o.if_contains("value");
   if (!v || !v->is_string()) bad(fmt::format("{} {} takes a value (a text)", column, op));
   return std::string(v->as_string());
-}
-
-// \, % and _ stand for themselves in a LIKE pattern (backslash is PostgreSQL's LIKE escape).
-std::string like_escaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '%' || c == '_') out += '\\';
-    out += c;
-  }
-  return out;
 }
 
 // An array literal ({"a","b",NULL}) of texts, each quoted, for `= ANY($1::type[])`.
@@ -100,7 +91,7 @@ Fragment column_condition(const catalog::Table& t, const json::object& o) {
       // Other types are searched as their text (a uuid, a number, a JSON document).
       std::string subject = is_text(c) ? col : col + "::text";
       return with_value(subject + (insensitive ? " ILIKE " : " LIKE ") + kMarker,
-                        before + like_escaped(text_value(o, c.name, op)) + after);
+                        before + client::detail::like_escaped(text_value(o, c.name, op)) + after);
     }
   if (op == "in" || op == "notIn") {
     if (!v || !v->is_array()) bad(fmt::format("{} {} takes a list of values", c.name, op));

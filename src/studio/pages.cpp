@@ -71,6 +71,12 @@ std::string page_column(const catalog::Column& c) {
   return name;
 }
 
+std::string page_columns(const catalog::Table& t) {
+  std::string out;
+  for (const auto& c : t.columns) out += ", " + page_column(c);
+  return out;
+}
+
 std::string qualified_name(const catalog::Table& t) {
   return catalog::quote_ident(t.schema) + "." + catalog::quote_ident(t.name);
 }
@@ -88,7 +94,7 @@ Statement page_statement(const catalog::Table& t, const std::vector<std::string>
     order.push_back({c.expression, c.expression, c.descending, client::Nulls::default_, c.nullable});
     select += ", " + c.expression;
   }
-  for (const auto& c : t.columns) select += ", " + page_column(c);
+  select += page_columns(t);
   client::detail::Page page{.take = limit + 1};
   for (const auto& v : after) {
     if (!v) {

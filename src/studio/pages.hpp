@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pgkit/catalog.hpp"
+#include "pgkit/client/read.hpp"
 #include "pgkit/client/where.hpp"
 #include "pgkit/params.hpp"
 #include "studio/filters.hpp"
@@ -27,10 +28,10 @@ std::string read_only_reason(const catalog::Table& t, const std::vector<std::str
 /// (for bytea[], how many values): a page never carries a whole binary value.
 std::string page_column(const catalog::Column& c);
 
-struct Statement {
-  std::string sql;
-  Params params;
-};
+using client::detail::Statement;
+
+/// ", <page_column>…" for every column of t, in order.
+std::string page_columns(const catalog::Table& t);
 
 /// One page of a view of t: the sort the user chose, then the key (tableoid and ctid without
 /// one) to make the order total.

@@ -27,8 +27,6 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
-
 // The studio's own pool: a few connections (one user), its sessions named, in the zone the
 // studio shows timestamps in.
 Config studio_config(Config c, const StudioOptions& o) {
@@ -162,7 +160,7 @@ Studio::Studio(const Config& database, StudioOptions options) {
   if (options.host == "0.0.0.0" || options.host == "::")
     throw ConfigError({.message = "pgkit studio needs the address of one interface, not " + options.host,
                        .hint = "give --host the address browsers will use (it checks their Host header against it)"});
-  if (!is_loopback(options.host) && !options.allow_remote)
+  if (!Access::is_loopback(options.host) && !options.allow_remote)
     throw ConfigError({.message = "pgkit studio binds " + options.host +
                                   ": anyone who reaches that address could try to use the studio",
                        .hint = "keep the default 127.0.0.1, or pass --allow-remote as well if you mean it"});

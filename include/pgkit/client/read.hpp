@@ -60,6 +60,10 @@ std::string select_statement(std::string_view model, std::string_view select_lis
 /// SELECT count(*) …, with take/skip counted as Prisma counts them (a subquery).
 std::string count_statement(std::string_view model, std::string_view table, Fragment& where, Page& page);
 
+/// text for a LIKE pattern, matching itself: \, % and _ escaped (backslash is PostgreSQL's
+/// LIKE escape).
+std::string like_escaped(std::string_view text);
+
 /// sql with each parameter marker (kParam) replaced by $1, $2, … in order.
 std::string numbered(std::string_view sql);
 
