@@ -26,7 +26,7 @@ namespace {
 // A page's statements are bounded: a table scan that outlives this is cancelled on the server.
 constexpr std::chrono::milliseconds kPageTimeout = 10s;
 constexpr std::chrono::milliseconds kCountTimeout = 30s;
-constexpr int kDefaultPage = 100, kMaxPage = 1000;
+constexpr int kDefaultPage = 100, kMaxPage = 1000, kMaxCount = 1'000'000;
 
 // Estimated rows from statistics (no count(*) at start): reltuples once analysed, else the
 // live tuples the statistics collector counted; a partitioned table's, its partitions' sum.
@@ -48,13 +48,14 @@ json::value text_or_null(const Row& row, int i) {
   return json::string(row.text(i));
 }
 
-int page_size(const http::Request& req) {
-  auto given = req.query_param("limit");
-  if (!given) return kDefaultPage;
+// A whole-number query parameter from 1 to max; fallback when absent.
+int number_param(const http::Request& req, std::string_view name, int fallback, int max) {
+  auto given = req.query_param(name);
+  if (!given) return fallback;
   int n = 0;
   auto [end, ec] = std::from_chars(given->data(), given->data() + given->size(), n);
-  if (ec != std::errc{} || end != given->data() + given->size() || n < 1 || n > kMaxPage)
-    throw http::HttpError(400, "invalid_request", "limit must be a whole number from 1 to 1000");
+  if (ec != std::errc{} || end != given->data() + given->size() || n < 1 || n > max)
+    throw http::HttpError(400, "invalid_request", fmt::format("{} must be a whole number from 1 to {}", name, max));
   return n;
 }
 
@@ -101,6 +102,20 @@ json::object column_json(const catalog::Catalog& cat, const catalog::Column& c) 
   return o;
 }
 
+json::array names(const std::vector<std::string>& list) {
+  json::array out;
+  for (const auto& n : list) out.emplace_back(n);
+  return out;
+}
+
+// A relation as the page follows it: `table` is the other end's.
+json::object relation_json(const Relation& r, const catalog::Table& other) {
+  return json::object{{"name", r.name},
+                      {"table", json::object{{"schema", other.schema}, {"name", other.name}}},
+                      {"columns", names(r.columns)},
+                      {"referencedColumns", names(r.referenced)}};
+}
+
 }  // namespace
 
 const catalog::Table& Api::table_of(const http::Request& req) const {
@@ -119,17 +134,22 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
     for (const auto& row : estimates)
       if (row.text(0) == t.schema && row.text(1) == t.name) estimate = row.get<std::int64_t>(2);
     std::vector<std::string> key = row_key(t);
-    json::array key_json, columns;
-    for (const auto& k : key) key_json.emplace_back(k);
+    json::array columns, relations, referenced_by;
     for (const auto& c : t.columns) columns.push_back(column_json(catalog_, c));
+    for (const auto& r : relations_) {
+      if (r.from == &t) relations.push_back(relation_json(r, *r.to));
+      if (r.to == &t) referenced_by.push_back(relation_json(r, *r.from));
+    }
     std::string reason =
         read_only_ ? "the studio runs --read-only: the database refuses every write" : read_only_reason(t, key);
     out.push_back(json::object{{"schema", t.schema},
                                {"name", t.name},
                                {"estimatedRows", estimate},
-                               {"key", std::move(key_json)},
+                               {"key", names(key)},
                                {"readOnly", reason.empty() ? json::value(nullptr) : json::value(reason)},
-                               {"columns", std::move(columns)}});
+                               {"columns", std::move(columns)},
+                               {"relations", std::move(relations)},
+                               {"referencedBy", std::move(referenced_by)}});
   }
   co_return http::json_response(200, json::object{{"tables", std::move(out)}});
 }
@@ -137,7 +157,7 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
 boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {
   const catalog::Table& t = table_of(req);
   const std::vector<std::string> key = row_key(t);
-  const int limit = page_size(req);
+  const int limit = number_param(req, "limit", kDefaultPage, kMaxPage);
   View view{order_of(t, json_param(req, "order")), filter_of(t, json_param(req, "where"))};
   const std::size_t cursor_columns = cursor_size(key, view);
   const auto after = cursor_of(req, cursor_columns);
@@ -164,8 +184,9 @@ boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {
 boost::asio::awaitable<http::Response> Api::count(http::Request& req) {
   const catalog::Table& t = table_of(req);
   client::detail::Fragment where = filter_of(t, json_param(req, "where"));
-  client::detail::Page all;
-  const std::string sql = client::detail::count_statement(t.name, qualified_name(t) + " AS t", where, all);
+  client::detail::Page page;
+  if (int at_most = number_param(req, "atMost", 0, kMaxCount)) page.take = at_most + 1;
+  const std::string sql = client::detail::count_statement(t.name, qualified_name(t) + " AS t", where, page);
   const QueryOptions options{.timeout = kCountTimeout, .prepare = false};
   auto params = std::make_shared<Params>(std::move(where.params));
   Result r = co_await pool_.run(true, options, Sql(sql), params);

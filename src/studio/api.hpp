@@ -7,6 +7,7 @@
 #include "http/http.hpp"
 #include "pgkit/async.hpp"
 #include "pgkit/catalog.hpp"
+#include "studio/relations.hpp"
 
 namespace pgkit::studio {
 
@@ -15,14 +16,18 @@ class Api {
   /// read_only: saves run in READ ONLY transactions (the database refuses them), and the
   /// tables say so.
   Api(AsyncPool pool, catalog::Catalog catalog, bool read_only)
-      : pool_(pool), catalog_(std::move(catalog)), read_only_(read_only) {}
+      : pool_(pool), catalog_(std::move(catalog)), relations_(relations_of(catalog_)), read_only_(read_only) {}
+  Api(const Api&) = delete;  // relations_ points into catalog_
+  Api& operator=(const Api&) = delete;
 
-  /// GET /api/tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type, nullable, values?}]}]
+  /// GET /api/tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type,
+  /// nullable, values?}], relations, referencedBy}] (relations.hpp, both ways)
   boost::asio::awaitable<http::Response> tables(http::Request& req);
   /// GET /api/rows?schema=&name=[&where=…][&order=…][&after=[…]][&limit=]: {rows: [{version,
   /// cursor, values}], next} (filters.hpp: where and order)
   boost::asio::awaitable<http::Response> rows(http::Request& req);
-  /// GET /api/count?schema=&name=[&where=…]: {count} — exact, under a statement timeout.
+  /// GET /api/count?schema=&name=[&where=…][&atMost=N]: {count} — exact, under a statement
+  /// timeout; with atMost, rows past N + 1 are not counted (a row's back-relations: bounded).
   boost::asio::awaitable<http::Response> count(http::Request& req);
   /// POST /api/save {schema, name, changes: […]} (edits.hpp), in one transaction: {saved}, or
   /// 409 {conflicts: [{change, version, values}]} for rows changed since they were read (then
@@ -34,6 +39,7 @@ class Api {
 
   AsyncPool pool_;
   catalog::Catalog catalog_;
+  std::vector<Relation> relations_;
   bool read_only_;
 };
 

@@ -47,11 +47,16 @@ const opLabels = {
 
 // ---- the view in the URL ----
 
-function saveView() {
+// Another table is a new entry in the history (Back returns to the table before); another
+// filter or sort of the same table replaces the entry.
+function saveView(tableBefore) {
   const params = new URLSearchParams({ table: tableKey(state.table) });
   if (state.where) params.set("where", JSON.stringify(state.where));
   if (state.order.length) params.set("order", JSON.stringify(state.order));
-  history.replaceState(null, "", `#${params}`);
+  const hash = `#${params}`;
+  if (hash === location.hash) return;
+  if (tableBefore && tableBefore !== state.table) history.pushState(null, "", hash);
+  else history.replaceState(null, "", hash);
 }
 
 function viewFromUrl() {
@@ -78,9 +83,12 @@ function showTables() {
 
 // ---- the grid ----
 
+// The grid's first column: a row's checkbox (to delete it) and its back-relations button.
+const rowTools = () => editable() || state.table.referencedBy.length > 0;
+
 function showHeader(t) {
   const row = document.createElement("tr");
-  if (editable()) row.append(el("th", { className: "pick", title: "select rows to delete" }));
+  if (rowTools()) row.append(el("th", { className: "pick", title: editable() ? "select rows to delete" : "" }));
   t.columns.forEach((c) => {
     const at = state.order.findIndex((o) => o.column === c.name);
     const arrow = at < 0 ? "" : (state.order[at].desc ? " ▼" : " ▲") + (state.order.length > 1 ? at + 1 : "");
@@ -114,10 +122,56 @@ function cell(column, value) {
   } else if (column.binary) {
     td.textContent = `${Number(value).toLocaleString("en")} bytes`;
   } else {
-    td.textContent = value;
+    td.append(document.createTextNode(value));  // a node even for "": the editor reads it back
     td.title = value;
   }
   return td;
+}
+
+// ---- relations, both ways: links to views of the rows they name (a filter on the other
+// table), so that they open as any view does, in the URL, and Back comes back ----
+
+const valueOf = (t, values, name) => values[t.columns.findIndex((c) => c.name === name)];
+
+function viewLink(table, conditions) {
+  const where = { all: conditions.map(([column, value]) => ({ column, op: "equals", value })) };
+  return `#${new URLSearchParams({ table: `${table.schema}.${table.name}`, where: JSON.stringify(where) })}`;
+}
+
+// On the first column of a foreign key, a link to the row its values name (none while one of
+// them is NULL: such a row names nothing).
+function relationLink(t, i, values) {
+  const r = t.relations.find((x) => x.columns[0] === t.columns[i].name);
+  if (!r) return null;
+  const own = r.columns.map((c) => valueOf(t, values, c));
+  if (own.includes(null)) return null;
+  const href = viewLink(r.table, r.referencedColumns.map((c, k) => [c, own[k]]));
+  return el("a", { className: "ref", href, textContent: "→", title: `open the ${r.table.name} row` });
+}
+
+// The rows that refer to a row: for each foreign key to its table, how many (counted on
+// request, at most 1000: never a count of a whole big table) and a link to them.
+const kRelatedAtMost = 1000;
+function showRelated(values) {
+  const t = state.table;
+  const box = $("related");
+  const shown = t.key.map((k) => valueOf(t, values, k)).join(", ");
+  box.replaceChildren(el("h3", { textContent: `Rows that refer to ${t.name} ${shown}` }),
+    el("button", { type: "button", className: "close", textContent: "×", title: "close", onclick: () => { box.hidden = true; } }));
+  const list = el("ul");
+  for (const r of t.referencedBy) {
+    const conditions = r.columns.map((c, k) => [c, valueOf(t, values, r.referencedColumns[k])]);
+    const count = el("span", { className: "count", textContent: "counting…" });
+    const where = { all: conditions.map(([column, value]) => ({ column, op: "equals", value })) };
+    const q = new URLSearchParams({ schema: r.table.schema, name: r.table.name, where: JSON.stringify(where), atMost: kRelatedAtMost });
+    api(`/api/count?${q}`).then(
+      ({ count: n }) => { count.textContent = n > kRelatedAtMost ? `more than ${kRelatedAtMost.toLocaleString("en")} rows` : `${n.toLocaleString("en")} row${n === 1 ? "" : "s"}`; },
+      (e) => { count.textContent = `not counted: ${e.message}`; });
+    const label = `${r.table.name} (${r.columns.join(", ")})`;
+    list.append(el("li", {}, el("a", { href: viewLink(r.table, conditions), textContent: label }), " ", count));
+  }
+  box.append(list);
+  box.hidden = false;
 }
 
 // ---- editing: staged in the page, saved in one transaction ----
@@ -132,12 +186,20 @@ function rowElement(row) {
   const tr = document.createElement("tr");
   tr.dataset.key = JSON.stringify(keyOf(row.values));
   tr.dataset.version = row.version;
-  if (editable()) {
-    const pick = el("input", { type: "checkbox", className: "pick", ariaLabel: "select the row" });
-    tr.append(el("td", { className: "pick" }, pick));
+  if (rowTools()) {
+    const tools = el("td", { className: "pick" });
+    if (editable()) tools.append(el("input", { type: "checkbox", className: "pick", ariaLabel: "select the row" }));
+    if (t.referencedBy.length) {
+      const related = el("button", { type: "button", className: "related", textContent: "↳", title: "rows that refer to this one" });
+      related.addEventListener("click", () => showRelated(row.values));
+      tools.append(related);
+    }
+    tr.append(tools);
   }
   row.values.forEach((v, i) => {
     const td = cell(t.columns[i], v);
+    const link = relationLink(t, i, row.values);
+    if (link) td.append(" ", link);
     td.dataset.column = i;
     td.tabIndex = -1;
     if (editable() && !t.columns[i].binary) td.addEventListener("dblclick", () => editCell(tr, td, i));
@@ -183,7 +245,7 @@ function gridKeys(e) {
 function editCell(tr, td, i) {
   if (td.querySelector("input")) return;
   const column = state.table.columns[i];
-  const before = td.classList.contains("null") ? null : td.textContent;
+  const before = td.classList.contains("null") ? null : td.firstChild.nodeValue;
   const input = el("input", { className: "edit", value: before ?? "", ariaLabel: column.name });
   const setNull = el("button", { type: "button", className: "set-null", textContent: "NULL", disabled: !column.nullable });
   const restore = () => { td.replaceChildren(); show(td, column, before); };
@@ -218,7 +280,7 @@ function editCell(tr, td, i) {
 function show(td, column, value) {
   const shown = cell(column, value);
   td.className = shown.className;
-  td.textContent = shown.textContent;
+  td.replaceChildren(...shown.childNodes);
   td.title = shown.title;
 }
 
@@ -349,7 +411,8 @@ async function loadPage() {
     if (first && !body.querySelector('td[tabindex="0"]')) first.tabIndex = 0;
     state.next = page.next;
     $("more-button").hidden = !page.next;
-    status(`${body.rows.length.toLocaleString("en")} rows shown${page.next ? "" : " (all)"}`);
+    const n = body.rows.length;
+    status(`${n.toLocaleString("en")} row${n === 1 ? "" : "s"} shown${page.next ? "" : " (all)"}`);
   } catch (e) {
     if (state.view === view) status(`Could not load rows: ${e.message}`);
   } finally {
@@ -359,9 +422,11 @@ async function loadPage() {
 
 function openTable(t, where, order) {
   const n = stagedCount();
-  if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return;
+  if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
+  const before = state.table;
   Object.assign(state, { table: t, where, order, next: null, loading: false, view: state.view + 1 });
-  saveView();
+  $("related").hidden = true;
+  saveView(before);
   for (const b of document.querySelectorAll("#table-list button"))
     b.setAttribute("aria-current", String(b.dataset.table === tableKey(t)));
   $("view-title").textContent = tableKey(t);
@@ -378,6 +443,7 @@ function openTable(t, where, order) {
   showHeader(t);
   $("grid").tBodies[0].replaceChildren();
   loadPage();
+  return true;
 }
 
 async function exactCount() {
@@ -477,9 +543,18 @@ async function start() {
     return;
   }
   showTables();
+  openViewInUrl();
+  // A relation's link, Back or Forward: the view the URL now names (or, when the user keeps
+  // unsaved changes, the URL back to the view they stay on).
+  window.addEventListener("hashchange", () => {
+    if (!openViewInUrl() && state.table) saveView();
+  });
+}
+
+function openViewInUrl() {
   const view = viewFromUrl();
   const t = state.tables.find((x) => tableKey(x) === view.table);
-  if (t) openTable(t, view.where, view.order);
+  return t ? openTable(t, view.where, view.order) : false;
 }
 
 start();
