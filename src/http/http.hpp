@@ -1,7 +1,9 @@
 #pragma once
 // The HTTP request and response as route handlers see them: plain values, so only
 // http_server.cpp includes Beast.
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -33,11 +35,24 @@ struct Request {
   const std::string& param(std::string_view name) const;
 };
 
+/// Where a streamed answer's body goes, a part at a time (chunked transfer encoding).
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  /// Sends `part` (an empty part sends nothing). @throws std::system_error when the client is
+  /// gone or stopped reading for the write timeout
+  virtual boost::asio::awaitable<void> write(std::string_view part) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Set: the body is streamed — the headers go first, then this coroutine writes the parts
+  /// as they come (`body` is not sent). When it throws, the connection closes before the
+  /// body's end, so the client sees an incomplete answer, never a complete-looking one.
+  std::function<boost::asio::awaitable<void>(BodyWriter&)> stream;
 };
 
 /// A response with a JSON body.

@@ -81,16 +81,66 @@ Request to_request(const http::request_header<>& h, std::string body, const std:
   return r;
 }
 
-http::response<http::string_body> to_beast(Response res, const Request& req, unsigned version, bool keep_alive) {
-  http::response<http::string_body> msg{static_cast<http::status>(res.status), version};
+template <class Body>
+void set_head(http::response<Body>& msg, const Response& res, const Request& req, bool keep_alive) {
   msg.set(http::field::server, "pgkit-server");
   msg.set(http::field::content_type, res.content_type);
   msg.set("X-Request-Id", req.request_id);
-  for (auto& [name, value] : res.headers) msg.set(name, value);
-  msg.body() = std::move(res.body);
+  for (const auto& [name, value] : res.headers) msg.set(name, value);
   msg.keep_alive(keep_alive);
+}
+
+http::response<http::string_body> to_beast(Response res, const Request& req, unsigned version, bool keep_alive) {
+  http::response<http::string_body> msg{static_cast<http::status>(res.status), version};
+  set_head(msg, res, req, keep_alive);
+  msg.body() = std::move(res.body);
   msg.prepare_payload();
   return msg;
+}
+
+// A streamed body's parts, each a chunk, each under the write timeout.
+class ChunkWriter final : public BodyWriter {
+ public:
+  ChunkWriter(beast::tcp_stream& stream, std::chrono::milliseconds timeout) : stream_(stream), timeout_(timeout) {}
+  asio::awaitable<void> write(std::string_view part) override {
+    if (part.empty()) co_return;  // an empty chunk would end the body
+    stream_.expires_after(timeout_);
+    // Named, not a temporary in the co_await (g++ 12 destroys those wrongly: async_delegate.hpp).
+    auto chunk = http::make_chunk(asio::buffer(part));
+    auto [ec, n] = co_await asio::async_write(stream_, chunk, use_tuple);
+    if (ec) throw std::system_error(ec, "the client did not take the answer");
+  }
+
+ private:
+  beast::tcp_stream& stream_;
+  std::chrono::milliseconds timeout_;
+};
+
+// A streamed answer: its headers, the parts its coroutine writes, the last chunk. False when
+// the body did not end (the stream threw, or the client went away): the connection closes.
+asio::awaitable<bool> write_streamed(beast::tcp_stream& stream, Response& res, const Request& req, unsigned version,
+                                     bool keep_alive, bool head, std::chrono::milliseconds timeout) {
+  http::response<http::empty_body> msg{static_cast<http::status>(res.status), version};
+  set_head(msg, res, req, keep_alive);
+  if (head) {
+    stream.expires_after(timeout);
+    auto [ec, n] = co_await http::async_write(stream, msg, use_tuple);
+    co_return !ec;
+  }
+  msg.chunked(true);
+  http::response_serializer<http::empty_body> serializer(msg);
+  stream.expires_after(timeout);
+  if (auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple); ec) co_return false;
+  try {
+    ChunkWriter writer(stream, timeout);
+    co_await res.stream(writer);
+  } catch (const std::exception&) {
+    co_return false;  // the client sees a body without its end, not a shorter one
+  }
+  stream.expires_after(timeout);
+  auto last = http::make_chunk_last();
+  auto [ec, n] = co_await asio::async_write(stream, last, use_tuple);
+  co_return !ec;
 }
 
 }  // namespace
@@ -238,6 +288,12 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
         }
         bool keep_alive = message.keep_alive() && !draining;
         bool head = message.method() == http::verb::head;
+        if (res.stream) {
+          bool ended = co_await write_streamed(stream, res, req, version, keep_alive, head, options.write_timeout);
+          res = Response{};  // what the stream held (a database connection, say) goes now
+          if (!ended || !keep_alive) break;
+          continue;
+        }
         auto out = to_beast(std::move(res), req, version, keep_alive);
         stream.expires_after(options.write_timeout);
         boost::system::error_code write_error;

@@ -126,6 +126,10 @@ const catalog::Table& Api::table_of(const http::Request& req) const {
   return *t;
 }
 
+View Api::view_of(const http::Request& req, const catalog::Table& t) {
+  return View{order_of(t, json_param(req, "order")), filter_of(t, json_param(req, "where"))};
+}
+
 boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
   Result estimates = co_await pool_.query(idempotent, kEstimates);
   json::array out;
@@ -158,7 +162,7 @@ boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {
   const catalog::Table& t = table_of(req);
   const std::vector<std::string> key = row_key(t);
   const int limit = number_param(req, "limit", kDefaultPage, kMaxPage);
-  View view{order_of(t, json_param(req, "order")), filter_of(t, json_param(req, "where"))};
+  View view = view_of(req, t);
   const std::size_t cursor_columns = cursor_size(key, view);
   const auto after = cursor_of(req, cursor_columns);
   Statement st = page_statement(t, key, std::move(view), after, limit);

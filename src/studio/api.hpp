@@ -7,6 +7,7 @@
 #include "http/http.hpp"
 #include "pgkit/async.hpp"
 #include "pgkit/catalog.hpp"
+#include "studio/pages.hpp"
 #include "studio/relations.hpp"
 
 namespace pgkit::studio {
@@ -29,6 +30,9 @@ class Api {
   /// GET /api/count?schema=&name=[&where=…][&atMost=N]: {count} — exact, under a statement
   /// timeout; with atMost, rows past N + 1 are not counted (a row's back-relations: bounded).
   boost::asio::awaitable<http::Response> count(http::Request& req);
+  /// GET /api/export?schema=&name=[&where=…][&order=…][&format=csv|json]: every row of the
+  /// view, streamed from a cursor in a read-only transaction (export.hpp).
+  boost::asio::awaitable<http::Response> export_rows(http::Request& req);
   /// POST /api/save {schema, name, changes: […]} (edits.hpp), in one transaction: {saved}, or
   /// 409 {conflicts: [{change, version, values}]} for rows changed since they were read (then
   /// nothing is saved; values null: the row is gone).
@@ -36,6 +40,8 @@ class Api {
 
  private:
   const catalog::Table& table_of(const http::Request& req) const;
+  /// The view's filter and sort (?where=, ?order=) on t.
+  static View view_of(const http::Request& req, const catalog::Table& t);
 
   AsyncPool pool_;
   catalog::Catalog catalog_;

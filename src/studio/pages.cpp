@@ -35,6 +35,14 @@ std::vector<CursorColumn> cursor_columns(const std::vector<std::string>& key, co
   return out;
 }
 
+// The statement's ORDER BY: the cursor's columns (the terms point into `cursor`).
+std::vector<client::detail::OrderTerm> order_terms(const std::vector<CursorColumn>& cursor) {
+  std::vector<client::detail::OrderTerm> order;
+  for (const auto& c : cursor)
+    order.push_back({c.expression, c.expression, c.descending, client::Nulls::default_, c.nullable});
+  return order;
+}
+
 }  // namespace
 
 std::vector<std::string> row_key(const catalog::Table& t) {
@@ -88,12 +96,9 @@ std::size_t cursor_size(const std::vector<std::string>& key, const View& view) {
 Statement page_statement(const catalog::Table& t, const std::vector<std::string>& key, View view,
                          const std::vector<std::optional<std::string>>& after, int limit) {
   const std::vector<CursorColumn> cursor = cursor_columns(key, view);
-  std::vector<client::detail::OrderTerm> order;
+  const std::vector<client::detail::OrderTerm> order = order_terms(cursor);
   std::string select = "t.xmin";
-  for (const auto& c : cursor) {
-    order.push_back({c.expression, c.expression, c.descending, client::Nulls::default_, c.nullable});
-    select += ", " + c.expression;
-  }
+  for (const auto& c : cursor) select += ", " + c.expression;
   select += page_columns(t);
   client::detail::Page page{.take = limit + 1};
   for (const auto& v : after) {
@@ -107,6 +112,17 @@ Statement page_statement(const catalog::Table& t, const std::vector<std::string>
   }
   client::detail::Fragment where = std::move(view.where);
   std::string sql = client::detail::select_statement(t.name, select, qualified_name(t) + " AS t", where, order, page);
+  return {std::move(sql), std::move(where.params)};
+}
+
+Statement export_statement(const catalog::Table& t, const std::vector<std::string>& key, View view,
+                           std::string_view select_list) {
+  const std::vector<CursorColumn> cursor = cursor_columns(key, view);
+  const std::vector<client::detail::OrderTerm> order = order_terms(cursor);
+  client::detail::Page all;
+  client::detail::Fragment where = std::move(view.where);
+  std::string sql =
+      client::detail::select_statement(t.name, select_list, qualified_name(t) + " AS t", where, order, all);
   return {std::move(sql), std::move(where.params)};
 }
 

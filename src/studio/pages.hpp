@@ -50,6 +50,11 @@ std::size_t cursor_size(const std::vector<std::string>& key, const View& view);
 Statement page_statement(const catalog::Table& t, const std::vector<std::string>& key, View view,
                          const std::vector<std::optional<std::string>>& after, int limit);
 
+/// SELECT select_list of every row view.where selects, in the view's order (page_statement's,
+/// without the keyset and the limit): what an export reads through a cursor.
+Statement export_statement(const catalog::Table& t, const std::vector<std::string>& key, View view,
+                           std::string_view select_list);
+
 /// "schema"."name", quoted where PostgreSQL needs it.
 std::string qualified_name(const catalog::Table& t);
 

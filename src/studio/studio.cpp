@@ -79,6 +79,7 @@ struct Studio::Impl {
     router.add("GET", "/api/tables", [this](Request& r) { return api.tables(r); });
     router.add("GET", "/api/rows", [this](Request& r) { return api.rows(r); });
     router.add("GET", "/api/count", [this](Request& r) { return api.count(r); });
+    router.add("GET", "/api/export", [this](Request& r) { return api.export_rows(r); });
     router.add("POST", "/api/save", [this](Request& r) { return api.save(r); });
   }
 

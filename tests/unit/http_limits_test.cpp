@@ -4,16 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "http/http_server.hpp"
+#include "local_http_server.hpp"
 
 using namespace pgkit::http;
 namespace asio = boost::asio;
@@ -25,54 +19,26 @@ namespace {
 constexpr std::size_t kBodyLimit = 100;
 constexpr std::size_t kHeaderLimit = 2048;
 
-// An HttpServer with small limits whose handler answers with the size of the body it got.
-class SmallServer {
+// A server with small limits whose handler answers with the size of the body it got.
+class SmallServer : public pgkit::test::LocalHttpServer {
  public:
   SmallServer()
-      : server_(
+      : LocalHttpServer(
             {.address = "127.0.0.1", .port = 0, .threads = 1, .body_limit = kBodyLimit, .header_limit = kHeaderLimit},
             [this](Request& r) -> asio::awaitable<Response> {
               ++handled_;
               co_return Response{.status = 200, .body = std::to_string(r.body.size()), .content_type = "text/plain"};
-            },
-            [this](const Request&, const Response& refused) {
-              std::lock_guard lock(mutex_);
-              refused_.push_back(refused.status);
-            }) {
-    server_.listen();
-    runner_ = std::thread([this] { server_.run(); });
-  }
-  ~SmallServer() {
-    server_.stop(std::chrono::milliseconds(0));
-    runner_.join();
-  }
+            }) {}
 
-  /// One request on a new connection; the answer's status and body.
+  /// One request; the answer's status and body.
   std::pair<int, std::string> send(http::request<http::string_body> req) {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_.port()));
-    stream.expires_after(std::chrono::seconds(30));
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
+    auto res = LocalHttpServer::send(std::move(req));
     return {static_cast<int>(res.result_int()), res.body()};
   }
-
   int handled() const { return handled_; }
-  std::vector<int> refused() {
-    std::lock_guard lock(mutex_);
-    return refused_;
-  }
 
  private:
   std::atomic<int> handled_{0};
-  std::mutex mutex_;
-  std::vector<int> refused_;
-  HttpServer server_;  // after what its callbacks use
-  std::thread runner_;
 };
 
 http::request<http::string_body> post(std::string body) {

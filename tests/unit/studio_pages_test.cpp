@@ -2,6 +2,7 @@
 // keyset statement — names from the catalog, quoted; values only as parameters.
 #include <gtest/gtest.h>
 
+#include "studio/export.hpp"
 #include "studio/pages.hpp"
 
 using namespace pgkit;
@@ -80,4 +81,22 @@ TEST(StudioPages, ASortedPageCarriesTheSortAndTheKeyInItsCursor) {
   // The key already sorted on is not repeated.
   View by_id{.order = {{t.column("id"), true}}, .where = {}};
   EXPECT_EQ(cursor_size({"id"}, by_id), 1u);
+}
+
+TEST(StudioExport, ReadsTheViewInItsOrderWithoutAPageLimit) {
+  catalog::Table t;
+  t.name = "books";
+  t.columns = {column("id", "int8"), column("title", "text")};
+  const catalog::Column* title = t.column("title");
+  View view{{SortTerm{title, true}}, {}};
+  Statement st = export_statement(t, {"id"}, std::move(view), "to_json(t)");
+  EXPECT_EQ(st.sql, "SELECT to_json(t) FROM public.books AS t ORDER BY t.title DESC, t.id ASC");
+}
+
+TEST(StudioExport, CsvNamesQuotedAndFileNamesPlain) {
+  catalog::Table t;
+  t.name = "Q\"1 report/2024";
+  t.columns = {column("id", "int8"), column("say \"hi\"", "text")};
+  EXPECT_EQ(csv_header(t), "\"id\",\"say \"\"hi\"\"\"\r\n");
+  EXPECT_EQ(export_file_name(t, ExportFormat::json), "Q_1_report_2024.json");
 }

@@ -435,6 +435,10 @@ function openTable(t, where, order) {
   $("more-button").hidden = true;
   $("add-button").hidden = !editable();
   $("delete-button").hidden = !editable();
+  // Export: the server streams every row of this view (filter and sort as shown).
+  $("export").hidden = false;
+  $("export-csv").href = `/api/export?${viewQuery({ format: "csv" })}`;
+  $("export-json").href = `/api/export?${viewQuery({ format: "json" })}`;
   discard();
   $("view-note").hidden = !t.readOnly;
   $("view-note").textContent = t.readOnly || "";

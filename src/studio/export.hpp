@@ -1,0 +1,26 @@
+#pragma once
+// Export of a view as CSV or JSON, streamed: rows come from a cursor a batch at a time and go
+// out as they come (chunked), so neither the studio nor the database builds the whole file.
+#include <string>
+#include <string_view>
+
+#include "pgkit/catalog.hpp"
+#include "pgkit/result.hpp"
+
+namespace pgkit::studio {
+
+enum class ExportFormat { csv, json };
+
+/// RFC 4180: the column names, then a line per row; every value quoted, so that NULL (nothing
+/// between the commas) and an empty text ("") stay apart. Values as PostgreSQL prints them.
+std::string csv_header(const catalog::Table& t);
+void append_csv(std::string& out, const Result& batch);
+
+/// A JSON array of objects, one per row (PostgreSQL's to_json of the row: numbers, booleans
+/// and json values typed, the rest texts). `first`: no row written yet (no comma before it).
+void append_json(std::string& out, const Result& batch, bool& first);
+
+/// "books.csv": the table's name, reduced to letters, digits, '.', '-' and '_' for a header.
+std::string export_file_name(const catalog::Table& t, ExportFormat format);
+
+}  // namespace pgkit::studio
