@@ -33,6 +33,9 @@ class Api {
   /// GET /api/export?schema=&name=[&where=…][&order=…][&format=csv|json]: every row of the
   /// view, streamed from a cursor in a read-only transaction (export.hpp).
   boost::asio::awaitable<http::Response> export_rows(http::Request& req);
+  /// POST /api/sql {sql, write}: one statement, as console.hpp says: {columns, rows, more,
+  /// command, affected, wrote}, or 400 {error: {code, message, detail?, hint?, position?}}.
+  boost::asio::awaitable<http::Response> console(http::Request& req);
   /// POST /api/save {schema, name, changes: […]} (edits.hpp), in one transaction: {saved}, or
   /// 409 {conflicts: [{change, version, values}]} for rows changed since they were read (then
   /// nothing is saved; values null: the row is gone).

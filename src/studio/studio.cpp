@@ -81,6 +81,7 @@ struct Studio::Impl {
     router.add("GET", "/api/count", [this](Request& r) { return api.count(r); });
     router.add("GET", "/api/export", [this](Request& r) { return api.export_rows(r); });
     router.add("POST", "/api/save", [this](Request& r) { return api.save(r); });
+    router.add("POST", "/api/sql", [this](Request& r) { return api.console(r); });
   }
 
   asio::awaitable<Response> handle(Request& req) {

@@ -47,22 +47,23 @@ const opLabels = {
 
 // ---- the view in the URL ----
 
-// Another table is a new entry in the history (Back returns to the table before); another
-// filter or sort of the same table replaces the entry.
-function saveView(tableBefore) {
+// Another table (or the console before) is a new entry in the history: Back returns to it.
+// Another filter or sort of the same table replaces the entry; so does `replace`.
+function saveView(replace = false) {
   const params = new URLSearchParams({ table: tableKey(state.table) });
   if (state.where) params.set("where", JSON.stringify(state.where));
   if (state.order.length) params.set("order", JSON.stringify(state.order));
   const hash = `#${params}`;
   if (hash === location.hash) return;
-  if (tableBefore && tableBefore !== state.table) history.pushState(null, "", hash);
+  const shown = new URLSearchParams(location.hash.slice(1)).get("table");
+  if (shown !== params.get("table") && !replace) history.pushState(null, "", hash);
   else history.replaceState(null, "", hash);
 }
 
 function viewFromUrl() {
   const params = new URLSearchParams(location.hash.slice(1));
   const parse = (name) => { try { return JSON.parse(params.get(name)); } catch { return null; } };
-  return { table: params.get("table"), where: parse("where"), order: parse("order") || [] };
+  return { table: params.get("table"), where: parse("where"), order: parse("order") || [], sql: params.get("sql") };
 }
 
 // ---- tables ----
@@ -423,10 +424,11 @@ async function loadPage() {
 function openTable(t, where, order) {
   const n = stagedCount();
   if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
-  const before = state.table;
+  $("console").hidden = true;
+  $("view").hidden = false;
   Object.assign(state, { table: t, where, order, next: null, loading: false, view: state.view + 1 });
   $("related").hidden = true;
-  saveView(before);
+  saveView();
   for (const b of document.querySelectorAll("#table-list button"))
     b.setAttribute("aria-current", String(b.dataset.table === tableKey(t)));
   $("view-title").textContent = tableKey(t);
@@ -540,8 +542,18 @@ async function start() {
     const box = $("grid-box");
     if (state.next && box.scrollTop + box.clientHeight > box.scrollHeight - 200) loadPage();
   });
+  $("sql-run").addEventListener("click", runSql);
+  $("sql-text").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      runSql();
+    }
+  });
   try {
-    state.tables = (await api("/api/tables")).tables;
+    const answer = await api("/api/tables");
+    state.tables = answer.tables;
+    // --read-only: the console's transactions are read-only whatever is asked; no box offers more.
+    $("sql-write-label").hidden = answer.readOnly;
   } catch (e) {
     status(`Could not list the tables: ${e.message}`);
     return;
@@ -551,14 +563,61 @@ async function start() {
   // A relation's link, Back or Forward: the view the URL now names (or, when the user keeps
   // unsaved changes, the URL back to the view they stay on).
   window.addEventListener("hashchange", () => {
-    if (!openViewInUrl() && state.table) saveView();
+    if (!openViewInUrl() && state.table) saveView(true);
   });
 }
 
 function openViewInUrl() {
   const view = viewFromUrl();
+  if (view.sql !== null) return openConsole(view.sql);
   const t = state.tables.find((x) => tableKey(x) === view.table);
   return t ? openTable(t, view.where, view.order) : false;
+}
+
+// ---- the SQL console (console.hpp on the server: one statement, read-only unless writes
+// are allowed, at most 1000 rows read) ----
+
+function openConsole(sql) {
+  const n = stagedCount();
+  if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
+  discard();
+  state.table = null;
+  for (const b of document.querySelectorAll("#table-list button")) b.setAttribute("aria-current", "false");
+  $("view").hidden = true;
+  $("console").hidden = false;
+  if (sql && $("sql-text").value !== sql) $("sql-text").value = sql;
+  $("sql-text").focus();
+  return true;
+}
+
+async function runSql() {
+  const sql = $("sql-text").value;
+  // The statement in the URL: Back, a reload or a bookmark bring it back.
+  const hash = `#${new URLSearchParams({ sql })}`;
+  if (hash !== location.hash) history.replaceState(null, "", hash);
+  const write = $("sql-write").checked;
+  $("sql-status").textContent = "Running…";
+  const res = await fetch("/api/sql", {
+    method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({ sql, write }),
+  });
+  const body = await res.json();
+  const grid = $("sql-result");
+  if (!res.ok) {
+    const e = body.error || {};
+    const where = e.position ? ` (at character ${e.position})` : "";
+    $("sql-status").textContent = `${e.message || `HTTP ${res.status}`}${where}${e.hint ? ` — ${e.hint}` : ""}`;
+    if (e.position) $("sql-text").setSelectionRange(e.position - 1, e.position);
+    return;
+  }
+  grid.tHead.replaceChildren(el("tr", {}, ...body.columns.map((c) => el("th", { textContent: c }))));
+  grid.tBodies[0].replaceChildren(...body.rows.map((values) =>
+    el("tr", {}, ...values.map((v) => cell({}, v)))));
+  const n = body.rows.length;
+  const what = body.columns.length
+    ? `${n.toLocaleString("en")} row${n === 1 ? "" : "s"}${body.more ? " shown: more were not read" : ""}`
+    : body.command;
+  $("sql-status").textContent = `${what}${body.wrote ? " (committed)" : ""}`;
 }
 
 start();
