@@ -155,7 +155,8 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
                                {"relations", std::move(relations)},
                                {"referencedBy", std::move(referenced_by)}});
   }
-  co_return http::json_response(200, json::object{{"readOnly", read_only_}, {"tables", std::move(out)}});
+  co_return http::json_response(
+      200, json::object{{"readOnly", read_only_}, {"timeZone", time_zone_}, {"tables", std::move(out)}});
 }
 
 boost::asio::awaitable<http::Response> Api::rows(http::Request& req) {

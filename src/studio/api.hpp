@@ -16,12 +16,17 @@ class Api {
  public:
   /// read_only: saves run in READ ONLY transactions (the database refuses them), and the
   /// tables say so.
-  Api(AsyncPool pool, catalog::Catalog catalog, bool read_only)
-      : pool_(pool), catalog_(std::move(catalog)), relations_(relations_of(catalog_)), read_only_(read_only) {}
+  /// time_zone: the one the sessions show timestamps in (the page names it in its editors).
+  Api(AsyncPool pool, catalog::Catalog catalog, bool read_only, std::string time_zone)
+      : pool_(pool),
+        catalog_(std::move(catalog)),
+        relations_(relations_of(catalog_)),
+        read_only_(read_only),
+        time_zone_(std::move(time_zone)) {}
   Api(const Api&) = delete;  // relations_ points into catalog_
   Api& operator=(const Api&) = delete;
 
-  /// GET /api/tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type,
+  /// GET /api/tables: {readOnly, timeZone, tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type,
   /// nullable, values?}], relations, referencedBy}] (relations.hpp, both ways)
   boost::asio::awaitable<http::Response> tables(http::Request& req);
   /// GET /api/rows?schema=&name=[&where=…][&order=…][&after=[…]][&limit=]: {rows: [{version,
@@ -33,6 +38,9 @@ class Api {
   /// GET /api/export?schema=&name=[&where=…][&order=…][&format=csv|json]: every row of the
   /// view, streamed from a cursor in a read-only transaction (export.hpp).
   boost::asio::awaitable<http::Response> export_rows(http::Request& req);
+  /// GET /api/value?schema=&name=&key=[…]&column=: a bytea value of one row, streamed a
+  /// slice at a time from one snapshot (binary.hpp).
+  boost::asio::awaitable<http::Response> download(http::Request& req);
   /// POST /api/sql {sql, write}: one statement, as console.hpp says: {columns, rows, more,
   /// command, affected, wrote}, or 400 {error: {code, message, detail?, hint?, position?}}.
   boost::asio::awaitable<http::Response> console(http::Request& req);
@@ -50,6 +58,7 @@ class Api {
   catalog::Catalog catalog_;
   std::vector<Relation> relations_;
   bool read_only_;
+  std::string time_zone_;
 };
 
 }  // namespace pgkit::studio

@@ -1,5 +1,8 @@
 #include "studio/edits.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "http/http.hpp"
@@ -13,6 +16,11 @@ namespace {
 constexpr std::size_t kMaxChanges = 1000;
 
 [[noreturn]] void bad(const std::string& message) { throw http::HttpError(400, "invalid_change", message); }
+
+bool is_hex_bytea(std::string_view v) {
+  if (!v.starts_with("\\x") || v.size() % 2 != 0) return false;
+  return std::all_of(v.begin() + 2, v.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
 
 std::optional<std::string> text_or_null(const json::value& v, const std::string& what) {
   if (v.is_null()) return std::nullopt;
@@ -30,22 +38,18 @@ std::vector<std::pair<const catalog::Column*, std::optional<std::string>>> value
   for (const auto& [name, v] : values->as_object()) {
     const catalog::Column* c = t.column(std::string(name));
     if (!c) bad(fmt::format("change {}: {} has no column {}", n, t.name, std::string(name)));
-    if (c->type.builtin() && c->type.name == "bytea")
-      bad(fmt::format("change {}: {} is binary; it is not edited as text", n, c->name));
-    out.emplace_back(c, text_or_null(v, fmt::format("change {}: {}", n, c->name)));
+    auto value = text_or_null(v, fmt::format("change {}: {}", n, c->name));
+    // A bytea value comes whole, from a file the page read: in hex (\x…), nothing else.
+    if (c->type.builtin() && c->type.name == "bytea" && (c->type.dimensions > 0 || (value && !is_hex_bytea(*value))))
+      bad(fmt::format("change {}: {} is binary: its value is a file's bytes, in hex (\\x…)", n, c->name));
+    out.emplace_back(c, std::move(value));
   }
   return out;
 }
 
-// `(t.a, t.b) = ($i, $i+1)` with the key's values, and `t.xmin = $…::xid` with the version.
+// key_condition, and `t.xmin = $…::xid` with the version.
 std::string row_condition(const std::vector<std::string>& key, const Change& c, Params& params, bool versioned) {
-  std::string columns, markers;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    columns += (i ? ", " : "") + ("t." + catalog::quote_ident(key[i]));
-    markers += fmt::format("{}${}", i ? ", " : "", params.size() + 1);
-    c.key[i] ? params.add_text(*c.key[i]) : params.add_null();
-  }
-  std::string out = fmt::format("({}) = ({})", columns, markers);
+  std::string out = key_condition(key, c.key, params);
   if (versioned) {
     params.add_text(c.version);
     out += fmt::format(" AND t.xmin = ${}::xid", params.size());
@@ -54,6 +58,17 @@ std::string row_condition(const std::vector<std::string>& key, const Change& c, 
 }
 
 }  // namespace
+
+std::string key_condition(const std::vector<std::string>& key, const std::vector<std::optional<std::string>>& values,
+                          Params& params) {
+  std::string columns, markers;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    columns += (i ? ", " : "") + ("t." + catalog::quote_ident(key[i]));
+    markers += fmt::format("{}${}", i ? ", " : "", params.size() + 1);
+    values[i] ? params.add_text(*values[i]) : params.add_null();
+  }
+  return fmt::format("({}) = ({})", columns, markers);
+}
 
 std::vector<Change> changes_of(const catalog::Table& t, const std::vector<std::string>& key, const json::value& body) {
   const json::value* list = body.is_object() ? body.as_object().if_contains("changes") : nullptr;

@@ -28,6 +28,11 @@ struct Change {
 std::vector<Change> changes_of(const catalog::Table& t, const std::vector<std::string>& key,
                                const boost::json::value& body);
 
+/// `(t.a, t.b) = ($i, $i+1)`: the row whose key columns hold `values` (one per key column),
+/// the values added to params.
+std::string key_condition(const std::vector<std::string>& key, const std::vector<std::optional<std::string>>& values,
+                          Params& params);
+
 /// The statement of one change; an update or delete touches no row when the version differs.
 Statement change_statement(const catalog::Table& t, const std::vector<std::string>& key, const Change& c);
 

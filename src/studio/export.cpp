@@ -54,11 +54,10 @@ void append_json(std::string& out, const Result& batch, bool& first) {
   }
 }
 
-std::string export_file_name(const catalog::Table& t, ExportFormat format) {
+std::string file_name(std::string_view stem, std::string_view extension) {
   std::string name;
-  for (char c : t.name)
-    name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
-  return name + (format == ExportFormat::csv ? ".csv" : ".json");
+  for (char c : stem) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
+  return name + std::string(extension);
 }
 
 namespace {
@@ -105,7 +104,9 @@ boost::asio::awaitable<http::Response> Api::export_rows(http::Request& req) {
 
   http::Response res{.status = 200,
                      .content_type = format == ExportFormat::csv ? "text/csv; charset=utf-8" : "application/json"};
-  res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + export_file_name(t, format) + "\"");
+  res.headers.emplace_back(
+      "Content-Disposition",
+      "attachment; filename=\"" + file_name(t.name, format == ExportFormat::csv ? ".csv" : ".json") + "\"");
   std::string head = format == ExportFormat::csv ? csv_header(t) : "[";
   res.stream = [running, format, head](http::BodyWriter& out) -> boost::asio::awaitable<void> {
     std::string part = head;

@@ -20,7 +20,8 @@ void append_csv(std::string& out, const Result& batch);
 /// and json values typed, the rest texts). `first`: no row written yet (no comma before it).
 void append_json(std::string& out, const Result& batch, bool& first);
 
-/// "books.csv": the table's name, reduced to letters, digits, '.', '-' and '_' for a header.
-std::string export_file_name(const catalog::Table& t, ExportFormat format);
+/// A file name for a Content-Disposition header: stem reduced to letters, digits, '.', '-' and
+/// '_' (others become '_'), then extension (".csv").
+std::string file_name(std::string_view stem, std::string_view extension);
 
 }  // namespace pgkit::studio

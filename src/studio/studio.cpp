@@ -27,6 +27,8 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
+constexpr std::size_t kSaveLimit = 64u << 20;
+
 // The studio's own pool: a few connections (one user), its sessions named, in the zone the
 // studio shows timestamps in.
 Config studio_config(Config c, const StudioOptions& o) {
@@ -72,16 +74,18 @@ struct Studio::Impl {
   Impl(const Config& database, StudioOptions o)
       : options(std::move(o)),
         pool(studio_config(database, options)),
-        api(AsyncPool(pool), describe_database(pool), options.read_only),
+        api(AsyncPool(pool), describe_database(pool), options.read_only, options.time_zone),
         server(
-            {.address = options.host, .port = options.port, .threads = 2}, [this](Request& req) { return handle(req); },
-            [](const Request&, const Response&) {}) {
+            // A save carries uploaded bytea values as text (two characters a byte).
+            {.address = options.host, .port = options.port, .threads = 2, .body_limit = kSaveLimit},
+            [this](Request& req) { return handle(req); }, [](const Request&, const Response&) {}) {
     router.add("GET", "/api/tables", [this](Request& r) { return api.tables(r); });
     router.add("GET", "/api/rows", [this](Request& r) { return api.rows(r); });
     router.add("GET", "/api/count", [this](Request& r) { return api.count(r); });
     router.add("GET", "/api/export", [this](Request& r) { return api.export_rows(r); });
     router.add("POST", "/api/save", [this](Request& r) { return api.save(r); });
     router.add("POST", "/api/sql", [this](Request& r) { return api.console(r); });
+    router.add("GET", "/api/value", [this](Request& r) { return api.download(r); });
   }
 
   asio::awaitable<Response> handle(Request& req) {

@@ -127,7 +127,7 @@ async function browse(page) {
     assert.equal(first[2], "Book 1");
     assert.equal(first[3], "NULL", "a NULL is not an empty string");
     assert.equal(first[4], "2024-01-01 00:00:00+00", "a timestamptz in the session's zone, UTC, not the browser's");
-    assert.equal(first[5], "1,024 bytes", "bytea as its size, never loaded whole");
+    assert.equal(first[5], "1,024 bytes ↓", "bytea as its size (and a link), never loaded whole");
   });
   await step("the next pages come by scrolling, then by the button, until the last row", async () => {
     await page.locator("#grid-box").evaluate((box) => box.scrollTo(0, box.scrollHeight));
@@ -188,7 +188,7 @@ async function browse(page) {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
     assert.equal(download.suggestedFilename(), "books.csv");
     const lines = (await readFile(await download.path(), "utf8")).split("\r\n");
-    assert.equal(lines[0], '"id","author_id","title","subtitle","published_at","cover","status"');
+    assert.equal(lines[0], '"id","author_id","title","subtitle","published_at","cover","status","tags","meta"');
     assert.equal(lines.length, 1 + 111 + 1, "the header, the 111 rows the filter selects, and the end");
     // Newest first, as sorted; the subtitle is NULL (nothing between the commas); the cover is
     // the whole value, as PostgreSQL prints it.
@@ -256,7 +256,7 @@ async function browse(page) {
     assert.equal(JSON.parse(bounded.body).count, 101);
   });
   const cellOf = (key, column) => page.locator(`#grid tbody tr[data-key='${JSON.stringify([key])}'] td`).nth(column + 1);
-  const TITLE = 2, SUBTITLE = 3;
+  const TITLE = 2, SUBTITLE = 3, PUBLISHED = 4, COVER = 5, STATUS = 6, TAGS = 7, META = 8;
   await step("a cell edited and saved is written", async () => {
     await page.click('#table-list button[data-table="public.books"]');
     await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
@@ -342,6 +342,59 @@ async function browse(page) {
     await page.click("#discard-button");
     await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
     assert.equal(await cellOf("5", TITLE).textContent(), "Book 5");
+  });
+  await step("each type gets its editor: an enum's values, numbers, JSON and arrays checked before they are staged", async () => {
+    const editor = (column, tag = "input") => cellOf("8", column).locator(`${tag}.edit`);
+    await cellOf("8", STATUS).dblclick();
+    await editor(STATUS, "select").selectOption("published");
+    await editor(STATUS, "select").press("Enter");
+    for (const [column, wrong, message, right] of [
+      [META, '{"pages": 12', "not JSON", '{"pages": 12}'],
+      [TAGS, "poetry, prose", "with its braces", "{poetry,prose}"],
+      [1, "two", "not a whole number", "1"],
+    ]) {
+      await cellOf("8", column).dblclick();
+      await editor(column).fill(wrong);
+      await editor(column).press("Enter");
+      await cellOf("8", column).locator(".edit-error", { hasText: message }).waitFor();
+      await editor(column).fill(right);
+      await editor(column).press("Enter");
+    }
+    await page.locator("#changes-count", { hasText: "1 change not saved" }).waitFor();
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 1 change" }).waitFor();
+    const [eight] = await booksWithId("8");
+    assert.deepEqual([eight.values[STATUS], eight.values[META], eight.values[TAGS], eight.values[1]],
+      ["published", '{"pages": 12}', "{poetry,prose}", "1"]);
+  });
+  await step("a time typed without an offset is the studio's zone's (UTC), never the browser's (Tokyo here)", async () => {
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.equal(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), "Asia/Tokyo");
+    await cellOf("8", PUBLISHED).dblclick();
+    await cellOf("8", PUBLISHED).locator(".zone", { hasText: "UTC" }).waitFor();
+    await cellOf("8", PUBLISHED).locator("input.edit").fill("2024-02-01 12:00");
+    await cellOf("8", PUBLISHED).locator("input.edit").press("Enter");
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 1 change" }).waitFor();
+    assert.equal((await booksWithId("8"))[0].values[PUBLISHED], "2024-02-01 12:00:00+00");
+  });
+  await step("a bytea value downloads whole, streamed; a file uploads into one", async () => {
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    const downloadCover = async (key) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), cellOf(key, COVER).locator("a.download").click()]);
+      return readFile(await download.path());
+    };
+    assert.equal((await downloadCover("1")).toString(), "x".repeat(1024));
+    await cellOf("2", COVER).dblclick();
+    await cellOf("2", COVER).locator("input.upload").setInputFiles({
+      name: "cover.bin", mimeType: "application/octet-stream", buffer: Buffer.from([0, 1, 2, 255]),
+    });
+    await page.locator("#changes-count", { hasText: "1 change not saved" }).waitFor();
+    assert.equal(await cellOf("2", COVER).textContent(), "4 bytes");
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 1 change" }).waitFor();
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+    assert.deepEqual([...(await downloadCover("2"))], [0, 1, 2, 255]);
   });
   await step("a change the database refuses saves nothing and says why", async () => {
     await cellOf("4", TITLE).dblclick();
@@ -492,7 +545,8 @@ try {
       ...(process.getuid() === 0 ? ["--no-sandbox"] : []),
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1200, height: 640 } });
+  // The browser in another zone than the studio's: no time may move with it.
+  page = await browser.newPage({ viewport: { width: 1200, height: 640 }, timezoneId: "Asia/Tokyo" });
   page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
   page.on("pageerror", (e) => pageErrors.push(e.message));
   if (mode === "read-only") {
@@ -505,7 +559,10 @@ try {
 } catch (e) {
   console.error(`FAILED at "${current}": ${e.message}`);
   // What the page showed then, for the failure message.
-  if (page) console.error(`page status: "${await page.locator("#view-status").textContent().catch(() => "?")}"`);
+  if (page) {
+    for (const id of ["view-status", "save-status", "sql-status"])
+      console.error(`${id}: "${await page.locator(`#${id}`).textContent().catch(() => "?")}"`);
+  }
   if (pageErrors.length) console.error(`page errors:\n${pageErrors.join("\n")}`);
   process.exitCode = 1;
 } finally {

@@ -26,7 +26,7 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 // Tables of each kind the page shows: a key, a foreign key, NULL, a timestamptz, bytea, an
-// enum; and one without any key.
+// enum, an array, JSON; and one without any key.
 void fill(const std::string& url) {
   Pool pool(test::config_for(url));
   pool.acquire()->execute(R"(
@@ -39,7 +39,9 @@ void fill(const std::string& url) {
       subtitle text,
       published_at timestamptz,
       cover bytea,
-      status book_status NOT NULL DEFAULT 'draft');
+      status book_status NOT NULL DEFAULT 'draft',
+      tags text[],
+      meta jsonb);
     CREATE TABLE log_lines (line text);
     INSERT INTO authors (name) VALUES ('Ada'), ('Grace');
     INSERT INTO books (id, author_id, title, published_at, cover)

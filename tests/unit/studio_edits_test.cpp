@@ -77,6 +77,12 @@ TEST(StudioEdits, ABodyThatIsNotASaveIsRefusedNamingWhat) {
   EXPECT_NE(refusal(R"({"changes": [{"op": "insert", "values": {"nope": "x"}}]})").find("has no column nope"),
             std::string::npos);
   EXPECT_NE(refusal(R"({"changes": [{"op": "insert", "values": {"cover": "x"}}]})").find("binary"), std::string::npos);
+  EXPECT_NE(refusal(R"({"changes": [{"op": "insert", "values": {"cover": "\\x6g"}}]})").find("in hex"),
+            std::string::npos);
+  EXPECT_NE(refusal(R"({"changes": [{"op": "insert", "values": {"cover": "\\x616"}}]})").find("in hex"),
+            std::string::npos);
+  EXPECT_EQ(refusal(R"({"changes": [{"op": "insert", "values": {"cover": "\\x00fF"}}]})"), "not refused")
+      << "an uploaded file's bytes";
   EXPECT_NE(refusal(R"({"changes": [{"op": "update", "key": ["1"], "version": "1"}]})").find("sets values"),
             std::string::npos);
 }

@@ -2,6 +2,7 @@
 // keyset statement — names from the catalog, quoted; values only as parameters.
 #include <gtest/gtest.h>
 
+#include "studio/binary.hpp"
 #include "studio/export.hpp"
 #include "studio/pages.hpp"
 
@@ -98,5 +99,20 @@ TEST(StudioExport, CsvNamesQuotedAndFileNamesPlain) {
   t.name = "Q\"1 report/2024";
   t.columns = {column("id", "int8"), column("say \"hi\"", "text")};
   EXPECT_EQ(csv_header(t), "\"id\",\"say \"\"hi\"\"\"\r\n");
-  EXPECT_EQ(export_file_name(t, ExportFormat::json), "Q_1_report_2024.json");
+  EXPECT_EQ(file_name(t.name, ".json"), "Q_1_report_2024.json");
+}
+
+TEST(StudioBinary, AValueIsReadASliceAtATimeByTheRowsKey) {
+  catalog::Table t;
+  t.name = "books";
+  t.columns = {column("id", "int8"), column("cover", "bytea", false)};
+  Statement st = binary_slice_statement(t, {"id"}, {"7"}, t.columns[1], 1, kBinarySlice);
+  EXPECT_EQ(st.sql, "SELECT substring(t.cover FROM $2::int FOR $3::int) FROM public.books AS t WHERE (t.id) = ($1)");
+  EXPECT_EQ(st.params.size(), 3u);
+  EXPECT_EQ(bytes_of_hex("\\x00ff41"), std::string("\0\xff"
+                                                   "A",
+                                                   3));
+  EXPECT_EQ(bytes_of_hex("\\x"), "");
+  EXPECT_THROW(bytes_of_hex("\\x0"), std::invalid_argument);
+  EXPECT_THROW(bytes_of_hex("00ff"), std::invalid_argument);
 }

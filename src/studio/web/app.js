@@ -2,9 +2,11 @@
 // (the API's keyset cursor, never an offset), filtered and sorted by the server. The whole view
 // (table, filter, sort) is kept in the URL. No dependencies; values are shown as PostgreSQL
 // printed them, never converted by the browser (a timestamptz keeps its zone).
+import { byteaOf, editorFor } from "./editors.js";
+
 const $ = (id) => document.getElementById(id);
 // view: a number each opened view gets, so that a page that arrives for an older one is dropped.
-const state = { tables: [], table: null, where: null, order: [], next: null, loading: false, view: 0 };
+const state = { tables: [], table: null, where: null, order: [], next: null, loading: false, view: 0, timeZone: "UTC" };
 // Changes staged until Save: updates and deletes by the row's key (JSON), inserts in order.
 const staged = { updates: new Map(), deletes: new Map(), inserts: [] };
 
@@ -139,6 +141,12 @@ function viewLink(table, conditions) {
   return `#${new URLSearchParams({ table: `${table.schema}.${table.name}`, where: JSON.stringify(where) })}`;
 }
 
+// A bytea value (the page has its size only): a link that downloads it, streamed.
+function downloadLink(t, values, i) {
+  const q = new URLSearchParams({ schema: t.schema, name: t.name, key: JSON.stringify(keyOf(values)), column: t.columns[i].name });
+  return el("a", { className: "download", href: `/api/value?${q}`, download: "", textContent: "↓", title: "download" });
+}
+
 // On the first column of a foreign key, a link to the row its values name (none while one of
 // them is NULL: such a row names nothing).
 function relationLink(t, i, values) {
@@ -203,7 +211,8 @@ function rowElement(row) {
     if (link) td.append(" ", link);
     td.dataset.column = i;
     td.tabIndex = -1;
-    if (editable() && !t.columns[i].binary) td.addEventListener("dblclick", () => editCell(tr, td, i));
+    if (t.columns[i].binary && v !== null && t.key.length) td.append(" ", downloadLink(t, row.values, i));
+    if (editable()) td.addEventListener("dblclick", () => editCell(tr, td, i));
     tr.append(td);
   });
   return tr;
@@ -235,47 +244,79 @@ function gridKeys(e) {
   if (moves[e.key]) {
     e.preventDefault();
     focusCell(neighbour(td, ...moves[e.key]));
-  } else if (e.key === "Enter" && editable() && !state.table.columns[td.dataset.column].binary) {
+  } else if (e.key === "Enter" && editable()) {
     e.preventDefault();
     editCell(td.parentElement, td, Number(td.dataset.column));
   }
 }
 
-// An editor in the cell: Enter stages the text, "NULL" stages NULL (not an empty text), Escape
-// leaves the cell as it was.
+// Stages a new value of a cell (`shown`: what the cell shows for it, when not the value).
+function stageValue(tr, td, column, value, shown = value) {
+  const key = tr.dataset.key;
+  const update = staged.updates.get(key) || { key: JSON.parse(key), version: tr.dataset.version, values: {} };
+  update.values[column.name] = value;
+  staged.updates.set(key, update);
+  td.replaceChildren();
+  show(td, column, shown);
+  td.classList.add("changed");
+  showStaged();
+}
+
+// An editor in the cell, the one its type gets (editors.js): Enter stages the value if it is
+// one, "NULL" stages NULL (not an empty text), Escape leaves the cell as it was, Tab stages
+// and moves on.
 function editCell(tr, td, i) {
-  if (td.querySelector("input")) return;
+  if (td.querySelector(".edit")) return;
   const column = state.table.columns[i];
+  if (column.binary) return uploadInto(tr, td, column);
   const before = td.classList.contains("null") ? null : td.firstChild.nodeValue;
-  const input = el("input", { className: "edit", value: before ?? "", ariaLabel: column.name });
+  const editor = editorFor(column, before, state.timeZone);
+  const problem = el("span", { className: "edit-error", role: "alert" });
   const setNull = el("button", { type: "button", className: "set-null", textContent: "NULL", disabled: !column.nullable });
   const restore = () => { td.replaceChildren(); show(td, column, before); };
-  const stage = (value) => {
-    const key = tr.dataset.key;
-    const update = staged.updates.get(key) || { key: JSON.parse(key), version: tr.dataset.version, values: {} };
-    update.values[column.name] = value;
-    staged.updates.set(key, update);
-    td.replaceChildren();
-    show(td, column, value);
-    td.classList.add("changed");
-    showStaged();
+  const commit = () => {
+    const read = editor.read();
+    if (read.error) problem.textContent = read.error;
+    else stageValue(tr, td, column, read.value);
+    return !read.error;
   };
-  input.addEventListener("keydown", (e) => {
+  editor.focus.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
-      stage(input.value);
-      focusCell(td);
+      e.preventDefault();
+      if (commit()) focusCell(td);
     } else if (e.key === "Escape") {
       restore();
       focusCell(td);
     } else if (e.key === "Tab") {
       e.preventDefault();
-      stage(input.value);
-      focusCell(neighbour(td, e.shiftKey ? -1 : 1, 0) || td);
+      if (commit()) focusCell(neighbour(td, e.shiftKey ? -1 : 1, 0) || td);
     }
   });
-  setNull.addEventListener("mousedown", (e) => { e.preventDefault(); stage(null); });
-  td.replaceChildren(input, setNull);
-  input.focus();
+  setNull.addEventListener("mousedown", (e) => { e.preventDefault(); stageValue(tr, td, column, null); });
+  td.replaceChildren(...editor.element, setNull, problem);
+  editor.focus.focus();
+}
+
+// A bytea cell's editor: a file to upload (staged as the value's \x text, saved with the rest),
+// or NULL.
+function uploadInto(tr, td, column) {
+  const file = el("input", { type: "file", className: "edit upload", ariaLabel: `upload ${column.name}` });
+  const setNull = el("button", { type: "button", className: "set-null", textContent: "NULL", disabled: !column.nullable });
+  const before = [...td.childNodes];
+  const beforeClass = td.className;
+  file.addEventListener("change", async () => {
+    if (file.files.length) stageValue(tr, td, column, await byteaOf(file.files[0]), String(file.files[0].size));
+  });
+  file.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      td.replaceChildren(...before);
+      td.className = beforeClass;
+      focusCell(td);
+    }
+  });
+  setNull.addEventListener("mousedown", (e) => { e.preventDefault(); stageValue(tr, td, column, null); });
+  td.replaceChildren(file, setNull);
+  file.focus();
 }
 
 function show(td, column, value) {
@@ -552,6 +593,7 @@ async function start() {
   try {
     const answer = await api("/api/tables");
     state.tables = answer.tables;
+    state.timeZone = answer.timeZone;
     // --read-only: the console's transactions are read-only whatever is asked; no box offers more.
     $("sql-write-label").hidden = answer.readOnly;
   } catch (e) {
