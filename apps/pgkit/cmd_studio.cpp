@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "pgkit/schema.hpp"
 #include "pgkit/shutdown.hpp"
 #include "studio/studio.hpp"
 
@@ -48,6 +49,10 @@ void open_browser(const std::string& url) {
 
 int run_studio(StudioCliOptions& o) {
   ShutdownSignals signals;  // before any thread starts, so that every thread inherits the mask
+  // The project's schema.prisma, as every pgkit command finds it, unless one is named.
+  if (o.studio.schema.empty()) o.studio.schema = schema::find_default().value_or("");
+  if (!o.studio.schema.empty())
+    fmt::print(stderr, "pgkit studio: model and field names, and relations, from {}\n", o.studio.schema.string());
   studio::Studio server(require_database(o.common), o.studio);
   if (o.studio.allow_remote)
     fmt::print(stderr,
@@ -81,6 +86,8 @@ void add_studio_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--read-only", o->studio.read_only,
                 "Read-only sessions and transactions: the database refuses every write (give a read-only role too)");
   cmd->add_flag("--no-open", o->no_open, "Print the URL without opening a browser");
+  cmd->add_option("--schema", o->studio.schema,
+                  "schema.prisma for model and field names and its relations (default: the project's, if any)");
   cmd->callback([o, &exit_code] { exit_code = run_studio(*o); });
 }
 

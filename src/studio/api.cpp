@@ -10,6 +10,7 @@
 
 #include "pgkit/config.hpp"
 #include "pgkit/error.hpp"
+#include "pgkit/schema.hpp"
 
 #include "pgkit/client/read.hpp"
 #include "studio/edits.hpp"
@@ -90,8 +91,10 @@ std::vector<std::optional<std::string>> cursor_of(const http::Request& req, std:
   return out;
 }
 
-json::object column_json(const catalog::Catalog& cat, const catalog::Column& c) {
-  json::object o{{"name", c.name}, {"type", c.type.sql}, {"nullable", !c.not_null}};
+json::value name_or_null(const std::string* name) { return name ? json::value(*name) : json::value(nullptr); }
+
+json::object column_json(const catalog::Catalog& cat, const catalog::Column& c, const std::string* field) {
+  json::object o{{"name", c.name}, {"field", name_or_null(field)}, {"type", c.type.sql}, {"nullable", !c.not_null}};
   if (const catalog::Enum* e = cat.enumeration(c.type.schema, c.type.name)) {
     json::array values;
     for (const auto& v : e->values) values.emplace_back(v);
@@ -118,6 +121,22 @@ json::object relation_json(const Relation& r, const catalog::Table& other) {
 
 }  // namespace
 
+Api::Api(AsyncPool pool, catalog::Catalog catalog, const schema::Schema* model, bool read_only, std::string time_zone)
+    : pool_(pool),
+      catalog_(std::move(catalog)),
+      relations_(relations_of(catalog_)),
+      read_only_(read_only),
+      time_zone_(std::move(time_zone)) {
+  if (!model) return;
+  names_ = ModelNames(*model);
+  // The schema's relations as foreign keys, whatever its relationMode says: with "prisma" the
+  // database has none, and these are all the studio can follow.
+  schema::Schema with_keys = *model;
+  with_keys.datasource.relation_mode_prisma = false;
+  for (auto& r : declared_relations(catalog_, schema::to_catalog(with_keys, model->default_schema())))
+    relations_.push_back(std::move(r));
+}
+
 const catalog::Table& Api::table_of(const http::Request& req) const {
   auto schema = req.query_param("schema"), name = req.query_param("name");
   if (!schema || !name) throw http::HttpError(400, "invalid_request", "give the table as ?schema=…&name=…");
@@ -139,7 +158,7 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
       if (row.text(0) == t.schema && row.text(1) == t.name) estimate = row.get<std::int64_t>(2);
     std::vector<std::string> key = row_key(t);
     json::array columns, relations, referenced_by;
-    for (const auto& c : t.columns) columns.push_back(column_json(catalog_, c));
+    for (const auto& c : t.columns) columns.push_back(column_json(catalog_, c, names_.field(t, c.name)));
     for (const auto& r : relations_) {
       if (r.from == &t) relations.push_back(relation_json(r, *r.to));
       if (r.to == &t) referenced_by.push_back(relation_json(r, *r.from));
@@ -148,6 +167,7 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
         read_only_ ? "the studio runs --read-only: the database refuses every write" : read_only_reason(t, key);
     out.push_back(json::object{{"schema", t.schema},
                                {"name", t.name},
+                               {"model", name_or_null(names_.model(t))},
                                {"estimatedRows", estimate},
                                {"key", names(key)},
                                {"readOnly", reason.empty() ? json::value(nullptr) : json::value(reason)},

@@ -7,6 +7,7 @@
 #include "http/http.hpp"
 #include "pgkit/async.hpp"
 #include "pgkit/catalog.hpp"
+#include "studio/model_names.hpp"
 #include "studio/pages.hpp"
 #include "studio/relations.hpp"
 
@@ -16,18 +17,16 @@ class Api {
  public:
   /// read_only: saves run in READ ONLY transactions (the database refuses them), and the
   /// tables say so.
-  /// time_zone: the one the sessions show timestamps in (the page names it in its editors).
-  Api(AsyncPool pool, catalog::Catalog catalog, bool read_only, std::string time_zone)
-      : pool_(pool),
-        catalog_(std::move(catalog)),
-        relations_(relations_of(catalog_)),
-        read_only_(read_only),
-        time_zone_(std::move(time_zone)) {}
+  /// model: the schema.prisma the user named (nullptr: none), for its names and the relations
+  /// it declares; time_zone: the one the sessions show timestamps in (the page names it in its
+  /// editors).
+  Api(AsyncPool pool, catalog::Catalog catalog, const schema::Schema* model, bool read_only, std::string time_zone);
   Api(const Api&) = delete;  // relations_ points into catalog_
   Api& operator=(const Api&) = delete;
 
-  /// GET /api/tables: {readOnly, timeZone, tables: [{schema, name, estimatedRows, key, readOnly, columns: [{name, type,
-  /// nullable, values?}], relations, referencedBy}] (relations.hpp, both ways)
+  /// GET /api/tables: {readOnly, timeZone, tables: [{schema, name, model, estimatedRows, key,
+  /// readOnly, columns: [{name, field, type, nullable, values?}], relations, referencedBy}]
+  /// (relations.hpp, both ways; model and field: the schema's names, or null)
   boost::asio::awaitable<http::Response> tables(http::Request& req);
   /// GET /api/rows?schema=&name=[&where=…][&order=…][&after=[…]][&limit=]: {rows: [{version,
   /// cursor, values}], next} (filters.hpp: where and order)
@@ -57,6 +56,7 @@ class Api {
   AsyncPool pool_;
   catalog::Catalog catalog_;
   std::vector<Relation> relations_;
+  ModelNames names_;
   bool read_only_;
   std::string time_zone_;
 };

@@ -21,4 +21,10 @@ struct Relation {
 /// studio does not show is left out: there is nothing to open).
 std::vector<Relation> relations_of(const catalog::Catalog& cat);
 
+/// The relations a schema.prisma declares that `cat` has no foreign key for — all of them
+/// with relationMode = "prisma" — on cat's tables: `declared` is the schema's catalog with its
+/// foreign keys (schema::to_catalog with relationMode "foreignKeys"). A relation whose tables
+/// or columns the database does not have is left out.
+std::vector<Relation> declared_relations(const catalog::Catalog& cat, const catalog::Catalog& declared);
+
 }  // namespace pgkit::studio

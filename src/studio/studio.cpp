@@ -12,6 +12,7 @@
 #include "pgkit/catalog.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
+#include "pgkit/schema.hpp"
 #include "studio/access.hpp"
 #include "studio/api.hpp"
 
@@ -46,6 +47,11 @@ catalog::Catalog describe_database(Pool& pool) {
   return catalog::describe(*conn);
 }
 
+std::optional<schema::Schema> load_schema(const std::filesystem::path& path) {
+  if (path.empty()) return std::nullopt;
+  return schema::load(path);
+}
+
 std::string content_type_of(std::string_view name) {
   if (name.ends_with(".html")) return "text/html; charset=utf-8";
   if (name.ends_with(".js")) return "text/javascript; charset=utf-8";
@@ -74,7 +80,8 @@ struct Studio::Impl {
   Impl(const Config& database, StudioOptions o)
       : options(std::move(o)),
         pool(studio_config(database, options)),
-        api(AsyncPool(pool), describe_database(pool), options.read_only, options.time_zone),
+        model(load_schema(options.schema)),
+        api(AsyncPool(pool), describe_database(pool), model ? &*model : nullptr, options.read_only, options.time_zone),
         server(
             // A save carries uploaded bytea values as text (two characters a byte).
             {.address = options.host, .port = options.port, .threads = 2, .body_limit = kSaveLimit},
@@ -155,6 +162,7 @@ struct Studio::Impl {
 
   StudioOptions options;
   Pool pool;
+  std::optional<schema::Schema> model;
   Api api;
   http::Router router;
   http::HttpServer server;

@@ -8,6 +8,7 @@
 ///   studio.run();                        // until stop()
 /// @endcode
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -27,13 +28,18 @@ struct StudioOptions {
   /// transaction: the database refuses writes, whatever a request asks. Give the URL of a role
   /// without write rights too, where there is one.
   bool read_only = false;
+  /// A schema.prisma (a file or a folder of them): its model and field names label the tables
+  /// and columns, and its relations are followed where the database has no foreign key
+  /// (relationMode = "prisma"). Empty: the database's names and foreign keys only.
+  std::filesystem::path schema;
 };
 
 class Studio {
  public:
   /// Connects (a small pool of its own, its sessions in options.time_zone) and describes the
   /// database's tables: the catalog the studio serves.
-  /// @throws ConfigError for a non-loopback host without allow_remote; pgkit::Error from the database
+  /// @throws ConfigError for a non-loopback host without allow_remote; schema::SchemaError for
+  /// a schema with errors (each at its file:line:column); pgkit::Error from the database
   Studio(const Config& database, StudioOptions options);
   ~Studio();
   Studio(const Studio&) = delete;

@@ -475,6 +475,37 @@ async function console_(page) {
   });
 }
 
+// A studio started with --schema on a relationMode = "prisma" project: no foreign key in the
+// database, model and field names that are not the tables' and columns'.
+async function schemaNames(page) {
+  await step("the schema's relation is offered though the database has no foreign key", async () => {
+    const tables = JSON.parse((await raw("/api/tables", { Cookie: cookie })).body).tables;
+    const books = tables.find((t) => t.name === "books");
+    assert.equal(books.model, "Book");
+    assert.deepEqual(books.columns.map((c) => c.field), ["id", "authorId", "title"]);
+    assert.deepEqual(books.relations.map((r) => [r.columns, r.table.name, r.referencedColumns]), [[["author_id"], "authors", ["id"]]]);
+    const found = await sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'");
+    assert.equal(found.rows[0][0], "0", "the database has no foreign key");
+  });
+  await step("the page names models and fields", async () => {
+    await page.goto(signIn.href);
+    await page.locator('#table-list button[data-table="public.books"]').waitFor();
+    const names = await page.locator("#table-list button").allTextContents();
+    assert.ok(names.some((n) => n.startsWith("Author")) && names.some((n) => n.startsWith("Book")), names.join(", "));
+    await page.click('#table-list button[data-table="public.books"]');
+    await page.locator("#view-status", { hasText: "30 rows shown (all)" }).waitFor();
+    assert.equal(await page.locator("#view-title").textContent(), "Book (public.books)");
+    assert.equal(await page.locator('#grid th[data-column="author_id"] .name').textContent(), "authorId");
+  });
+  await step("the relation is followed both ways", async () => {
+    await page.locator(`#grid tbody tr[data-key='["1"]'] a.ref`).click();
+    await page.locator("#view-status", { hasText: "1 row shown (all)" }).waitFor();
+    assert.equal(await page.locator("#view-title").textContent(), "Author (public.authors)");
+    await page.locator("#grid tbody tr button.related").click();
+    await page.locator("#related li", { hasText: "Book (authorId) 15 rows" }).waitFor();
+  });
+}
+
 // The page of a studio started with --read-only.
 async function readOnlyPage(page) {
   await step("the page offers no edits", async () => {
@@ -499,12 +530,16 @@ async function readOnlyPage(page) {
 
 let browser, page;
 const pageErrors = [];
-async function readOnly() {
+async function signInOnTheWire() {
   await step("sign in", async () => {
     const r = await raw(signIn.pathname + signIn.search);
     assert.equal(r.status, 303);
     cookie = r.headers["set-cookie"][0].split(";")[0];
   });
+}
+
+async function readOnly() {
+  await signInOnTheWire();
   await step("the tables say the studio is read-only", async () => {
     const tables = JSON.parse((await raw("/api/tables", { Cookie: cookie })).body).tables;
     assert.match(tables.find((t) => t.name === "books").readOnly, /--read-only/);
@@ -535,6 +570,7 @@ async function readOnly() {
 
 try {
   if (mode === "read-only") await readOnly();
+  else if (mode === "schema") await signInOnTheWire();
   else await security();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -551,6 +587,8 @@ try {
   page.on("pageerror", (e) => pageErrors.push(e.message));
   if (mode === "read-only") {
     await readOnlyPage(page);
+  } else if (mode === "schema") {
+    await schemaNames(page);
   } else {
     await browse(page);
     await console_(page);

@@ -116,3 +116,67 @@ TEST(StudioBrowser, ReadOnlyIsTheDatabasesRefusalNotAHiddenButton) {
   studio.drive("read-only");
   EXPECT_EQ(studio.process.stop(SIGINT, 30s), 0) << read_file(studio.log);
 }
+
+namespace {
+
+// A Prisma project with relationMode = "prisma": its relation lives in the schema only (the
+// database has no foreign key), and its models and fields are mapped to other names.
+constexpr const char* kPrismaModeSchema = R"(datasource db {
+  provider     = "postgresql"
+  relationMode = "prisma"
+}
+
+model Author {
+  id    Int    @id @default(autoincrement())
+  name  String
+  books Book[]
+
+  @@map("authors")
+}
+
+model Book {
+  id       BigInt  @id
+  authorId Int?    @map("author_id")
+  title    String
+  author   Author? @relation(fields: [authorId], references: [id])
+
+  @@index([authorId])
+  @@map("books")
+}
+)";
+
+void fill_prisma_mode(const std::string& url) {
+  Pool pool(test::config_for(url));
+  pool.acquire()->execute(R"(
+    CREATE TABLE authors (id serial PRIMARY KEY, name text NOT NULL);
+    CREATE TABLE books (id bigint PRIMARY KEY, author_id int, title text NOT NULL);
+    CREATE INDEX books_author_id_idx ON books (author_id);
+    INSERT INTO authors (name) VALUES ('Ada'), ('Grace');
+    INSERT INTO books SELECT i, 1 + i % 2, 'Book ' || i FROM generate_series(1, 30) AS i;
+  )");
+}
+
+}  // namespace
+
+TEST(StudioBrowser, ASchemasNamesAndTheRelationsOfRelationModePrisma) {
+  const std::string url = test::fresh_database_url("studio_schema");
+  fill_prisma_mode(url);
+  test::TempDir project("studio_project");
+  std::ofstream(project.path() / "schema.prisma") << kPrismaModeSchema;
+  RunningStudio studio(url, {"--schema", (project.path() / "schema.prisma").string()});
+  ASSERT_TRUE(studio.started());
+  studio.drive("schema");
+  EXPECT_EQ(studio.process.stop(SIGINT, 30s), 0) << read_file(studio.log);
+}
+
+TEST(StudioBrowser, ASchemaWithAnErrorStopsTheStudioNamingItsPlace) {
+  const std::string url = test::fresh_database_url("studio_bad_schema");
+  test::TempDir project("studio_bad_project");
+  std::ofstream(project.path() / "schema.prisma") << "model Book {\n  id Int @id\n  title Strin\n}\n";
+  auto run = test::run_process(
+      {PGKIT_CLI, "studio", "--port", "0", "--no-open", "--schema", (project.path() / "schema.prisma").string()},
+      {.env = {{"DATABASE_URL", url}}, .merge_stderr = true, .timeout = 60s});
+  EXPECT_NE(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("schema.prisma:3:"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Strin"), std::string::npos) << run.out;
+}

@@ -74,8 +74,9 @@ function showTables() {
   const list = $("table-list");
   list.replaceChildren();
   for (const t of state.tables) {
-    const button = el("button", { type: "button" },
-      el("span", { textContent: t.schema === "public" ? t.name : tableKey(t) }),
+    // A schema's model name where there is one (the table's own name in its tooltip).
+    const button = el("button", { type: "button", title: t.model ? `table ${tableKey(t)}` : "" },
+      el("span", { textContent: t.model ?? (t.schema === "public" ? t.name : tableKey(t)) }),
       el("span", { className: "rows", textContent: `~${t.estimatedRows.toLocaleString("en")}`,
         title: "estimated from the table's statistics" }));
     button.dataset.table = tableKey(t);
@@ -95,8 +96,9 @@ function showHeader(t) {
   t.columns.forEach((c) => {
     const at = state.order.findIndex((o) => o.column === c.name);
     const arrow = at < 0 ? "" : (state.order[at].desc ? " ▼" : " ▲") + (state.order.length > 1 ? at + 1 : "");
-    const th = el("th", { title: c.sortable ? "sort (shift: add to the sort)" : "" },
-      el("span", { className: "name", textContent: c.name + arrow }),
+    const column = c.field && c.field !== c.name ? `column ${c.name}; ` : "";
+    const th = el("th", { title: column + (c.sortable ? "sort (shift: add to the sort)" : "") },
+      el("span", { className: "name", textContent: (c.field ?? c.name) + arrow }),
       el("span", { className: "type", textContent: c.type + (c.nullable ? "?" : "") }));
     th.dataset.column = c.name;
     if (at >= 0) th.setAttribute("aria-sort", state.order[at].desc ? "descending" : "ascending");
@@ -155,7 +157,16 @@ function relationLink(t, i, values) {
   const own = r.columns.map((c) => valueOf(t, values, c));
   if (own.includes(null)) return null;
   const href = viewLink(r.table, r.referencedColumns.map((c, k) => [c, own[k]]));
-  return el("a", { className: "ref", href, textContent: "→", title: `open the ${r.table.name} row` });
+  return el("a", { className: "ref", href, textContent: "→", title: `open the ${relationLabel(r.table, [])} row` });
+}
+
+// "books (author_id)", or with a schema "Book (authorId)": the model's and fields' names.
+function relationLabel(ref, columns) {
+  const t = state.tables.find((x) => x.schema === ref.schema && x.name === ref.name);
+  const name = t?.model ?? ref.name;
+  if (!columns.length) return name;
+  const fields = columns.map((c) => t?.columns.find((x) => x.name === c)?.field ?? c);
+  return `${name} (${fields.join(", ")})`;
 }
 
 // The rows that refer to a row: for each foreign key to its table, how many (counted on
@@ -176,7 +187,7 @@ function showRelated(values) {
     api(`/api/count?${q}`).then(
       ({ count: n }) => { count.textContent = n > kRelatedAtMost ? `more than ${kRelatedAtMost.toLocaleString("en")} rows` : `${n.toLocaleString("en")} row${n === 1 ? "" : "s"}`; },
       (e) => { count.textContent = `not counted: ${e.message}`; });
-    const label = `${r.table.name} (${r.columns.join(", ")})`;
+    const label = relationLabel(r.table, r.columns);
     list.append(el("li", {}, el("a", { href: viewLink(r.table, conditions), textContent: label }), " ", count));
   }
   box.append(list);
@@ -472,7 +483,7 @@ function openTable(t, where, order) {
   saveView();
   for (const b of document.querySelectorAll("#table-list button"))
     b.setAttribute("aria-current", String(b.dataset.table === tableKey(t)));
-  $("view-title").textContent = tableKey(t);
+  $("view-title").textContent = t.model ? `${t.model} (${tableKey(t)})` : tableKey(t);
   $("view-count").textContent = where ? "" : `~${t.estimatedRows.toLocaleString("en")} rows (estimated)`;
   $("count-button").hidden = false;
   $("more-button").hidden = true;
@@ -509,7 +520,7 @@ async function exactCount() {
 function conditionRow(c = {}) {
   const t = state.table;
   const column = el("select", { className: "column", ariaLabel: "column" },
-    ...t.columns.map((x) => el("option", { value: x.name, textContent: x.name })));
+    ...t.columns.map((x) => el("option", { value: x.name, textContent: x.field ?? x.name })));
   const op = el("select", { className: "op", ariaLabel: "operator" });
   const value = el("input", { className: "value", ariaLabel: "value", placeholder: "value" });
   const insensitive = el("input", { type: "checkbox", className: "insensitive", title: "ignore case" });
