@@ -255,6 +255,18 @@ async function browse(page) {
     const bounded = await raw(`/api/count?schema=public&name=books&where=${where}&atMost=100`, { Cookie: cookie });
     assert.equal(JSON.parse(bounded.body).count, 101);
   });
+  await step("the ER view draws every table and relation, referenced tables first; a click opens a table", async () => {
+    await page.click("#er-link");
+    await page.locator('#er g.table[data-table="public.books"]').waitFor();
+    assert.equal(await page.locator("#er g.table").count(), 3);
+    assert.equal(await page.locator("#er path.relation").count(), 1);
+    const x = async (key) => (await page.locator(`#er g.table[data-table="${key}"]`).boundingBox()).x;
+    assert.ok((await x("public.authors")) < (await x("public.books")), "authors left of the books that refer to them");
+    await screenshot(page, "studio-er");
+    await page.click('#er g.table[data-table="public.books"] text.title');
+    await page.locator("#view-title", { hasText: "public.books" }).waitFor();
+    await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
+  });
   const cellOf = (key, column) => page.locator(`#grid tbody tr[data-key='${JSON.stringify([key])}'] td`).nth(column + 1);
   const TITLE = 2, SUBTITLE = 3, PUBLISHED = 4, COVER = 5, STATUS = 6, TAGS = 7, META = 8;
   await step("a cell edited and saved is written", async () => {
@@ -503,6 +515,11 @@ async function schemaNames(page) {
     assert.equal(await page.locator("#view-title").textContent(), "Author (public.authors)");
     await page.locator("#grid tbody tr button.related").click();
     await page.locator("#related li", { hasText: "Book (authorId) 15 rows" }).waitFor();
+  });
+  await step("the ER view draws the schema's relation, with its names", async () => {
+    await page.click("#er-link");
+    await page.locator('#er g.table[data-table="public.books"] text.title', { hasText: "Book" }).waitFor();
+    assert.equal(await page.locator("#er path.relation").count(), 1);
   });
 }
 

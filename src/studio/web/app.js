@@ -3,6 +3,7 @@
 // (table, filter, sort) is kept in the URL. No dependencies; values are shown as PostgreSQL
 // printed them, never converted by the browser (a timestamptz keeps its zone).
 import { byteaOf, editorFor } from "./editors.js";
+import { drawEr } from "./er.js";
 
 const $ = (id) => document.getElementById(id);
 // view: a number each opened view gets, so that a page that arrives for an older one is dropped.
@@ -65,7 +66,10 @@ function saveView(replace = false) {
 function viewFromUrl() {
   const params = new URLSearchParams(location.hash.slice(1));
   const parse = (name) => { try { return JSON.parse(params.get(name)); } catch { return null; } };
-  return { table: params.get("table"), where: parse("where"), order: parse("order") || [], sql: params.get("sql") };
+  return {
+    table: params.get("table"), where: parse("where"), order: parse("order") || [], sql: params.get("sql"),
+    er: params.has("er"),
+  };
 }
 
 // ---- tables ----
@@ -476,8 +480,7 @@ async function loadPage() {
 function openTable(t, where, order) {
   const n = stagedCount();
   if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
-  $("console").hidden = true;
-  $("view").hidden = false;
+  showMain("view");
   Object.assign(state, { table: t, where, order, next: null, loading: false, view: state.view + 1 });
   $("related").hidden = true;
   saveView();
@@ -623,6 +626,7 @@ async function start() {
 function openViewInUrl() {
   const view = viewFromUrl();
   if (view.sql !== null) return openConsole(view.sql);
+  if (view.er) return openEr();
   const t = state.tables.find((x) => tableKey(x) === view.table);
   return t ? openTable(t, view.where, view.order) : false;
 }
@@ -630,14 +634,30 @@ function openViewInUrl() {
 // ---- the SQL console (console.hpp on the server: one statement, read-only unless writes
 // are allowed, at most 1000 rows read) ----
 
-function openConsole(sql) {
+// One of the main views in sight: a table's ("view"), the console or the ER view.
+function showMain(id) {
+  for (const main of ["view", "console", "er-view"]) $(main).hidden = main !== id;
+}
+
+// Leaves the table open for another main view (its unsaved changes only if the user agrees).
+function leaveTable(id) {
   const n = stagedCount();
   if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
   discard();
   state.table = null;
   for (const b of document.querySelectorAll("#table-list button")) b.setAttribute("aria-current", "false");
-  $("view").hidden = true;
-  $("console").hidden = false;
+  showMain(id);
+  return true;
+}
+
+function openEr() {
+  if (!leaveTable("er-view")) return false;
+  drawEr($("er-box"), state.tables, (t) => openTable(t, null, []));
+  return true;
+}
+
+function openConsole(sql) {
+  if (!leaveTable("console")) return false;
   if (sql && $("sql-text").value !== sql) $("sql-text").value = sql;
   $("sql-text").focus();
   return true;
