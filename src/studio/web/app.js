@@ -452,18 +452,27 @@ function viewQuery(extra = {}) {
   return q;
 }
 
-async function loadPage() {
+// The next page's request (sent at once).
+function pageRequest() {
+  const q = viewQuery({ limit: "100" });
+  if (state.next) q.set("after", JSON.stringify(state.next));
+  return api(`/api/rows?${q}`);
+}
+
+// Shows the next page: `request`'s, when the caller sent it already (a view that opens asks
+// for its rows before it rebuilds the grid, so the two overlap).
+async function loadPage(request = null) {
   if (!state.table || state.loading) return;
   const view = state.view;
   state.loading = true;
   status("Loading…");
   try {
-    const q = viewQuery({ limit: "100" });
-    if (state.next) q.set("after", JSON.stringify(state.next));
-    const page = await api(`/api/rows?${q}`);
+    const page = await (request ?? pageRequest());
     if (state.view !== view) return;
     const body = $("grid").tBodies[0];
-    for (const row of page.rows) body.append(rowElement(row));
+    const rows = document.createDocumentFragment();
+    for (const row of page.rows) rows.append(rowElement(row));
+    body.append(rows);
     const first = body.querySelector("td[data-column]");
     if (first && !body.querySelector('td[tabindex="0"]')) first.tabIndex = 0;
     state.next = page.next;
@@ -482,6 +491,8 @@ function openTable(t, where, order) {
   if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
   showMain("view");
   Object.assign(state, { table: t, where, order, next: null, loading: false, view: state.view + 1 });
+  const firstPage = pageRequest();
+  firstPage.catch(() => {});  // its failure is loadPage's to show
   $("related").hidden = true;
   saveView();
   for (const b of document.querySelectorAll("#table-list button"))
@@ -503,7 +514,7 @@ function openTable(t, where, order) {
   showFilters();
   showHeader(t);
   $("grid").tBodies[0].replaceChildren();
-  loadPage();
+  loadPage(firstPage);
   return true;
 }
 
@@ -552,11 +563,14 @@ function conditionRow(c = {}) {
   return row;
 }
 
+// The bar shows one group of conditions; a URL's filter may be a bare condition (or a shape
+// the bar cannot show, such as a nested group: the server still applies it whole).
 function showFilters() {
-  const group = state.where ? (state.where.any ? "any" : "all") : "all";
+  const w = state.where;
+  const group = w && Array.isArray(w.any) ? "any" : "all";
   $("filter-match").value = group;
-  const conditions = state.where ? state.where[group] : [];
-  $("filter-list").replaceChildren(...conditions.map(conditionRow));
+  const conditions = !w ? [] : Array.isArray(w[group]) ? w[group] : w.column ? [w] : [];
+  $("filter-list").replaceChildren(...conditions.filter((c) => c.column).map(conditionRow));
 }
 
 function applyFilters() {
@@ -576,7 +590,7 @@ function applyFilters() {
 // ---- start ----
 
 async function start() {
-  $("more-button").addEventListener("click", loadPage);
+  $("more-button").addEventListener("click", () => loadPage());
   $("add-button").addEventListener("click", addRow);
   $("grid").addEventListener("keydown", gridKeys);
   $("grid").addEventListener("mousedown", (e) => {
@@ -670,11 +684,17 @@ async function runSql() {
   if (hash !== location.hash) history.replaceState(null, "", hash);
   const write = $("sql-write").checked;
   $("sql-status").textContent = "Running…";
-  const res = await fetch("/api/sql", {
-    method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
-    body: JSON.stringify({ sql, write }),
-  });
-  const body = await res.json();
+  let res, body;
+  try {
+    res = await fetch("/api/sql", {
+      method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ sql, write }),
+    });
+    body = await res.json();
+  } catch (e) {
+    $("sql-status").textContent = `The studio did not answer: ${e.message}`;
+    return;
+  }
   const grid = $("sql-result");
   if (!res.ok) {
     const e = body.error || {};
