@@ -93,8 +93,23 @@ std::vector<std::optional<std::string>> cursor_of(const http::Request& req, std:
 
 json::value name_or_null(const std::string* name) { return name ? json::value(*name) : json::value(nullptr); }
 
-json::object column_json(const catalog::Catalog& cat, const catalog::Column& c, const std::string* field) {
-  json::object o{{"name", c.name}, {"field", name_or_null(field)}, {"type", c.type.sql}, {"nullable", !c.not_null}};
+// What a new row gets in c when it is left out: the client's value (a schema's uuid(), say),
+// else the database's default, identity or generated expression; null: NULL.
+json::value default_of(const catalog::Column& c, const std::optional<std::string>& client_default) {
+  if (client_default) return json::value(*client_default);
+  if (!c.generated.empty()) return json::value("generated: " + c.generated);
+  if (c.identity) return json::value("identity");
+  if (c.default_value) return json::value(c.default_value->expression);
+  return nullptr;
+}
+
+json::object column_json(const catalog::Catalog& cat, const catalog::Column& c, const std::string* field,
+                         const std::optional<std::string>& client_default) {
+  json::object o{{"name", c.name},
+                 {"field", name_or_null(field)},
+                 {"type", c.type.sql},
+                 {"nullable", !c.not_null},
+                 {"default", default_of(c, client_default)}};
   if (const catalog::Enum* e = cat.enumeration(c.type.schema, c.type.name)) {
     json::array values;
     for (const auto& v : e->values) values.emplace_back(v);
@@ -128,7 +143,7 @@ Api::Api(AsyncPool pool, catalog::Catalog catalog, const schema::Schema* model, 
       read_only_(read_only),
       time_zone_(std::move(time_zone)) {
   if (!model) return;
-  names_ = ModelNames(*model);
+  schema_ = SchemaModel(*model);
   // The schema's relations as foreign keys, whatever its relationMode says: with "prisma" the
   // database has none, and these are all the studio can follow.
   schema::Schema with_keys = *model;
@@ -158,7 +173,8 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
       if (row.text(0) == t.schema && row.text(1) == t.name) estimate = row.get<std::int64_t>(2);
     std::vector<std::string> key = row_key(t);
     json::array columns, relations, referenced_by;
-    for (const auto& c : t.columns) columns.push_back(column_json(catalog_, c, names_.field(t, c.name)));
+    for (const auto& c : t.columns)
+      columns.push_back(column_json(catalog_, c, schema_.field(t, c.name), schema_.client_default(t, c.name)));
     for (const auto& r : relations_) {
       if (r.from == &t) relations.push_back(relation_json(r, *r.to));
       if (r.to == &t) referenced_by.push_back(relation_json(r, *r.from));
@@ -167,7 +183,7 @@ boost::asio::awaitable<http::Response> Api::tables(http::Request&) {
         read_only_ ? "the studio runs --read-only: the database refuses every write" : read_only_reason(t, key);
     out.push_back(json::object{{"schema", t.schema},
                                {"name", t.name},
-                               {"model", name_or_null(names_.model(t))},
+                               {"model", name_or_null(schema_.model(t))},
                                {"estimatedRows", estimate},
                                {"key", names(key)},
                                {"readOnly", reason.empty() ? json::value(nullptr) : json::value(reason)},
@@ -241,7 +257,8 @@ boost::asio::awaitable<http::Response> Api::save(http::Request& req) {
   if (!t) throw http::HttpError(404, "not_found", "no such table in this database");
   const std::vector<std::string> key = row_key(*t);
   if (key.empty()) throw http::HttpError(409, "read_only", read_only_reason(*t, key));
-  const std::vector<Change> changes = changes_of(*t, key, body);
+  std::vector<Change> changes = changes_of(*t, key, body);
+  schema_.fill(*t, changes);  // what Prisma's client fills in (with a schema)
 
   std::size_t at = 0;  // the change being saved, for the error that names it
   auto apply = [&](AsyncTransaction& tx) -> boost::asio::awaitable<void> {

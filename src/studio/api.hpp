@@ -7,9 +7,9 @@
 #include "http/http.hpp"
 #include "pgkit/async.hpp"
 #include "pgkit/catalog.hpp"
-#include "studio/model_names.hpp"
 #include "studio/pages.hpp"
 #include "studio/relations.hpp"
+#include "studio/schema_model.hpp"
 
 namespace pgkit::studio {
 
@@ -25,8 +25,9 @@ class Api {
   Api& operator=(const Api&) = delete;
 
   /// GET /api/tables: {readOnly, timeZone, tables: [{schema, name, model, estimatedRows, key,
-  /// readOnly, columns: [{name, field, type, nullable, values?}], relations, referencedBy}]
-  /// (relations.hpp, both ways; model and field: the schema's names, or null)
+  /// readOnly, columns: [{name, field, type, nullable, default, values?}], relations,
+  /// referencedBy}] (relations.hpp, both ways; model and field: the schema's names, or null;
+  /// default: what a new row gets when the column is left out, as written, or null)
   boost::asio::awaitable<http::Response> tables(http::Request& req);
   /// GET /api/rows?schema=&name=[&where=…][&order=…][&after=[…]][&limit=]: {rows: [{version,
   /// cursor, values}], next} (filters.hpp: where and order)
@@ -56,7 +57,7 @@ class Api {
   AsyncPool pool_;
   catalog::Catalog catalog_;
   std::vector<Relation> relations_;
-  ModelNames names_;
+  SchemaModel schema_;
   bool read_only_;
   std::string time_zone_;
 };

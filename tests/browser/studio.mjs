@@ -516,6 +516,21 @@ async function schemaNames(page) {
     await page.locator("#grid tbody tr button.related").click();
     await page.locator("#related li", { hasText: "Book (authorId) 15 rows" }).waitFor();
   });
+  await step("a new row gets what Prisma's client fills in: a cuid() id, @updatedAt's time", async () => {
+    const tags = JSON.parse((await raw("/api/tables", { Cookie: cookie })).body).tables.find((t) => t.name === "tags");
+    assert.deepEqual(tags.columns.map((c) => c.default), ["cuid()", null, "now (@updatedAt)"]);
+    await page.click('#table-list button[data-table="public.tags"]');
+    await page.locator("#view-status", { hasText: "0 rows shown (all)" }).waitFor();
+    await page.click("#add-button");
+    assert.equal(await page.locator("input[aria-label='new id']").getAttribute("placeholder"), "cuid()");
+    await page.locator("input[aria-label='new name']").fill("poetry");
+    await page.click("#save-button");
+    await page.locator("#save-status", { hasText: "Saved 1 change" }).waitFor();
+    const found = await sql("SELECT id, updated_at > now() AT TIME ZONE 'UTC' - interval '1 minute' FROM tags");
+    assert.equal(found.rows.length, 1);
+    assert.match(found.rows[0][0], /^c[a-z0-9]{24}$/, "a cuid");
+    assert.equal(found.rows[0][1], "t", "updated_at is now, in UTC");
+  });
   await step("the ER view draws the schema's relation, with its names", async () => {
     await page.click("#er-link");
     await page.locator('#er g.table[data-table="public.books"] text.title', { hasText: "Book" }).waitFor();

@@ -143,6 +143,14 @@ model Book {
   @@index([authorId])
   @@map("books")
 }
+
+model Tag {
+  id        String   @id @default(cuid())
+  name      String
+  updatedAt DateTime @updatedAt @map("updated_at")
+
+  @@map("tags")
+}
 )";
 
 void fill_prisma_mode(const std::string& url) {
@@ -151,6 +159,7 @@ void fill_prisma_mode(const std::string& url) {
     CREATE TABLE authors (id serial PRIMARY KEY, name text NOT NULL);
     CREATE TABLE books (id bigint PRIMARY KEY, author_id int, title text NOT NULL);
     CREATE INDEX books_author_id_idx ON books (author_id);
+    CREATE TABLE tags (id text PRIMARY KEY, name text NOT NULL, updated_at timestamp(3) NOT NULL);
     INSERT INTO authors (name) VALUES ('Ada'), ('Grace');
     INSERT INTO books SELECT i, 1 + i % 2, 'Book ' || i FROM generate_series(1, 30) AS i;
   )");

@@ -377,7 +377,12 @@ function addRow() {
   const inputs = {};
   const tr = el("tr", { className: "inserting" }, el("td", { className: "pick" }));
   for (const c of t.columns) {
-    const input = el("input", { className: "new-value", ariaLabel: `new ${c.name}`, placeholder: "default", disabled: !!c.binary });
+    // What the row gets if the field stays empty: the default (the database's, or what a
+    // schema's client fills in), else NULL; a generated column is the database's alone.
+    const generated = (c.default || "").startsWith("generated");
+    const placeholder = c.default ?? (c.nullable ? "NULL" : "required");
+    const input = el("input", { className: "new-value", ariaLabel: `new ${c.name}`, placeholder, title: placeholder,
+      disabled: !!c.binary || generated });
     inputs[c.name] = input;
     tr.append(el("td", {}, input));
   }
