@@ -14,6 +14,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <limits>
 #include <list>
 #include <random>
 #include <system_error>
@@ -98,45 +99,52 @@ http::response<http::string_body> to_beast(Response res, const Request& req, uns
   return msg;
 }
 
-// A streamed body's parts, each a chunk, each under the write timeout.
-class ChunkWriter final : public BodyWriter {
+// A streamed body's parts, each under the write timeout: chunks (HTTP/1.1), or the bytes as
+// they are, the end of the body being the connection's (HTTP/1.0 knows no chunks).
+class PartWriter final : public BodyWriter {
  public:
-  ChunkWriter(beast::tcp_stream& stream, std::chrono::milliseconds timeout) : stream_(stream), timeout_(timeout) {}
+  PartWriter(beast::tcp_stream& stream, std::chrono::milliseconds timeout, bool chunked)
+      : stream_(stream), timeout_(timeout), chunked_(chunked) {}
   asio::awaitable<void> write(std::string_view part) override {
     if (part.empty()) co_return;  // an empty chunk would end the body
     stream_.expires_after(timeout_);
-    // Named, not a temporary in the co_await (g++ 12 destroys those wrongly: async_delegate.hpp).
-    auto chunk = http::make_chunk(asio::buffer(part));
-    auto [ec, n] = co_await asio::async_write(stream_, chunk, use_tuple);
+    boost::system::error_code ec;
+    if (chunked_) {
+      // Named, not a temporary in the co_await (g++ 12 destroys those wrongly: async_delegate.hpp).
+      auto chunk = http::make_chunk(asio::buffer(part));
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, chunk, use_tuple);
+    } else {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(part), use_tuple);
+    }
     if (ec) throw std::system_error(ec, "the client did not take the answer");
   }
 
  private:
   beast::tcp_stream& stream_;
   std::chrono::milliseconds timeout_;
+  bool chunked_;
 };
 
 // A streamed answer: its headers, the parts its coroutine writes, the last chunk. False when
-// the body did not end (the stream threw, or the client went away): the connection closes.
+// the connection must close: the body did not end (the stream threw, or the client went away),
+// or an HTTP/1.0 body ends with it.
 asio::awaitable<bool> write_streamed(beast::tcp_stream& stream, Response& res, const Request& req, unsigned version,
                                      bool keep_alive, bool head, std::chrono::milliseconds timeout) {
+  const bool chunked = version >= 11;
   http::response<http::empty_body> msg{static_cast<http::status>(res.status), version};
-  set_head(msg, res, req, keep_alive);
-  if (head) {
-    stream.expires_after(timeout);
-    auto [ec, n] = co_await http::async_write(stream, msg, use_tuple);
-    co_return !ec;
-  }
-  msg.chunked(true);
+  set_head(msg, res, req, keep_alive && chunked);
+  if (chunked) msg.chunked(true);
   http::response_serializer<http::empty_body> serializer(msg);
   stream.expires_after(timeout);
   if (auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple); ec) co_return false;
+  if (head) co_return chunked;  // the headers of the GET, and no body
   try {
-    ChunkWriter writer(stream, timeout);
+    PartWriter writer(stream, timeout, chunked);
     co_await res.stream(writer);
   } catch (const std::exception&) {
     co_return false;  // the client sees a body without its end, not a shorter one
   }
+  if (!chunked) co_return false;
   stream.expires_after(timeout);
   auto last = http::make_chunk_last();
   auto [ec, n] = co_await asio::async_write(stream, last, use_tuple);
@@ -163,10 +171,9 @@ struct HttpServer::Impl {
   asio::awaitable<void> drain(std::chrono::milliseconds grace);
   asio::awaitable<bool> refuse(beast::tcp_stream& stream, Request& req, unsigned version, int status, std::string code,
                                std::string message);
-  std::string too_large_body() const {
-    return options.body_limit == (1u << 20)
-               ? "the request body exceeds 1 MiB"
-               : "the request body exceeds " + std::to_string(options.body_limit) + " bytes";
+  std::string too_large_body(std::size_t limit) const {
+    return limit == (1u << 20) ? "the request body exceeds 1 MiB"
+                               : "the request body exceeds " + std::to_string(limit) + " bytes";
   }
 };
 
@@ -233,7 +240,9 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
   while (!draining) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    parser.body_limit(options.body_limit);
+    // With a limit per request, none yet: a Content-Length is weighed once the headers are
+    // read (a parser's limit would refuse it while they are).
+    parser.body_limit(options.body_limit_for ? std::numeric_limits<std::uint64_t>::max() : options.body_limit);
     stream.expires_after(options.header_timeout);
     self.idle = true;
     auto [read_error, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
@@ -244,7 +253,7 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
     if (read_error) {
       if (parser.is_header_done()) req = to_request(parser.get().base(), {}, client);
       if (read_error == http::error::body_limit)  // a Content-Length over the limit
-        co_await refuse(stream, req, 11, 413, "payload_too_large", too_large_body());
+        co_await refuse(stream, req, 11, 413, "payload_too_large", too_large_body(options.body_limit));
       else if (read_error == http::error::header_limit)
         co_await refuse(stream, req, 11, 431, "headers_too_large",
                         "the request's headers exceed " + std::to_string(options.header_limit) + " bytes");
@@ -262,8 +271,11 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
     req = to_request(header.base(), {}, client);
     unsigned version = header.version();
     bool keep_going = true;
-    if (auto length = parser.content_length(); length && *length > options.body_limit) {
-      keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", too_large_body());
+    // The application may allow a larger body to some requests, from their headers.
+    const std::size_t limit = options.body_limit_for ? options.body_limit_for(req) : options.body_limit;
+    parser.body_limit(limit);
+    if (auto length = parser.content_length(); length && *length > limit) {
+      keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", too_large_body(limit));
     } else {
       if (version >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
         http::response<http::empty_body> go_on{http::status::continue_, version};
@@ -272,7 +284,7 @@ asio::awaitable<void> HttpServer::Impl::session(Worker& w, tcp::socket socket) {
       stream.expires_after(options.body_timeout);
       auto [body_error, body_bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
       if (body_error == http::error::body_limit) {
-        keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", too_large_body());
+        keep_going = co_await refuse(stream, req, version, 413, "payload_too_large", too_large_body(limit));
       } else if (body_error) {
         if (is_parse_error(body_error) && body_error != http::error::partial_message)
           co_await refuse(stream, req, version, 400, "bad_request", "malformed HTTP request: " + body_error.message());

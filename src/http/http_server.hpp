@@ -22,6 +22,9 @@ struct HttpOptions {
   unsigned short port = 3000;        ///< 0 picks a free port (see HttpServer::port)
   int threads = 0;                   ///< io threads; 0 = the number of cores
   std::size_t body_limit = 1 << 20;  ///< larger bodies get 413
+  /// Set: the body limit of each request, from its headers (a larger one only for requests the
+  /// application will take, as the studio does for a signed-in save); body_limit before them.
+  std::function<std::size_t(const Request&)> body_limit_for;
   std::size_t header_limit = 16 << 10;
   std::chrono::milliseconds header_timeout{10'000};  ///< idle keep-alive wait + the whole header
   std::chrono::milliseconds body_timeout{30'000};

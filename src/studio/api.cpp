@@ -160,6 +160,16 @@ const catalog::Table& Api::table_of(const http::Request& req) const {
   return *t;
 }
 
+std::shared_ptr<void> Api::stream_slot() {
+  constexpr int kMaxStreams = 2;
+  if (streams_.fetch_add(1) >= kMaxStreams) {
+    streams_.fetch_sub(1);
+    throw http::HttpError(503, "busy",
+                          "two exports or downloads are running already: wait for one to end, then try again");
+  }
+  return std::shared_ptr<void>(nullptr, [this](void*) { streams_.fetch_sub(1); });
+}
+
 View Api::view_of(const http::Request& req, const catalog::Table& t) {
   return View{order_of(t, json_param(req, "order")), filter_of(t, json_param(req, "where"))};
 }

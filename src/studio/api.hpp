@@ -3,6 +3,8 @@
 // their rows a page at a time. Names in a request are looked up in the catalog the studio
 // described at start; what is not there is refused.
 #include <boost/asio/awaitable.hpp>
+#include <atomic>
+#include <memory>
 
 #include "http/http.hpp"
 #include "pgkit/async.hpp"
@@ -51,6 +53,10 @@ class Api {
 
  private:
   const catalog::Table& table_of(const http::Request& req) const;
+  /// A place for one streamed answer (an export, a download), kept until it ends: at most
+  /// kMaxStreams at once, so that the pool (4 connections) still serves the pages.
+  /// @throws http::HttpError 503 when they are all taken
+  std::shared_ptr<void> stream_slot();
   /// The view's filter and sort (?where=, ?order=) on t.
   static View view_of(const http::Request& req, const catalog::Table& t);
 
@@ -60,6 +66,7 @@ class Api {
   SchemaModel schema_;
   bool read_only_;
   std::string time_zone_;
+  std::atomic<int> streams_{0};
 };
 
 }  // namespace pgkit::studio

@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <memory>
+#include <system_error>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -55,9 +56,26 @@ namespace {
 
 // What a download holds while it streams: its connection, in the snapshot its slices share.
 struct Download {
-  explicit Download(AsyncConnection c) : conn(std::move(c)) {}
+  Download(std::shared_ptr<void> s, AsyncConnection c) : slot(std::move(s)), conn(std::move(c)) {}
+  std::shared_ptr<void> slot;  // Api::stream_slot's, until the answer ends
   AsyncConnection conn;
 };
+
+// Writes the value a slice at a time, then ends the download's transaction.
+boost::asio::awaitable<void> stream_value(Download& running, const catalog::Table& t,
+                                          const std::vector<std::string>& key,
+                                          const std::vector<std::optional<std::string>>& values,
+                                          const catalog::Column& c, std::int64_t size, http::BodyWriter& out) {
+  const QueryOptions options{.timeout = std::chrono::seconds(30)};
+  for (std::int64_t from = 1; from <= size; from += kBinarySlice) {
+    Statement slice = binary_slice_statement(t, key, values, c, from, kBinarySlice);
+    auto params = std::make_shared<Params>(std::move(slice.params));
+    Result r = co_await running.conn.run(options, Sql(slice.sql), params);
+    const std::string bytes = bytes_of_hex(r[0].text(0));
+    co_await out.write(bytes);
+  }
+  co_await running.conn.execute("COMMIT");
+}
 
 std::vector<std::optional<std::string>> key_values(const http::Request& req, std::size_t columns) {
   json::error_code ec;
@@ -88,8 +106,9 @@ boost::asio::awaitable<http::Response> Api::download(http::Request& req) {
 
   // The length first, in the snapshot every slice then reads: a value changed meanwhile is
   // not mixed with the one being downloaded.
+  std::shared_ptr<void> slot = stream_slot();
   AsyncConnection conn = co_await pool_.acquire();
-  auto running = std::make_shared<Download>(std::move(conn));
+  auto running = std::make_shared<Download>(std::move(slot), std::move(conn));
   co_await running->conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   const QueryOptions options{.timeout = std::chrono::seconds(30)};
   Statement length = binary_length_statement(t, key, values, *c);
@@ -103,15 +122,14 @@ boost::asio::awaitable<http::Response> Api::download(http::Request& req) {
   res.headers.emplace_back("Content-Disposition",
                            "attachment; filename=\"" + file_name(t.name + "-" + c->name, ".bin") + "\"");
   res.stream = [running, &t, c, key, values, size](http::BodyWriter& out) -> boost::asio::awaitable<void> {
-    const QueryOptions options{.timeout = std::chrono::seconds(30)};
-    for (std::int64_t from = 1; from <= size; from += kBinarySlice) {
-      Statement slice = binary_slice_statement(t, key, values, *c, from, kBinarySlice);
-      auto params = std::make_shared<Params>(std::move(slice.params));
-      Result r = co_await running->conn.run(options, Sql(slice.sql), params);
-      const std::string bytes = bytes_of_hex(r[0].text(0));
-      co_await out.write(bytes);
+    try {
+      co_await stream_value(*running, t, key, values, *c, size, out);
+    } catch (const std::system_error&) {
+      throw;  // the client went away (or stopped reading): theirs to know
+    } catch (const std::exception& e) {
+      log_stream_failure("download", t, e);
+      throw;
     }
-    co_await running->conn.execute("COMMIT");
   };
   co_return res;
 }

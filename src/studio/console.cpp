@@ -98,7 +98,8 @@ boost::asio::awaitable<http::Response> Api::console(http::Request& req) {
       answer = result_json(r, r.size() > kConsoleRows, r.command_tag());
     }
     co_await conn.execute(write ? "COMMIT" : "ROLLBACK");
-    answer["wrote"] = write;
+    // (A statement that was itself ROLLBACK ended the transaction with nothing written.)
+    answer["wrote"] = write && answer["command"] != "ROLLBACK";
     conn.connection().close();  // what the statement set stays with it (console.hpp)
     co_return http::json_response(200, answer);
   } catch (const Timeout&) {
@@ -111,6 +112,11 @@ boost::asio::awaitable<http::Response> Api::console(http::Request& req) {
     if (!e.hint().empty()) error["hint"] = e.hint();
     if (e.message().find("multiple commands") != std::string::npos)
       error["hint"] = "the console runs one statement at a time";
+    else if (e.sqlstate() == "25001")
+      error["hint"] = "the console runs every statement in a transaction: run this one with psql";
+    else if (e.sqlstate() == "25006")
+      error["hint"] =
+          read_only_ ? "the studio runs --read-only" : "tick Allow writes to run it in a transaction that may write";
     const int position = stage == "declare" ? position_in_statement(e.position()) : e.position();
     if (position > 0) error["position"] = position;
     co_return http::json_response(400, json::object{{"error", std::move(error)}});

@@ -3,8 +3,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <cctype>
 #include <memory>
+#include <system_error>
 
 #include "pgkit/async.hpp"
+#include "pgkit/config.hpp"
+#include "pgkit/log.hpp"
 #include "studio/api.hpp"
 #include "studio/filters.hpp"
 #include "studio/pages.hpp"
@@ -54,6 +57,11 @@ void append_json(std::string& out, const Result& batch, bool& first) {
   }
 }
 
+void log_stream_failure(std::string_view what, const catalog::Table& t, const std::exception& e) {
+  log().warn("pgkit studio: the {} of {}.{} stopped before its end: {}", what, t.schema, t.name,
+             mask_secrets(e.what()));
+}
+
 std::string file_name(std::string_view stem, std::string_view extension) {
   std::string name;
   for (char c : stem) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
@@ -64,7 +72,8 @@ namespace {
 
 // What an export holds while it streams: its connection, in the transaction its cursor lives in.
 struct Export {
-  explicit Export(AsyncConnection c) : conn(std::move(c)) {}
+  Export(std::shared_ptr<void> s, AsyncConnection c) : slot(std::move(s)), conn(std::move(c)) {}
+  std::shared_ptr<void> slot;  // Api::stream_slot's, until the answer ends
   AsyncConnection conn;
   Result batch;  // the one read before the answer's headers went out
 };
@@ -78,6 +87,27 @@ boost::asio::awaitable<Result> fetch(AsyncConnection& conn) {
   co_return co_await conn.run(options, Sql(sql), none);
 }
 
+// Writes `head`, then the rows of an export's cursor — the batch read already first — a batch
+// at a time; then ends its transaction.
+boost::asio::awaitable<void> stream_rows(Export& running, ExportFormat format, std::string head,
+                                         http::BodyWriter& out) {
+  std::string part = std::move(head);
+  bool first = true;
+  for (;;) {
+    if (format == ExportFormat::csv)
+      append_csv(part, running.batch);
+    else
+      append_json(part, running.batch, first);
+    const bool last = running.batch.size() < kBatch;
+    if (last && format == ExportFormat::json) part += "\n]\n";
+    co_await out.write(part);
+    part.clear();
+    if (last) break;
+    running.batch = co_await fetch(running.conn);
+  }
+  co_await running.conn.execute("COMMIT");
+}
+
 }  // namespace
 
 boost::asio::awaitable<http::Response> Api::export_rows(http::Request& req) {
@@ -89,12 +119,14 @@ boost::asio::awaitable<http::Response> Api::export_rows(http::Request& req) {
   View view = view_of(req, t);
   std::string columns;
   for (const auto& c : t.columns) columns += (columns.empty() ? "t." : ", t.") + catalog::quote_ident(c.name);
-  Statement st = export_statement(t, row_key(t), std::move(view), format == ExportFormat::csv ? columns : "to_json(t)");
+  Statement st =
+      export_statement(t, row_key(t), std::move(view), format == ExportFormat::csv ? columns : "to_json(t.*)");
 
   // The cursor is opened and its first batch read before answering: a filter the database
   // refuses is still an error answer, not a file cut short.
+  std::shared_ptr<void> slot = stream_slot();
   AsyncConnection conn = co_await pool_.acquire();
-  auto running = std::make_shared<Export>(std::move(conn));
+  auto running = std::make_shared<Export>(std::move(slot), std::move(conn));
   co_await running->conn.execute("BEGIN READ ONLY");
   const QueryOptions options{.timeout = kFetchTimeout, .prepare = false};
   auto params = std::make_shared<Params>(std::move(st.params));
@@ -108,22 +140,15 @@ boost::asio::awaitable<http::Response> Api::export_rows(http::Request& req) {
       "Content-Disposition",
       "attachment; filename=\"" + file_name(t.name, format == ExportFormat::csv ? ".csv" : ".json") + "\"");
   std::string head = format == ExportFormat::csv ? csv_header(t) : "[";
-  res.stream = [running, format, head](http::BodyWriter& out) -> boost::asio::awaitable<void> {
-    std::string part = head;
-    bool first = true;
-    for (;;) {
-      if (format == ExportFormat::csv)
-        append_csv(part, running->batch);
-      else
-        append_json(part, running->batch, first);
-      const bool last = running->batch.size() < kBatch;
-      if (last && format == ExportFormat::json) part += "\n]\n";
-      co_await out.write(part);
-      part.clear();
-      if (last) break;
-      running->batch = co_await fetch(running->conn);
+  res.stream = [running, format, head, &t](http::BodyWriter& out) -> boost::asio::awaitable<void> {
+    try {
+      co_await stream_rows(*running, format, head, out);
+    } catch (const std::system_error&) {
+      throw;  // the client went away (or stopped reading): theirs to know
+    } catch (const std::exception& e) {
+      log_stream_failure("export", t, e);
+      throw;
     }
-    co_await running->conn.execute("COMMIT");
   };
   co_return res;
 }

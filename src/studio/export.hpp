@@ -1,6 +1,7 @@
 #pragma once
 // Export of a view as CSV or JSON, streamed: rows come from a cursor a batch at a time and go
 // out as they come (chunked), so neither the studio nor the database builds the whole file.
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ void append_csv(std::string& out, const Result& batch);
 /// A JSON array of objects, one per row (PostgreSQL's to_json of the row: numbers, booleans
 /// and json values typed, the rest texts). `first`: no row written yet (no comma before it).
 void append_json(std::string& out, const Result& batch, bool& first);
+
+/// Logs a streamed answer that failed after its headers went out (the client sees only an
+/// unfinished download): what, for which table, and why.
+void log_stream_failure(std::string_view what, const catalog::Table& t, const std::exception& e);
 
 /// A file name for a Content-Disposition header: stem reduced to letters, digits, '.', '-' and
 /// '_' (others become '_'), then extension (".csv").

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -38,8 +39,11 @@ std::string generated(const schema::DefaultValue& d) {
 // Now in UTC, with its offset: a timestamptz reads it as it is, and a timestamp (Prisma's
 // DateTime) keeps the UTC time, as Prisma's client writes it, whatever the session's zone.
 std::string now_utc() {
-  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  return fmt::format("{:%Y-%m-%d %H:%M:%S}+00", now);
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  // gmtime: fmt 9 prints a system_clock time in the machine's local zone.
+  return fmt::format("{:%Y-%m-%d %H:%M:%S}.{:03}+00", fmt::gmtime(seconds), ms);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-constexpr std::size_t kSaveLimit = 64u << 20;
+constexpr std::size_t kSaveLimit = 64u << 20, kBodyLimit = 1u << 20;
 
 // The studio's own pool: a few connections (one user), its sessions named, in the zone the
 // studio shows timestamps in.
@@ -44,6 +44,8 @@ Config studio_config(Config c, const StudioOptions& o) {
   // pattern, and may walk the whole key in order for a pattern few rows match. Planning costs
   // a fraction of a millisecond; a user waits on the page.
   options += " -c plan_cache_mode=force_custom_plan";
+  // bytea as hex, whatever the database's default says: downloads decode that form.
+  options += " -c bytea_output=hex";
   if (o.read_only) options += " -c default_transaction_read_only=on";
   return c;
 }
@@ -89,8 +91,16 @@ struct Studio::Impl {
         model(load_schema(options.schema)),
         api(AsyncPool(pool), describe_database(pool), model ? &*model : nullptr, options.read_only, options.time_zone),
         server(
-            // A save carries uploaded bytea values as text (two characters a byte).
-            {.address = options.host, .port = options.port, .threads = 2, .body_limit = kSaveLimit},
+            {.address = options.host,
+             .port = options.port,
+             .threads = 2,
+             // A save carries uploaded bytea values as text (two characters a byte): its body
+             // may be large, once the request is a signed-in save; any other, 1 MiB.
+             .body_limit_for =
+                 [this](const Request& req) {
+                   const bool save = req.method == "POST" && req.path == "/api/save";
+                   return save && access && access->signed_in(req.cookie) ? kSaveLimit : kBodyLimit;
+                 }},
             [this](Request& req) { return handle(req); }, [](const Request&, const Response&) {}) {
     router.add("GET", "/api/tables", [this](Request& r) { return api.tables(r); });
     router.add("GET", "/api/rows", [this](Request& r) { return api.rows(r); });

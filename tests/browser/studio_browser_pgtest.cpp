@@ -57,11 +57,17 @@ void fill(const std::string& url) {
 
 // `pgkit studio` with args on url's database, until the test's end: its sign-in link, and its log.
 struct RunningStudio {
-  RunningStudio(const std::string& url, std::vector<std::string> args)
+  // zone: the machine's time zone as the studio sees it (TZ), "" for the test's own.
+  RunningStudio(const std::string& url, std::vector<std::string> args, const std::string& zone = "")
       : dir("studio"),
         log(dir.path() / "studio.log"),
         process(command(std::move(args)), log,
-                {.env = {{"DATABASE_URL", url}}, .unset_env = {"PGHOST", "PGPORT", "PGDATABASE"}}) {}
+                {.env = environment(url, zone), .unset_env = {"PGHOST", "PGPORT", "PGDATABASE"}}) {}
+  static std::map<std::string, std::string> environment(const std::string& url, const std::string& zone) {
+    std::map<std::string, std::string> env{{"DATABASE_URL", url}};
+    if (!zone.empty()) env["TZ"] = zone;
+    return env;
+  }
   static std::vector<std::string> command(std::vector<std::string> args) {
     std::vector<std::string> argv{PGKIT_CLI, "studio", "--port", "0", "--no-open"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -172,7 +178,8 @@ TEST(StudioBrowser, ASchemasNamesAndTheRelationsOfRelationModePrisma) {
   fill_prisma_mode(url);
   test::TempDir project("studio_project");
   std::ofstream(project.path() / "schema.prisma") << kPrismaModeSchema;
-  RunningStudio studio(url, {"--schema", (project.path() / "schema.prisma").string()});
+  // On a machine far from UTC: what the studio writes in UTC must not follow the machine.
+  RunningStudio studio(url, {"--schema", (project.path() / "schema.prisma").string()}, "Asia/Tokyo");
   ASSERT_TRUE(studio.started());
   studio.drive("schema");
   EXPECT_EQ(studio.process.stop(SIGINT, 30s), 0) << read_file(studio.log);

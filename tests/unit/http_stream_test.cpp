@@ -51,3 +51,11 @@ TEST(HttpStream, AStreamThatFailsMidwayLeavesTheAnswerUnfinished) {
     EXPECT_EQ(e.code(), http::error::partial_message) << e.what();
   }
 }
+
+TEST(HttpStream, AnHttp10ClientGetsThePartsAsTheyAreAndTheEndByTheClose) {
+  auto server = parts_server();
+  auto res = server.send({http::verb::get, "/export", 10});
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_FALSE(res.chunked());
+  EXPECT_EQ(res.body(), "id,name\n1,Ada\n") << "no chunk sizes in the body";
+}

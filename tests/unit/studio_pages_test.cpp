@@ -90,8 +90,8 @@ TEST(StudioExport, ReadsTheViewInItsOrderWithoutAPageLimit) {
   t.columns = {column("id", "int8"), column("title", "text")};
   const catalog::Column* title = t.column("title");
   View view{{SortTerm{title, true}}, {}};
-  Statement st = export_statement(t, {"id"}, std::move(view), "to_json(t)");
-  EXPECT_EQ(st.sql, "SELECT to_json(t) FROM public.books AS t ORDER BY t.title DESC, t.id ASC");
+  Statement st = export_statement(t, {"id"}, std::move(view), "to_json(t.*)");
+  EXPECT_EQ(st.sql, "SELECT to_json(t.*) FROM public.books AS t ORDER BY t.title DESC, t.id ASC");
 }
 
 TEST(StudioExport, CsvNamesQuotedAndFileNamesPlain) {

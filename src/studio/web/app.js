@@ -137,6 +137,33 @@ function cell(column, value) {
   return td;
 }
 
+// ---- export: the link downloads the file; a refusal (a filter the database cannot read, the
+// studio busy) is asked for first, so that it is said here rather than as a failed download ----
+
+async function exportView(e) {
+  e.preventDefault();
+  const href = e.currentTarget.href;
+  const asking = new AbortController();
+  try {
+    const res = await fetch(href, { signal: asking.signal });
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      status(`Export refused: ${body.error ? body.error.message : `HTTP ${res.status}`}`);
+      return;
+    }
+    asking.abort();  // it starts: the download reads it again, to a file
+  } catch (err) {
+    if (err.name !== "AbortError") {
+      status(`Export failed: ${err.message}`);
+      return;
+    }
+  }
+  const link = el("a", { href, download: "" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 // ---- relations, both ways: links to views of the rows they name (a filter on the other
 // table), so that they open as any view does, in the URL, and Back comes back ----
 
@@ -312,6 +339,8 @@ function editCell(tr, td, i) {
   editor.focus.focus();
 }
 
+const kMaxUpload = 32 * 1024 * 1024;
+
 // A bytea cell's editor: a file to upload (staged as the value's \x text, saved with the rest),
 // or NULL.
 function uploadInto(tr, td, column) {
@@ -320,7 +349,20 @@ function uploadInto(tr, td, column) {
   const before = [...td.childNodes];
   const beforeClass = td.className;
   file.addEventListener("change", async () => {
-    if (file.files.length) stageValue(tr, td, column, await byteaOf(file.files[0]), String(file.files[0].size));
+    const chosen = file.files[0];
+    if (!chosen) return;
+    // A save carries the bytes as hex (two characters each) in a body of at most 64 MiB.
+    if (chosen.size > kMaxUpload) {
+      $("save-status").textContent = `${chosen.name} is ${chosen.size.toLocaleString("en")} bytes: files up to 32 MiB can be uploaded here`;
+      return;
+    }
+    const view = state.view;
+    try {
+      const value = await byteaOf(chosen);
+      if (state.view === view) stageValue(tr, td, column, value, String(chosen.size));  // the same view still
+    } catch (e) {
+      $("save-status").textContent = `Could not read ${chosen.name}: ${e.message}`;
+    }
   });
   file.addEventListener("keydown", (e) => {
     if (e.key === "Escape") {
@@ -617,6 +659,7 @@ async function start() {
     if (state.next && box.scrollTop + box.clientHeight > box.scrollHeight - 200) loadPage();
   });
   $("sql-run").addEventListener("click", runSql);
+  for (const id of ["export-csv", "export-json"]) $(id).addEventListener("click", exportView);
   $("sql-text").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
@@ -664,6 +707,8 @@ function leaveTable(id) {
   if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
   discard();
   state.table = null;
+  state.view += 1;  // a page still on its way is dropped
+  state.loading = false;
   for (const b of document.querySelectorAll("#table-list button")) b.setAttribute("aria-current", "false");
   showMain(id);
   return true;

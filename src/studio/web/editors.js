@@ -14,7 +14,7 @@ export function kindOf(column) {
   if (/^(smallint|integer|bigint)$/.test(t)) return "integer";
   if (/^(numeric|decimal|real|double precision)/.test(t)) return "number";
   if (/^jsonb?$/.test(t)) return "json";
-  if (t === "timestamp with time zone") return "timestamptz";
+  if (/^timestamp(\(\d+\))? with time zone$/.test(t)) return "timestamptz";
   if (/^(timestamp|date|time)/.test(t)) return "datetime";
   return "text";
 }

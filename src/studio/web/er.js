@@ -59,7 +59,8 @@ export function drawEr(box, tables, open) {
     heights[l] = y + HEAD + t.columns.length * ROW + GAP_Y;
   }
   const width = MARGIN * 2 + heights.length * (WIDTH + GAP_X) - GAP_X;
-  const height = Math.max(...heights, MARGIN) + MARGIN;
+  // (Layers can be empty — tables that all refer to each other start at 1 — hence the filter.)
+  const height = Math.max(MARGIN, ...heights.filter((h) => h !== undefined)) + MARGIN;
   const root = svg("svg", { id: "er", width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
     "aria-label": `${tables.length} tables and their relations` });
 
