@@ -155,6 +155,7 @@ async function browse(page) {
     await page.locator("#view-count", { hasText: "250 rows" }).waitFor();
   });
   await step("the table open is kept in the URL", async () => {
+    await page.waitForURL(/table=public.books/);
     await page.reload();
     await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
     assert.equal(await page.locator("#view-title").textContent(), "public.books");
@@ -187,6 +188,7 @@ async function browse(page) {
     await screenshot(page, "studio-filter-sort");
   });
   await step("the filter and the sort are kept in the URL", async () => {
+    await page.waitForURL(/order=/);
     await page.reload();
     await page.locator("#view-status", { hasText: "100 rows shown" }).waitFor();
     assert.equal(await page.locator("#filter-list .condition .value").inputValue(), "book 1");
@@ -253,7 +255,7 @@ async function browse(page) {
     await page.locator(`#grid tbody tr[data-key='["1"]'] a.ref`).click();
     await page.locator("#view-status", { hasText: "1 row shown (all)" }).waitFor();
     assert.equal(await page.locator("#view-title").textContent(), "public.authors");
-    const row = await page.locator("#grid tbody tr").first().locator("td:not(.pick)").allTextContents();
+    const row = await page.locator("#grid tbody tr").first().locator("td[data-column]").allTextContents();
     assert.deepEqual(row, ["2", "Grace"]);
     await page.goBack();
     await page.locator("#view-title", { hasText: "public.books" }).waitFor();
@@ -271,6 +273,12 @@ async function browse(page) {
     assert.equal(await page.locator("#filter-list .condition .value").inputValue(), "1");
     await page.click("#count-button");
     await page.locator("#view-count", { hasText: "125 rows match" }).waitFor();
+    // The same rows in one click: the row's link in the books column.
+    await page.goBack();
+    await page.locator("#view-title", { hasText: "public.authors" }).waitFor();
+    await page.locator(`#grid tbody tr[data-key='["2"]'] td.back a`).click();
+    await page.locator("#view-title", { hasText: "public.books" }).waitFor();
+    assert.equal(await page.locator("#filter-list .condition .value").inputValue(), "2");
     // The count of back-relations stops at what it shows: atMost rows and one more.
     const where = encodeURIComponent(JSON.stringify({ column: "author_id", op: "equals", value: "1" }));
     const bounded = await raw(`/api/count?schema=public&name=books&where=${where}&atMost=100`, { Cookie: cookie });

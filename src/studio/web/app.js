@@ -109,6 +109,10 @@ function showHeader(t) {
     if (c.sortable) th.addEventListener("click", (e) => sortBy(c.name, e.shiftKey));
     row.append(th);
   });
+  // A column per back-relation: each row's link to the rows that refer to it.
+  for (const r of t.referencedBy)
+    row.append(el("th", { className: "back" }, el("span", { className: "name", textContent: relationLabel(r.table, r.columns) }),
+      el("span", { className: "type", textContent: "refer to it" })));
   $("grid").tHead.replaceChildren(row);
 }
 
@@ -257,6 +261,12 @@ function rowElement(row) {
     if (editable()) td.addEventListener("dblclick", () => editCell(tr, td, i));
     tr.append(td);
   });
+  for (const r of t.referencedBy) {
+    const conditions = r.columns.map((c, k) => [c, valueOf(t, row.values, r.referencedColumns[k])]);
+    const link = el("a", { className: "back", href: viewLink(r.table, conditions), textContent: "→",
+      title: `the ${relationLabel(r.table, r.columns)} rows that refer to this one` });
+    tr.append(el("td", { className: "back" }, link));
+  }
   return tr;
 }
 
@@ -508,18 +518,19 @@ function pageRequest() {
 
 // Shows the next page: `request`'s, when the caller sent it already (a view that opens asks
 // for its rows before it rebuilds the grid, so the two overlap).
-async function loadPage(request = null) {
+async function loadPage(request = null, replace = false) {
   if (!state.table || state.loading) return;
   const view = state.view;
   state.loading = true;
   status("Loading…");
+  const body = $("grid").tBodies[0];
   try {
     const page = await (request ?? pageRequest());
     if (state.view !== view) return;
-    const body = $("grid").tBodies[0];
     const rows = document.createDocumentFragment();
     for (const row of page.rows) rows.append(rowElement(row));
-    body.append(rows);
+    if (replace) body.replaceChildren(rows);
+    else body.append(rows);
     const first = body.querySelector("td[data-column]");
     if (first && !body.querySelector('td[tabindex="0"]')) first.tabIndex = 0;
     state.next = page.next;
@@ -527,21 +538,27 @@ async function loadPage(request = null) {
     const n = body.rows.length;
     status(`${n.toLocaleString("en")} row${n === 1 ? "" : "s"} shown${page.next ? "" : " (all)"}`);
   } catch (e) {
-    if (state.view === view) status(`Could not load rows: ${e.message}`);
+    if (state.view !== view) return;
+    if (replace) body.replaceChildren();  // not the last view's rows under this one's filter
+    status(`Could not load rows: ${e.message}`);
   } finally {
     if (state.view === view) state.loading = false;
+    // A new view's URL once its rows are painted: writing it costs a browser ~10 ms, which the
+    // rows need not wait for.
+    if (replace && state.view === view) requestAnimationFrame(() => setTimeout(saveView));
   }
 }
 
-function openTable(t, where, order) {
+// Opens a view of t. `filtersShown`: the filter bar shows `where` already (Apply).
+function openTable(t, where, order, { filtersShown = false } = {}) {
   const n = stagedCount();
   if (n && !confirm(`Discard ${n} unsaved change${n === 1 ? "" : "s"}?`)) return false;
   showMain("view");
+  const sameTable = state.table === t;
   Object.assign(state, { table: t, where, order, next: null, loading: false, view: state.view + 1 });
   const firstPage = pageRequest();
   firstPage.catch(() => {});  // its failure is loadPage's to show
   $("related").hidden = true;
-  saveView();
   for (const b of document.querySelectorAll("#table-list button"))
     b.setAttribute("aria-current", String(b.dataset.table === tableKey(t)));
   $("view-title").textContent = t.model ? `${t.model} (${tableKey(t)})` : tableKey(t);
@@ -558,10 +575,12 @@ function openTable(t, where, order) {
   $("view-note").hidden = !t.readOnly;
   $("view-note").textContent = t.readOnly || "";
   $("filters").hidden = false;
-  showFilters();
+  if (!filtersShown) showFilters();
   showHeader(t);
-  $("grid").tBodies[0].replaceChildren();
-  loadPage(firstPage);
+  // Another table's rows go at once (their columns are not these); the same table's stay
+  // until the new ones replace them, in one change of the page.
+  if (!sameTable) $("grid").tBodies[0].replaceChildren();
+  loadPage(firstPage, true);
   return true;
 }
 
@@ -631,7 +650,7 @@ function applyFilters() {
     return c;
   });
   const where = conditions.length ? { [$("filter-match").value]: conditions } : null;
-  openTable(state.table, where, state.order);
+  openTable(state.table, where, state.order, { filtersShown: true });
 }
 
 // ---- start ----

@@ -1,0 +1,12 @@
+import { chromium } from "playwright-core";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.on("request", (r) => { if (r.url().endsWith("/bff")) console.log("BFF", (r.postData() || "").slice(0, 150)); });
+await page.goto("http://localhost:25556/");
+await page.waitForTimeout(3000);
+await page.locator("a").filter({ hasText: /^books$/ }).first().click();
+await page.waitForTimeout(1500);
+await page.click('button[aria-label="Rows per page"]');
+await page.waitForTimeout(500);
+console.log((await page.evaluate(() => [...document.querySelectorAll("[role=option], [role=menuitem], [role=menuitemradio], button")].map((e) => `${e.tagName} ${e.getAttribute("role")} ${e.textContent.trim().slice(0, 30)}`))).filter((t) => /\d/.test(t)).join("\n"));
+await browser.close();
