@@ -108,10 +108,14 @@ TEST(StudioBrowser, BrowsePagesFiltersEditsAndRefusesWhatIsNotItsOwn) {
   studio.drive("write");
   // Ctrl-C stops it cleanly.
   EXPECT_EQ(studio.process.stop(SIGINT, 30s), 0) << read_file(studio.log);
-  // The token is in the printed link only: never in the log of what was served.
+  // The token is in the printed link only: never in the log of what was served; and the
+  // database's password nowhere.
   const std::string token = studio.link.substr(studio.link.find("token=") + 6);
   const std::string logged = read_file(studio.log);
   EXPECT_EQ(logged.find(token), logged.rfind(token)) << "the token appears more than once:\n" << logged;
+  const std::string password = test::config_for(url).params.at("password");
+  ASSERT_FALSE(password.empty());
+  EXPECT_EQ(logged.find(password), std::string::npos) << "the database's password is in the log:\n" << logged;
 }
 
 TEST(StudioBrowser, ReadOnlyIsTheDatabasesRefusalNotAHiddenButton) {
