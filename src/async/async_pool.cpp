@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "async/driver.hpp"
+#include "async/race.hpp"
 #include "pgkit/error.hpp"
 #include "pgkit/log.hpp"
 #include "pool/pool_impl.hpp"
@@ -68,7 +69,8 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
   asio::steady_timer timer(ex, deadline);
   std::exception_ptr cancelled;
   try {
-    auto first = co_await (w.channel.async_receive(use_awaitable) || timer.async_wait(asio::as_tuple(use_awaitable)));
+    auto first = co_await detail::on_strand(
+        [&] { return w.channel.async_receive(use_awaitable) || timer.async_wait(asio::as_tuple(use_awaitable)); });
     // The timer "won" with operation_aborted: the whole race was cancelled, by our caller.
     if (first.index() == 1 && std::get<0>(std::get<1>(first)) == asio::error::operation_aborted)
       throw boost::system::system_error(asio::error::operation_aborted);

@@ -9,6 +9,7 @@
 #include <boost/system/system_error.hpp>
 #include <tuple>
 
+#include "async/race.hpp"
 #include "async/socket_watcher.hpp"
 #include "connection/cancel.hpp"
 #include "connection/connect_op.hpp"
@@ -48,8 +49,10 @@ asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::tim
   using namespace boost::asio::experimental::awaitable_operators;
   if (want == Want::read_or_write) {  // rare: a send larger than the socket buffer
     asio::steady_timer timer(ex, deadline.value_or(Clock::time_point::max()));
-    auto first = co_await (d.async_wait(Descriptor::wait_write, use_awaitable) ||
-                           d.async_wait(Descriptor::wait_read, use_awaitable) || timer.async_wait(use_tuple));
+    auto first = co_await on_strand([&] {
+      return d.async_wait(Descriptor::wait_write, use_awaitable) ||
+             d.async_wait(Descriptor::wait_read, use_awaitable) || timer.async_wait(use_tuple);
+    });
     co_return first.index() != 2 || !deadline_passed(std::get<2>(first));
   }
   auto kind = want == Want::write ? Descriptor::wait_write : Descriptor::wait_read;
@@ -58,7 +61,7 @@ asio::awaitable<bool> wait(Connection& conn, Want want, std::optional<Clock::tim
     co_return true;
   }
   asio::steady_timer timer(ex, *deadline);
-  auto first = co_await (d.async_wait(kind, use_awaitable) || timer.async_wait(use_tuple));
+  auto first = co_await on_strand([&] { return d.async_wait(kind, use_awaitable) || timer.async_wait(use_tuple); });
   co_return first.index() == 0 || !deadline_passed(std::get<1>(first));
 }
 
