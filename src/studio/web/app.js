@@ -53,6 +53,7 @@ const opLabels = {
 // Another table (or the console before) is a new entry in the history: Back returns to it.
 // Another filter or sort of the same table replaces the entry; so does `replace`.
 function saveView(replace = false) {
+  if (!state.table) return;  // (a write deferred from a table view the user has left)
   const params = new URLSearchParams({ table: tableKey(state.table) });
   if (state.where) params.set("where", JSON.stringify(state.where));
   if (state.order.length) params.set("order", JSON.stringify(state.order));
