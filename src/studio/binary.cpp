@@ -3,7 +3,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <memory>
-#include <system_error>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -121,15 +120,8 @@ boost::asio::awaitable<http::Response> Api::download(http::Request& req) {
   http::Response res{.status = 200, .content_type = "application/octet-stream"};
   res.headers.emplace_back("Content-Disposition",
                            "attachment; filename=\"" + file_name(t.name + "-" + c->name, ".bin") + "\"");
-  res.stream = [running, &t, c, key, values, size](http::BodyWriter& out) -> boost::asio::awaitable<void> {
-    try {
-      co_await stream_value(*running, t, key, values, *c, size, out);
-    } catch (const std::system_error&) {
-      throw;  // the client went away (or stopped reading): theirs to know
-    } catch (const std::exception& e) {
-      log_stream_failure("download", t, e);
-      throw;
-    }
+  res.stream = [running, &t, c, key, values, size](http::BodyWriter& out) {
+    return logged_stream("download", t, stream_value(*running, t, key, values, *c, size, out));
   };
   co_return res;
 }

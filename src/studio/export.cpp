@@ -57,9 +57,17 @@ void append_json(std::string& out, const Result& batch, bool& first) {
   }
 }
 
-void log_stream_failure(std::string_view what, const catalog::Table& t, const std::exception& e) {
-  log().warn("pgkit studio: the {} of {}.{} stopped before its end: {}", what, t.schema, t.name,
-             mask_secrets(e.what()));
+boost::asio::awaitable<void> logged_stream(std::string_view what, const catalog::Table& t,
+                                           boost::asio::awaitable<void> body) {
+  try {
+    co_await std::move(body);
+  } catch (const std::system_error&) {
+    throw;  // the client went away (or stopped reading): theirs to know
+  } catch (const std::exception& e) {
+    log().warn("pgkit studio: the {} of {}.{} stopped before its end: {}", what, t.schema, t.name,
+               mask_secrets(e.what()));
+    throw;
+  }
 }
 
 std::string file_name(std::string_view stem, std::string_view extension) {
@@ -140,15 +148,8 @@ boost::asio::awaitable<http::Response> Api::export_rows(http::Request& req) {
       "Content-Disposition",
       "attachment; filename=\"" + file_name(t.name, format == ExportFormat::csv ? ".csv" : ".json") + "\"");
   std::string head = format == ExportFormat::csv ? csv_header(t) : "[";
-  res.stream = [running, format, head, &t](http::BodyWriter& out) -> boost::asio::awaitable<void> {
-    try {
-      co_await stream_rows(*running, format, head, out);
-    } catch (const std::system_error&) {
-      throw;  // the client went away (or stopped reading): theirs to know
-    } catch (const std::exception& e) {
-      log_stream_failure("export", t, e);
-      throw;
-    }
+  res.stream = [running, format, head, &t](http::BodyWriter& out) {
+    return logged_stream("export", t, stream_rows(*running, format, head, out));
   };
   co_return res;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Export of a view as CSV or JSON, streamed: rows come from a cursor a batch at a time and go
 // out as they come (chunked), so neither the studio nor the database builds the whole file.
+#include <boost/asio/awaitable.hpp>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -21,9 +22,11 @@ void append_csv(std::string& out, const Result& batch);
 /// and json values typed, the rest texts). `first`: no row written yet (no comma before it).
 void append_json(std::string& out, const Result& batch, bool& first);
 
-/// Logs a streamed answer that failed after its headers went out (the client sees only an
-/// unfinished download): what, for which table, and why.
-void log_stream_failure(std::string_view what, const catalog::Table& t, const std::exception& e);
+/// Runs the body of a streamed answer (`what` of table t: "export", "download"); a failure
+/// after the headers went out, which the client sees only as an unfinished download, is logged
+/// with its reason — unless the client went away itself — and rethrown.
+boost::asio::awaitable<void> logged_stream(std::string_view what, const catalog::Table& t,
+                                           boost::asio::awaitable<void> body);
 
 /// A file name for a Content-Disposition header: stem reduced to letters, digits, '.', '-' and
 /// '_' (others become '_'), then extension (".csv").
