@@ -3,8 +3,9 @@
 // at once. The operator starts each branch on the caller's executor; on an io_context that
 // several threads run, two branches may then complete together, and their group's cancellation
 // state is not safe for that (ThreadSanitizer caught it in parallel_group_launch). AsyncPool is
-// safe from several io threads, so its races run on a strand of the caller's executor — once
-// per race, and only when the caller is not on a strand already. Private to the library.
+// safe from several io threads, so the driver's timed socket waits run on a strand of the
+// caller's executor — once per race, and only when the caller is not on a strand already.
+// (Waiting in line for a connection does not: see async_pool.cpp.) Private to the library.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
