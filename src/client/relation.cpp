@@ -14,18 +14,42 @@ const std::string kMarker(1, kParam);
 std::string_view self_column(const RelationShape& r) { return r.parent_is_a ? "\"A\"" : "\"B\""; }
 std::string_view other_column(const RelationShape& r) { return r.parent_is_a ? "\"B\"" : "\"A\""; }
 
+// A side's columns of the key: one, or every column of a composite foreign key, joined by sep
+// after each is put through form ("{}", "{} IS NULL"…).
+std::string key_columns(const RelationShape& r, bool parent, std::string_view form, std::string_view sep) {
+  std::string out;
+  auto add = [&](std::string_view column) {
+    if (!out.empty()) out += sep;
+    out += fmt::format(fmt::runtime(form), column);
+  };
+  if (r.composite.empty()) add(parent ? r.parent_column : r.child_column);
+  for (const auto& k : r.composite) add(parent ? k.parent_column : k.child_column);
+  return out;
+}
+// The parent's key as an IN operand: "col" or a row "(a, b)".
+std::string parent_key(const RelationShape& r) {
+  std::string cols = key_columns(r, true, "{}", ", ");
+  return r.composite.empty() ? cols : "(" + cols + ")";
+}
+// The parent's key is NULL (or not): a composite key is when any of its columns is, as in Prisma.
+std::string parent_key_null(const RelationShape& r, bool null) {
+  std::string test = null ? key_columns(r, true, "{} IS NULL", " OR ") : key_columns(r, true, "{} IS NOT NULL", " AND ");
+  return r.composite.empty() ? test : "(" + test + ")";
+}
+
 // SELECT of the child-side values that match parents, for a filter: rows where inner holds.
 Fragment matching_keys(const RelationShape& r, Fragment inner) {
   Fragment out;
   switch (r.kind) {
     case RelationKind::to_one:
-      out.sql = fmt::format("SELECT {} FROM {}", r.child_column, r.child_table);
+      out.sql = fmt::format("SELECT {} FROM {}", key_columns(r, false, "{}", ", "), r.child_table);
       if (!inner.sql.empty()) out.sql += " WHERE " + inner.sql;
       break;
     case RelationKind::back_one:
     case RelationKind::to_many:
       // NOT IN with a NULL in the list is never true: NULL foreign keys are left out.
-      out.sql = fmt::format("SELECT {0} FROM {1} WHERE {0} IS NOT NULL", r.child_column, r.child_table);
+      out.sql = fmt::format("SELECT {} FROM {} WHERE {}", key_columns(r, false, "{}", ", "), r.child_table,
+                            key_columns(r, false, "{} IS NOT NULL", " AND "));
       if (!inner.sql.empty()) out.sql += " AND " + inner.sql;
       break;
     case RelationKind::many_to_many:
@@ -38,6 +62,26 @@ Fragment matching_keys(const RelationShape& r, Fragment inner) {
   return out;
 }
 
+// The key every loaded row starts with, and what it is selected from: for a composite key, the
+// parents' key tuples unnested with their ordinal and joined to the child's rows.
+std::pair<std::string, std::string> include_source(const RelationShape& r) {
+  if (r.kind == RelationKind::many_to_many)
+    return {fmt::format("j.{}", self_column(r)),
+            fmt::format("{} AS j JOIN {} ON {}.{} = j.{}", r.join_table, r.child_table, r.child_table, r.child_column,
+                        other_column(r))};
+  if (r.composite.empty()) return {fmt::format("{}.{}", r.child_table, r.child_column), std::string(r.child_table)};
+  std::string arrays, names, on;
+  for (std::size_t i = 0; i < r.composite.size(); ++i) {
+    const KeyPart& k = r.composite[i];
+    std::string sep = i ? ", " : "";
+    arrays += fmt::format("{}{}::{}", sep, kMarker, k.array_type);
+    names += fmt::format("{}pgkit_k{}", sep, i + 1);
+    on += fmt::format("{}{}.{} = k.pgkit_k{}", i ? " AND " : "", r.child_table, k.child_column, i + 1);
+  }
+  return {"k.pgkit_i", fmt::format("unnest({}) WITH ORDINALITY AS k({}, pgkit_i) JOIN {} ON {}", arrays, names,
+                                   r.child_table, on)};
+}
+
 }  // namespace
 
 std::string param_text(const Params& p) {
@@ -47,36 +91,31 @@ std::string param_text(const Params& p) {
 
 std::string include_statement(const RelationShape& r, std::string_view child_columns, Fragment& where,
                               std::span<const OrderTerm> order, std::optional<std::int64_t> take,
-                              const std::vector<std::string>& keys) {
+                              const std::vector<std::vector<std::string>>& keys) {
   // The key each row belongs to, then the child's columns (ModelInfo::from_row from column 1).
-  std::string key, from;
-  if (r.kind == RelationKind::many_to_many) {
-    key = fmt::format("j.{}", self_column(r));
-    from = fmt::format("{} AS j JOIN {} ON {}.{} = j.{}", r.join_table, r.child_table, r.child_table, r.child_column,
-                       other_column(r));
-  } else {
-    key = fmt::format("{}.{}", r.child_table, r.child_column);
-    from = std::string(r.child_table);
-  }
-  std::string filter = key + " = ANY(" + kMarker + ")";
-  if (!where.sql.empty()) filter += " AND " + where.sql;
+  auto [key, from] = include_source(r);
+  std::string filter = r.composite.empty() ? key + " = ANY(" + kMarker + ")" : "";
+  if (!where.sql.empty()) filter += (filter.empty() ? "" : " AND ") + where.sql;
+  if (!filter.empty()) filter = " WHERE " + filter;
   Params params;
-  std::string array;
-  ValueTraits<std::vector<std::string>>::write(array, keys);
-  params.add_text(array);
+  for (const auto& column : keys) {
+    std::string array;
+    ValueTraits<std::vector<std::string>>::write(array, column);
+    params.add_text(array);
+  }
   params.append(where.params);
   std::string sql;
   if (take && r.kind != RelationKind::to_one && r.kind != RelationKind::back_one) {
     // A page per parent: numbered within each parent's rows, in the include's order.
     std::string over = order_clause(order);
     sql = fmt::format(
-        "SELECT * FROM (SELECT {} AS pgkit_key, {}, row_number() OVER (PARTITION BY {}{}) AS pgkit_n FROM {} WHERE {}) "
+        "SELECT * FROM (SELECT {} AS pgkit_key, {}, row_number() OVER (PARTITION BY {}{}) AS pgkit_n FROM {}{}) "
         "AS page WHERE pgkit_n <= {}",
         key, child_columns, key, over, from, filter, kMarker);
     params.add(*take);
     if (!order.empty()) sql += " ORDER BY pgkit_key, pgkit_n";
   } else {
-    sql = fmt::format("SELECT {}, {} FROM {} WHERE {}", key, child_columns, from, filter);
+    sql = fmt::format("SELECT {}, {} FROM {}{}", key, child_columns, from, filter);
     sql += order_clause(order);
   }
   where.params = std::move(params);
@@ -84,12 +123,12 @@ std::string include_statement(const RelationShape& r, std::string_view child_col
 }
 
 Fragment relation_filter(const RelationShape& r, RelationTest test, Fragment inner) {
-  std::string parent(r.parent_column);
+  std::string parent = parent_key(r);
   switch (test) {
     case RelationTest::is_null:
     case RelationTest::is_not_null: {
       bool null = test == RelationTest::is_null;
-      if (r.kind == RelationKind::to_one) return predicate(parent + (null ? " IS NULL" : " IS NOT NULL"));
+      if (r.kind == RelationKind::to_one) return predicate(parent_key_null(r, null));
       Fragment sub = matching_keys(r, {});
       return {fmt::format("{} {}IN ({})", parent, null ? "NOT " : "", sub.sql), {}};
     }
@@ -99,7 +138,7 @@ Fragment relation_filter(const RelationShape& r, RelationTest test, Fragment inn
   Fragment sub = matching_keys(r, std::move(inner));
   bool in = test == RelationTest::some || test == RelationTest::is;
   if (test == RelationTest::is_not && r.kind == RelationKind::to_one)
-    sub.sql = fmt::format("({0} IS NULL OR {0} NOT IN ({1}))", parent, sub.sql);
+    sub.sql = fmt::format("({} OR {} NOT IN ({}))", parent_key_null(r, true), parent, sub.sql);
   else
     sub.sql = fmt::format("{} {}IN ({})", parent, in ? "" : "NOT ", sub.sql);
   return sub;

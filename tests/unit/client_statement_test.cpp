@@ -1,7 +1,8 @@
 // The SQL text the generated client's reads make (src/client/statement.cpp), for shapes whose
 // text matters beyond the rows they return: parameters numbered in order whatever the nesting,
 // `= ANY` for lists of values, the keyset row comparison where an index can serve it, and the
-// term-by-term form where NULLs or mixed directions need it.
+// term-by-term form where NULLs or mixed directions need it; relations on a foreign key of several
+// columns (include by the key tuples' ordinal, filters as row comparisons).
 #include <gtest/gtest.h>
 
 #include "testdb/client.hpp"
@@ -73,4 +74,30 @@ TEST(ClientStatement, CountCountsWithinThePage) {
   Page page{.take = 3};
   EXPECT_EQ(client::detail::count_statement("Post", "posts", f, page),
             R"(SELECT count(*) FROM (SELECT 1 FROM posts WHERE "views" > $1 LIMIT $2) AS page)");
+}
+
+TEST(ClientStatement, ACompositeIncludeJoinsTheKeyTuplesByTheirOrdinal) {
+  client::detail::Fragment where = client::Where<testdb::Task>(task::done == false).fragment();
+  std::vector<std::vector<std::string>> keys{{"t1", "t2"}, {"a", "b"}};
+  EXPECT_EQ(client::detail::include_statement(project::tasks.shape(), "\"id\"", where, {}, 2, keys),
+            R"(SELECT * FROM (SELECT k.pgkit_i AS pgkit_key, "id", row_number() OVER (PARTITION BY k.pgkit_i) AS )"
+            R"(pgkit_n FROM unnest($1::uuid[], $2::varchar[]) WITH ORDINALITY AS k(pgkit_k1, pgkit_k2, pgkit_i) )"
+            R"(JOIN "public"."Task" ON "public"."Task"."tenant_id" = k.pgkit_k1 AND )"
+            R"("public"."Task"."project_slug" = k.pgkit_k2 WHERE "done" = $3) AS page WHERE pgkit_n <= $4)");
+  ASSERT_EQ(where.params.size(), 4);
+  EXPECT_EQ(std::string(where.params.values()[0]), R"({"t1","t2"})");
+  EXPECT_EQ(std::string(where.params.values()[1]), R"({"a","b"})");
+}
+
+TEST(ClientStatement, CompositeRelationFiltersCompareRows) {
+  auto text = [](auto w) { return client::detail::numbered(std::move(w).fragment().sql); };
+  EXPECT_EQ(text(project::tasks.none()),
+            R"(("tenant_id", "slug") NOT IN (SELECT "tenant_id", "project_slug" FROM "public"."Task" )"
+            R"(WHERE "tenant_id" IS NOT NULL AND "project_slug" IS NOT NULL))");
+  EXPECT_EQ(text(task::project.is_null()), R"(("tenant_id" IS NULL OR "project_slug" IS NULL))");
+  EXPECT_EQ(text(task::project.is_not(project::name == "x")),
+            R"((("tenant_id" IS NULL OR "project_slug" IS NULL) OR ("tenant_id", "project_slug") NOT IN )"
+            R"((SELECT "tenant_id", "slug" FROM "public"."Project" WHERE "name" = $1)))");
+  // One column keeps its text.
+  EXPECT_EQ(text(category::parent.is_not_null()), R"("parent_id" IS NOT NULL)");
 }

@@ -112,3 +112,38 @@ TEST(Codegen, WriteFilesLeavesUnchangedFilesAlone) {
   EXPECT_EQ(text, find(files, "db/user.hpp")->text);
   std::filesystem::remove_all(dir);
 }
+
+// The keys of a composite relation go out as arrays of the referenced columns' types, modifiers
+// dropped (varchar(8)[] would cut them short) and an enum's name quoted, on both sides.
+TEST(Codegen, ACompositeRelationSendsItsKeysTypedAsTheReferencedColumns) {
+  auto files = generate_client(parse_text(R"(datasource db {
+  provider = "postgresql"
+}
+enum Region {
+  EU
+}
+model Shop {
+  region Region
+  code   String @db.VarChar(8)
+  items  Item[]
+  @@id([region, code])
+}
+model Item {
+  id       Int    @id
+  region   Region
+  shopCode String @db.VarChar(8)
+  shop     Shop   @relation(fields: [region, shopCode], references: [region, code])
+}
+)"));
+  const auto* relations = find(files, "db/relations.hpp");
+  ASSERT_NE(relations, nullptr);
+  const std::string& text = relations->text;
+  EXPECT_NE(text.find(R"x(R"("public"."Region"[])")x"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"x(R"(varchar[])")x"), std::string::npos) << text;
+  EXPECT_NE(text.find("items{::pgkit::client::RelationKind::to_many, pgkit_items_fields, pgkit_items_key}"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("shop{::pgkit::client::RelationKind::to_one, pgkit_shop_fields, pgkit_shop_key}"),
+            std::string::npos)
+      << text;
+}

@@ -11,6 +11,7 @@
 #include <memory>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -72,6 +73,19 @@ template <class T>
 struct loaded_of<Loaded<T>> {
   using type = T;
 };
+}  // namespace detail
+
+/// One column pair of a foreign key of several columns: this model's column, the other's, and
+/// the array type the parents' keys are sent as ("uuid[]": the other column's type, without
+/// modifiers).
+struct KeyPart {
+  std::string_view parent_column;
+  std::string_view child_column;
+  std::string_view array_type;
+};
+
+namespace detail {
+
 /// The tables and columns of a relation, as SQL names them.
 struct RelationShape {
   RelationKind kind;
@@ -80,13 +94,18 @@ struct RelationShape {
   std::string_view child_column;  ///< the other model's column it matches
   std::string_view join_table;    ///< many_to_many: "public"."_CategoryToPost"
   bool parent_is_a = false;       ///< many_to_many: this model's key is the join table's A
+  /// A foreign key of several columns: every pair (parent_column and child_column are the
+  /// first's); empty for one column.
+  std::span<const KeyPart> composite = {};
 };
 
-/// SELECT key, child columns … WHERE key = ANY($1) [AND where] [per-parent order/take]: the
-/// first column is the parent key each row belongs to. keys is the array parameter's text.
+/// The related rows of every parent, their first column telling which parent's they are, with
+/// where and a per-parent order/take. One column: `WHERE key = ANY($1)`, keys[0] the keys' text,
+/// the first column the key. Several: keys holds one array per column, joined by their ordinal
+/// (`unnest(…) WITH ORDINALITY`), which is the first column (1 for keys[…][0]).
 std::string include_statement(const RelationShape& r, std::string_view child_columns, Fragment& where,
                               std::span<const OrderTerm> order, std::optional<std::int64_t> take,
-                              const std::vector<std::string>& keys);
+                              const std::vector<std::vector<std::string>>& keys);
 
 enum class RelationTest { some, every, none, is, is_not, is_null, is_not_null };
 /// The condition on the parent's rows (an IN / NOT IN subquery, as Prisma's).
@@ -139,14 +158,8 @@ class IncludeOf {
     using Info = ModelInfo<Child>;
     auto level = std::make_shared<Level>();
     level->key_of.resize(parents.size());
-    std::vector<std::string> keys;
-    for (std::size_t i = 0; i < parents.size(); ++i) {
-      Params p;
-      if (!relation_->parent_ref()->value_of(parents[i], p)) continue;
-      level->key_of[i] = detail::param_text(p);
-      keys.push_back(*level->key_of[i]);
-    }
-    if (keys.empty()) {
+    std::vector<std::vector<std::string>> keys = parent_keys(parents, level->key_of);
+    if (keys[0].empty()) {
       for (std::size_t i = 0; i < parents.size(); ++i) attach(parents[i], level->key_of[i], *level);
       return finished(nullptr);
     }
@@ -186,6 +199,35 @@ class IncludeOf {
     std::vector<Child> children;
     std::multimap<std::string, std::size_t> by_key;  // key → index in children
   };
+
+  // Each parent's key as the loaded rows' first column spells it (nullopt: a NULL in it, so no
+  // related row), and the arrays sent: one column's distinct keys, or one array per column of
+  // the distinct key tuples, numbered from 1 in the order sent.
+  std::vector<std::vector<std::string>> parent_keys(const std::vector<Parent>& parents,
+                                                    std::vector<std::optional<std::string>>& key_of) const {
+    const auto& refs = relation_->parent_refs();
+    std::vector<std::vector<std::string>> keys(refs.size());
+    std::map<std::vector<std::string>, std::string> ordinal_of;
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+      std::vector<std::string> parts;
+      for (const auto* ref : refs) {
+        Params p;
+        if (!ref->value_of(parents[i], p)) break;
+        parts.push_back(detail::param_text(p));
+      }
+      if (parts.size() != refs.size()) continue;
+      if (refs.size() == 1) {
+        keys[0].push_back(parts[0]);
+        key_of[i] = std::move(parts[0]);
+        continue;
+      }
+      auto [it, added] = ordinal_of.try_emplace(parts, std::to_string(ordinal_of.size() + 1));
+      if (added)
+        for (std::size_t c = 0; c < parts.size(); ++c) keys[c].push_back(std::move(parts[c]));
+      key_of[i] = it->second;
+    }
+    return keys;
+  }
 
   void load_nested(StatementRunner& runner, const std::shared_ptr<Level>& level, std::size_t i,
                    typename Include<Child>::Finished finished) const {
@@ -229,7 +271,18 @@ class Relation {
   constexpr Relation(RelationKind kind, const ColumnRef<Parent>* parent, const ColumnRef<Child>* child,
                      std::string_view join_table = {}, bool parent_is_a = false)
       : parent_(parent),
+        parents_(&parent_, 1),
         shape_{kind, parent->column, ModelInfo<Child>::table, child->column, join_table, parent_is_a} {}
+  /// A foreign key of several columns (not many_to_many): this model's fields, in the order of
+  /// keys, and each pair's columns. Both arrays outlive the descriptor (the generator's are
+  /// `inline constexpr`).
+  constexpr Relation(RelationKind kind, std::span<const ColumnRef<Parent>* const> parents,
+                     std::span<const KeyPart> keys)
+      : parent_(parents[0]),
+        parents_(parents),
+        shape_{kind, keys[0].parent_column, ModelInfo<Child>::table, keys[0].child_column, {}, false, keys} {}
+  Relation(const Relation&) = delete;  // parents_ may point into this object
+  Relation& operator=(const Relation&) = delete;
 
   // Include.
   operator Include<Parent>() const { return IncludeOf<Member>(*this); }  // NOLINT: `.include = {user::posts}`
@@ -257,7 +310,8 @@ class Relation {
   Where<Parent> is_not_null() const requires kOptional { return test(detail::RelationTest::is_not_null, {}); }
 
   const detail::RelationShape& shape() const noexcept { return shape_; }
-  const ColumnRef<Parent>* parent_ref() const noexcept { return parent_; }
+  /// This model's fields the relation matches on (one, or a foreign key's several).
+  std::span<const ColumnRef<Parent>* const> parent_refs() const noexcept { return parents_; }
 
  private:
   Where<Parent> test(detail::RelationTest t, const Where<Child>& w) const {
@@ -265,6 +319,7 @@ class Relation {
   }
 
   const ColumnRef<Parent>* parent_;
+  std::span<const ColumnRef<Parent>* const> parents_;
   detail::RelationShape shape_;
 };
 
