@@ -2,6 +2,8 @@
 // and relation filters as IN / NOT IN subqueries, the form Prisma's engine uses.
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "pgkit/client/relation.hpp"
 
 namespace pgkit::client::detail {
@@ -33,7 +35,8 @@ std::string parent_key(const RelationShape& r) {
 }
 // The parent's key is NULL (or not): a composite key is when any of its columns is, as in Prisma.
 std::string parent_key_null(const RelationShape& r, bool null) {
-  std::string test = null ? key_columns(r, true, "{} IS NULL", " OR ") : key_columns(r, true, "{} IS NOT NULL", " AND ");
+  std::string test =
+      null ? key_columns(r, true, "{} IS NULL", " OR ") : key_columns(r, true, "{} IS NOT NULL", " AND ");
   return r.composite.empty() ? test : "(" + test + ")";
 }
 
@@ -78,8 +81,8 @@ std::pair<std::string, std::string> include_source(const RelationShape& r) {
     names += fmt::format("{}pgkit_k{}", sep, i + 1);
     on += fmt::format("{}{}.{} = k.pgkit_k{}", i ? " AND " : "", r.child_table, k.child_column, i + 1);
   }
-  return {"k.pgkit_i", fmt::format("unnest({}) WITH ORDINALITY AS k({}, pgkit_i) JOIN {} ON {}", arrays, names,
-                                   r.child_table, on)};
+  return {"k.pgkit_i",
+          fmt::format("unnest({}) WITH ORDINALITY AS k({}, pgkit_i) JOIN {} ON {}", arrays, names, r.child_table, on)};
 }
 
 }  // namespace
@@ -89,21 +92,44 @@ std::string param_text(const Params& p) {
   return std::string(p.values()[0], static_cast<std::size_t>(p.lengths()[0]));
 }
 
+namespace {
+
+// What include and count statements share: the key each row belongs to, the FROM, the WHERE
+// (the parents' keys and the caller's where), and their parameters in order.
+struct Source {
+  std::string key, from, filter;
+  Params params;
+};
+
+Source source(const RelationShape& r, const Fragment& where, const std::vector<std::vector<std::string>>& keys) {
+  Source s;
+  std::tie(s.key, s.from) = include_source(r);
+  s.filter = r.composite.empty() ? s.key + " = ANY(" + kMarker + ")" : "";
+  if (!where.sql.empty()) s.filter += (s.filter.empty() ? "" : " AND ") + where.sql;
+  if (!s.filter.empty()) s.filter = " WHERE " + s.filter;
+  for (const auto& column : keys) {
+    std::string array;
+    ValueTraits<std::vector<std::string>>::write(array, column);
+    s.params.add_text(array);
+  }
+  s.params.append(where.params);
+  return s;
+}
+
+}  // namespace
+
+std::string relation_count_statement(const RelationShape& r, Fragment& where,
+                                     const std::vector<std::vector<std::string>>& keys) {
+  Source s = source(r, where, keys);
+  where.params = std::move(s.params);
+  return numbered(fmt::format("SELECT {}, count(*) FROM {}{} GROUP BY 1", s.key, s.from, s.filter));
+}
+
 std::string include_statement(const RelationShape& r, std::string_view child_columns, Fragment& where,
                               std::span<const OrderTerm> order, std::optional<std::int64_t> take,
                               const std::vector<std::vector<std::string>>& keys) {
   // The key each row belongs to, then the child's columns (ModelInfo::from_row from column 1).
-  auto [key, from] = include_source(r);
-  std::string filter = r.composite.empty() ? key + " = ANY(" + kMarker + ")" : "";
-  if (!where.sql.empty()) filter += (filter.empty() ? "" : " AND ") + where.sql;
-  if (!filter.empty()) filter = " WHERE " + filter;
-  Params params;
-  for (const auto& column : keys) {
-    std::string array;
-    ValueTraits<std::vector<std::string>>::write(array, column);
-    params.add_text(array);
-  }
-  params.append(where.params);
+  auto [key, from, filter, params] = source(r, where, keys);
   std::string sql;
   if (take && r.kind != RelationKind::to_one && r.kind != RelationKind::back_one) {
     // A page per parent: numbered within each parent's rows, in the include's order.

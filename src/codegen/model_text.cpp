@@ -129,6 +129,20 @@ std::string enum_traits_text(const schema::Enum& e, const Context& cx) {
   return out;
 }
 
+// Prisma's `_count`: one slot per list relation, filled by `user::posts.count()` in an include.
+// An unnamed struct, so no field's name can clash with it; no field can be `_count` in C++
+// (cpp_identifier never starts a name with `_`).
+std::string count_member_text(const schema::Model& m, const Context& cx) {
+  std::string slots;
+  for (const auto& f : m.fields)
+    if (in_client(f, cx) && f.is_relation() && f.arity == Arity::list)
+      slots += fmt::format("    ::pgkit::client::Loaded<std::int64_t> {}{{{}}};\n", cpp_identifier(f.name),
+                           string_literal(m.name + "._count." + f.name));
+  if (slots.empty()) return "";
+  return "  /// Counts of related rows, when the call asked for them: `.include = {" +
+         cpp_identifier(snake_case(m.name)) + "::…count()}`.\n  struct {\n" + slots + "  } _count{};\n";
+}
+
 std::string model_header(const schema::Model& m, const Context& cx) {
   std::string name = cpp_identifier(m.name);
   std::set<std::string> related;
@@ -163,6 +177,7 @@ std::string model_header(const schema::Model& m, const Context& cx) {
       // without -Wmissing-field-initializers saying so.
       out += fmt::format("  {} {}{{}};\n", value_type(f), cpp_identifier(f.name));
   }
+  out += count_member_text(m, cx);
   out += "};\n\n";
   out += create_struct_text(m, cx) + "\n";
   out += fields_text(m, cx);

@@ -103,6 +103,7 @@ std::string relations_header(const std::vector<const Model*>& models, const Cont
   out += "#include \"pgkit/client/relation.hpp\"\n";
   for (const auto* m : models) out += fmt::format("#include \"{}.hpp\"\n", snake_case(m->name));
   out += fmt::format("\nnamespace {}::fields {{\n", cx.name_space);
+  std::string counts;  // CountSlot's specialisations, outside the namespace
   for (const auto* m : models) {
     std::string body;
     for (const auto& f : m->fields) {
@@ -110,6 +111,11 @@ std::string relations_header(const std::vector<const Model*>& models, const Cont
       Descriptor d = descriptor(cx, *m, f);
       if (d.arguments.empty()) continue;
       body += d.arrays;
+      if (f.arity == Arity::list)
+        counts += fmt::format(
+            "template <>\nstruct pgkit::client::CountSlot<&::{0}::{1}::{2}> {{\n"
+            "  static Loaded<std::int64_t>& of(::{0}::{1}& row) {{ return row._count.{2}; }}\n}};\n\n",
+            cx.name_space, cpp_identifier(m->name), cpp_identifier(f.name));
       body += fmt::format("inline constexpr ::pgkit::client::Relation<&{}::{}>\n    {}{{{}}};\n",
                           "::" + cx.name_space + "::" + cpp_identifier(m->name), cpp_identifier(f.name),
                           cpp_identifier(f.name), d.arguments);
@@ -119,6 +125,7 @@ std::string relations_header(const std::vector<const Model*>& models, const Cont
                          cpp_identifier(snake_case(m->name)));
   }
   out += fmt::format("\n}}  // namespace {}::fields\n", cx.name_space);
+  if (!counts.empty()) out += "\n// Where `relation.count()` puts its counts.\n" + counts.substr(0, counts.size() - 1);
   return out;
 }
 

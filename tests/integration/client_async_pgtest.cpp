@@ -56,9 +56,12 @@ TEST_F(ClientAsync, ReadsWithIncludesAndWrites) {
     // array across a co_await (async_delegate.hpp).
     client::FindMany<testdb::User> with_posts{
         .order_by = {user::id.asc()},
-        .include = {user::posts.order_by({post::title.desc()}).take(2).include({post::author}), user::profile}};
+        .include = {user::posts.order_by({post::title.desc()}).take(2).include({post::author}), user::profile,
+                    user::posts.count()}};
     auto users = co_await db.user.find_many(std::move(with_posts));
     EXPECT_EQ(users.size(), 2u);
+    EXPECT_EQ(*users[0]._count.posts, 3) << "counted whole, beside a page of two";
+    EXPECT_EQ(*users[1]._count.posts, 1);
     EXPECT_EQ(users[0].posts->size(), 2u);
     EXPECT_EQ((*users[0].posts)[0].title, "A2");
     EXPECT_EQ((*users[0].posts)[0].author->email, "ada@example.com") << "an include below an include";

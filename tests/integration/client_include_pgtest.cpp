@@ -115,15 +115,7 @@ TEST_F(ClientInclude, OneStatementPerRelationLevelWhateverTheNumberOfParents) {
   testdb::Client db(one);
   auto users = db.user.find_many({.include = {user::posts.include({post::categories})}});
   ASSERT_EQ(users.size(), 3u);
-  // Executions of each statement (PostgreSQL 14+ counts the plans it made for a prepared one).
-  auto executions = [&](const char* table) {
-    return one
-        .query(
-            "SELECT coalesce(sum(generic_plans + custom_plans), 0)::int8 FROM pg_prepared_statements "
-            "WHERE statement LIKE 'SELECT%' || $1 || '%' AND statement NOT LIKE '%pg_prepared_statements%'",
-            std::string(table))
-        .scalar<std::int64_t>();
-  };
+  auto executions = [&](const std::string& table) { return test::prepared_executions(one, "SELECT%" + table + "%"); };
   EXPECT_EQ(executions("FROM \"public\".\"users\""), 1);
   EXPECT_EQ(executions("FROM \"public\".\"posts\" WHERE"), 1) << "posts of all users in one statement";
   EXPECT_EQ(executions("\"_CategoryToPost\" AS j"), 1) << "categories of all posts in one statement";
@@ -187,4 +179,69 @@ TEST_F(ClientInclude, SelfRelationsBothWays) {
   EXPECT_TRUE(t1_read.related->empty());
   EXPECT_EQ(ids(*t1_read.relatedBy), (Ids{t2.id}));
   EXPECT_EQ(db().tag.count({.where = tag::relatedBy.some(tag::name == "self-2")}), 1);
+}
+
+// Prisma's `_count`: relation.count(where) in an include list, for 1-n, m-n both ways and self
+// relations; 0 where nothing matches; NotLoaded where nobody asked.
+TEST_F(ClientInclude, RelationCountsFillUnderscoreCount) {
+  auto users =
+      db().user.find_many({.order_by = {user::id.asc()},
+                           .include = {user::posts.count(), user::posts.where(post::status == testdb::Status::DRAFT)}});
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_EQ(*users[0]._count.posts, 2);
+  EXPECT_EQ(*users[1]._count.posts, 1);
+  EXPECT_EQ(*users[2]._count.posts, 0) << "no posts: a count of 0, not NotLoaded";
+  EXPECT_EQ(ids(*users[0].posts), (Ids{"p1"})) << "a count and the rows of one relation, side by side";
+  auto published = db().user.find_many(
+      {.order_by = {user::id.asc()}, .include = {user::posts.count(post::status == testdb::Status::PUBLISHED)}});
+  EXPECT_EQ(*published[0]._count.posts, 1);
+  EXPECT_EQ(*published[1]._count.posts, 0);
+
+  auto posts = db().post.find_many({.order_by = {post::id.asc()}, .include = {post::categories.count()}});
+  EXPECT_EQ(*posts[0]._count.categories, 2);  // p1
+  EXPECT_EQ(*posts[1]._count.categories, 0);  // p2
+  EXPECT_EQ(*posts[2]._count.categories, 1);  // p3
+  auto categories = db().category.find_many(
+      {.order_by = {category::id.asc()}, .include = {category::posts.count(), category::children.count()}});
+  EXPECT_EQ(*categories[0]._count.posts, 2) << "C1: p1 and p3, m-n from the other side";
+  EXPECT_EQ(*categories[0]._count.children, 2) << "C1: C2 and C3, a self relation";
+  EXPECT_EQ(*categories[1]._count.children, 0);
+
+  // In a nested include: each user's posts, with their categories counted.
+  auto nested = db().user.find_unique_or_throw(
+      {.where = user::id == 1,
+       .include = {user::posts.order_by({post::id.asc()}).include({post::categories.count()})}});
+  EXPECT_EQ(*(*nested.posts)[0]._count.categories, 2);
+  EXPECT_EQ(*(*nested.posts)[1]._count.categories, 0);
+
+  auto plain = db().user.find_unique_or_throw({.where = user::id == 1});
+  EXPECT_FALSE(plain._count.posts.loaded());
+  EXPECT_THROW(static_cast<void>(*plain._count.posts), client::NotLoaded);
+}
+
+TEST_F(ClientInclude, ASelfManyToManyCountsEachSide) {
+  auto a = db().tag.create({.data = {.name = "count-a"}});
+  auto b = db().tag.create({.data = {.name = "count-b", .related = {.connect = {tag::id == a.id}}}});
+  auto c = db().tag.create({.data = {.name = "count-c", .related = {.connect = {tag::id == a.id}}}});
+  auto tags = db().tag.find_many({.where = tag::name.starts_with("count-"),
+                                  .order_by = {tag::name.asc()},
+                                  .include = {tag::related.count(), tag::relatedBy.count()}});
+  ASSERT_EQ(tags.size(), 3u);
+  EXPECT_EQ(*tags[0]._count.related, 0);
+  EXPECT_EQ(*tags[0]._count.relatedBy, 2) << "a is listed by b and c";
+  EXPECT_EQ(*tags[1]._count.related, 1);
+  EXPECT_EQ(*tags[2]._count.relatedBy, 0);
+  static_cast<void>(b);
+  static_cast<void>(c);
+}
+
+TEST_F(ClientInclude, ACountIsOneStatementForEveryParent) {
+  Config c = pool_->config();
+  c.pool.min = c.pool.max = 1;
+  Pool one(c);
+  testdb::Client db(one);
+  auto users = db.user.find_many({.include = {user::posts.count(post::title.starts_with("A"))}});
+  ASSERT_EQ(users.size(), 3u);
+  auto executions = test::prepared_executions(one, R"(SELECT %count(*) FROM "public"."posts"%GROUP BY 1)");
+  EXPECT_EQ(executions, 1);
 }

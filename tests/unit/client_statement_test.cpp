@@ -101,3 +101,15 @@ TEST(ClientStatement, CompositeRelationFiltersCompareRows) {
   // One column keeps its text.
   EXPECT_EQ(text(category::parent.is_not_null()), R"("parent_id" IS NOT NULL)");
 }
+
+TEST(ClientStatement, ACountIsOneGroupedStatementForEveryParent) {
+  std::vector<std::vector<std::string>> keys{{"1", "2"}};
+  client::detail::Fragment where = client::Where<testdb::Post>(post::title == "x").fragment();
+  EXPECT_EQ(client::detail::relation_count_statement(user::posts.shape(), where, keys),
+            R"(SELECT "public"."posts"."author_id", count(*) FROM "public"."posts" )"
+            R"(WHERE "public"."posts"."author_id" = ANY($1) AND "title" = $2 GROUP BY 1)");
+  client::detail::Fragment none;
+  EXPECT_EQ(client::detail::relation_count_statement(category::posts.shape(), none, keys),
+            R"(SELECT j."A", count(*) FROM "public"."_CategoryToPost" AS j JOIN "public"."posts" )"
+            R"(ON "public"."posts"."id" = j."B" WHERE j."A" = ANY($1) GROUP BY 1)");
+}

@@ -107,6 +107,11 @@ std::string include_statement(const RelationShape& r, std::string_view child_col
                               std::span<const OrderTerm> order, std::optional<std::int64_t> take,
                               const std::vector<std::vector<std::string>>& keys);
 
+/// SELECT key, count(*) … GROUP BY 1: how many related rows match where, for every parent at
+/// once; the key and keys as include_statement's. Parents with none are not in the result.
+std::string relation_count_statement(const RelationShape& r, Fragment& where,
+                                     const std::vector<std::vector<std::string>>& keys);
+
 enum class RelationTest { some, every, none, is, is_not, is_null, is_not_null };
 /// The condition on the parent's rows (an IN / NOT IN subquery, as Prisma's).
 Fragment relation_filter(const RelationShape& r, RelationTest test, Fragment inner);
@@ -118,6 +123,12 @@ std::string param_text(const Params& p);
 
 template <auto Member>
 class Relation;
+
+/// Where the count of a to-many relation goes (`row._count.posts`, Prisma's `_count`): the
+/// generator specialises it for every list relation, with
+/// `static Loaded<std::int64_t>& of(Parent& row)`.
+template <auto Member>
+struct CountSlot;
 
 /// A relation to include, with its own filter, order, page and includes.
 template <auto Member>
@@ -158,7 +169,7 @@ class IncludeOf {
     using Info = ModelInfo<Child>;
     auto level = std::make_shared<Level>();
     level->key_of.resize(parents.size());
-    std::vector<std::vector<std::string>> keys = parent_keys(parents, level->key_of);
+    std::vector<std::vector<std::string>> keys = relation_->parent_keys(parents, level->key_of);
     if (keys[0].empty()) {
       for (std::size_t i = 0; i < parents.size(); ++i) attach(parents[i], level->key_of[i], *level);
       return finished(nullptr);
@@ -200,35 +211,6 @@ class IncludeOf {
     std::multimap<std::string, std::size_t> by_key;  // key → index in children
   };
 
-  // Each parent's key as the loaded rows' first column spells it (nullopt: a NULL in it, so no
-  // related row), and the arrays sent: one column's distinct keys, or one array per column of
-  // the distinct key tuples, numbered from 1 in the order sent.
-  std::vector<std::vector<std::string>> parent_keys(const std::vector<Parent>& parents,
-                                                    std::vector<std::optional<std::string>>& key_of) const {
-    const auto& refs = relation_->parent_refs();
-    std::vector<std::vector<std::string>> keys(refs.size());
-    std::map<std::vector<std::string>, std::string> ordinal_of;
-    for (std::size_t i = 0; i < parents.size(); ++i) {
-      std::vector<std::string> parts;
-      for (const auto* ref : refs) {
-        Params p;
-        if (!ref->value_of(parents[i], p)) break;
-        parts.push_back(detail::param_text(p));
-      }
-      if (parts.size() != refs.size()) continue;
-      if (refs.size() == 1) {
-        keys[0].push_back(parts[0]);
-        key_of[i] = std::move(parts[0]);
-        continue;
-      }
-      auto [it, added] = ordinal_of.try_emplace(parts, std::to_string(ordinal_of.size() + 1));
-      if (added)
-        for (std::size_t c = 0; c < parts.size(); ++c) keys[c].push_back(std::move(parts[c]));
-      key_of[i] = it->second;
-    }
-    return keys;
-  }
-
   void load_nested(StatementRunner& runner, const std::shared_ptr<Level>& level, std::size_t i,
                    typename Include<Child>::Finished finished) const {
     if (i == nested_.size()) return finished(nullptr);
@@ -258,6 +240,56 @@ class IncludeOf {
   std::vector<Include<Child>> nested_;
 };
 
+/// How many related rows each row has (Prisma's `include: { _count: { select: { posts: … } } }`),
+/// made by `user::posts.count(where)`; it goes in an include list and fills `row._count.posts`.
+/// One statement for all the rows, a count per parent (0 when none match).
+template <auto Member>
+class CountOf {
+ public:
+  using Parent = typename Relation<Member>::Parent;
+  using Child = typename Relation<Member>::Child;
+
+  CountOf(const Relation<Member>& r, Where<Child> w) : relation_(&r), where_(std::move(w)) {}
+
+  operator Include<Parent>() && {  // NOLINT: an include list takes it as it is
+    return Include<Parent>([spec = std::move(*this)](StatementRunner& runner, std::vector<Parent>& rows,
+                                                     typename Include<Parent>::Finished finished) {
+      spec.load(runner, rows, std::move(finished));
+    });
+  }
+
+  void load(StatementRunner& runner, std::vector<Parent>& parents, typename Include<Parent>::Finished finished) const {
+    auto key_of = std::make_shared<std::vector<std::optional<std::string>>>(parents.size());
+    std::vector<std::vector<std::string>> keys = relation_->parent_keys(parents, *key_of);
+    if (keys[0].empty()) {
+      for (auto& p : parents) CountSlot<Member>::of(p).set(0);
+      return finished(nullptr);
+    }
+    detail::Fragment where = where_.fragment();
+    std::string sql = detail::relation_count_statement(relation_->shape(), where, keys);
+    runner.run({std::move(sql), std::move(where.params)},
+               [&parents, key_of, finished](std::exception_ptr error, Result result) {
+                 if (error) return finished(error);
+                 try {
+                   std::map<std::string, std::int64_t, std::less<>> counts;
+                   for (const Row& row : result) counts.emplace(row.text(0), row.get<std::int64_t>(1));
+                   for (std::size_t i = 0; i < parents.size(); ++i) {
+                     const auto& key = (*key_of)[i];
+                     auto it = key ? counts.find(*key) : counts.end();
+                     CountSlot<Member>::of(parents[i]).set(it == counts.end() ? 0 : it->second);
+                   }
+                 } catch (...) {
+                   return finished(std::current_exception());
+                 }
+                 finished(nullptr);
+               });
+  }
+
+ private:
+  const Relation<Member>* relation_;
+  Where<Child> where_;
+};
+
 template <auto Member>
 class Relation {
  public:
@@ -270,9 +302,7 @@ class Relation {
 
   constexpr Relation(RelationKind kind, const ColumnRef<Parent>* parent, const ColumnRef<Child>* child,
                      std::string_view join_table = {}, bool parent_is_a = false)
-      : parent_(parent),
-        parents_(&parent_, 1),
-        shape_{kind, parent->column, ModelInfo<Child>::table, child->column, join_table, parent_is_a} {}
+      : parent_(parent), parents_(&parent_, 1), shape_{single_shape(kind, parent, child, join_table, parent_is_a)} {}
   /// A foreign key of several columns (not many_to_many): this model's fields, in the order of
   /// keys, and each pair's columns. Both arrays outlive the descriptor (the generator's are
   /// `inline constexpr`).
@@ -309,11 +339,49 @@ class Relation {
   Where<Parent> is_null() const requires kOptional { return test(detail::RelationTest::is_null, {}); }
   Where<Parent> is_not_null() const requires kOptional { return test(detail::RelationTest::is_not_null, {}); }
 
+  /// The related rows' count, into `row._count.<relation>` (to-many relations): an include.
+  CountOf<Member> count(Where<Child> w = {}) const requires kMany && requires { CountSlot<Member>::of; }
+  { return CountOf<Member>(*this, std::move(w)); }
+
+  /// Each parent's key as the loaded rows' first column spells it, into key_of (nullopt: a NULL
+  /// in it, so no related row); returns the arrays to send: one column's keys, or one array per
+  /// column of the distinct key tuples, numbered from 1 in the order sent.
+  std::vector<std::vector<std::string>> parent_keys(const std::vector<Parent>& parents,
+                                                    std::vector<std::optional<std::string>>& key_of) const {
+    const auto& refs = parents_;
+    std::vector<std::vector<std::string>> keys(refs.size());
+    std::map<std::vector<std::string>, std::string> ordinal_of;
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+      std::vector<std::string> parts;
+      for (const auto* ref : refs) {
+        Params p;
+        if (!ref->value_of(parents[i], p)) break;
+        parts.push_back(detail::param_text(p));
+      }
+      if (parts.size() != refs.size()) continue;
+      if (refs.size() == 1) {
+        keys[0].push_back(parts[0]);
+        key_of[i] = std::move(parts[0]);
+        continue;
+      }
+      auto [it, added] = ordinal_of.try_emplace(parts, std::to_string(ordinal_of.size() + 1));
+      if (added)
+        for (std::size_t c = 0; c < parts.size(); ++c) keys[c].push_back(std::move(parts[c]));
+      key_of[i] = it->second;
+    }
+    return keys;
+  }
+
   const detail::RelationShape& shape() const noexcept { return shape_; }
   /// This model's fields the relation matches on (one, or a foreign key's several).
   std::span<const ColumnRef<Parent>* const> parent_refs() const noexcept { return parents_; }
 
  private:
+  static constexpr detail::RelationShape single_shape(RelationKind kind, const ColumnRef<Parent>* parent,
+                                                      const ColumnRef<Child>* child, std::string_view join_table,
+                                                      bool parent_is_a) {
+    return {kind, parent->column, ModelInfo<Child>::table, child->column, join_table, parent_is_a};
+  }
   Where<Parent> test(detail::RelationTest t, const Where<Child>& w) const {
     return Where<Parent>(detail::relation_filter(shape_, t, w.fragment()));
   }
