@@ -1,7 +1,6 @@
 // AsyncPool: the pool's acquire, retry and transaction rules for coroutines. Waiting in line
 // uses the same FIFO queue as blocking callers; a coroutine's place in it wakes by a post.
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
@@ -29,20 +28,23 @@ namespace {
 
 // A coroutine waiting in the pool's line. wake() runs under the pool lock on whichever
 // thread released a connection; a concurrent channel (thread-safe, never blocks) carries the
-// news to the coroutine on its own executor.
+// news to the coroutine on its own executor. The deadline's timer sends into the same channel
+// (timed_out), so the coroutine waits for one thing: not a race of two operations (awaitable
+// operator ||), whose branches may complete on two threads at once (race.hpp), and cheaper.
+// Shared, as the timer's handler may run after the coroutine has gone.
 using Wakeup = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 
 using CloseEntry = std::function<void(PoolEntry*)>;
 
 struct AsyncWaiter : Core::Waiter {
   AsyncWaiter(const asio::any_io_executor& ex, Core& core, CloseEntry close_entry)
-      : channel(ex, 1), core(core), close_entry(std::move(close_entry)) {}
+      : channel(std::make_shared<Wakeup>(ex, 1)), core(core), close_entry(std::move(close_entry)) {}
   // A coroutine frame destroyed while waiting (its io_context went away) must leave the line
   // and give back anything handed to it, or the pool would write to freed memory later.
   ~AsyncWaiter() override {
     if (!settled && !core.cancel(this)) hand_back();
   }
-  void wake() override { channel.try_send(boost::system::error_code{}); }
+  void wake() override { channel->try_send(boost::system::error_code{}); }
   // Gives back whatever the line handed to a waiter that no longer wants it.
   void hand_back() {
     if (granted && !core.release(granted)) close_entry(granted);  // closed meanwhile
@@ -50,14 +52,13 @@ struct AsyncWaiter : Core::Waiter {
     granted = nullptr;
     may_create = false;
   }
-  Wakeup channel;
+  std::shared_ptr<Wakeup> channel;
   Core& core;
   CloseEntry close_entry;
   bool settled = false;  // the outcome was taken over by the coroutine
 };
 
 asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadline, CloseEntry close_entry) {
-  using namespace boost::asio::experimental::awaitable_operators;
   auto ex = co_await this_coro::executor;
   AsyncWaiter w(ex, core, std::move(close_entry));
   Core::Attempt a = core.try_acquire(&w);
@@ -66,18 +67,15 @@ asio::awaitable<Core::Attempt> wait_in_line(Core& core, Clock::time_point deadli
     co_return a;
   }
   asio::steady_timer timer(ex, deadline);
+  timer.async_wait([channel = w.channel](boost::system::error_code ec) {
+    if (!ec) channel->try_send(asio::error::timed_out);
+  });
+  auto [ec] = co_await w.channel->async_receive(asio::as_tuple(use_awaitable));
+  timer.cancel();
+  // Anything but a hand-over's or the deadline's message: our caller gave up (cancelled).
   std::exception_ptr cancelled;
-  try {
-    // (Not on a strand as the driver's timed waits are: a strand and a coroutine per wait in
-    // line cost a third of the throughput when 128 coroutines share 32 connections —
-    // pgkit_async_bench. The race it would guard against is the one race.hpp describes.)
-    auto first = co_await (w.channel.async_receive(use_awaitable) || timer.async_wait(asio::as_tuple(use_awaitable)));
-    // The timer "won" with operation_aborted: the whole race was cancelled, by our caller.
-    if (first.index() == 1 && std::get<0>(std::get<1>(first)) == asio::error::operation_aborted)
-      throw boost::system::system_error(asio::error::operation_aborted);
-  } catch (...) {
-    cancelled = std::current_exception();  // our caller gave up
-  }
+  if (ec && ec != asio::error::timed_out)
+    cancelled = std::make_exception_ptr(boost::system::system_error(asio::error::operation_aborted));
   w.settled = true;
   if (core.cancel(&w)) {
     // Still in line, so nothing was handed over: our caller's cancel, or the deadline.

@@ -5,7 +5,8 @@
 // state is not safe for that (ThreadSanitizer caught it in parallel_group_launch). AsyncPool is
 // safe from several io threads, so the driver's timed socket waits run on a strand of the
 // caller's executor — once per race, and only when the caller is not on a strand already.
-// (Waiting in line for a connection does not: see async_pool.cpp.) Private to the library.
+// (Waiting in line for a connection races nothing: its deadline and its wake-up come through one
+// channel, async_pool.cpp.) Private to the library.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>

@@ -435,6 +435,35 @@ TEST(Async, CallerCancellationIsNotCountedAsATimeout) {
   EXPECT_EQ(stats.waiting, 0);
 }
 
+// Waiting in line ends at the acquire timeout with PoolExhausted, on an io_context run by two
+// threads (the deadline and the hand-over arrive through one channel); a connection given back
+// in time is handed to the one waiting.
+TEST(Async, WaitingInLineTimesOutOrIsHandedTheConnection) {
+  Config c = test::config_for(test::shared_server(), "async-line", {.min = 0, .max = 1});
+  c.pool.acquire_timeout = 200ms;
+  Pool pool(c);
+  AsyncPool db(pool);
+  run_on(2, [&]() -> asio::awaitable<void> {
+    auto held = co_await db.acquire();
+    EXPECT_THROW(co_await db.acquire(), PoolExhausted);
+    auto ex = co_await asio::this_coro::executor;
+    // Given back from another coroutine once this one is in line.
+    asio::co_spawn(
+        ex,
+        [&held, &pool]() -> asio::awaitable<void> {
+          while (pool.stats().waiting == 0) co_await sleep_for(1ms);
+          held.release();
+        },
+        asio::detached);
+    auto next = co_await db.acquire();
+    EXPECT_EQ((co_await next.query("SELECT 1")).scalar<int>(), 1);
+  });
+  auto stats = pool.stats();
+  EXPECT_EQ(stats.acquire_timeouts, 1u);
+  EXPECT_EQ(stats.in_use, 0);
+  EXPECT_EQ(stats.waiting, 0);
+}
+
 // The failover rules of Pool hold for coroutines: a node that turned read-only is left, and
 // idempotent statements and transactions move to the writable host of a multi-host URL.
 TEST(Async, APoolLeavesANodeThatTurnedReadOnly) {

@@ -350,6 +350,15 @@ class Relation {
                                                     std::vector<std::optional<std::string>>& key_of) const {
     const auto& refs = parents_;
     std::vector<std::vector<std::string>> keys(refs.size());
+    if (refs.size() == 1) {  // the common case, without a tuple per row
+      for (std::size_t i = 0; i < parents.size(); ++i) {
+        Params p;
+        if (!refs[0]->value_of(parents[i], p)) continue;
+        key_of[i] = detail::param_text(p);
+        keys[0].push_back(*key_of[i]);
+      }
+      return keys;
+    }
     std::map<std::vector<std::string>, std::string> ordinal_of;
     for (std::size_t i = 0; i < parents.size(); ++i) {
       std::vector<std::string> parts;
@@ -359,11 +368,6 @@ class Relation {
         parts.push_back(detail::param_text(p));
       }
       if (parts.size() != refs.size()) continue;
-      if (refs.size() == 1) {
-        keys[0].push_back(parts[0]);
-        key_of[i] = std::move(parts[0]);
-        continue;
-      }
       auto [it, added] = ordinal_of.try_emplace(parts, std::to_string(ordinal_of.size() + 1));
       if (added)
         for (std::size_t c = 0; c < parts.size(); ++c) keys[c].push_back(std::move(parts[c]));
