@@ -42,6 +42,16 @@ TEST(Types, TimestampParsesOffsetsAndFractions) {
             time_point_cast<microseconds>(sys_days(2025y / 10 / 10) + 9h + 40min + 19s));
   EXPECT_EQ(ValueTraits<Timestamp>::read("infinity"), Timestamp::max());
   EXPECT_EQ(ValueTraits<Timestamp>::read(text_of(Timestamp(t))), t);
+  EXPECT_EQ(ValueTraits<Timestamp>::read("1901-12-13 20:45:52.000001-00:25:21"),
+            time_point_cast<microseconds>(sys_days(1901y / 12 / 13) + 21h + 11min + 13s + 1us))
+      << "a historical offset with seconds";
+  EXPECT_EQ(ValueTraits<Timestamp>::read("2025-10-10 15:10:19"),
+            time_point_cast<microseconds>(sys_days(2025y / 10 / 10) + 15h + 10min + 19s))
+      << "a timestamp without time zone";
+  for (const char* malformed : {"2025-10-10", "2025-10-10 15:10:1x", "2025/10/10 15:10:19", "2025-10-10 15:10:19+5",
+                                "2025-10-10 15:10:19+05:", "2025-10-10 15:10:19 BC", "10000-01-01 00:00:00"})
+    EXPECT_THROW(ValueTraits<Timestamp>::read(malformed), std::invalid_argument) << malformed;
+  EXPECT_THROW(ValueTraits<Date>::read("2024-2-29x"), std::invalid_argument);
 }
 
 TEST(Types, DateUuidBytea) {
