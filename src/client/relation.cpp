@@ -148,6 +148,28 @@ std::string include_statement(const RelationShape& r, std::string_view child_col
   return numbered(sql);
 }
 
+Fragment relation_count_subquery(const RelationShape& r, std::string_view outer, Fragment where) {
+  // The related table is aliased, so a self relation's outer name still means the parent row;
+  // the where's unqualified columns are the related rows' (the nearest scope).
+  std::string sql;
+  if (r.kind == RelationKind::many_to_many) {
+    sql = fmt::format("(SELECT count(*) FROM {} AS j JOIN {} AS pgkit_c ON pgkit_c.{} = j.{} WHERE j.{} = {}.{}",
+                      r.join_table, r.child_table, r.child_column, other_column(r), self_column(r), outer,
+                      r.parent_column);
+  } else {
+    std::string on;
+    auto pair = [&](std::string_view parent, std::string_view child) {
+      on += fmt::format("{}pgkit_c.{} = {}.{}", on.empty() ? "" : " AND ", child, outer, parent);
+    };
+    if (r.composite.empty()) pair(r.parent_column, r.child_column);
+    for (const auto& k : r.composite) pair(k.parent_column, k.child_column);
+    sql = fmt::format("(SELECT count(*) FROM {} AS pgkit_c WHERE {}", r.child_table, on);
+  }
+  if (!where.sql.empty()) sql += " AND " + where.sql;
+  where.sql = sql + ")";
+  return where;
+}
+
 Fragment relation_filter(const RelationShape& r, RelationTest test, Fragment inner) {
   std::string parent = parent_key(r);
   switch (test) {

@@ -245,3 +245,24 @@ TEST_F(ClientInclude, ACountIsOneStatementForEveryParent) {
   auto executions = test::prepared_executions(one, R"(SELECT %count(*) FROM "public"."posts"%GROUP BY 1)");
   EXPECT_EQ(executions, 1);
 }
+
+// A count as a select term (Prisma's `select: { email: true, _count: { select: { posts } } }`):
+// a correlated subquery, its parameters numbered before the read's own.
+TEST_F(ClientInclude, ACountIsASelectTerm) {
+  auto rows = db().user.select(user::email, user::posts.count(post::title.starts_with("A")))
+                  .find_many({.where = user::email.ends_with("@x"), .order_by = {user::id.asc()}});
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], std::make_tuple(std::string("ada@x"), std::int64_t{2}));
+  EXPECT_EQ(rows[1], std::make_tuple(std::string("bob@x"), std::int64_t{0}));
+  EXPECT_EQ(std::get<1>(rows[2]), 0);
+  // A self relation: the count is of each row's own children.
+  auto tree =
+      db().category.select(category::name, category::children.count()).find_many({.order_by = {category::id.asc()}});
+  EXPECT_EQ(std::get<1>(tree[0]), 2);
+  EXPECT_EQ(std::get<1>(tree[1]), 0);
+  // m-n, from either side.
+  auto p1 = db().post.select(post::categories.count(category::name == "C2")).find_unique({.where = post::id == "p1"});
+  EXPECT_EQ(std::get<0>(*p1), 1);
+  auto c1 = db().category.select(category::posts.count()).find_unique({.where = category::name == "C1"});
+  EXPECT_EQ(std::get<0>(*c1), 2);
+}

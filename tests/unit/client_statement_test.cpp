@@ -113,3 +113,16 @@ TEST(ClientStatement, ACountIsOneGroupedStatementForEveryParent) {
             R"(SELECT j."A", count(*) FROM "public"."_CategoryToPost" AS j JOIN "public"."posts" )"
             R"(ON "public"."posts"."id" = j."B" WHERE j."A" = ANY($1) GROUP BY 1)");
 }
+
+TEST(ClientStatement, ASelectedCountIsCorrelatedAndItsParametersComeFirst) {
+  using Email = std::remove_cvref_t<decltype(user::email)>;
+  using Selected = client::detail::Selected<testdb::User, Email, client::CountOf<&testdb::User::posts>>;
+  client::FindMany<testdb::User> args{.where = user::id == 1};
+  auto st = client::detail::Calls<testdb::User>::read_statement(
+      args, Selected::columns(user::email, user::posts.count(post::title == "x")));
+  EXPECT_EQ(st.sql, R"(SELECT "email", (SELECT count(*) FROM "public"."posts" AS pgkit_c WHERE pgkit_c."author_id" = )"
+                    R"("public"."users"."id" AND "title" = $1) FROM "public"."users" WHERE "id" = $2)");
+  ASSERT_EQ(st.params.size(), 2);
+  EXPECT_EQ(std::string(st.params.values()[0]), "x");
+  EXPECT_EQ(std::string(st.params.values()[1]), "1");
+}

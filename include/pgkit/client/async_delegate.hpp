@@ -213,20 +213,22 @@ class AsyncSelection {
   }
 
  private:
-  static asio::awaitable<std::vector<Row>> do_find_many(AsyncExecutor on, std::string columns, FindMany<Model> args) {
+  static asio::awaitable<std::vector<Row>> do_find_many(AsyncExecutor on, detail::Fragment columns,
+                                                        FindMany<Model> args) {
     if (!args.include.empty()) detail::throw_select_usage(ModelInfo<Model>::name, "include does not combine with it");
     detail::Statement st = detail::Calls<Model>::read_statement(args, columns);
     Result result = co_await on.run(st, Repeat::safe);
     co_return Selected::rows_of(result);
   }
-  static asio::awaitable<std::optional<Row>> do_first(AsyncExecutor on, std::string columns, FindMany<Model> args) {
+  static asio::awaitable<std::optional<Row>> do_first(AsyncExecutor on, detail::Fragment columns,
+                                                      FindMany<Model> args) {
     std::vector<Row> rows = co_await do_find_many(on, std::move(columns), std::move(args));
     if (rows.empty()) co_return std::nullopt;
     co_return std::move(rows[0]);
   }
 
   AsyncExecutor exec_;
-  std::string columns_;
+  detail::Fragment columns_;
 };
 
 template <class Model>

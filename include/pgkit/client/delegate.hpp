@@ -146,6 +146,16 @@ struct Calls {
     return {std::move(sql), std::move(where.params)};
   }
 
+  /// select's read: columns' parameters (a count's filter) come first.
+  static Statement read_statement(FindMany<Model>& args, const Fragment& columns) {
+    Statement st = read_statement(args, std::string_view(columns.sql));
+    if (columns.params.size() == 0) return st;
+    Params all = columns.params;
+    all.append(st.params);
+    st.params = std::move(all);
+    return st;
+  }
+
   static Statement count_statement(Count<Model>& args) {
     Fragment where = std::move(args.where).fragment();
     Page page{.take = args.take, .skip = args.skip};
@@ -237,7 +247,7 @@ class Selection {
   }
 
   Executor exec_;
-  std::string columns_;
+  detail::Fragment columns_;
 };
 
 template <class Model>

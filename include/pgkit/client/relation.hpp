@@ -112,6 +112,10 @@ std::string include_statement(const RelationShape& r, std::string_view child_col
 std::string relation_count_statement(const RelationShape& r, Fragment& where,
                                      const std::vector<std::vector<std::string>>& keys);
 
+/// `(SELECT count(*) FROM child AS pgkit_c WHERE pgkit_c.key = outer.key [AND where])`: a count
+/// as a select term of the parent's read (outer: its table, as the read names it).
+Fragment relation_count_subquery(const RelationShape& r, std::string_view outer, Fragment where);
+
 enum class RelationTest { some, every, none, is, is_not, is_null, is_not_null };
 /// The condition on the parent's rows (an IN / NOT IN subquery, as Prisma's).
 Fragment relation_filter(const RelationShape& r, RelationTest test, Fragment inner);
@@ -250,6 +254,11 @@ class CountOf {
   using Child = typename Relation<Member>::Child;
 
   CountOf(const Relation<Member>& r, Where<Child> w) : relation_(&r), where_(std::move(w)) {}
+
+  /// As a select term (`db.user.select(user::email, user::posts.count())`): counted in the read.
+  detail::Fragment select_term() const {
+    return detail::relation_count_subquery(relation_->shape(), ModelInfo<Parent>::table, where_.fragment());
+  }
 
   operator Include<Parent>() && {  // NOLINT: an include list takes it as it is
     return Include<Parent>([spec = std::move(*this)](StatementRunner& runner, std::vector<Parent>& rows,
