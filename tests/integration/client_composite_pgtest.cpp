@@ -95,6 +95,11 @@ TEST_F(ClientComposite, IncludeFromTheReferencedSideWithItsOwnWhereOrderAndTake)
   EXPECT_EQ(*counted[0]._count.tasks, 1);
   EXPECT_EQ(*counted[1]._count.tasks, 1);
   EXPECT_EQ(*counted[2]._count.tasks, 0) << "the orphans of (t1, b) are nobody's";
+  auto selected =
+      db().project.select(project::name, project::tasks.count()).find_many({.order_by = {project::name.asc()}});
+  EXPECT_EQ(std::get<1>(selected[0]), 2);
+  EXPECT_EQ(std::get<1>(selected[1]), 1) << "a select's count matches whole tuples too";
+  EXPECT_EQ(std::get<1>(selected[2]), 0);
   // Nested back up to the project: tasks → project → tasks.
   auto alpha = db().project.find_unique_or_throw(
       {.where = project::tenantId_slug(kT1, "a"), .include = {project::tasks.include({task::project})}});
