@@ -182,6 +182,16 @@ void throw_no_key_for_after(std::string_view model) {
                     .hint = "page with take and skip, or give the model (or view) a unique field"});
 }
 
+void throw_after_in_count_order(std::string_view model) {
+  throw UsageError({.message = fmt::format("{}: `after` cannot follow an order by a relation's count", model),
+                    .hint = "page with take and skip, or order by the model's fields"});
+}
+
+void throw_filtered_count_order(std::string_view model) {
+  throw UsageError({.message = fmt::format("{}: an order by a relation's count takes no filter", model),
+                    .hint = "order by relation.count() (as Prisma's orderBy: { posts: { _count: 'desc' } })"});
+}
+
 void throw_select_usage(std::string_view model, std::string_view what) {
   throw UsageError({.message = fmt::format("select on {}: {}", model, what),
                     .hint = "select takes the model's scalar fields (fields::<model>::…) and no include: read the "

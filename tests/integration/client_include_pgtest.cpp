@@ -266,3 +266,23 @@ TEST_F(ClientInclude, ACountIsASelectTerm) {
   auto c1 = db().category.select(category::posts.count()).find_unique({.where = category::name == "C1"});
   EXPECT_EQ(std::get<0>(*c1), 2);
 }
+
+// Prisma's `orderBy: { posts: { _count: 'desc' } }`: an order by a relation's count, in a read
+// and in an include's own order; with `after` or a filtered count, a UsageError that says so.
+TEST_F(ClientInclude, AnOrderByARelationsCount) {
+  auto by_posts = db().user.find_many({.order_by = {user::posts.count().desc(), user::id.asc()}});
+  ASSERT_EQ(by_posts.size(), 3u);
+  EXPECT_EQ(by_posts[0].email, "ada@x");
+  EXPECT_EQ(by_posts[1].email, "bob@x");
+  EXPECT_EQ(by_posts[2].email, "carol@x");
+  auto fewest = db().user.find_first_or_throw({.order_by = {user::posts.count().asc(), user::id.asc()}});
+  EXPECT_EQ(fewest.email, "carol@x");
+  // C1's children by how many posts each has (C2: p1; C3: none), a self relation in an include.
+  auto c1 = db().category.find_unique_or_throw(
+      {.where = category::id == 1, .include = {category::children.order_by({category::posts.count().desc()})}});
+  ASSERT_EQ(c1.children->size(), 2u);
+  EXPECT_EQ((*c1.children)[0].name, "C2");
+  auto first = by_posts[0];
+  EXPECT_THROW(db().user.find_many({.order_by = {user::posts.count().desc()}, .after = &first}), UsageError);
+  EXPECT_THROW(static_cast<void>(user::posts.count(post::title == "x").desc()), UsageError);
+}

@@ -137,6 +137,8 @@ struct Calls {
     Page page{.take = args.take, .skip = args.skip};
     if (args.after) {
       if (Info::key.empty()) throw_no_key_for_after(Info::name);
+      for (const auto& o : args.order_by)
+        if (!o.column) throw_after_in_count_order(Info::name);
       for (const auto& o : args.order_by) page.after.push_back(value_of(*o.column, *args.after));
       for (const ColumnRef<Model>* k : Info::key)
         if (!ordered_by_field(args.order_by, k)) page.after.push_back(value_of(*k, *args.after));

@@ -11,6 +11,7 @@
 ///   auto order = {post::created_at.desc(), post::id.asc()};
 /// @endcode
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,9 +54,11 @@ struct ColumnRef {
 /// One term of an order_by: a column, its direction, where NULLs go.
 template <class Model>
 struct OrderBy {
-  const ColumnRef<Model>* column;
+  const ColumnRef<Model>* column;  ///< nullptr for a computed term
   bool descending = false;
   Nulls nulls = Nulls::default_;
+  /// A computed term's SQL (a relation's count: `user::posts.count().desc()`).
+  std::shared_ptr<const std::string> expression = nullptr;
 };
 
 /// One assignment of an update: `"name" = $1`, `"views" = "views" + $1`.

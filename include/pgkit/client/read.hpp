@@ -36,6 +36,7 @@ struct OrderTerm {
 
 template <class Model>
 OrderTerm term_of(const OrderBy<Model>& o) {
+  if (!o.column) return {*o.expression, "_count", o.descending, o.nulls, false};
   return {o.column->column, o.column->field, o.descending, o.nulls, o.column->nullable};
 }
 
@@ -72,5 +73,9 @@ std::string select_list(std::span<const Column> columns);
 
 /// UsageError: `after` on a model without @id or @unique (a view).
 [[noreturn]] void throw_no_key_for_after(std::string_view model);
+/// UsageError: keyset paging (`after`) in an order by a relation's count (a row does not hold it).
+[[noreturn]] void throw_after_in_count_order(std::string_view model);
+/// UsageError: an order by a relation's count that has a filter (Prisma's takes none).
+[[noreturn]] void throw_filtered_count_order(std::string_view model);
 
 }  // namespace pgkit::client::detail

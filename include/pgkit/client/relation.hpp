@@ -255,6 +255,11 @@ class CountOf {
 
   CountOf(const Relation<Member>& r, Where<Child> w) : relation_(&r), where_(std::move(w)) {}
 
+  /// As an order_by term (`.order_by = {user::posts.count().desc()}`, Prisma's `orderBy: {
+  /// posts: { _count: 'desc' } }`): counted per row in the statement. No filter, as Prisma's.
+  OrderBy<Parent> asc() const { return order(false); }
+  OrderBy<Parent> desc() const { return order(true); }
+
   /// As a select term (`db.user.select(user::email, user::posts.count())`): counted in the read.
   detail::Fragment select_term() const {
     return detail::relation_count_subquery(relation_->shape(), ModelInfo<Parent>::table, where_.fragment());
@@ -295,6 +300,12 @@ class CountOf {
   }
 
  private:
+  OrderBy<Parent> order(bool descending) const {
+    if (!where_.empty()) detail::throw_filtered_count_order(ModelInfo<Parent>::name);
+    detail::Fragment count = select_term();
+    return {nullptr, descending, Nulls::default_, std::make_shared<const std::string>(std::move(count.sql))};
+  }
+
   const Relation<Member>* relation_;
   Where<Child> where_;
 };
