@@ -6,10 +6,9 @@
 
 namespace pgkit::client {
 
-asio::awaitable<Result> AsyncExecutor::run(const detail::Statement& st, Repeat repeat) const {
-  // Kept in this frame: the caller's statement may be a temporary.
-  const std::string sql = st.sql;
-  auto params = std::make_shared<Params>(st.params);
+asio::awaitable<Result> AsyncExecutor::run(detail::Statement st, Repeat repeat) const {
+  const std::string sql = std::move(st.sql);
+  auto params = std::make_shared<Params>(std::move(st.params));
   const QueryOptions options{.prepare = st.prepare};
   if (tx_) co_return co_await tx_->connection().run(options, Sql(sql, where_), params);
   AsyncPool pool = *pool_;  // in this frame, whatever becomes of the executor
@@ -20,7 +19,7 @@ namespace detail {
 
 asio::awaitable<Result> run_write(AsyncExecutor on, Statement st, Target t) {
   try {
-    co_return co_await on.run(st, Repeat::unsafe);
+    co_return co_await on.run(std::move(st), Repeat::unsafe);
   } catch (...) {
     rethrow_write_error(t);
   }

@@ -59,7 +59,8 @@ class AsyncExecutor {
     return e;
   }
 
-  asio::awaitable<Result> run(const detail::Statement& st, Repeat repeat) const;
+  /// st is moved into the coroutine (its text and parameters are not copied per call).
+  asio::awaitable<Result> run(detail::Statement st, Repeat repeat) const;
 
   /// fn(AsyncTransaction&) -> awaitable<R> in a transaction on the pool (AsyncPool's retry
   /// rules), or in a SAVEPOINT of the open one: a failure inside rolls back only fn's work, as
@@ -128,11 +129,11 @@ class AsyncRunner : public StatementRunner {
   void run(Statement st, Done done) override {
     asio::co_spawn(
         ex_,
-        [on = on_, st = std::move(st), done = std::move(done)]() -> asio::awaitable<void> {
+        [on = on_, st = std::move(st), done = std::move(done)]() mutable -> asio::awaitable<void> {
           Result result;
           std::exception_ptr error;
           try {
-            result = co_await on.run(st, Repeat::safe);
+            result = co_await on.run(std::move(st), Repeat::safe);
           } catch (...) {
             error = std::current_exception();
           }
@@ -217,7 +218,7 @@ class AsyncSelection {
                                                         FindMany<Model> args) {
     if (!args.include.empty()) detail::throw_select_usage(ModelInfo<Model>::name, "include does not combine with it");
     detail::Statement st = detail::Calls<Model>::read_statement(args, columns);
-    Result result = co_await on.run(st, Repeat::safe);
+    Result result = co_await on.run(std::move(st), Repeat::safe);
     co_return Selected::rows_of(result);
   }
   static asio::awaitable<std::optional<Row>> do_first(AsyncExecutor on, detail::Fragment columns,
@@ -305,7 +306,7 @@ class AsyncDelegate {
   asio::awaitable<std::vector<Model>> do_find_many(FindMany<Model> args, Here at) const {
     AsyncExecutor on = exec_.at(at);
     detail::Statement st = Calls::read_statement(args);
-    Result result = co_await on.run(st, Repeat::safe);
+    Result result = co_await on.run(std::move(st), Repeat::safe);
     std::vector<Model> rows = Calls::rows_of(result);
     co_await detail::load_includes(on, args.include, rows);
     co_return rows;
@@ -335,7 +336,7 @@ class AsyncDelegate {
   asio::awaitable<std::int64_t> do_count(Count<Model> args, Here at) const {
     detail::Statement st = Calls::count_statement(args);
     AsyncExecutor on = exec_.at(at);
-    Result r = co_await on.run(st, Repeat::safe);
+    Result r = co_await on.run(std::move(st), Repeat::safe);
     co_return r.template scalar<std::int64_t>();
   }
 
