@@ -84,6 +84,8 @@ class Params {
   }
 
   int size() const { return static_cast<int>(oids_.size()); }
+  /// Empties it, keeping its memory: one Params reused for many rows' values.
+  void clear() noexcept;
   /// Pointers into this object, valid until it changes.
   const char* const* values() const;
   const int* lengths() const { return lengths_.data(); }

@@ -3,6 +3,8 @@
 // so conditions compose in any order without renumbering.
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "pgkit/client/read.hpp"
 #include "pgkit/client/select.hpp"
 #include "pgkit/error.hpp"
@@ -121,13 +123,15 @@ std::string numbered(std::string_view sql) {
   std::string out;
   out.reserve(sql.size() + 16);
   int n = 0;
-  for (char c : sql) {
-    if (c == kParam)
-      out += "$" + std::to_string(++n);
-    else
-      out += c;
+  for (std::size_t from = 0;;) {
+    std::size_t at = sql.find(kParam, from);
+    out.append(sql.substr(from, at == std::string_view::npos ? std::string_view::npos : at - from));
+    if (at == std::string_view::npos) return out;
+    char digits[12] = {'$'};
+    auto end = std::to_chars(digits + 1, digits + sizeof digits, ++n).ptr;
+    out.append(digits, end);
+    from = at + 1;
   }
-  return out;
 }
 
 Fragment all_of(Fragment a, Fragment b) { return joined(std::move(a), " AND ", std::move(b)); }

@@ -334,6 +334,14 @@ void Params::push(std::string data, Oid type, int format, bool null) {
   formats_.push_back(format);
   oids_.push_back(type);
 }
+void Params::clear() noexcept {
+  storage_.clear();
+  nulls_.clear();
+  lengths_.clear();
+  formats_.clear();
+  oids_.clear();
+  pointers_.clear();
+}
 void Params::add_null(Oid type) { push({}, type, 0, true); }
 void Params::add_text(std::string_view text, Oid type) { push(std::string(text), type, 0, false); }
 void Params::add_binary(const void* data, std::size_t size, Oid type) {

@@ -370,9 +370,10 @@ class Relation {
                                                     std::vector<std::optional<std::string>>& key_of) const {
     const auto& refs = parents_;
     std::vector<std::vector<std::string>> keys(refs.size());
+    Params p;  // one for every value: its memory is reused
     if (refs.size() == 1) {  // the common case, without a tuple per row
       for (std::size_t i = 0; i < parents.size(); ++i) {
-        Params p;
+        p.clear();
         if (!refs[0]->value_of(parents[i], p)) continue;
         key_of[i] = detail::param_text(p);
         keys[0].push_back(*key_of[i]);
@@ -383,7 +384,7 @@ class Relation {
     for (std::size_t i = 0; i < parents.size(); ++i) {
       std::vector<std::string> parts;
       for (const auto* ref : refs) {
-        Params p;
+        p.clear();
         if (!ref->value_of(parents[i], p)) break;
         parts.push_back(detail::param_text(p));
       }
