@@ -40,13 +40,14 @@ inline constexpr int kAccountsPerScale = 100'000;  // pgbench: scale 10 = 1,000,
 // What a client spent: CPU seconds (user + system) and context switches (voluntary: it slept
 // waiting for the server; involuntary: preempted).
 struct ClientCost {
-  double cpu = 0;
+  double cpu = 0;  ///< user + system
   double switches = 0;
+  double user = 0;  ///< user only: without the kernel's part (sending over loopback also runs the receiver's side)
 };
 
 inline ClientCost cost_of(const rusage& u) {
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return {s(u.ru_utime) + s(u.ru_stime), static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
+  return {s(u.ru_utime) + s(u.ru_stime), static_cast<double>(u.ru_nvcsw + u.ru_nivcsw), s(u.ru_utime)};
 }
 
 /// Every thread of this process, ended ones included.

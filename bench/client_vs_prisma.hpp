@@ -22,6 +22,7 @@ inline constexpr int kWarmupCalls = 1000;
 struct Cost {
   double cpu_us = 0;   // client CPU (user + system)
   double wall_us = 0;  // wall time: 1e6 / wall_us calls per second
+  double user_us = 0;  // client CPU in user space alone (0 where not measured)
 };
 
 /// The three calls: as client_vs_query.cpp names them, and as measure.ts does.

@@ -75,7 +75,7 @@ Cost measure(int calls, const std::function<void(int)>& call) {
   for (int i = 0; i < calls; ++i) call(i);
   const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - t0;
   const ClientCost after = process_cost();
-  return {(after.cpu - before.cpu) / calls * 1e6, wall.count() / calls * 1e6};
+  return {(after.cpu - before.cpu) / calls * 1e6, wall.count() / calls * 1e6, (after.user - before.user) / calls * 1e6};
 }
 
 // The hand-written reads: every column into the generated structs, as the client does.
@@ -212,8 +212,8 @@ int run(const Options& o) {
   }
   std::cout << fmt::format("\n{} calls per side per round, {} round(s), medians; client CPU per call\n", o.calls,
                            o.rounds);
-  std::cout << fmt::format("{:<32} {:>14} {:>14} {:>13} {:>16}\n", "call", "pool.query µs", "client µs", "client/query",
-                           "wall client/query");
+  std::cout << fmt::format("{:<32} {:>14} {:>14} {:>13} {:>16} {:>16}\n", "call", "pool.query µs", "client µs",
+                           "client/query", "wall client/query", "user client/query");
   for (const auto& p : pairs) {
     auto med = [](const std::vector<Cost>& v, double Cost::*field) {
       std::vector<double> xs;
@@ -222,7 +222,9 @@ int run(const Options& o) {
     };
     double a = med(by_hand[p.name], &Cost::cpu_us), b = med(client[p.name], &Cost::cpu_us);
     double wa = med(by_hand[p.name], &Cost::wall_us), wb = med(client[p.name], &Cost::wall_us);
-    std::cout << fmt::format("{:<32} {:>14.1f} {:>14.1f} {:>12.3f}× {:>15.3f}×\n", p.name, a, b, b / a, wb / wa);
+    double ua = med(by_hand[p.name], &Cost::user_us), ub = med(client[p.name], &Cost::user_us);
+    std::cout << fmt::format("{:<32} {:>14.1f} {:>14.1f} {:>12.3f}× {:>15.3f}× {:>15.3f}×\n", p.name, a, b, b / a,
+                             wb / wa, ub / ua);
   }
   if (peer) pgkit::bench::print_comparison(*peer, comparisons, o.calls, o.rounds);
   return 0;

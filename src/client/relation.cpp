@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "pgkit/client/relation.hpp"
+#include "text_cache.hpp"
 
 namespace pgkit::client::detail {
 
@@ -94,34 +95,45 @@ std::string param_text(const Params& p) {
 
 namespace {
 
-// What include and count statements share: the key each row belongs to, the FROM, the WHERE
-// (the parents' keys and the caller's where), and their parameters in order.
+// What include and count statements share: the key each row belongs to, the FROM, and the
+// WHERE (the parents' keys and the caller's where).
 struct Source {
   std::string key, from, filter;
-  Params params;
 };
 
-Source source(const RelationShape& r, const Fragment& where, const std::vector<std::vector<std::string>>& keys) {
+Source source(const RelationShape& r, std::string_view where) {
   Source s;
   std::tie(s.key, s.from) = include_source(r);
   s.filter = r.composite.empty() ? s.key + " = ANY(" + kMarker + ")" : "";
-  if (!where.sql.empty()) s.filter += (s.filter.empty() ? "" : " AND ") + where.sql;
+  if (!where.empty()) s.filter += (s.filter.empty() ? "" : " AND ") + std::string(where);
   if (!s.filter.empty()) s.filter = " WHERE " + s.filter;
+  return s;
+}
+
+// Their parameters, in order: the keys' arrays, then the where's.
+Params source_params(const Fragment& where, const std::vector<std::vector<std::string>>& keys) {
+  Params params;
   for (const auto& column : keys) {
     std::string array;
     ValueTraits<std::vector<std::string>>::write(array, column);
-    s.params.add_text(array);
+    params.add_text(array);
   }
-  s.params.append(where.params);
-  return s;
+  params.append(where.params);
+  return params;
+}
+
+// A text cache key: the parts, each followed by a separator no SQL here holds.
+void key_part(std::string& key, std::string_view part) {
+  key += part;
+  key += '\x1f';
 }
 
 }  // namespace
 
 std::string relation_count_statement(const RelationShape& r, Fragment& where,
                                      const std::vector<std::vector<std::string>>& keys) {
-  Source s = source(r, where, keys);
-  where.params = std::move(s.params);
+  Source s = source(r, where.sql);
+  where.params = source_params(where, keys);
   return numbered(fmt::format("SELECT {}, count(*) FROM {}{} GROUP BY 1", s.key, s.from, s.filter));
 }
 
@@ -129,23 +141,30 @@ std::string include_statement(const RelationShape& r, std::string_view child_col
                               std::span<const OrderTerm> order, std::optional<std::int64_t> take,
                               const std::vector<std::vector<std::string>>& keys) {
   // The key each row belongs to, then the child's columns (ModelInfo::from_row from column 1).
-  auto [key, from, filter, params] = source(r, where, keys);
-  std::string sql;
-  if (take && r.kind != RelationKind::to_one && r.kind != RelationKind::back_one) {
+  bool paged = take && r.kind != RelationKind::to_one && r.kind != RelationKind::back_one;
+  std::string over = order_clause(order);
+  std::string shape(1, static_cast<char>('0' + static_cast<int>(r.kind) * 2 + (r.parent_is_a ? 1 : 0)));
+  shape += paged ? 'p' : '-';
+  for (auto part : {r.parent_column, r.child_table, r.child_column, r.join_table, child_columns,
+                    std::string_view(where.sql), std::string_view(over)})
+    key_part(shape, part);
+  for (const auto& k : r.composite)
+    for (auto part : {k.parent_column, k.child_column, k.array_type}) key_part(shape, part);
+  std::string sql = cached_text(std::move(shape), [&] {
+    Source s = source(r, where.sql);
+    if (!paged) return numbered(fmt::format("SELECT {}, {} FROM {}{}{}", s.key, child_columns, s.from, s.filter, over));
     // A page per parent: numbered within each parent's rows, in the include's order.
-    std::string over = order_clause(order);
-    sql = fmt::format(
+    std::string text = fmt::format(
         "SELECT * FROM (SELECT {} AS pgkit_key, {}, row_number() OVER (PARTITION BY {}{}) AS pgkit_n FROM {}{}) "
         "AS page WHERE pgkit_n <= {}",
-        key, child_columns, key, over, from, filter, kMarker);
-    params.add(*take);
-    if (!order.empty()) sql += " ORDER BY pgkit_key, pgkit_n";
-  } else {
-    sql = fmt::format("SELECT {}, {} FROM {}{}", key, child_columns, from, filter);
-    sql += order_clause(order);
-  }
+        s.key, child_columns, s.key, over, s.from, s.filter, kMarker);
+    if (!order.empty()) text += " ORDER BY pgkit_key, pgkit_n";
+    return numbered(text);
+  });
+  Params params = source_params(where, keys);
+  if (paged) params.add(*take);
   where.params = std::move(params);
-  return numbered(sql);
+  return sql;
 }
 
 Fragment relation_count_subquery(const RelationShape& r, std::string_view outer, Fragment where) {

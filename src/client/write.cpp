@@ -9,6 +9,7 @@
 
 #include "pgkit/client/errors.hpp"
 #include "pgkit/client/write.hpp"
+#include "text_cache.hpp"
 
 namespace pgkit::client::detail {
 
@@ -104,7 +105,14 @@ Timestamp WriteClock::now() {
 }
 
 Statement insert_statement(const Target& t, const InsertRow& row) {
-  return {numbered(fmt::format("INSERT INTO {}{} RETURNING {}", t.table, values_clause(row), t.returning)), row.values};
+  // The key: table, select list and columns, each followed by a separator no SQL here holds.
+  std::string key{t.table};
+  (key += '\x1f') += t.returning;
+  for (auto c : row.columns) (key += '\x1f') += c;
+  auto make = [&] {
+    return numbered(fmt::format("INSERT INTO {}{} RETURNING {}", t.table, values_clause(row), t.returning));
+  };
+  return {cached_text(std::move(key), make), row.values};
 }
 
 Result insert(const Executor& on, const Target& t, const InsertRow& row) {
