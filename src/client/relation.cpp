@@ -122,12 +122,6 @@ Params source_params(const Fragment& where, const std::vector<std::vector<std::s
   return params;
 }
 
-// A text cache key: the parts, each followed by a separator no SQL here holds.
-void key_part(std::string& key, std::string_view part) {
-  key += part;
-  key += '\x1f';
-}
-
 }  // namespace
 
 std::string relation_count_statement(const RelationShape& r, Fragment& where,

@@ -8,6 +8,7 @@
 #include "pgkit/client/read.hpp"
 #include "pgkit/client/select.hpp"
 #include "pgkit/error.hpp"
+#include "text_cache.hpp"
 
 namespace pgkit::client::detail {
 
@@ -82,18 +83,16 @@ void check_page(std::string_view model, const Page& page) {
     throw UsageError({.message = fmt::format("{}: skip is {}; it must be 0 or more", model, page.skip)});
 }
 
-// " LIMIT $n OFFSET $m", the values appended to params.
-std::string page_clause(const Page& page, Params& params) {
+// " LIMIT $n OFFSET $m" (markers), for the values add_page_values adds.
+std::string page_clause(const Page& page) {
   std::string out;
-  if (page.take) {
-    out += " LIMIT " + kMarker;
-    params.add(*page.take);
-  }
-  if (page.skip > 0) {
-    out += " OFFSET " + kMarker;
-    params.add(page.skip);
-  }
+  if (page.take) out += " LIMIT " + kMarker;
+  if (page.skip > 0) out += " OFFSET " + kMarker;
   return out;
+}
+void add_page_values(const Page& page, Params& params) {
+  if (page.take) params.add(*page.take);
+  if (page.skip > 0) params.add(page.skip);
 }
 
 }  // namespace
@@ -166,18 +165,25 @@ std::string select_statement(std::string_view model, std::string_view select_lis
                              Fragment& where, std::span<const OrderTerm> order, Page& page) {
   check_page(model, page);
   if (!page.after.empty()) where = all_of(std::move(where), keyset(order, page.after));
-  std::string sql = fmt::format("SELECT {} FROM {}", select_list, table);
-  if (!where.sql.empty()) sql += " WHERE " + where.sql;
-  sql += order_clause(order);
-  sql += page_clause(page, where.params);
-  return numbered(sql);
+  std::string over = order_clause(order);
+  std::string key(page.take ? "t" : "-");
+  key += page.skip > 0 ? 's' : '-';
+  for (auto part : {select_list, table, std::string_view(where.sql), std::string_view(over)}) key_part(key, part);
+  std::string sql = cached_text(std::move(key), [&] {
+    std::string text = fmt::format("SELECT {} FROM {}", select_list, table);
+    if (!where.sql.empty()) text += " WHERE " + where.sql;
+    return numbered(text + over + page_clause(page));
+  });
+  add_page_values(page, where.params);
+  return sql;
 }
 
 std::string count_statement(std::string_view model, std::string_view table, Fragment& where, Page& page) {
   check_page(model, page);
   std::string filter = where.sql.empty() ? "" : " WHERE " + where.sql;
   if (!page.take && page.skip == 0) return numbered(fmt::format("SELECT count(*) FROM {}{}", table, filter));
-  std::string tail = page_clause(page, where.params);
+  std::string tail = page_clause(page);
+  add_page_values(page, where.params);
   return numbered(fmt::format("SELECT count(*) FROM (SELECT 1 FROM {}{}{}) AS page", table, filter, tail));
 }
 

@@ -3,6 +3,7 @@
 // its text again (formatting, numbering) was most of what the client added to a hand-written
 // query (pgkit_client_bench): the text is looked up by a key holding everything it depends on.
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -16,6 +17,12 @@ std::string cached_text(std::string key, Make make) {
   if (auto it = texts.find(key); it != texts.end()) return it->second;
   if (texts.size() >= 512) texts.clear();
   return texts.emplace(std::move(key), make()).first->second;
+}
+
+/// Appends one part of a key, then a separator that no SQL here holds.
+inline void key_part(std::string& key, std::string_view part) {
+  key += part;
+  key += '\x1f';
 }
 
 }  // namespace pgkit::client::detail

@@ -105,10 +105,10 @@ Timestamp WriteClock::now() {
 }
 
 Statement insert_statement(const Target& t, const InsertRow& row) {
-  // The key: table, select list and columns, each followed by a separator no SQL here holds.
-  std::string key{t.table};
-  (key += '\x1f') += t.returning;
-  for (auto c : row.columns) (key += '\x1f') += c;
+  std::string key;
+  key_part(key, t.table);
+  key_part(key, t.returning);
+  for (auto c : row.columns) key_part(key, c);
   auto make = [&] {
     return numbered(fmt::format("INSERT INTO {}{} RETURNING {}", t.table, values_clause(row), t.returning));
   };
