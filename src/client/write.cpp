@@ -104,7 +104,9 @@ Timestamp WriteClock::now() {
   return *now_;
 }
 
-Statement insert_statement(const Target& t, const InsertRow& row) {
+namespace {
+
+std::string insert_text(const Target& t, const InsertRow& row) {
   std::string key;
   key_part(key, t.table);
   key_part(key, t.returning);
@@ -112,11 +114,21 @@ Statement insert_statement(const Target& t, const InsertRow& row) {
   auto make = [&] {
     return numbered(fmt::format("INSERT INTO {}{} RETURNING {}", t.table, values_clause(row), t.returning));
   };
-  return {cached_text(std::move(key), make), row.values};
+  return cached_text(std::move(key), make);
 }
 
+}  // namespace
+
+Statement insert_statement(const Target& t, const InsertRow& row) { return {insert_text(t, row), row.values}; }
+
 Result insert(const Executor& on, const Target& t, const InsertRow& row) {
-  return run_write(on, insert_statement(t, row), t);
+  // The row's values as they are: no Statement, so no copy of them.
+  const std::string sql = insert_text(t, row);
+  try {
+    return on.run(sql, row.values, Repeat::unsafe, true);
+  } catch (...) {
+    rethrow_write_error(t);
+  }
 }
 
 std::vector<Statement> insert_many_statements(const Target& t, const std::vector<InsertRow>& rows,

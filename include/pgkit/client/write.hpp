@@ -121,6 +121,10 @@ struct InsertRow {
     columns.push_back(column);
     add_value(values, v);
   }
+  void reserve(std::size_t n) {
+    columns.reserve(n);
+    values.reserve(n);
+  }
 };
 
 /// What a write needs of its model: its name, table, select list and constraints.
