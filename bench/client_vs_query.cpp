@@ -214,6 +214,7 @@ int run(const Options& o) {
                            o.rounds);
   std::cout << fmt::format("{:<32} {:>14} {:>14} {:>13} {:>16} {:>16}\n", "call", "pool.query µs", "client µs",
                            "client/query", "wall client/query", "user client/query");
+  std::string costlier;  // the calls above the target
   for (const auto& p : pairs) {
     auto med = [](const std::vector<Cost>& v, double Cost::*field) {
       std::vector<double> xs;
@@ -225,7 +226,10 @@ int run(const Options& o) {
     double ua = med(by_hand[p.name], &Cost::user_us), ub = med(client[p.name], &Cost::user_us);
     std::cout << fmt::format("{:<32} {:>14.1f} {:>14.1f} {:>12.3f}× {:>15.3f}× {:>15.3f}×\n", p.name, a, b, b / a,
                              wb / wa, ub / ua);
+    if (b / a > 1.1) costlier += (costlier.empty() ? "" : "; ") + p.name;
   }
+  std::cout << "target the client's CPU per call <= 1.1 x pool.query's: "
+            << (costlier.empty() ? "met" : "missed for " + costlier) << "\n";
   if (peer) pgkit::bench::print_comparison(*peer, comparisons, o.calls, o.rounds);
   return 0;
 }
