@@ -126,3 +126,14 @@ TEST(ClientStatement, ASelectedCountIsCorrelatedAndItsParametersComeFirst) {
   EXPECT_EQ(std::string(st.params.values()[0]), "x");
   EXPECT_EQ(std::string(st.params.values()[1]), "1");
 }
+
+TEST(ClientStatement, ACopiedRelationKeepsItsOwnKey) {
+  auto copy = user::posts;  // a one-column descriptor points at its own field: the copy at its copy
+  EXPECT_EQ(copy.parent_refs().size(), 1u);
+  EXPECT_EQ(copy.parent_refs()[0], user::posts.parent_refs()[0]);
+  EXPECT_NE(copy.parent_refs().data(), user::posts.parent_refs().data());
+  auto composite = project::tasks;
+  EXPECT_EQ(composite.parent_refs().data(), project::tasks.parent_refs().data()) << "the generator's array";
+  EXPECT_EQ(client::detail::numbered(std::move(copy.some()).fragment().sql),
+            client::detail::numbered(std::move(user::posts.some()).fragment().sql));
+}

@@ -349,7 +349,11 @@ class Relation {
       : parent_(parents[0]),
         parents_(parents),
         shape_{kind, keys[0].parent_column, ModelInfo<Child>::table, keys[0].child_column, {}, false, keys} {}
-  Relation(const Relation&) = delete;  // parents_ may point into this object
+  // A one-column descriptor's parents_ points at its own parent_: a copy points at its own.
+  constexpr Relation(const Relation& o)
+      : parent_(o.parent_),
+        parents_(o.parents_.data() == &o.parent_ ? std::span<const ColumnRef<Parent>* const>(&parent_, 1) : o.parents_),
+        shape_(o.shape_) {}
   Relation& operator=(const Relation&) = delete;
 
   // Include.
