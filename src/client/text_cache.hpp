@@ -19,10 +19,12 @@ std::string cached_text(std::string key, Make make) {
   return texts.emplace(std::move(key), make()).first->second;
 }
 
-/// Appends one part of a key, then a separator that no SQL here holds.
+/// Appends one part of a key, after its length: parts cannot run into each other, whatever
+/// characters a quoted identifier holds.
 inline void key_part(std::string& key, std::string_view part) {
+  key += std::to_string(part.size());
+  key += ':';
   key += part;
-  key += '\x1f';
 }
 
 }  // namespace pgkit::client::detail
