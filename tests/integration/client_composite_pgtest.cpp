@@ -132,7 +132,7 @@ TEST_F(ClientComposite, RelationFilters) {
 }
 
 TEST_F(ClientComposite, NestedCreateAndConnectSetEveryColumnOfTheKey) {
-  auto delta = db().project.create(
+  db().project.create(
       {.data = {
            .tenantId = kT2, .slug = "d", .name = "Delta", .tasks = {.create = {{.title = "d1"}, {.title = "d2"}}}}});
   auto read = db().project.find_unique_or_throw(
@@ -151,7 +151,6 @@ TEST_F(ClientComposite, NestedCreateAndConnectSetEveryColumnOfTheKey) {
                                              .tasks = {.create = {{.title = "e1"}}, .connect = {task::id == 9999}}}}),
                client::RecordNotFound);
   EXPECT_EQ(db().project.count({.where = project::name == "Epsilon"}), 0);
-  static_cast<void>(delta);
 }
 
 TEST_F(ClientComposite, ACompositeKeyOnAUniqueOfSeveralFields) {
